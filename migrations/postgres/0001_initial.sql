@@ -1,0 +1,123 @@
+-- Times are microseconds since the Unix epoch (UTC) in BIGINT columns, the
+-- same representation as in the SQLite schema, so that one set of queries
+-- serves both dialects.
+
+CREATE TABLE users (
+    id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    uuid          TEXT    NOT NULL UNIQUE,
+    name          TEXT    NOT NULL UNIQUE,
+    email         TEXT    NOT NULL UNIQUE,
+    display_name  TEXT    NOT NULL DEFAULT '',
+    password_hash TEXT    NOT NULL DEFAULT '',
+    time_zone     TEXT    NOT NULL DEFAULT 'UTC',
+    week_start    INTEGER NOT NULL DEFAULT 1,
+    created_at    BIGINT  NOT NULL,
+    updated_at    BIGINT  NOT NULL
+);
+
+-- Server-generated secrets for CalDAV clients (HTTP Basic). They carry 128
+-- bits of entropy, so a SHA-256 digest is enough to store them safely and
+-- lets every request be checked with one index lookup.
+CREATE TABLE app_passwords (
+    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id      BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name         TEXT   NOT NULL,
+    digest       TEXT   NOT NULL UNIQUE,
+    created_at   BIGINT NOT NULL,
+    last_used_at BIGINT NOT NULL DEFAULT 0,
+    UNIQUE (user_id, name)
+);
+
+CREATE TABLE sessions (
+    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    user_id      BIGINT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    digest       TEXT   NOT NULL UNIQUE,
+    csrf         TEXT   NOT NULL,
+    created_at   BIGINT NOT NULL,
+    expires_at   BIGINT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions (user_id);
+
+CREATE TABLE calendars (
+    id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    uuid         TEXT    NOT NULL UNIQUE,
+    owner_id     BIGINT  NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+    name         TEXT    NOT NULL,
+    display_name TEXT    NOT NULL DEFAULT '',
+    description  TEXT    NOT NULL DEFAULT '',
+    color        TEXT    NOT NULL DEFAULT '',
+    sort_order   INTEGER NOT NULL DEFAULT 0,
+    time_zone    TEXT    NOT NULL DEFAULT '',
+    components   TEXT    NOT NULL DEFAULT 'VEVENT,VTODO',
+    revision     BIGINT  NOT NULL DEFAULT 0,
+    -- Oldest revision the change log can still answer from (RFC 6578 §3.2).
+    sync_floor   BIGINT  NOT NULL DEFAULT 0,
+    -- Longest short instance (µs) ever indexed here: overlap scans start
+    -- this far before the window so that they stay index range scans.
+    -- Instances longer than a week are flagged long and found separately.
+    max_span     BIGINT  NOT NULL DEFAULT 0,
+    created_at   BIGINT  NOT NULL,
+    updated_at   BIGINT  NOT NULL,
+    UNIQUE (owner_id, name)
+);
+
+-- WebDAV dead properties set by clients (RFC 4918 §4.2), kept verbatim.
+CREATE TABLE calendar_properties (
+    calendar_id BIGINT NOT NULL REFERENCES calendars(id) ON DELETE CASCADE,
+    namespace   TEXT   NOT NULL,
+    name        TEXT   NOT NULL,
+    xml         TEXT   NOT NULL,
+    PRIMARY KEY (calendar_id, namespace, name)
+);
+
+CREATE TABLE objects (
+    id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    uuid          TEXT    NOT NULL UNIQUE,
+    calendar_id   BIGINT  NOT NULL REFERENCES calendars(id) ON DELETE CASCADE,
+    name          TEXT    NOT NULL,
+    uid           TEXT    NOT NULL,
+    component     TEXT    NOT NULL,
+    data          BYTEA   NOT NULL,
+    etag          TEXT    NOT NULL,
+    size          INTEGER NOT NULL,
+    sequence      INTEGER NOT NULL DEFAULT 0,
+    -- Calendar revision of the latest write to this resource.
+    revision      BIGINT  NOT NULL,
+    -- Instances are materialised up to this time; beyond it they are
+    -- expanded on the fly (the largest BIGINT means "all of them").
+    indexed_until BIGINT  NOT NULL,
+    created_at    BIGINT  NOT NULL,
+    modified_at   BIGINT  NOT NULL,
+    UNIQUE (calendar_id, name),
+    UNIQUE (calendar_id, uid)
+);
+CREATE INDEX objects_horizon ON objects (calendar_id, indexed_until);
+
+-- The time-range index: one row per materialised instance.
+CREATE TABLE instances (
+    calendar_id   BIGINT  NOT NULL REFERENCES calendars(id) ON DELETE CASCADE,
+    object_id     BIGINT  NOT NULL REFERENCES objects(id) ON DELETE CASCADE,
+    start_at      BIGINT  NOT NULL,
+    end_at        BIGINT  NOT NULL,
+    recurrence_id BIGINT  NOT NULL DEFAULT 0,
+    floating      BOOLEAN NOT NULL DEFAULT FALSE,
+    all_day       BOOLEAN NOT NULL DEFAULT FALSE,
+    override      BOOLEAN NOT NULL DEFAULT FALSE,
+    transparent   BOOLEAN NOT NULL DEFAULT FALSE,
+    status        TEXT    NOT NULL DEFAULT '',
+    long          BOOLEAN NOT NULL DEFAULT FALSE
+);
+CREATE INDEX instances_range ON instances (calendar_id, start_at);
+CREATE INDEX instances_long ON instances (calendar_id, start_at) WHERE long;
+CREATE INDEX instances_object ON instances (object_id);
+
+-- The per-calendar change log behind sync tokens and CTags: one row per
+-- resource, carrying the revision of its latest change.
+CREATE TABLE changes (
+    calendar_id BIGINT  NOT NULL REFERENCES calendars(id) ON DELETE CASCADE,
+    revision    BIGINT  NOT NULL,
+    name        TEXT    NOT NULL,
+    deleted     BOOLEAN NOT NULL,
+    PRIMARY KEY (calendar_id, revision),
+    UNIQUE (calendar_id, name)
+);

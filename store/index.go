@@ -1,0 +1,98 @@
+package store
+
+import "context"
+
+// IndexedInstance is an index row with the object it belongs to.
+type IndexedInstance struct {
+	Instance
+	CalendarID int64
+	ObjectID   int64
+}
+
+// floatSlack widens a query for floating and all-day instances, whose
+// stored times are wall clock: every UTC offset in use lies within ±14 h.
+const floatSlack = int64(14 * 3600 * 1e6)
+
+// InstancesBetween returns the candidate instances of the calendars that may
+// overlap [from, to) (µs). Instances with absolute times are exact
+// candidates under "start < to AND (end > from OR start >= from)"; floating
+// and all-day ones are returned when they overlap the window widened by 14 h
+// on both sides, and the caller decides in the viewer's time zone.
+//
+// The scan reads the (calendar, start) index from from − max span, so its
+// cost follows the answer, not the size of the calendar; instances longer
+// than LongInstance come from their own small index.
+func (s *Store) InstancesBetween(ctx context.Context, calIDs []int64, from, to int64) ([]IndexedInstance, error) {
+	var out []IndexedInstance
+	for _, calID := range calIDs {
+		var err error
+		if out, err = s.instancesOf(ctx, out, calID, from, to); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (s *Store) instancesOf(ctx context.Context, out []IndexedInstance, calID, from, to int64) ([]IndexedInstance, error) {
+	lo, hi := sat(from, -floatSlack), sat(to, floatSlack)
+	rs, err := s.read.query(ctx, `SELECT object_id, start_at, end_at, recurrence_id, floating, all_day, override, transparent, status
+		FROM instances
+		WHERE calendar_id = $1 AND start_at < $3 AND start_at >= $2 - (SELECT max_span FROM calendars WHERE id = $1)
+		  AND NOT long AND (end_at > $2 OR start_at >= $2)
+		UNION ALL
+		SELECT object_id, start_at, end_at, recurrence_id, floating, all_day, override, transparent, status
+		FROM instances
+		WHERE calendar_id = $1 AND long AND start_at < $3 AND end_at > $2`, calID, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		in := IndexedInstance{CalendarID: calID}
+		if err := rs.Scan(&in.ObjectID, &in.Start, &in.End, &in.RecurrenceID, &in.Floating, &in.AllDay,
+			&in.Override, &in.Transparent, &in.Status); err != nil {
+			return nil, err
+		}
+		if in.Floating || in.overlaps(from, to) {
+			out = append(out, in)
+		}
+	}
+	return out, rs.Err()
+}
+
+// overlaps applies RFC 4791 §9.9 to absolute times: a zero-length instance
+// overlaps when it starts inside the window, others when they intersect it.
+func (in Instance) overlaps(from, to int64) bool {
+	return in.Start < to && (in.End > from || in.Start >= from)
+}
+
+// sat adds d to t without overflowing, so Forever stays Forever.
+func sat(t, d int64) int64 {
+	switch {
+	case d > 0 && t > Forever-d:
+		return Forever
+	case d < 0 && t < -Forever-d:
+		return -Forever
+	}
+	return t + d
+}
+
+// ObjectsIndexedBefore returns the ids of the calendar's objects whose
+// instances are materialised only up to a time before to: a reader must
+// expand them itself past that horizon.
+func (s *Store) ObjectsIndexedBefore(ctx context.Context, calID, to int64) ([]int64, error) {
+	rs, err := s.read.query(ctx, `SELECT id FROM objects WHERE calendar_id = $1 AND indexed_until < $2`, calID, to)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var ids []int64
+	for rs.Next() {
+		var id int64
+		if err := rs.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rs.Err()
+}

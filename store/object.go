@@ -1,0 +1,417 @@
+package store
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"time"
+)
+
+// Object is a calendar object resource: one iCalendar text holding the
+// components of one UID, kept byte for byte as the client sent it.
+type Object struct {
+	ID           int64
+	UUID         string
+	CalendarID   int64
+	Name         string // resource name in the collection, e.g. "abc.ics"
+	UID          string
+	Component    string // VEVENT, VTODO or VJOURNAL
+	Data         []byte // nil when listed without data
+	ETag         string // strong entity tag, without quotes
+	Size         int
+	Sequence     int
+	Revision     int64 // calendar revision of the latest write
+	IndexedUntil int64 // instances are materialised up to here (µs)
+	CreatedAt    time.Time
+	ModifiedAt   time.Time
+}
+
+// Instance is one occurrence in the time-range index.
+type Instance struct {
+	// Start and End are µs since the epoch in UTC; for floating and all-day
+	// instances they hold the wall-clock time read as if it were UTC, and
+	// the reader applies its time zone.
+	Start, End   int64
+	RecurrenceID int64 // µs; 0 for a component without recurrence
+	Floating     bool
+	AllDay       bool
+	Override     bool // the instance comes from a RECURRENCE-ID component
+	Transparent  bool // TRANSP:TRANSPARENT
+	Status       string
+}
+
+// LongInstance is the span above which an instance is indexed as long (see
+// the instances table).
+const LongInstance = int64(7 * 24 * time.Hour / time.Microsecond)
+
+// ObjectWrite is what PutObject stores: the resource and its index rows,
+// which the caller derived from the data.
+type ObjectWrite struct {
+	Name         string
+	UID          string
+	Component    string
+	Data         []byte
+	Sequence     int
+	Instances    []Instance
+	IndexedUntil int64
+}
+
+// Conditions are the preconditions of a write (RFC 7232).
+type Conditions struct {
+	IfMatch     string // the current ETag must equal this ("*": must exist)
+	IfNoneMatch bool   // the resource must not exist (If-None-Match: *)
+}
+
+// WriteResult describes a successful write.
+type WriteResult struct {
+	ObjectID int64
+	UUID     string
+	ETag     string
+	Created  bool
+	Revision int64 // the calendar's new revision (sync token)
+}
+
+// ETagOf returns the strong entity tag of a resource body.
+func ETagOf(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:16])
+}
+
+// PutObject creates or replaces the resource w.Name in calendar calID,
+// together with its index rows and a change-log entry, in one transaction.
+// It returns ErrNotFound if the calendar does not exist,
+// ErrPreconditionFailed if cond does not hold, and a *UIDConflictError if
+// another resource in the calendar already has w.UID (RFC 4791 §5.3.2.1).
+func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond Conditions) (*WriteResult, error) {
+	res := &WriteResult{ETag: ETagOf(w.Data)}
+	now := s.nowMicro()
+	err := s.inTx(ctx, func(q querier) error {
+		rev, maxSpan, err := bumpRevision(ctx, q, calID, now)
+		if err != nil {
+			return err
+		}
+		res.Revision = rev
+		var other string
+		err = q.queryRow(ctx, `SELECT name FROM objects WHERE calendar_id = $1 AND uid = $2 AND name <> $3`,
+			calID, w.UID, w.Name).Scan(&other)
+		if err == nil {
+			return &UIDConflictError{UID: w.UID, Name: other}
+		} else if !isNoRows(err) {
+			return err
+		}
+		var curETag string
+		err = q.queryRow(ctx, `SELECT id, uuid, etag FROM objects WHERE calendar_id = $1 AND name = $2`,
+			calID, w.Name).Scan(&res.ObjectID, &res.UUID, &curETag)
+		exists := err == nil
+		if err != nil && !isNoRows(err) {
+			return err
+		}
+		if err := cond.check(exists, curETag); err != nil {
+			return err
+		}
+		if exists {
+			_, err = q.exec(ctx, `UPDATE objects SET uid = $2, component = $3, data = $4, etag = $5, size = $6,
+				sequence = $7, revision = $8, indexed_until = $9, modified_at = $10 WHERE id = $1`,
+				res.ObjectID, w.UID, w.Component, w.Data, res.ETag, len(w.Data), w.Sequence, rev, w.IndexedUntil, now)
+			if err == nil {
+				_, err = q.exec(ctx, `DELETE FROM instances WHERE object_id = $1`, res.ObjectID)
+			}
+		} else {
+			res.Created, res.UUID = true, NewUUID()
+			err = q.queryRow(ctx, `INSERT INTO objects (uuid, calendar_id, name, uid, component, data, etag, size,
+				sequence, revision, indexed_until, created_at, modified_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id`,
+				res.UUID, calID, w.Name, w.UID, w.Component, w.Data, res.ETag, len(w.Data), w.Sequence, rev,
+				w.IndexedUntil, now).Scan(&res.ObjectID)
+		}
+		if err != nil {
+			return err
+		}
+		if err := insertInstances(ctx, q, calID, res.ObjectID, maxSpan, w.Instances); err != nil {
+			return err
+		}
+		return logChange(ctx, q, calID, rev, w.Name, false)
+	})
+	if err != nil {
+		if _, ok := uniqueViolation(err); ok {
+			// Only a concurrent writer on another node can get here: the
+			// calendar row lock makes the checks above authoritative.
+			return nil, fmt.Errorf("%w: concurrent write to %s", ErrPreconditionFailed, w.Name)
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+func (c Conditions) check(exists bool, etag string) error {
+	switch {
+	case c.IfNoneMatch && exists:
+		return ErrPreconditionFailed
+	case c.IfMatch == "*" && !exists:
+		return ErrPreconditionFailed
+	case c.IfMatch != "" && c.IfMatch != "*" && c.IfMatch != etag:
+		return ErrPreconditionFailed
+	}
+	return nil
+}
+
+// insertInstances writes index rows in multi-row statements and widens the
+// calendar's max span when a new short instance is longer than any before.
+func insertInstances(ctx context.Context, q querier, calID, objID, maxSpan int64, list []Instance) error {
+	const perStmt = 200
+	newMax := maxSpan
+	for len(list) > 0 {
+		n := min(len(list), perStmt)
+		sql, args := instanceInsert(calID, objID, list[:n])
+		if _, err := q.exec(ctx, sql, args...); err != nil {
+			return fmt.Errorf("store: index: %w", err)
+		}
+		for _, in := range list[:n] {
+			if span := in.End - in.Start; span <= LongInstance && span > newMax {
+				newMax = span
+			}
+		}
+		list = list[n:]
+	}
+	if newMax > maxSpan {
+		_, err := q.exec(ctx, `UPDATE calendars SET max_span = $2 WHERE id = $1 AND max_span < $2`, calID, newMax)
+		return err
+	}
+	return nil
+}
+
+var instanceInsertPrefix = `INSERT INTO instances (calendar_id, object_id, start_at, end_at, recurrence_id,
+	floating, all_day, override, transparent, status, long) VALUES `
+
+func instanceInsert(calID, objID int64, list []Instance) (string, []any) {
+	const cols = 11
+	b := make([]byte, 0, len(instanceInsertPrefix)+len(list)*cols*5)
+	b = append(b, instanceInsertPrefix...)
+	args := make([]any, 0, len(list)*cols)
+	for i, in := range list {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '(')
+		for c := 0; c < cols; c++ {
+			if c > 0 {
+				b = append(b, ',')
+			}
+			b = fmt.Appendf(b, "$%d", i*cols+c+1)
+		}
+		b = append(b, ')')
+		args = append(args, calID, objID, in.Start, in.End, in.RecurrenceID,
+			in.Floating, in.AllDay, in.Override, in.Transparent, in.Status, in.End-in.Start > LongInstance)
+	}
+	return string(b), args
+}
+
+// DeleteObject removes the resource name from calendar calID with its index
+// rows and records a tombstone. It returns ErrNotFound or
+// ErrPreconditionFailed (ifMatch set and different from the current ETag).
+func (s *Store) DeleteObject(ctx context.Context, calID int64, name, ifMatch string) (revision int64, err error) {
+	err = s.inTx(ctx, func(q querier) error {
+		var id int64
+		var etag string
+		err := q.queryRow(ctx, `SELECT id, etag FROM objects WHERE calendar_id = $1 AND name = $2`, calID, name).Scan(&id, &etag)
+		if isNoRows(err) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if ifMatch != "" && ifMatch != "*" && ifMatch != etag {
+			return ErrPreconditionFailed
+		}
+		if revision, _, err = bumpRevision(ctx, q, calID, s.nowMicro()); err != nil {
+			return err
+		}
+		if _, err := q.exec(ctx, `DELETE FROM objects WHERE id = $1`, id); err != nil {
+			return err
+		}
+		return logChange(ctx, q, calID, revision, name, true)
+	})
+	return revision, err
+}
+
+// MoveObject moves a resource to another calendar (or name), keeping its
+// bytes, ETag and public id; both calendars log the change. It returns
+// ErrNotFound (no source), ErrPreconditionFailed (ifMatch, or destination
+// exists and overwrite is false) or a *UIDConflictError at the destination.
+func (s *Store) MoveObject(ctx context.Context, fromCal int64, name string, toCal int64, toName, ifMatch string, overwrite bool) (*WriteResult, error) {
+	res := &WriteResult{}
+	now := s.nowMicro()
+	err := s.inTx(ctx, func(q querier) error {
+		var uid string
+		err := q.queryRow(ctx, `SELECT id, uuid, etag, uid FROM objects WHERE calendar_id = $1 AND name = $2`,
+			fromCal, name).Scan(&res.ObjectID, &res.UUID, &res.ETag, &uid)
+		if isNoRows(err) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if ifMatch != "" && ifMatch != "*" && ifMatch != res.ETag {
+			return ErrPreconditionFailed
+		}
+		if fromCal == toCal && name == toName {
+			return ErrPreconditionFailed
+		}
+		var fromRev, toRev, toSpan int64
+		// Lock both calendars in id order so that two opposite moves cannot
+		// deadlock.
+		for _, id := range orderedPair(fromCal, toCal) {
+			rev, span, err := bumpRevision(ctx, q, id, now)
+			if err != nil {
+				return err
+			}
+			if id == fromCal {
+				fromRev = rev
+			}
+			if id == toCal {
+				toRev, toSpan = rev, span
+			}
+		}
+		var other string
+		err = q.queryRow(ctx, `SELECT name FROM objects WHERE calendar_id = $1 AND uid = $2 AND id <> $3`,
+			toCal, uid, res.ObjectID).Scan(&other)
+		if err == nil && other != toName {
+			return &UIDConflictError{UID: uid, Name: other}
+		} else if err != nil && !isNoRows(err) {
+			return err
+		}
+		n, err := q.exec(ctx, `DELETE FROM objects WHERE calendar_id = $1 AND name = $2 AND id <> $3`, toCal, toName, res.ObjectID)
+		if err != nil {
+			return err
+		}
+		if n > 0 && !overwrite {
+			return ErrPreconditionFailed
+		}
+		res.Created = n == 0
+		if _, err := q.exec(ctx, `UPDATE objects SET calendar_id = $2, name = $3, revision = $4, modified_at = $5 WHERE id = $1`,
+			res.ObjectID, toCal, toName, toRev, now); err != nil {
+			return err
+		}
+		if _, err := q.exec(ctx, `UPDATE instances SET calendar_id = $2 WHERE object_id = $1`, res.ObjectID, toCal); err != nil {
+			return err
+		}
+		if err := widenSpan(ctx, q, res.ObjectID, toCal, toSpan); err != nil {
+			return err
+		}
+		res.Revision = toRev
+		if err := logChange(ctx, q, fromCal, fromRev, name, true); err != nil {
+			return err
+		}
+		return logChange(ctx, q, toCal, toRev, toName, false)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func orderedPair(a, b int64) []int64 {
+	switch {
+	case a == b:
+		return []int64{a}
+	case a < b:
+		return []int64{a, b}
+	}
+	return []int64{b, a}
+}
+
+// widenSpan makes calendar calID's max span cover the moved object's short
+// instances.
+func widenSpan(ctx context.Context, q querier, objID, calID, cur int64) error {
+	var span int64
+	err := q.queryRow(ctx, `SELECT COALESCE(MAX(end_at - start_at), 0) FROM instances WHERE object_id = $1 AND NOT long`, objID).Scan(&span)
+	if err != nil || span <= cur {
+		return err
+	}
+	_, err = q.exec(ctx, `UPDATE calendars SET max_span = $2 WHERE id = $1 AND max_span < $2`, calID, span)
+	return err
+}
+
+const objectColumns = `id, uuid, calendar_id, name, uid, component, etag, size, sequence, revision,
+	indexed_until, created_at, modified_at`
+
+func scanObject(r row, withData bool) (*Object, error) {
+	var o Object
+	var created, modified int64
+	dest := []any{&o.ID, &o.UUID, &o.CalendarID, &o.Name, &o.UID, &o.Component, &o.ETag, &o.Size,
+		&o.Sequence, &o.Revision, &o.IndexedUntil, &created, &modified}
+	if withData {
+		dest = append(dest, &o.Data)
+	}
+	err := r.Scan(dest...)
+	if isNoRows(err) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	o.CreatedAt, o.ModifiedAt = FromMicro(created), FromMicro(modified)
+	return &o, nil
+}
+
+// GetObject returns a resource with its data, or ErrNotFound.
+func (s *Store) GetObject(ctx context.Context, calID int64, name string) (*Object, error) {
+	return scanObject(s.read.queryRow(ctx, `SELECT `+objectColumns+`, data FROM objects
+		WHERE calendar_id = $1 AND name = $2`, calID, name), true)
+}
+
+// GetObjectByUID returns the calendar's resource holding uid, or ErrNotFound.
+func (s *Store) GetObjectByUID(ctx context.Context, calID int64, uid string) (*Object, error) {
+	return scanObject(s.read.queryRow(ctx, `SELECT `+objectColumns+`, data FROM objects
+		WHERE calendar_id = $1 AND uid = $2`, calID, uid), true)
+}
+
+// GetObjectByUUID returns the resource with the public id, or ErrNotFound.
+func (s *Store) GetObjectByUUID(ctx context.Context, uuid string) (*Object, error) {
+	return scanObject(s.read.queryRow(ctx, `SELECT `+objectColumns+`, data FROM objects WHERE uuid = $1`, uuid), true)
+}
+
+// ListObjects returns every resource of a calendar ordered by name, with
+// their data when withData is set.
+func (s *Store) ListObjects(ctx context.Context, calID int64, withData bool) ([]*Object, error) {
+	cols := objectColumns
+	if withData {
+		cols += ", data"
+	}
+	return s.queryObjects(ctx, withData, `SELECT `+cols+` FROM objects WHERE calendar_id = $1 ORDER BY name`, calID)
+}
+
+// GetObjectsByID returns the resources with the given internal ids, with
+// their data, in no particular order; ids that do not exist are skipped.
+func (s *Store) GetObjectsByID(ctx context.Context, ids []int64) ([]*Object, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	return s.queryObjects(ctx, true, `SELECT `+objectColumns+`, data FROM objects WHERE id `+s.inList(1), s.listArg(ids))
+}
+
+// GetObjectsByName returns the named resources of a calendar with their
+// data (calendar-multiget); names that do not exist are skipped.
+func (s *Store) GetObjectsByName(ctx context.Context, calID int64, names []string) ([]*Object, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	return s.queryObjects(ctx, true, `SELECT `+objectColumns+`, data FROM objects
+		WHERE calendar_id = $1 AND name `+s.inList(2), calID, s.listArg(names))
+}
+
+func (s *Store) queryObjects(ctx context.Context, withData bool, sql string, args ...any) ([]*Object, error) {
+	rs, err := s.read.query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []*Object
+	for rs.Next() {
+		o, err := scanObject(rs, withData)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rs.Err()
+}
