@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/almanac/almanac/account"
+	"github.com/almanac/almanac/bus"
+	"github.com/almanac/almanac/httpserver"
+	"github.com/almanac/almanac/jsonapi"
+	"github.com/almanac/almanac/store"
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+type serveConfig struct {
+	storage           storageConfig
+	Listen            string
+	NATSURL           string
+	LogLevel          string
+	LogFormat         string
+	AllowRegistration bool
+	SecureCookies     bool
+	ShutdownGrace     time.Duration
+}
+
+const serveUsage = `Usage: almanac serve [flags]
+
+Runs the server. With no settings it listens on 127.0.0.1:8080, keeps its data
+in an SQLite file under ./data and runs its message bus in-process. Point it at
+PostgreSQL and NATS to run several nodes side by side.`
+
+func (c *serveConfig) register(s *settings) {
+	c.storage.register(s)
+	s.String(&c.Listen, "listen", "127.0.0.1:8080", "address to serve HTTP on")
+	s.String(&c.NATSURL, "nats-url", "", "nats:// URL of an external NATS server; empty: embedded server")
+	s.String(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	s.String(&c.LogFormat, "log-format", "text", "text or json")
+	s.Bool(&c.AllowRegistration, "allow-registration", true, "let anyone create an account with POST /api/v1/users/register")
+	s.Bool(&c.SecureCookies, "secure-cookies", false, "mark session cookies Secure (when served over HTTPS)")
+	s.Duration(&c.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long in-flight requests may finish after SIGTERM")
+}
+
+func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	s := newSettings("almanac serve", serveUsage)
+	s.fs.SetOutput(stderr)
+	var cfg serveConfig
+	cfg.register(s)
+	if err := s.Parse(args); err != nil {
+		return exitUsage(err, stderr)
+	}
+	log, err := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	if err != nil {
+		fmt.Fprintln(stderr, "almanac serve:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, cfg, log, stdout); err != nil {
+		log.Error("server stopped", "err", err)
+		return 1
+	}
+	log.Info("server stopped")
+	return 0
+}
+
+// serve wires the node together and runs it until ctx ends.
+func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Writer) error {
+	st, err := store.Open(ctx, cfg.storage.url(), store.Options{MaxConns: cfg.storage.MaxConns})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	log.Info("store open", "dialect", st.Dialect())
+
+	b, err := bus.Open(ctx, bus.Options{URL: cfg.NATSURL, DataDir: cfg.storage.DataDir, Name: "almanac", Logger: log})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	log.Info("bus connected", "embedded", b.Embedded())
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
+	api := jsonapi.New(accounts, st, jsonapi.Options{SecureCookies: cfg.SecureCookies})
+
+	r := chi.NewRouter()
+	r.Use(httpserver.Observe(log, httpserver.NewMetrics(reg)))
+	r.Get("/healthz", httpserver.Healthz)
+	r.Get("/readyz", httpserver.Readyz(
+		httpserver.Check{Name: "database", Ping: st.Ping},
+		httpserver.Check{Name: "bus", Ping: b.Ping},
+	))
+	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	r.Mount("/api/v1", api.Routes())
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	url := "http://" + ln.Addr().String()
+	log.Info("listening", "url", url)
+	fmt.Fprintf(stdout, "Almanac is serving on %s\n", url)
+
+	workers := startWorkers(ctx, log, st)
+	err = httpserver.Serve(ctx, ln, r, cfg.ShutdownGrace, log)
+	workers.Wait()
+	return err
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+

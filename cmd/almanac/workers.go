@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/almanac/almanac/store"
+)
+
+// startWorkers runs the node's background jobs until ctx ends; Wait on the
+// result returns when each has finished its current round.
+func startWorkers(ctx context.Context, log *slog.Logger, st *store.Store) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	every(ctx, &wg, time.Hour, func(ctx context.Context) {
+		n, err := st.PurgeExpiredSessions(ctx)
+		if err != nil {
+			log.Warn("purging expired sessions", "err", err)
+		} else if n > 0 {
+			log.Info("purged expired sessions", "count", n)
+		}
+	})
+	return &wg
+}
+
+// every runs job now and then every period until ctx ends.
+func every(ctx context.Context, wg *sync.WaitGroup, period time.Duration, job func(context.Context)) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(period)
+		defer t.Stop()
+		for {
+			job(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}
