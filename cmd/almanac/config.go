@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -8,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/almanac/almanac/store"
 )
 
 // settings binds flags to ALMANAC_* environment variables: the variable
@@ -103,6 +106,14 @@ func (c *storageConfig) register(s *settings) {
 	s.String(&c.DataDir, "data-dir", "data", "directory for the embedded database and message bus")
 	s.String(&c.DatabaseURL, "database-url", "", "postgres://… URL of a PostgreSQL database; empty: embedded SQLite file in the data directory")
 	s.Int(&c.MaxConns, "db-max-conns", 0, "database connection pool size (0: backend default)")
+}
+
+// open opens the configured store, applying pending migrations.
+func (c *storageConfig) open(ctx context.Context, maxConns int) (*store.Store, error) {
+	if c.MaxConns > 0 {
+		maxConns = c.MaxConns
+	}
+	return store.Open(ctx, c.url(), store.Options{MaxConns: maxConns})
 }
 
 // url is the database to open: PostgreSQL when configured, otherwise the

@@ -8,8 +8,6 @@ import (
 	"io"
 	"os/signal"
 	"syscall"
-
-	"github.com/almanac/almanac/store"
 )
 
 func runMigrate(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -22,7 +20,7 @@ func runMigrate(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	st, err := store.Open(ctx, sc.url(), store.Options{MaxConns: 2})
+	st, err := sc.open(ctx, 2)
 	if err != nil {
 		fmt.Fprintln(stderr, "almanac migrate:", err)
 		return 1

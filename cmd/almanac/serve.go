@@ -15,7 +15,6 @@ import (
 	"github.com/almanac/almanac/bus"
 	"github.com/almanac/almanac/httpserver"
 	"github.com/almanac/almanac/jsonapi"
-	"github.com/almanac/almanac/store"
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -75,7 +74,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 
 // serve wires the node together and runs it until ctx ends.
 func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Writer) error {
-	st, err := store.Open(ctx, cfg.storage.url(), store.Options{MaxConns: cfg.storage.MaxConns})
+	st, err := cfg.storage.open(ctx, 0)
 	if err != nil {
 		return err
 	}

@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"io"
 	"net/http"
 	"os"
@@ -16,6 +14,7 @@ import (
 	"time"
 
 	"github.com/almanac/almanac/store"
+	"github.com/almanac/almanac/store/storetest"
 )
 
 // buildBinary compiles the command once per test run.
@@ -121,19 +120,12 @@ func TestServeLifecycle(t *testing.T) {
 		}
 	})
 	t.Run("postgres", func(t *testing.T) {
-		url := os.Getenv("ALMANAC_TEST_DATABASE_URL")
-		if url == "" {
-			t.Skip("ALMANAC_TEST_DATABASE_URL is not set")
-		}
-		var b [6]byte
-		_, _ = rand.Read(b[:])
-		schema := "test_serve_" + hex.EncodeToString(b[:])
+		url, schema := storetest.Schema(t)
 		st, err := store.Open(context.Background(), url, store.Options{Schema: schema})
 		if err != nil {
 			t.Fatal(err)
 		}
 		st.Close()
-		t.Cleanup(func() { _ = store.DropSchema(context.Background(), url, schema) })
 		sep := "?"
 		if strings.Contains(url, "?") {
 			sep = "&"

@@ -56,7 +56,7 @@ func runUser(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	st, err := store.Open(ctx, sc.url(), store.Options{MaxConns: 2})
+	st, err := sc.open(ctx, 2)
 	if err != nil {
 		fmt.Fprintln(stderr, "almanac user:", err)
 		return 1
