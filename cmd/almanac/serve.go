@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/bus"
+	"github.com/almanac/almanac/caldav"
+	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/httpserver"
 	"github.com/almanac/almanac/jsonapi"
 	"github.com/go-chi/chi/v5"
@@ -92,6 +95,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
 	api := jsonapi.New(accounts, st, jsonapi.Options{SecureCookies: cfg.SecureCookies})
+	cals := calendar.New(st, calendar.Options{})
+	dav := caldav.New(accounts, cals, caldav.Options{Logger: log})
 
 	r := chi.NewRouter()
 	r.Use(httpserver.Observe(log, httpserver.NewMetrics(reg)))
@@ -102,6 +107,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	))
 	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	r.Mount("/api/v1", api.Routes())
+	r.Mount(caldav.Prefix, dav.Routes())
+	r.Handle("/.well-known/caldav", http.HandlerFunc(dav.WellKnown))
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

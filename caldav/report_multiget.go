@@ -1,0 +1,69 @@
+package caldav
+
+import (
+	"net/http"
+
+	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/store"
+)
+
+// maxMultigetHrefs bounds one calendar-multiget; clients ask in batches.
+const maxMultigetHrefs = 10_000
+
+// calendarMultiget answers calendar-multiget (RFC 4791 §7.9): the named
+// objects with the properties asked for; hrefs that name nothing get 404.
+func (h *Handler) calendarMultiget(w http.ResponseWriter, r *http.Request, t *target, root *node) error {
+	if !t.role.Can(calendar.ActRead) {
+		return calendar.ErrForbidden
+	}
+	op, err := parseObjectProps(root)
+	if err != nil {
+		return err
+	}
+	var hrefs []string
+	for _, c := range root.Children {
+		if c.is(nsDAV, "href") {
+			hrefs = append(hrefs, c.Text)
+		}
+	}
+	if len(hrefs) == 0 {
+		return badXML("calendar-multiget needs at least one DAV:href")
+	}
+	if len(hrefs) > maxMultigetHrefs {
+		return davStatus(http.StatusRequestEntityTooLarge, "too many hrefs in one calendar-multiget")
+	}
+	names := make([]string, 0, len(hrefs))
+	nameOf := make(map[string]string, len(hrefs))
+	for _, href := range hrefs {
+		calName, objName, ok := parseHref(t.user, href)
+		if ok && calName == t.cal.Name && objName != "" {
+			names = append(names, objName)
+			nameOf[href] = objName
+		}
+	}
+	ctx := r.Context()
+	objs, err := h.st.GetObjectsByName(ctx, t.cal.ID, names)
+	if err != nil {
+		return err
+	}
+	byName := make(map[string]*store.Object, len(objs))
+	for _, o := range objs {
+		byName[o.Name] = o
+	}
+	occs, err := h.occurrencesByObject(ctx, t, op.occurrenceRange(), calendarZone(t.cal))
+	if err != nil {
+		return err
+	}
+	ms := newMultistatus(w, r)
+	for _, href := range hrefs {
+		o := byName[nameOf[href]]
+		if o == nil {
+			ms.status(href, http.StatusNotFound)
+			continue
+		}
+		if err := h.writeObject(ctx, ms, t, op, o, occs[o.ID]); err != nil {
+			abort(r, err)
+		}
+	}
+	return ms.close("")
+}
