@@ -116,9 +116,11 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var b strings.Builder
 	b.WriteString(xml.Header)
 	b.WriteString(`<D:error ` + rootNS + `>`)
-	b.WriteString(openTag(e.cond))
-	b.WriteString(e.inner)
-	b.WriteString(closeTag(e.cond))
+	if e.inner == "" {
+		b.WriteString(emptyTag(e.cond))
+	} else {
+		b.WriteString(openTag(e.cond) + e.inner + closeTag(e.cond))
+	}
 	if e.msg != "" {
 		b.WriteString(`<A:message xmlns:A="` + nsAlmanac + `">`)
 		writeText(&b, e.msg)

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/store"
 )
 
@@ -47,7 +48,10 @@ func (h *Handler) makeCalendar(w http.ResponseWriter, r *http.Request, t *target
 		// RFC 5689 §3.3: DAV:valid-resourcetype; this server makes calendars only.
 		return precondition(http.StatusForbidden, nsDAV, "valid-resourcetype", "only calendar collections can be created here")
 	}
-	e := newCalendarEdit(&store.Calendar{Name: t.calName})
+	e := newCalendarEdit(&store.Calendar{Name: t.calName, Components: []string{"VEVENT", "VTODO"}})
+	if err := calendar.CheckCalendar(&store.Calendar{Name: t.calName, Components: e.cal.Components}); err != nil {
+		return err // the URL's last segment is not a valid calendar name
+	}
 	for _, op := range ops {
 		e.apply(op, true)
 	}

@@ -211,7 +211,7 @@ func privileges(rs *resource) (string, bool) {
 
 func etag(rs *resource) (string, bool) {
 	if rs.kind == kindCalendar {
-		return escapeText(quoteETag(strconv.FormatInt(rs.cal.Revision, 10) + "-" + rs.cal.UUID[:8])), true
+		return escapeText(quoteETag(rs.cal.UUID + "-" + strconv.FormatInt(rs.cal.Revision, 10))), true
 	}
 	return escapeText(quoteETag(rs.obj.ETag)), true
 }
