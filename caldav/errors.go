@@ -54,13 +54,10 @@ func toDAV(err error, t *target) *davError {
 	case errors.As(err, &oe):
 		return objectError(oe)
 	case errors.As(err, &uc):
-		// RFC 4791 §5.3.2.1: CALDAV:no-uid-conflict names the resource
-		// that already holds the UID.
-		e := precondition(http.StatusConflict, nsCalDAV, "no-uid-conflict", fmt.Sprintf("UID %q is already used by %s", uc.UID, uc.Name))
 		if t != nil && t.owner != nil {
-			e.inner = "<D:href>" + escapeText(objectHref(t.owner.Name, t.calName, uc.Name)) + "</D:href>"
+			return uidConflict(t.owner, t.calName, uc)
 		}
-		return e
+		return uidConflict(nil, "", uc)
 	case errors.As(err, &inv):
 		return davStatus(http.StatusForbidden, inv.Error())
 	case errors.Is(err, calendar.ErrForbidden):
@@ -79,6 +76,16 @@ func toDAV(err error, t *target) *davError {
 		return precondition(http.StatusForbidden, nsCalDAV, "valid-filter", err.Error())
 	}
 	return nil
+}
+
+// uidConflict answers a UID held by another resource of calendar calName
+// of owner: RFC 4791 §5.3.2.1's CALDAV:no-uid-conflict names that resource.
+func uidConflict(owner *store.User, calName string, uc *store.UIDConflictError) *davError {
+	e := precondition(http.StatusConflict, nsCalDAV, "no-uid-conflict", fmt.Sprintf("UID %q is already used by %s", uc.UID, uc.Name))
+	if owner != nil {
+		e.inner = "<D:href>" + escapeText(objectHref(owner.Name, calName, uc.Name)) + "</D:href>"
+	}
+	return e
 }
 
 // objectError maps the domain's rejection of a calendar object resource to

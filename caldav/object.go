@@ -2,6 +2,7 @@ package caldav
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -149,7 +150,7 @@ func (h *Handler) move(w http.ResponseWriter, r *http.Request, t *target) error 
 	}
 	res, err := h.cals.MoveObject(r.Context(), t.user, t.cal, t.objName, to, toName, conditions(r).IfMatch, overwrite(r))
 	if err != nil {
-		return err
+		return atDestination(err, t, to)
 	}
 	return created(w, res.Created)
 }
@@ -166,7 +167,7 @@ func (h *Handler) copy(w http.ResponseWriter, r *http.Request, t *target) error 
 	}
 	res, err := h.cals.PutObject(r.Context(), t.user, to, toName, obj.Data, store.Conditions{IfNoneMatch: !overwrite(r)})
 	if err != nil {
-		return err
+		return atDestination(err, t, to)
 	}
 	return created(w, res.Created)
 }
@@ -178,4 +179,14 @@ func created(w http.ResponseWriter, isNew bool) error {
 		w.WriteHeader(http.StatusNoContent)
 	}
 	return nil
+}
+
+// atDestination names the conflicting resource of a MOVE or COPY in the
+// destination calendar.
+func atDestination(err error, t *target, to *store.Calendar) error {
+	var uc *store.UIDConflictError
+	if errors.As(err, &uc) {
+		return uidConflict(t.owner, to.Name, uc)
+	}
+	return err
 }
