@@ -133,7 +133,7 @@ var (
 	uuidRE     = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 	httpDateRE = regexp.MustCompile(`[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT`)
 	isoDateRE  = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
-	dtstampRE  = regexp.MustCompile(`DTSTAMP:\d{8}T\d{6}Z&#13;`)
+	dtstampRE  = regexp.MustCompile(`(?m)^DTSTAMP:\d{8}T\d{6}Z$`)
 )
 
 // normalize replaces what differs from run to run.
@@ -141,7 +141,7 @@ func normalize(s string) string {
 	s = uuidRE.ReplaceAllString(s, "UUID")
 	s = httpDateRE.ReplaceAllString(s, "HTTP-DATE")
 	s = isoDateRE.ReplaceAllString(s, "ISO-DATE")
-	s = dtstampRE.ReplaceAllString(s, "DTSTAMP:NOW&#13;")
+	s = dtstampRE.ReplaceAllString(s, "DTSTAMP:NOW")
 	return s
 }
 
