@@ -1,6 +1,7 @@
 package caldav_test
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"net/http"
@@ -109,7 +110,7 @@ var shownHeaders = []string{"Allow", "Content-Encoding", "Content-Type", "DAV", 
 func (s *testServer) replay(t *testing.T, reqs []scenarioRequest) string {
 	var b strings.Builder
 	for _, r := range reqs {
-		rep := s.do(t, r.user, r.method, r.path, r.body, r.header...)
+		rep := s.do(t, r.user, r.method, r.path, s.expandPlaceholders(t, r.body), r.header...)
 		fmt.Fprintf(&b, "### %s %s\n%d %s\n", r.method, r.path, rep.status, http.StatusText(rep.status))
 		var hs []string
 		for _, h := range shownHeaders {
@@ -127,6 +128,25 @@ func (s *testServer) replay(t *testing.T, reqs []scenarioRequest) string {
 		b.WriteString("\n")
 	}
 	return b.String()
+}
+
+var placeholderRE = regexp.MustCompile(`\{uuid:([^}]+)\}`)
+
+// expandPlaceholders replaces {uuid:NAME} by the id of alice's calendar
+// NAME, so that scenarios can write sync tokens.
+func (s *testServer) expandPlaceholders(t *testing.T, body string) string {
+	return placeholderRE.ReplaceAllStringFunc(body, func(m string) string {
+		name := placeholderRE.FindStringSubmatch(m)[1]
+		u, err := s.st.GetUserByName(context.Background(), "alice")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := s.st.GetCalendarByName(context.Background(), u.ID, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c.UUID
+	})
 }
 
 var (

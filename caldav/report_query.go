@@ -50,7 +50,8 @@ func (h *Handler) calendarQuery(w http.ResponseWriter, r *http.Request, t *targe
 // skip is the component filter whose time-range the index has answered.
 func (h *Handler) candidates(ctx context.Context, t *target, f *compFilter, tz *time.Location) ([]int64, *compFilter, error) {
 	if sub, ok := f.indexable(); ok {
-		list, err := h.cals.Instances(ctx, t.user, t.cal, sub.timeRange.from(), sub.timeRange.to(), tz)
+		from, to := h.clamp(sub.timeRange)
+		list, err := h.cals.Instances(ctx, t.user, t.cal, from, to, tz)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -75,6 +76,21 @@ func (h *Handler) candidates(ctx context.Context, t *target, f *compFilter, tz *
 		}
 	}
 	return ids, nil, nil
+}
+
+// clamp bounds an open-ended time-range (DAVx5 sends a start only) to the
+// widest window the service answers, counted from the bound that is given.
+func (h *Handler) clamp(tr *timeRange) (time.Time, time.Time) {
+	span := h.cals.Limits().MaxQuerySpan
+	from, to := tr.from(), tr.to()
+	switch {
+	case to.Sub(from) <= span:
+	case tr.end.IsZero() && !tr.start.IsZero():
+		to = from.Add(span)
+	case tr.start.IsZero() && !tr.end.IsZero():
+		from = to.Add(-span)
+	}
+	return from, to
 }
 
 // componentMayMatch rules out objects by their component type alone.
