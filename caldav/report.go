@@ -125,7 +125,12 @@ func (h *Handler) writeObjects(ctx context.Context, ms *multistatus, t *target, 
 
 // writeObject writes the response of one object.
 func (h *Handler) writeObject(ctx context.Context, ms *multistatus, t *target, op *objectProps, o *store.Object, occs []calendar.Occurrence) error {
-	rs := &resource{kind: kindObject, href: objectHref(t.owner.Name, t.cal.Name, o.Name), user: t.user, owner: t.owner, cal: t.cal, role: t.role, obj: o}
+	href := objectHref(t.owner.Name, t.cal.Name, o.Name)
+	if op.direct() {
+		ms.objectResponse(href, o, op.req.names)
+		return nil
+	}
+	rs := &resource{kind: kindObject, href: href, user: t.user, owner: t.owner, cal: t.cal, role: t.role, obj: o}
 	if op.data == nil || op.data.plain() {
 		stats, err := h.props(ctx, rs, op.req)
 		if err != nil {

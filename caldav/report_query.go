@@ -51,17 +51,9 @@ func (h *Handler) calendarQuery(w http.ResponseWriter, r *http.Request, t *targe
 func (h *Handler) candidates(ctx context.Context, t *target, f *compFilter, tz *time.Location) ([]int64, *compFilter, error) {
 	if sub, ok := f.indexable(); ok {
 		from, to := h.clamp(sub.timeRange)
-		list, err := h.cals.Instances(ctx, t.user, t.cal, from, to, tz)
+		ids, err := h.cals.ObjectsOverlapping(ctx, t.user, t.cal, from, to, tz)
 		if err != nil {
 			return nil, nil, err
-		}
-		seen := make(map[int64]bool, len(list))
-		ids := make([]int64, 0, len(list))
-		for _, o := range list {
-			if !seen[o.ObjectID] {
-				seen[o.ObjectID] = true
-				ids = append(ids, o.ObjectID)
-			}
 		}
 		return ids, sub, nil
 	}

@@ -1,0 +1,46 @@
+package store
+
+import "context"
+
+// ObjectsBetween returns the ids of the calendar's objects with an
+// absolute-time instance overlapping [from, to) (µs), each once, and the
+// floating and all-day instances that may overlap it once read in some
+// zone, for the caller to decide. It answers calendar-query's top-level
+// time-range (RFC 4791 §9.9) with one index range scan that returns one
+// row per object, not per instance.
+func (s *Store) ObjectsBetween(ctx context.Context, calID, from, to int64) ([]int64, []IndexedInstance, error) {
+	lo, hi := sat(from, -floatSlack), sat(to, floatSlack)
+	rs, err := s.read.query(ctx, `SELECT object_id, FALSE, 0, 0, FALSE FROM instances
+		WHERE calendar_id = $1 AND start_at < $3 AND start_at >= $2 - (SELECT max_span FROM calendars WHERE id = $1)
+		  AND NOT long AND NOT floating AND (end_at > $2 OR start_at >= $2)
+		UNION
+		SELECT object_id, FALSE, 0, 0, FALSE FROM instances
+		WHERE calendar_id = $1 AND long AND NOT floating AND start_at < $3 AND end_at > $2
+		UNION ALL
+		SELECT object_id, TRUE, start_at, end_at, all_day FROM instances
+		WHERE calendar_id = $1 AND floating AND NOT long AND start_at < $5
+		  AND start_at >= $4 - (SELECT max_span FROM calendars WHERE id = $1)
+		UNION ALL
+		SELECT object_id, TRUE, start_at, end_at, all_day FROM instances
+		WHERE calendar_id = $1 AND floating AND long AND start_at < $5 AND end_at > $4`, calID, from, to, lo, hi)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rs.Close()
+	var ids []int64
+	var floating []IndexedInstance
+	for rs.Next() {
+		var id, start, end int64
+		var isFloating, allDay bool
+		if err := rs.Scan(&id, &isFloating, &start, &end, &allDay); err != nil {
+			return nil, nil, err
+		}
+		if !isFloating {
+			ids = append(ids, id)
+			continue
+		}
+		floating = append(floating, IndexedInstance{CalendarID: calID, ObjectID: id,
+			Instance: Instance{Start: start, End: end, Floating: true, AllDay: allDay}})
+	}
+	return ids, floating, rs.Err()
+}

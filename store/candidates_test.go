@@ -1,0 +1,46 @@
+package store_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/almanac/almanac/store"
+	"github.com/almanac/almanac/store/storetest"
+)
+
+func TestObjectsBetween(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		u := mustUser(t, s, "alice")
+		c := mustCalendar(t, s, u, "work")
+		const h = int64(3600e6)
+		day := 24 * h
+		put := func(name string, in ...store.Instance) int64 {
+			res, err := s.PutObject(ctx, c.ID, write(name, name, in...), store.Conditions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.ObjectID
+		}
+		inside := put("inside", store.Instance{Start: 10 * h, End: 11 * h}, store.Instance{Start: 12 * h, End: 13 * h})
+		put("before", store.Instance{Start: 1 * h, End: 2 * h})
+		edge := put("edge", store.Instance{Start: 8 * h, End: 9 * h}) // ends where the window starts
+		long := put("long", store.Instance{Start: -30 * day, End: 30 * day})
+		zero := put("zero", store.Instance{Start: 9 * h, End: 9 * h})
+		float := put("float", store.Instance{Start: 20 * h, End: 21 * h, Floating: true})
+		ids, floating, err := s.ObjectsBetween(ctx, c.ID, 9*h, 18*h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(ids)
+		want := []int64{inside, long, zero}
+		slices.Sort(want)
+		if !slices.Equal(ids, want) || slices.Contains(ids, edge) {
+			t.Fatalf("ids %v, want %v", ids, want)
+		}
+		if len(floating) != 1 || floating[0].ObjectID != float || !floating[0].Floating {
+			t.Fatalf("floating %+v", floating)
+		}
+	})
+}
