@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/almanac/almanac/account"
+	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/store"
 )
 
@@ -24,13 +25,14 @@ type Options struct {
 // API serves the JSON front end.
 type API struct {
 	accounts *account.Service
+	cals     *calendar.Service
 	store    *store.Store
 	opt      Options
 }
 
 // New returns the API over the given services.
-func New(accounts *account.Service, st *store.Store, opt Options) *API {
-	return &API{accounts: accounts, store: st, opt: opt}
+func New(accounts *account.Service, cals *calendar.Service, opt Options) *API {
+	return &API{accounts: accounts, cals: cals, store: cals.Store(), opt: opt}
 }
 
 // SessionCookie is the name of the web client's session cookie.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/bus"
+	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/httpserver"
 	"github.com/almanac/almanac/jsonapi"
 	"github.com/go-chi/chi/v5"
@@ -91,7 +92,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
-	api := jsonapi.New(accounts, st, jsonapi.Options{SecureCookies: cfg.SecureCookies})
+	cals := calendar.New(st, calendar.Options{})
+	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies})
 
 	r := chi.NewRouter()
 	r.Use(httpserver.Observe(log, httpserver.NewMetrics(reg)))
