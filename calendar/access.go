@@ -69,12 +69,12 @@ func (r Role) Can(a Action) bool { return r >= a.min() }
 type Action int
 
 const (
-	ActFreeBusy      Action = iota // free-busy queries
-	ActRead                        // read objects and properties
-	ActWrite                       // create, change, delete objects
-	ActEditCalendar                // change the calendar's own properties
-	ActShare                       // grant and revoke roles
-	ActDeleteCalendar              // delete the calendar with its objects
+	ActFreeBusy       Action = iota // free-busy queries
+	ActRead                         // read objects and properties
+	ActWrite                        // create, change, delete objects
+	ActEditCalendar                 // change the calendar's own properties
+	ActShare                        // grant and revoke roles
+	ActDeleteCalendar               // delete the calendar with its objects
 )
 
 func (a Action) min() Role {
