@@ -42,6 +42,9 @@ type Change struct {
 	ETag         string
 	Revision     int64
 	Kind         ChangeKind
+	// UserID is the user whose access changed, for AccessGranted and
+	// AccessRevoked.
+	UserID int64
 }
 
 // ChangeKind says what happened.
@@ -53,6 +56,11 @@ const (
 	Deleted         ChangeKind = "deleted"
 	CalendarUpdated ChangeKind = "calendar-updated"
 	CalendarDeleted ChangeKind = "calendar-deleted"
+	// AccessGranted and AccessRevoked tell a user's open clients that a
+	// calendar joined or left the set they may read (created, shared with
+	// them, unshared).
+	AccessGranted ChangeKind = "access-granted"
+	AccessRevoked ChangeKind = "access-revoked"
 )
 
 // Notifier hears about committed changes (the bus, for SSE streams on every
@@ -271,7 +279,8 @@ func (s *Service) CreateCalendar(ctx context.Context, u *store.User, c *store.Ca
 	if err := s.st.CreateCalendar(ctx, c); err != nil {
 		return err
 	}
-	s.notify.Changed(ctx, Change{CalendarID: c.ID, CalendarUUID: c.UUID, OwnerID: c.OwnerID, Revision: c.Revision, Kind: CalendarUpdated})
+	s.notify.Changed(ctx, Change{CalendarID: c.ID, CalendarUUID: c.UUID, OwnerID: c.OwnerID, Revision: c.Revision,
+		Kind: AccessGranted, UserID: c.OwnerID})
 	return nil
 }
 

@@ -32,7 +32,7 @@ func (s *Service) Share(ctx context.Context, u *store.User, cal *store.Calendar,
 	if err := s.st.PutShare(ctx, sh); err != nil {
 		return err
 	}
-	s.calendarChanged(ctx, cal)
+	s.accessChanged(ctx, cal, target.ID, AccessGranted)
 	return nil
 }
 
@@ -47,7 +47,7 @@ func (s *Service) Unshare(ctx context.Context, u *store.User, cal *store.Calenda
 	if err := s.st.DeleteShare(ctx, cal.ID, target.ID); err != nil {
 		return err
 	}
-	s.calendarChanged(ctx, cal)
+	s.accessChanged(ctx, cal, target.ID, AccessRevoked)
 	return nil
 }
 
@@ -94,6 +94,6 @@ func (s *Service) UpdateView(ctx context.Context, u *store.User, cal *store.Cale
 	return s.st.UpdateShareView(ctx, sh)
 }
 
-func (s *Service) calendarChanged(ctx context.Context, cal *store.Calendar) {
-	s.notify.Changed(ctx, Change{CalendarID: cal.ID, CalendarUUID: cal.UUID, OwnerID: cal.OwnerID, Kind: CalendarUpdated})
+func (s *Service) accessChanged(ctx context.Context, cal *store.Calendar, userID int64, kind ChangeKind) {
+	s.notify.Changed(ctx, Change{CalendarID: cal.ID, CalendarUUID: cal.UUID, OwnerID: cal.OwnerID, Kind: kind, UserID: userID})
 }

@@ -31,6 +31,8 @@ func (a *API) Routes() http.Handler {
 		r.Post("/users/{id}/app-passwords", a.createAppPassword)
 		r.Delete("/users/{id}/app-passwords/{name}", a.deleteAppPassword)
 
+		r.Get("/stream", a.stream)
+
 		r.Get("/calendars", a.listCalendars)
 		r.Post("/calendars", a.createCalendar)
 		r.Get("/calendars/{id}", a.getCalendar)

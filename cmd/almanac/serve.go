@@ -14,6 +14,7 @@ import (
 	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/bus"
 	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/changefeed"
 	"github.com/almanac/almanac/httpserver"
 	"github.com/almanac/almanac/jsonapi"
 	"github.com/go-chi/chi/v5"
@@ -92,8 +93,9 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
-	cals := calendar.New(st, calendar.Options{})
-	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies})
+	cals := calendar.New(st, calendar.Options{Notifier: changefeed.NewPublisher(b.Conn(), log)})
+	feed := changefeed.New(b.Conn(), cals, log)
+	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done()})
 
 	r := chi.NewRouter()
 	r.Use(httpserver.Observe(log, httpserver.NewMetrics(reg)))
