@@ -55,6 +55,10 @@ type ObjectWrite struct {
 	Sequence     int
 	Instances    []Instance
 	IndexedUntil int64
+	// Outbox holds side effects of the write (invitations, for example),
+	// committed with it so that none is lost and none sent for a write
+	// that failed.
+	Outbox []OutboxMessage
 }
 
 // Conditions are the preconditions of a write (RFC 7232).
@@ -129,6 +133,9 @@ func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond
 			return err
 		}
 		if err := insertInstances(ctx, q, calID, res.ObjectID, maxSpan, w.Instances); err != nil {
+			return err
+		}
+		if err := enqueue(ctx, q, now, w.Outbox); err != nil {
 			return err
 		}
 		return logChange(ctx, q, calID, rev, w.Name, res.UUID, false)

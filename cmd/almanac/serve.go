@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -17,6 +18,8 @@ import (
 	"github.com/almanac/almanac/changefeed"
 	"github.com/almanac/almanac/httpserver"
 	"github.com/almanac/almanac/jsonapi"
+	"github.com/almanac/almanac/mailer"
+	"github.com/almanac/almanac/outbox"
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -32,6 +35,8 @@ type serveConfig struct {
 	AllowRegistration bool
 	SecureCookies     bool
 	ShutdownGrace     time.Duration
+	SMTP              mailer.Config
+	MailFrom          string
 }
 
 const serveUsage = `Usage: almanac serve [flags]
@@ -49,6 +54,12 @@ func (c *serveConfig) register(s *settings) {
 	s.Bool(&c.AllowRegistration, "allow-registration", true, "let anyone create an account with POST /api/v1/users/register")
 	s.Bool(&c.SecureCookies, "secure-cookies", false, "mark session cookies Secure (when served over HTTPS)")
 	s.Duration(&c.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long in-flight requests may finish after SIGTERM")
+	s.String(&c.SMTP.Host, "smtp-host", "", "SMTP relay for outgoing mail; empty: write mail as .eml files to DATA_DIR/mail-out")
+	s.Int(&c.SMTP.Port, "smtp-port", 0, "SMTP relay port (0: 587, or 465 with --smtp-security=tls)")
+	s.String(&c.SMTP.Security, "smtp-security", "starttls", "starttls, tls or none")
+	s.String(&c.SMTP.Username, "smtp-username", "", "SMTP relay user name (empty: no authentication)")
+	s.String(&c.SMTP.Password, "smtp-password", "", "SMTP relay password")
+	s.String(&c.MailFrom, "mail-from", "", "sender address of the server's own mail (default: calendar@HOST of --listen)")
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -115,7 +126,19 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	log.Info("listening", "url", url)
 	fmt.Fprintf(stdout, "Almanac is serving on %s\n", url)
 
-	workers := startWorkers(ctx, log, st)
+	if cfg.SMTP.Host == "" {
+		cfg.SMTP.DropDir = filepath.Join(cfg.storage.DataDir, "mail-out")
+	}
+	mail, err := mailer.New(cfg.SMTP)
+	if err != nil {
+		return err
+	}
+	deliveries := outbox.New(st, outbox.Options{
+		Handlers:   map[string]outbox.Handler{mailer.Kind: mail},
+		Registerer: reg,
+		Logger:     log,
+	})
+	workers := startWorkers(ctx, log, st, deliveries)
 	err = httpserver.Serve(ctx, ln, r, cfg.ShutdownGrace, log)
 	workers.Wait()
 	return err
