@@ -56,27 +56,41 @@ func (e *env) write(t *testing.T, cal *store.Calendar, name string) *store.Write
 	return res
 }
 
+// pending holds events taken from streams but not yet looked at.
+var pending = map[*Stream][]Event{}
+
 func next(t *testing.T, s *Stream) (Event, map[string]any) {
 	t.Helper()
-	select {
-	case ev, ok := <-s.Events():
-		if !ok {
-			t.Fatal("stream closed")
+	deadline := time.After(5 * time.Second)
+	for len(pending[s]) == 0 {
+		select {
+		case <-s.Ready():
+			evs, open := s.Take()
+			pending[s] = append(pending[s], evs...)
+			if len(evs) == 0 && !open {
+				t.Fatal("stream closed")
+			}
+		case <-deadline:
+			t.Fatal("no event within 5 s")
 		}
-		var m map[string]any
-		_ = json.Unmarshal(ev.Data, &m)
-		return ev, m
-	case <-time.After(5 * time.Second):
-		t.Fatal("no event within 5 s")
 	}
-	return Event{}, nil
+	ev := pending[s][0]
+	pending[s] = pending[s][1:]
+	var m map[string]any
+	_ = json.Unmarshal(ev.Data, &m)
+	return ev, m
 }
 
 func quiet(t *testing.T, s *Stream) {
 	t.Helper()
+	if len(pending[s]) > 0 {
+		t.Fatalf("unexpected event %s %s", pending[s][0].Type, pending[s][0].Data)
+	}
 	select {
-	case ev := <-s.Events():
-		t.Fatalf("unexpected event %s %s", ev.Type, ev.Data)
+	case <-s.Ready():
+		if evs, _ := s.Take(); len(evs) > 0 {
+			t.Fatalf("unexpected event %s %s", evs[0].Type, evs[0].Data)
+		}
 	case <-time.After(200 * time.Millisecond):
 	}
 }
@@ -190,21 +204,9 @@ func TestSlowClientGetsResync(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	var last Event
-	deadline := time.After(10 * time.Second)
-	for {
-		select {
-		case ev, ok := <-s.Events():
-			if !ok {
-				if last.Type != "resync" {
-					t.Fatalf("stream ended with %q, want resync", last.Type)
-				}
-				return
-			}
-			last = ev
-		case <-deadline:
-			t.Fatal("stream neither drained nor ended")
-		}
+	evs, open := s.Take()
+	if open || len(evs) != buffer || evs[len(evs)-1].Type != "resync" {
+		t.Fatalf("open %v, %d events, last %q; want a closed stream ending in resync", open, len(evs), evs[len(evs)-1].Type)
 	}
 }
 

@@ -39,19 +39,22 @@ type Access struct {
 
 // buffer is how many events may wait for a slow client before the stream
 // gives up on it with a resync.
-const buffer = 1024
+const buffer = 256
 
 // catchUpMax bounds how many missed changes of one calendar a resuming
 // stream replays; beyond it the client is told to reload the calendar.
-const catchUpMax = 500
+const catchUpMax = 200
 
-// Stream is one client's view of the changes it may see.
+// Stream is one client's view of the changes it may see. Events wait in a
+// queue that grows only while the client is behind, so an idle stream costs
+// little memory.
 type Stream struct {
-	f    *Feed
-	user *store.User
-	ch   chan Event
+	f     *Feed
+	user  *store.User
+	ready chan struct{} // signalled when events are queued or the stream ends
 
 	mu       sync.Mutex
+	queue    []Event
 	cals     map[int64]*position
 	overflow bool
 	closed   bool
@@ -63,15 +66,24 @@ type position struct {
 	caughtUp int64 // revisions up to here came from the change log
 }
 
-// Events is the stream's channel; it is closed when the client is too slow
-// (after a final resync event) or the stream is closed.
-func (s *Stream) Events() <-chan Event { return s.ch }
+// Ready is signalled when Take has something to return.
+func (s *Stream) Ready() <-chan struct{} { return s.ready }
+
+// Take returns the queued events, and whether the stream is still open
+// (after a client fell too far behind it ends with a resync event).
+func (s *Stream) Take() ([]Event, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	evs := s.queue
+	s.queue = nil
+	return evs, !s.closed
+}
 
 // Open starts a stream of the changes to every calendar u may see. With
 // lastEventID (a position from an earlier stream), the changes made since
 // are replayed first from the change logs.
 func (f *Feed) Open(ctx context.Context, u *store.User, lastEventID string) (*Stream, error) {
-	s := &Stream{f: f, user: u, ch: make(chan Event, buffer), cals: make(map[int64]*position)}
+	s := &Stream{f: f, user: u, ready: make(chan struct{}, 1), cals: make(map[int64]*position)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := f.attach(userSubject(u.ID), s); err != nil {
@@ -114,7 +126,14 @@ func (s *Stream) closeLocked() {
 	for id := range s.cals {
 		s.f.detach(calendarSubject(id), s)
 	}
-	close(s.ch)
+	s.signal()
+}
+
+func (s *Stream) signal() {
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
 }
 
 // catchUp replays what each calendar logged after the client's position.
@@ -203,14 +222,15 @@ func (s *Stream) emit(typ string, payload any) {
 	}
 	data, _ := json.Marshal(payload)
 	ev := Event{ID: s.positionLocked(), Type: typ, Data: data}
-	if len(s.ch) >= cap(s.ch)-1 {
+	if len(s.queue) >= buffer-1 {
 		s.overflow = true
 		ev = Event{ID: ev.ID, Type: "resync", Data: []byte(`{"kind":"resync"}`)}
 	}
-	s.ch <- ev
+	s.queue = append(s.queue, ev)
 	if s.overflow {
 		s.closeLocked()
 	}
+	s.signal()
 }
 
 // positionLocked encodes every calendar's position as

@@ -47,11 +47,15 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request) {
 			return
 		case <-tick.C:
 			fmt.Fprint(w, ": keep-alive\n\n")
-		case ev, ok := <-s.Events():
-			if !ok {
+		case <-s.Ready():
+			evs, open := s.Take()
+			for _, ev := range evs {
+				fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", ev.ID, ev.Type, ev.Data)
+			}
+			if !open {
+				_ = rc.Flush()
 				return
 			}
-			fmt.Fprintf(w, "id: %s\nevent: %s\ndata: %s\n\n", ev.ID, ev.Type, ev.Data)
 		}
 		if err := rc.Flush(); err != nil {
 			return

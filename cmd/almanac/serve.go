@@ -6,6 +6,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/pprof"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -37,6 +39,7 @@ type serveConfig struct {
 	ShutdownGrace     time.Duration
 	SMTP              mailer.Config
 	MailFrom          string
+	AdminListen       string
 }
 
 const serveUsage = `Usage: almanac serve [flags]
@@ -59,6 +62,7 @@ func (c *serveConfig) register(s *settings) {
 	s.String(&c.SMTP.Security, "smtp-security", "starttls", "starttls, tls or none")
 	s.String(&c.SMTP.Username, "smtp-username", "", "SMTP relay user name (empty: no authentication)")
 	s.String(&c.SMTP.Password, "smtp-password", "", "SMTP relay password")
+	s.String(&c.AdminListen, "admin-listen", "", "address for the admin endpoints (pprof profiles under /debug/pprof/); empty: off. Keep it private")
 	s.String(&c.MailFrom, "mail-from", "", "sender address of the server's own mail (default: calendar@HOST of --listen)")
 }
 
@@ -138,6 +142,11 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		Registerer: reg,
 		Logger:     log,
 	})
+	if cfg.AdminListen != "" {
+		if err := serveAdmin(ctx, cfg.AdminListen, log); err != nil {
+			return err
+		}
+	}
 	workers := startWorkers(ctx, log, st, deliveries)
 	err = httpserver.Serve(ctx, ln, r, cfg.ShutdownGrace, log)
 	workers.Wait()
@@ -157,4 +166,26 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// serveAdmin serves the profiling endpoints on their own listener, so that
+// they are never exposed with the public API.
+func serveAdmin(ctx context.Context, addr string, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("admin listener: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Info("admin endpoints", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	go func() {
+		if err := httpserver.Serve(ctx, ln, mux, time.Second, log); err != nil {
+			log.Warn("admin listener stopped", "err", err)
+		}
+	}()
+	return nil
 }
