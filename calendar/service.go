@@ -42,6 +42,9 @@ type Change struct {
 	ETag         string
 	Revision     int64
 	Kind         ChangeKind
+	// UserID is the user whose access changed, for AccessGranted and
+	// AccessRevoked.
+	UserID int64
 }
 
 // ChangeKind says what happened.
@@ -53,6 +56,11 @@ const (
 	Deleted         ChangeKind = "deleted"
 	CalendarUpdated ChangeKind = "calendar-updated"
 	CalendarDeleted ChangeKind = "calendar-deleted"
+	// AccessGranted and AccessRevoked tell a user's open clients that a
+	// calendar joined or left the set they may read (created, shared with
+	// them, unshared).
+	AccessGranted ChangeKind = "access-granted"
+	AccessRevoked ChangeKind = "access-revoked"
 )
 
 // Notifier hears about committed changes (the bus, for SSE streams on every
@@ -122,12 +130,24 @@ func (l Limits) withDefaults() Limits {
 // Limits returns the limits in force.
 func (s *Service) Limits() Limits { return s.lim }
 
-// RoleOf returns the caller's role on a calendar.
+// RoleOf returns the caller's role on a calendar: owner of their own, the
+// shared role on others', none otherwise. It is read on every request, so
+// revoking a share takes effect on the next one.
 func (s *Service) RoleOf(ctx context.Context, u *store.User, cal *store.Calendar) (Role, error) {
-	if u != nil && cal.OwnerID == u.ID {
+	if u == nil {
+		return RoleNone, nil
+	}
+	if cal.OwnerID == u.ID {
 		return RoleOwner, nil
 	}
-	return RoleNone, nil
+	sh, err := s.st.GetShare(ctx, cal.ID, u.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return RoleNone, nil
+	} else if err != nil {
+		return RoleNone, err
+	}
+	role, _ := ParseRole(sh.Role)
+	return role, nil
 }
 
 // authorize returns ErrNotFound when the caller may not know the calendar
@@ -174,10 +194,13 @@ func (s *Service) CalendarAt(ctx context.Context, u *store.User, ownerID int64, 
 	return cal, role, nil
 }
 
-// Visible is a calendar the caller can see, with their role.
+// Visible is a calendar the caller can see, with their role. Share is the
+// caller's share when the calendar is someone else's (their own name,
+// colour and order for it), nil for their own calendars.
 type Visible struct {
 	*store.Calendar
-	Role Role
+	Role  Role
+	Share *store.Share
 }
 
 // Calendars lists the calendars the user can see: their own, then those
@@ -187,9 +210,21 @@ func (s *Service) Calendars(ctx context.Context, u *store.User) ([]Visible, erro
 	if err != nil {
 		return nil, err
 	}
-	out := make([]Visible, 0, len(own))
+	shares, err := s.st.SharesOfUser(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Visible, 0, len(own)+len(shares))
 	for _, c := range own {
-		out = append(out, Visible{c, RoleOwner})
+		out = append(out, Visible{Calendar: c, Role: RoleOwner})
+	}
+	for _, sh := range shares {
+		c, err := s.st.GetCalendar(ctx, sh.CalendarID)
+		if err != nil {
+			return nil, err
+		}
+		role, _ := ParseRole(sh.Role)
+		out = append(out, Visible{Calendar: c, Role: role, Share: sh})
 	}
 	return out, nil
 }
@@ -244,7 +279,8 @@ func (s *Service) CreateCalendar(ctx context.Context, u *store.User, c *store.Ca
 	if err := s.st.CreateCalendar(ctx, c); err != nil {
 		return err
 	}
-	s.notify.Changed(ctx, Change{CalendarID: c.ID, CalendarUUID: c.UUID, OwnerID: c.OwnerID, Revision: c.Revision, Kind: CalendarUpdated})
+	s.notify.Changed(ctx, Change{CalendarID: c.ID, CalendarUUID: c.UUID, OwnerID: c.OwnerID, Revision: c.Revision,
+		Kind: AccessGranted, UserID: c.OwnerID})
 	return nil
 }
 
@@ -263,11 +299,15 @@ func (s *Service) UpdateCalendar(ctx context.Context, u *store.User, c *store.Ca
 	return nil
 }
 
-// DeleteCalendar removes a calendar with everything in it; the caller must
-// own it.
+// DeleteCalendar removes a calendar with everything in it. Only the user
+// who owns it may; a sharee, even with the owner role, can only leave it
+// (LeaveCalendar).
 func (s *Service) DeleteCalendar(ctx context.Context, u *store.User, c *store.Calendar) error {
 	if _, err := s.authorize(ctx, u, c, ActDeleteCalendar); err != nil {
 		return err
+	}
+	if c.OwnerID != u.ID {
+		return ErrForbidden
 	}
 	if err := s.st.DeleteCalendar(ctx, c.ID); err != nil {
 		return err

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/almanac/almanac/account"
+	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/changefeed"
 	"github.com/almanac/almanac/store"
 )
 
@@ -19,18 +21,24 @@ type Options struct {
 	// SecureCookies marks the session cookie Secure (set it when clients
 	// reach the server over HTTPS, directly or through a proxy).
 	SecureCookies bool
+	// Feed serves GET /stream; nil disables it.
+	Feed *changefeed.Feed
+	// Shutdown is closed when the server stops, ending open streams.
+	Shutdown <-chan struct{}
 }
 
 // API serves the JSON front end.
 type API struct {
 	accounts *account.Service
+	cals     *calendar.Service
 	store    *store.Store
+	feed     *changefeed.Feed
 	opt      Options
 }
 
 // New returns the API over the given services.
-func New(accounts *account.Service, st *store.Store, opt Options) *API {
-	return &API{accounts: accounts, store: st, opt: opt}
+func New(accounts *account.Service, cals *calendar.Service, opt Options) *API {
+	return &API{accounts: accounts, cals: cals, store: cals.Store(), feed: opt.Feed, opt: opt}
 }
 
 // SessionCookie is the name of the web client's session cookie.

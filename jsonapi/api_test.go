@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/almanac/almanac/account"
+	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/store"
 )
 
@@ -29,7 +30,7 @@ func newTestServer(t *testing.T) *testServer {
 	t.Cleanup(st.Close)
 	acc := account.New(st, account.Options{AllowRegistration: true})
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", New(acc, st, Options{}).Routes()))
+	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", New(acc, calendar.New(st, calendar.Options{}), Options{}).Routes()))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &testServer{srv, st, acc}
@@ -212,4 +213,10 @@ func TestRateLimitedLogin(t *testing.T) {
 	if r.status != 429 || r.header.Get("Retry-After") == "" {
 		t.Fatalf("after 7 failures: %d %s", r.status, r.raw)
 	}
+}
+
+func decodeList(raw string) ([]map[string]any, error) {
+	var out []map[string]any
+	err := json.Unmarshal([]byte(raw), &out)
+	return out, err
 }

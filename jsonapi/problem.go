@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/almanac/almanac/account"
+	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/httpserver"
 	"github.com/almanac/almanac/store"
 )
@@ -73,10 +74,17 @@ func toProblem(err error) *Problem {
 		p   *Problem
 		fe  *account.FieldError
 		rle *account.RateLimitedError
+		ie  *calendar.InvalidError
 	)
 	switch {
 	case errors.As(err, &p):
 		return p
+	case errors.As(err, &ie):
+		return fieldProblem(http.StatusUnprocessableEntity, ie.Field, ie.Message)
+	case errors.Is(err, calendar.ErrForbidden):
+		return newProblem(http.StatusForbidden, "forbidden", "your role on this calendar does not allow this")
+	case errors.Is(err, store.ErrExists):
+		return newProblem(http.StatusConflict, "exists", "a resource with that name already exists")
 	case errors.As(err, &fe):
 		status := http.StatusUnprocessableEntity
 		if fe.Conflict {

@@ -30,6 +30,21 @@ func (a *API) Routes() http.Handler {
 		r.Get("/users/{id}/app-passwords", a.listAppPasswords)
 		r.Post("/users/{id}/app-passwords", a.createAppPassword)
 		r.Delete("/users/{id}/app-passwords/{name}", a.deleteAppPassword)
+
+		r.Get("/stream", a.stream)
+
+		r.Get("/calendars", a.listCalendars)
+		r.Post("/calendars", a.createCalendar)
+		r.Get("/calendars/{id}", a.getCalendar)
+		r.Put("/calendars/{id}", a.updateCalendar)
+		r.Patch("/calendars/{id}", a.updateCalendar)
+		r.Delete("/calendars/{id}", a.deleteCalendar)
+		r.Post("/calendars/{id}/share", a.share)
+		r.Get("/calendars/{id}/collaborators", a.listCollaborators)
+		r.Post("/calendars/{id}/collaborators", a.share)
+		r.Put("/calendars/{id}/collaborators/{user_id}", a.changeRole)
+		r.Patch("/calendars/{id}/collaborators/{user_id}", a.changeRole)
+		r.Delete("/calendars/{id}/collaborators/{user_id}", a.removeCollaborator)
 	})
 	return r
 }

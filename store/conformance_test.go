@@ -304,7 +304,7 @@ func TestSyncLog(t *testing.T) {
 			t.Fatalf("initial sync: %v cur=%d %v", names(changes), cur, err)
 		}
 		changes, _, _ = s.ChangesSince(ctx, c.ID, 2, 0)
-		if names(changes) != "c -b a" {
+		if names(changes) != "c -b a" || changes[1].UUID == "" {
 			t.Fatalf("since 2: %q", names(changes))
 		}
 		changes, _, _ = s.ChangesSince(ctx, c.ID, 2, 2)

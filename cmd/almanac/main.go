@@ -20,6 +20,7 @@ func commands() []command {
 		{"serve", "run the server (HTTP: CalDAV, JSON API, web client)", runServe},
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"user", "manage users: add, passwd, list, delete, app-password", runUser},
+		{"outbox", "inspect and repair deliveries: list, stats, retry, drop", runOutbox},
 		{"recur", "print the instances of an iCalendar object read on stdin", runRecur},
 	}
 }

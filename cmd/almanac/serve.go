@@ -7,7 +7,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -16,8 +18,11 @@ import (
 	"github.com/almanac/almanac/bus"
 	"github.com/almanac/almanac/caldav"
 	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/changefeed"
 	"github.com/almanac/almanac/httpserver"
 	"github.com/almanac/almanac/jsonapi"
+	"github.com/almanac/almanac/mailer"
+	"github.com/almanac/almanac/outbox"
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -33,6 +38,9 @@ type serveConfig struct {
 	AllowRegistration bool
 	SecureCookies     bool
 	ShutdownGrace     time.Duration
+	SMTP              mailer.Config
+	MailFrom          string
+	AdminListen       string
 }
 
 const serveUsage = `Usage: almanac serve [flags]
@@ -50,6 +58,13 @@ func (c *serveConfig) register(s *settings) {
 	s.Bool(&c.AllowRegistration, "allow-registration", true, "let anyone create an account with POST /api/v1/users/register")
 	s.Bool(&c.SecureCookies, "secure-cookies", false, "mark session cookies Secure (when served over HTTPS)")
 	s.Duration(&c.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long in-flight requests may finish after SIGTERM")
+	s.String(&c.SMTP.Host, "smtp-host", "", "SMTP relay for outgoing mail; empty: write mail as .eml files to DATA_DIR/mail-out")
+	s.Int(&c.SMTP.Port, "smtp-port", 0, "SMTP relay port (0: 587, or 465 with --smtp-security=tls)")
+	s.String(&c.SMTP.Security, "smtp-security", "starttls", "starttls, tls or none")
+	s.String(&c.SMTP.Username, "smtp-username", "", "SMTP relay user name (empty: no authentication)")
+	s.String(&c.SMTP.Password, "smtp-password", "", "SMTP relay password")
+	s.String(&c.AdminListen, "admin-listen", "", "address for the admin endpoints (pprof profiles under /debug/pprof/); empty: off. Keep it private")
+	s.String(&c.MailFrom, "mail-from", "", "sender address of the server's own mail (default: calendar@HOST of --listen)")
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -94,8 +109,9 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
-	api := jsonapi.New(accounts, st, jsonapi.Options{SecureCookies: cfg.SecureCookies})
-	cals := calendar.New(st, calendar.Options{})
+	cals := calendar.New(st, calendar.Options{Notifier: changefeed.NewPublisher(b.Conn(), log)})
+	feed := changefeed.New(b.Conn(), cals, log)
+	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done()})
 	dav := caldav.New(accounts, cals, caldav.Options{Logger: log})
 
 	r := chi.NewRouter()
@@ -118,7 +134,24 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	log.Info("listening", "url", url)
 	fmt.Fprintf(stdout, "Almanac is serving on %s\n", url)
 
-	workers := startWorkers(ctx, log, st)
+	if cfg.SMTP.Host == "" {
+		cfg.SMTP.DropDir = filepath.Join(cfg.storage.DataDir, "mail-out")
+	}
+	mail, err := mailer.New(cfg.SMTP)
+	if err != nil {
+		return err
+	}
+	deliveries := outbox.New(st, outbox.Options{
+		Handlers:   map[string]outbox.Handler{mailer.Kind: mail},
+		Registerer: reg,
+		Logger:     log,
+	})
+	if cfg.AdminListen != "" {
+		if err := serveAdmin(ctx, cfg.AdminListen, log); err != nil {
+			return err
+		}
+	}
+	workers := startWorkers(ctx, log, st, deliveries)
 	err = httpserver.Serve(ctx, ln, r, cfg.ShutdownGrace, log)
 	workers.Wait()
 	return err
@@ -137,4 +170,26 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 		return slog.New(slog.NewJSONHandler(w, opts)), nil
 	}
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// serveAdmin serves the profiling endpoints on their own listener, so that
+// they are never exposed with the public API.
+func serveAdmin(ctx context.Context, addr string, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("admin listener: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Info("admin endpoints", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	go func() {
+		if err := httpserver.Serve(ctx, ln, mux, time.Second, log); err != nil {
+			log.Warn("admin listener stopped", "err", err)
+		}
+	}()
+	return nil
 }
