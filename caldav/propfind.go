@@ -155,6 +155,9 @@ func (h *Handler) members(ctx context.Context, t *target, req *propRequest) ([]*
 		}
 		out := make([]*resource, 0, len(cals))
 		for _, c := range cals {
+			if c.OwnerID != t.owner.ID {
+				continue // shared calendars get their own place in the home later
+			}
 			rs := &resource{kind: kindCalendar, href: calendarHref(t.owner.Name, c.Name), user: t.user, owner: t.owner, cal: c.Calendar, role: c.Role}
 			if req.needsDead() {
 				if err := h.loadDead(ctx, rs); err != nil {
