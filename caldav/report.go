@@ -96,7 +96,13 @@ func (h *Handler) writeObjects(ctx context.Context, ms *multistatus, t *target, 
 	const batch = 500
 	for len(ids) > 0 {
 		n := min(batch, len(ids))
-		objs, err := h.st.GetObjectsByID(ctx, ids[:n])
+		var objs []*store.Object
+		var err error
+		if op.direct() {
+			objs, err = h.st.GetObjectBodies(ctx, t.cal.ID, ids[:n])
+		} else {
+			objs, err = h.st.GetObjectsByID(ctx, ids[:n])
+		}
 		if err != nil {
 			return err
 		}

@@ -44,3 +44,18 @@ func TestObjectsBetween(t *testing.T) {
 		}
 	})
 }
+
+func TestGetObjectBodies(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		u := mustUser(t, s, "alice")
+		c := mustCalendar(t, s, u, "work")
+		other := mustCalendar(t, s, u, "other")
+		a, _ := s.PutObject(ctx, c.ID, write("a.ics", "a"), store.Conditions{})
+		b, _ := s.PutObject(ctx, other.ID, write("b.ics", "b"), store.Conditions{})
+		got, err := s.GetObjectBodies(ctx, c.ID, []int64{a.ObjectID, b.ObjectID, 999})
+		if err != nil || len(got) != 1 || got[0].Name != "a.ics" || got[0].ETag != a.ETag || string(got[0].Data) != string(event("a")) {
+			t.Fatalf("got %+v, %v", got, err)
+		}
+	})
+}
