@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/almanac/almanac/store"
+	"github.com/almanac/almanac/timezone"
 )
 
 // Errors returned by the service, besides the store's ErrNotFound,
@@ -249,9 +250,11 @@ func CheckCalendar(c *store.Calendar) error {
 		return &InvalidError{"color", "must be #RRGGBB or #RRGGBBAA"}
 	}
 	if c.TimeZone != "" {
-		if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "Local" {
+		loc, ok := timezone.Lookup(c.TimeZone)
+		if !ok {
 			return &InvalidError{"time_zone", "must be an IANA time zone name such as Europe/Berlin"}
 		}
+		c.TimeZone = loc.String()
 	}
 	if len(c.Components) == 0 {
 		return &InvalidError{"components", "must name at least one of VEVENT, VTODO, VJOURNAL"}
