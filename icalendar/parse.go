@@ -342,7 +342,10 @@ func skipParam(s string, i int) (int, error) {
 		}
 		i++
 	}
-	if i >= len(s) || (s[i] != ';' && s[i] != ':') {
+	switch {
+	case i >= len(s):
+		return 0, fmt.Errorf("the line ends inside the parameters: a ':' must separate them from the value")
+	case s[i] != ';' && s[i] != ':':
 		return 0, fmt.Errorf("expected ';' or ':' after a parameter value")
 	}
 	return i, nil

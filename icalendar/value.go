@@ -50,6 +50,8 @@ type DateTime struct {
 	Time time.Time
 	Kind Kind
 	TZID string // the TZID parameter of a Zoned value, spaces trimmed
+
+	wall time.Time // the wall clock as written, for a Zoned value
 }
 
 // IsZero reports whether d holds no value (the property was absent).
@@ -61,8 +63,16 @@ func (d DateTime) IsDate() bool { return d.Kind == Date }
 // Absolute reports whether d names an instant (UTC or Zoned).
 func (d DateTime) Absolute() bool { return d.Kind == UTC || d.Kind == Zoned }
 
-// Wall returns the wall clock of d, with the location time.UTC.
-func (d DateTime) Wall() time.Time { return wallOf(d.Time) }
+// Wall returns the wall clock of d as written, with the location time.UTC.
+// For a Zoned value in a daylight saving gap it differs from Time's wall
+// clock (02:30 as written, 03:30 as read): a recurrence rule repeats the
+// written one.
+func (d DateTime) Wall() time.Time {
+	if d.Kind == Zoned && !d.wall.IsZero() {
+		return d.wall
+	}
+	return wallOf(d.Time)
+}
 
 // In returns the instant d names when read in loc: Date and Floating values
 // are anchored in loc (RFC 5545 §3.3.5 for gaps and overlaps), absolute
@@ -84,7 +94,7 @@ func (d DateTime) String() string {
 	case 0:
 		return ""
 	}
-	return d.Time.Format(localLayout)
+	return d.Wall().Format(localLayout)
 }
 
 // Prop returns a property named name holding d, with its VALUE and TZID
@@ -117,10 +127,13 @@ func NewUTC(t time.Time) DateTime {
 	return DateTime{Time: t.UTC().Truncate(time.Second), Kind: UTC}
 }
 
-// NewZoned returns the DATE-TIME of the instant t written in zone tzid,
-// whose location is loc.
-func NewZoned(t time.Time, tzid string, loc *time.Location) DateTime {
-	return DateTime{Time: t.In(loc).Truncate(time.Second), Kind: Zoned, TZID: tzid}
+// NewZoned returns the DATE-TIME that shows wall's clock (its date and time
+// fields, whatever its location) in zone tzid, whose location is loc: pass
+// t.In(loc) to write the instant t. A wall clock in a daylight saving gap
+// is kept as written (see Wall).
+func NewZoned(wall time.Time, tzid string, loc *time.Location) DateTime {
+	w := wallOf(wall).Truncate(time.Second)
+	return DateTime{Time: InZone(w, loc), Kind: Zoned, TZID: tzid, wall: w}
 }
 
 // Resolver maps a TZID to its location; Calendar.Location is one.
@@ -174,7 +187,7 @@ func ParseDateTime(value string, params ical.Params, resolve Resolver) (DateTime
 	if err != nil {
 		return DateTime{}, err
 	}
-	return DateTime{Time: InZone(wall, loc), Kind: Zoned, TZID: tzid}, nil
+	return DateTime{Time: InZone(wall, loc), Kind: Zoned, TZID: tzid, wall: wall}, nil
 }
 
 // parseDate parses YYYYMMDD (RFC 5545 §3.3.4).
