@@ -102,7 +102,7 @@ func (c *Calendar) Object(opt Options) (*Object, error) {
 // checkRecurrenceIDs enforces one master at most and distinct
 // RECURRENCE-IDs (RFC 4791 §4.1, RFC 5545 §3.8.4.4).
 func checkRecurrenceIDs(comps []*Component) error {
-	seen := map[time.Time]string{}
+	seen := map[int64]string{}
 	masters := 0
 	for _, comp := range comps {
 		rid, err := comp.RecurrenceID()
@@ -116,7 +116,7 @@ func checkRecurrenceIDs(comps []*Component) error {
 			}
 			continue
 		}
-		key := rid.In(time.UTC)
+		key := rid.In(time.UTC).UnixNano() // the same instant in any zone
 		if prev, dup := seen[key]; dup {
 			return &Error{Precondition: ValidCalendarObjectResource, Component: comp.Name, Property: "RECURRENCE-ID",
 				Msg: fmt.Sprintf("%s is used by two overrides (also %s); each instance can be overridden once", rid.String(), prev)}

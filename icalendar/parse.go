@@ -120,7 +120,9 @@ func newCalendar(c *ical.Component, raw []byte, fixes []Fix) *Calendar {
 			continue
 		}
 		if p := child.Props.Get(ical.PropTimezoneID); p != nil {
-			cal.defs[strings.TrimSpace(p.Value)] = child
+			// TZID is TEXT: "Pacific Time (US & Canada)\, Tijuana" is what
+			// a TZID parameter quotes as "Pacific Time (US & Canada), Tijuana".
+			cal.defs[strings.TrimSpace(UnescapeText(p.Value))] = child
 		}
 	}
 	return cal

@@ -145,7 +145,12 @@ func (g *daily) countBound(r *Rule, count int) error {
 
 // iterator runs rrule-go from the period starting at p; a panic in it
 // becomes an error.
-func (g *daily) iterator(p time.Time) (func() (time.Time, bool, error), error) {
+func (g *daily) iterator(p time.Time) (next func() (time.Time, bool, error), err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			next, err = nil, fmt.Errorf("recurrence: expanding the rule failed: %v", p)
+		}
+	}()
 	opt := g.tmpl
 	opt.Dtstart = p
 	rr, err := rrule.NewRRule(opt)

@@ -145,14 +145,6 @@ func TestLibicalCases(t *testing.T) {
 	}
 }
 
-func parseLibicalTime(t *testing.T, s string) icalendar.DateTime {
-	d, err := icalendar.ParseDateTime(s, nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return d
-}
-
 func expandLibical(rule, dtstart, from string) (string, error) {
 	rec, err := icalendar.ParseRecur(rule)
 	if err != nil {

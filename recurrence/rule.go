@@ -118,6 +118,12 @@ func explicit(rec icalendar.Recur, wall time.Time, date bool) (icalendar.Recur, 
 	n := len(rec.BySecond)
 	rec.BySecond = slices.DeleteFunc(slices.Clone(rec.BySecond), func(s int) bool { return s == 60 })
 	empty := n > 0 && len(rec.BySecond) == 0 && !date
+	// An ordinal weekday past the fifth of a month matches nothing (and
+	// makes rrule-go index out of its masks).
+	if len(rec.ByDay) > 0 && (rec.Freq == icalendar.Monthly || rec.Freq == icalendar.Yearly && len(rec.ByMonth) > 0) {
+		rec.ByDay = slices.DeleteFunc(slices.Clone(rec.ByDay), func(d icalendar.WeekdayNum) bool { return d.N > 5 || d.N < -5 })
+		empty = empty || len(rec.ByDay) == 0
+	}
 	if date {
 		// The time of day of a DATE is no part of it.
 		rec.ByHour, rec.ByMinute, rec.BySecond = nil, nil, nil
