@@ -37,10 +37,11 @@ const (
 
 // Calendar is a parsed VCALENDAR. The go-ical tree gives generic access to
 // every component and property; Components and the typed accessors of
-// Component give checked access to the ones the server interprets.
+// Component give checked access to the ones the server interprets. A
+// Calendar caches what it resolves and is not safe for concurrent use.
 type Calendar struct {
 	*ical.Component        // the VCALENDAR
-	Raw             []byte // the data as given, byte for byte
+	Raw             []byte // the data as given, byte for byte (not copied; all of it, for each calendar of ParseAll)
 	Fixes           []Fix  // leniencies applied, each listed once
 
 	defs  map[string]*ical.Component // VTIMEZONE by TZID

@@ -41,7 +41,7 @@ func BenchmarkNewSeries(b *testing.B) {
 	obj := event(b, "DTSTART;TZID=Europe/Berlin:20050301T090000", "DURATION:PT1H", "RRULE:FREQ=DAILY")
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := New(obj, Options{}); err != nil {
+		if _, err := NewSeries(obj, Options{}); err != nil {
 			b.Fatal(err)
 		}
 	}

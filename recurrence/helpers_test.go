@@ -35,7 +35,7 @@ func object(t testing.TB, body string) *icalendar.Object {
 
 func mustSeries(t testing.TB, obj *icalendar.Object, opt Options) *Series {
 	t.Helper()
-	s, err := New(obj, opt)
+	s, err := NewSeries(obj, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package recurrence
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -109,4 +110,101 @@ func keyOf(d icalendar.DateTime, start icalendar.DateTime, loc *time.Location) t
 		return d.In(loc).UTC()
 	}
 	return d.Wall()
+}
+
+// componentInstance returns the instance of a component that does not
+// recur, per the rows of RFC 4791 §9.9 for VEVENT, VTODO and VJOURNAL; ok
+// is false when it has no time at all.
+func componentInstance(c *icalendar.Component, index int) (Instance, bool, error) {
+	start, err := c.Start()
+	if err != nil {
+		return Instance{}, false, err
+	}
+	in := Instance{Status: c.Status(), Transp: c.Transp(), Component: index}
+	if start.IsZero() {
+		if c.Name != "VTODO" {
+			return in, false, nil
+		}
+		return todoInstance(c, in)
+	}
+	loc := time.UTC
+	if start.Kind == icalendar.Zoned {
+		loc = start.Time.Location()
+	}
+	sp, err := spanOf(c, start, loc)
+	if err != nil {
+		return in, false, err
+	}
+	in.Start = keyOf(start, start, loc)
+	in.End = sp.end(in.Start, loc)
+	in.AllDay, in.Floating = start.IsDate(), !start.Absolute()
+	return in, true, nil
+}
+
+// todoInstance covers a VTODO without DTSTART (RFC 4791 §9.9): its DUE, else
+// the span from CREATED to COMPLETED, else all time.
+func todoInstance(c *icalendar.Component, in Instance) (Instance, bool, error) {
+	due, err := c.Due()
+	if err != nil {
+		return in, false, err
+	}
+	if !due.IsZero() {
+		in.Start = keyOf(due, due, time.UTC)
+		in.End, in.AllDay, in.Floating = in.Start, due.IsDate(), !due.Absolute()
+		return in, true, nil
+	}
+	created, err := c.DateTime("CREATED")
+	if err != nil {
+		return in, false, err
+	}
+	completed, err := c.DateTime("COMPLETED")
+	if err != nil {
+		return in, false, err
+	}
+	in.Start, in.End = MinTime, MaxTime
+	switch {
+	case !created.IsZero() && !completed.IsZero():
+		a, b := created.In(time.UTC), completed.In(time.UTC)
+		in.Start, in.End = minTime(a, b), maxTime(a, b)
+	case !completed.IsZero():
+		in.Start, in.End = completed.In(time.UTC), completed.In(time.UTC)
+	case !created.IsZero():
+		in.Start = created.In(time.UTC)
+	}
+	return in, true, nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// String describes an instance for logs and tests.
+func (in Instance) String() string {
+	f := func(t time.Time) string {
+		if in.AllDay {
+			return t.Format("20060102")
+		}
+		if in.Floating {
+			return t.Format("20060102T150405")
+		}
+		return t.UTC().Format("20060102T150405Z")
+	}
+	s := f(in.Start) + "/" + f(in.End)
+	if !in.RecurrenceID.IsZero() {
+		s += " rid=" + f(in.RecurrenceID)
+	}
+	if in.Override {
+		s += " override"
+	}
+	return s + fmt.Sprintf(" #%d", in.Component)
 }

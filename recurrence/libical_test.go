@@ -35,7 +35,8 @@ func sharedTestdata(t *testing.T, rel string) string {
 
 // permissive lets the libical cases use SECONDLY rules and dense
 // expansions, which DefaultLimits refuse.
-var permissive = Limits{MaxCount: 1 << 20, MaxInstances: 1 << 20, MaxPerWindow: 1 << 20, MaxSteps: 1 << 24}
+var permissive = Limits{MinInterval: time.Nanosecond, MinUnbounded: time.Nanosecond,
+	MaxCount: 1 << 20, MaxInstances: 1 << 20, MaxPerWindow: 1 << 20, MaxSteps: 1 << 24}
 
 // libicalDisagreements lists the cases whose expected output we believe is
 // wrong, keyed by the line of the RRULE, with the reason and what we

@@ -37,6 +37,28 @@ var DefaultLimits = Limits{
 	MaxSteps:     1_000_000,
 }
 
+// orDefaults fills the zero fields of l from DefaultLimits: a zero limit
+// would refuse everything (or nothing) by accident.
+func (l Limits) orDefaults() Limits {
+	d := DefaultLimits
+	set := func(v *int, def int) {
+		if *v == 0 {
+			*v = def
+		}
+	}
+	set(&l.MaxCount, d.MaxCount)
+	set(&l.MaxInstances, d.MaxInstances)
+	set(&l.MaxPerWindow, d.MaxPerWindow)
+	set(&l.MaxSteps, d.MaxSteps)
+	if l.MinInterval == 0 {
+		l.MinInterval = d.MinInterval
+	}
+	if l.MinUnbounded == 0 {
+		l.MinUnbounded = d.MinUnbounded
+	}
+	return l
+}
+
 // LimitError reports that a rule or an expansion exceeds one of the
 // Limits.
 type LimitError struct {

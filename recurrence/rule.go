@@ -43,10 +43,12 @@ type generator interface {
 	countBound(r *Rule, count int) error
 }
 
-// NewRule prepares rec for expansion from start. It fails with a
-// *LimitError when the rule exceeds lim, and with an *icalendar.Error when
-// it uses something this package does not implement.
+// NewRule prepares rec for expansion from start (zero fields of lim take
+// their value from DefaultLimits). It fails with a *LimitError when the
+// rule exceeds lim, and with an *icalendar.Error when it uses something
+// this package does not implement. A Rule is safe for concurrent use.
 func NewRule(rec icalendar.Recur, start icalendar.DateTime, lim Limits) (*Rule, error) {
+	lim = lim.orDefaults()
 	if start.IsZero() {
 		return nil, dataError("RRULE", "a recurrence rule needs a DTSTART")
 	}
@@ -114,16 +116,7 @@ func supported(rec icalendar.Recur, start icalendar.DateTime) error {
 // period start, not only from DTSTART. It reports whether the rule can
 // have no instance at all.
 func explicit(rec icalendar.Recur, wall time.Time, date bool) (icalendar.Recur, bool) {
-	// Go's clock has no leap second: BYSECOND=60 matches nothing.
-	n := len(rec.BySecond)
-	rec.BySecond = slices.DeleteFunc(slices.Clone(rec.BySecond), func(s int) bool { return s == 60 })
-	empty := n > 0 && len(rec.BySecond) == 0 && !date
-	// An ordinal weekday past the fifth of a month matches nothing (and
-	// makes rrule-go index out of its masks).
-	if len(rec.ByDay) > 0 && (rec.Freq == icalendar.Monthly || rec.Freq == icalendar.Yearly && len(rec.ByMonth) > 0) {
-		rec.ByDay = slices.DeleteFunc(slices.Clone(rec.ByDay), func(d icalendar.WeekdayNum) bool { return d.N > 5 || d.N < -5 })
-		empty = empty || len(rec.ByDay) == 0
-	}
+	rec, empty := dropImpossible(rec, date)
 	if date {
 		// The time of day of a DATE is no part of it.
 		rec.ByHour, rec.ByMinute, rec.BySecond = nil, nil, nil
@@ -150,6 +143,22 @@ func explicit(rec icalendar.Recur, wall time.Time, date bool) (icalendar.Recur, 
 		len(rec.ByMonthDay) == 0 && len(rec.ByYearDay) == 0:
 		// A week of the year, but which day of it? DTSTART's weekday.
 		rec.ByDay = []icalendar.WeekdayNum{{Day: wall.Weekday()}}
+	}
+	return rec, empty
+}
+
+// dropImpossible removes BYxxx values that can match nothing, and reports
+// whether that leaves a part with no value at all: a rule without instances.
+func dropImpossible(rec icalendar.Recur, date bool) (icalendar.Recur, bool) {
+	// Go's clock has no leap second: BYSECOND=60 matches nothing.
+	n := len(rec.BySecond)
+	rec.BySecond = slices.DeleteFunc(slices.Clone(rec.BySecond), func(s int) bool { return s == 60 })
+	empty := n > 0 && len(rec.BySecond) == 0 && !date
+	// An ordinal weekday past the fifth of a month matches nothing (and
+	// makes rrule-go index out of its masks).
+	if len(rec.ByDay) > 0 && (rec.Freq == icalendar.Monthly || rec.Freq == icalendar.Yearly && len(rec.ByMonth) > 0) {
+		rec.ByDay = slices.DeleteFunc(slices.Clone(rec.ByDay), func(d icalendar.WeekdayNum) bool { return d.N > 5 || d.N < -5 })
+		empty = empty || len(rec.ByDay) == 0
 	}
 	return rec, empty
 }

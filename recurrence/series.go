@@ -1,7 +1,6 @@
 package recurrence
 
 import (
-	"fmt"
 	"slices"
 	"time"
 
@@ -10,7 +9,8 @@ import (
 
 // Options configure a Series.
 type Options struct {
-	// Limits bound the expansion; the zero value means DefaultLimits.
+	// Limits bound the expansion; a zero field takes its value from
+	// DefaultLimits.
 	Limits Limits
 	// FloatingZone is where floating and all-day instances are read when
 	// Expand tests them against its window (RFC 4791 §9.9 uses the
@@ -30,6 +30,12 @@ type Series struct {
 	overrides []*override
 	margin    time.Duration // longest instance plus largest shift: how far before a window to look
 	shift     time.Duration // largest THISANDFUTURE shift
+
+	// Overrides by what they replace: single instances by key, or by day
+	// for a DATE RECURRENCE-ID of a DATE-TIME series, and the
+	// THISANDFUTURE ones in order.
+	single, singleDays map[int64]bool
+	futures            []*override
 }
 
 // master is the component without RECURRENCE-ID.
@@ -59,13 +65,12 @@ type override struct {
 	span   span
 }
 
-// New prepares the expansion of obj. It fails with an *icalendar.Error for
-// data it cannot interpret and a *LimitError for a rule beyond the limits.
-func New(obj *icalendar.Object, opt Options) (*Series, error) {
-	s := &Series{lim: opt.Limits, zone: opt.FloatingZone}
-	if s.lim == (Limits{}) {
-		s.lim = DefaultLimits
-	}
+// NewSeries prepares the expansion of obj. It fails with an
+// *icalendar.Error for data it cannot interpret and a *LimitError for a
+// rule beyond the limits. A Series does not change once made and is safe
+// for concurrent use.
+func NewSeries(obj *icalendar.Object, opt Options) (*Series, error) {
+	s := &Series{lim: opt.Limits.orDefaults(), zone: opt.FloatingZone}
 	if s.zone == nil {
 		s.zone = time.UTC
 	}
@@ -85,7 +90,7 @@ func New(obj *icalendar.Object, opt Options) (*Series, error) {
 			return nil, err
 		}
 	}
-	s.setMargin()
+	s.index()
 	return s, nil
 }
 
@@ -202,7 +207,9 @@ func (m *master) occurrences(from, to time.Time, max int) ([]time.Time, error) {
 			out = append(out, t)
 		}
 	}
-	want := max + len(m.exact) + len(m.exDays)*24*60 // EXDATEs may remove some
+	// Ask the rules for enough to make up for what EXDATEs remove; a DATE
+	// EXDATE removes a day's worth (at most 1,440 at one a minute).
+	want := max + len(m.exact) + len(m.exDays)*24*60
 	for _, r := range m.rules {
 		got, err := r.Between(from, to, want)
 		if err != nil {
@@ -290,265 +297,29 @@ func (s *Series) fillOverride(o *override, c *icalendar.Component, rid icalendar
 	return nil
 }
 
-func (s *Series) setMargin() {
+// index sorts the overrides, indexes what they replace and sets the
+// margins of a window.
+func (s *Series) index() {
 	slices.SortFunc(s.overrides, func(a, b *override) int { return a.rid.Compare(b.rid) })
+	s.single, s.singleDays = map[int64]bool{}, map[int64]bool{}
 	var longest time.Duration
 	if s.master != nil {
 		longest = s.master.span.approx()
 	}
 	for _, o := range s.overrides {
 		longest = max(longest, o.span.approx())
-		if o.future {
+		switch {
+		case o.rid.IsZero(): // a lone instance replaces nothing
+		case o.ridDay:
+			s.singleDays[o.rid.UnixNano()] = true
+		default:
+			s.single[o.rid.UnixNano()] = true
+		}
+		if o.future && !o.ridDay {
+			s.futures = append(s.futures, o)
 			s.shift = max(s.shift, o.shift, -o.shift)
 		}
 	}
 	// A day more covers UTC offsets and DST changes between key and instant.
 	s.margin = longest + s.shift + 26*time.Hour
-}
-
-// replaced reports whether a single override replaces the occurrence at,
-// or returns the THISANDFUTURE override in force for it.
-func (s *Series) replaced(at time.Time) (bool, *override) {
-	var future *override
-	for _, o := range s.overrides {
-		switch {
-		case o.rid.IsZero():
-			continue
-		case o.ridDay && o.rid.Equal(dateOf(wallIn(at, s.master.loc))), !o.ridDay && o.rid.Equal(at):
-			return true, nil
-		case o.future && o.rid.Before(at):
-			future = o
-		}
-	}
-	return false, future
-}
-
-// occurrence turns a master occurrence into its instance, or reports that
-// an override replaces it.
-func (s *Series) occurrence(at time.Time) (Instance, bool) {
-	m := s.master
-	gone, future := s.replaced(at)
-	if gone {
-		return Instance{}, false
-	}
-	in := m.instance(at)
-	if future != nil {
-		// RFC 5545 §3.8.4.4: the changes of a THISANDFUTURE override,
-		// including the move of its start, apply to every later instance.
-		start := icalendar.InZone(wallIn(at, m.loc).Add(future.shift), m.loc).UTC()
-		in.Start, in.End = start, future.span.end(start, m.loc)
-		in.Status, in.Transp = future.inst.Status, future.inst.Transp
-		in.Component, in.Override = future.index, true
-	}
-	return in, true
-}
-
-// window converts [from, to) into the master's keys, widened by the
-// margin so that long and shifted instances are found.
-func (s *Series) window(from, to time.Time) (time.Time, time.Time) {
-	if !s.master.start.Absolute() {
-		from, to = wallIn(from, s.zone), wallIn(to, s.zone)
-	}
-	return from.Add(-s.margin), to.Add(s.shift + 26*time.Hour)
-}
-
-// Expand returns the instances that overlap [from, to) (RFC 4791 §9.9),
-// in chronological order. Past Limits.MaxPerWindow it returns that many
-// and a *LimitError.
-func (s *Series) Expand(from, to time.Time) ([]Instance, error) {
-	var occ []time.Time
-	if s.master != nil {
-		lo, hi := s.window(from, to)
-		var err error
-		if occ, err = s.master.occurrences(lo, hi, s.lim.MaxPerWindow+1); err != nil {
-			return nil, err
-		}
-	}
-	out := make([]Instance, 0, len(occ)+len(s.overrides))
-	for _, o := range s.overrides {
-		if o.inst.Overlaps(from, to, s.zone) {
-			out = append(out, o.inst)
-		}
-	}
-	truncated := len(occ) > s.lim.MaxPerWindow
-	if s.master != nil {
-		for _, at := range occ {
-			if in, ok := s.occurrence(at); ok && in.Overlaps(from, to, s.zone) {
-				out = append(out, in)
-			}
-		}
-	}
-	sortInstances(out)
-	if truncated || len(out) > s.lim.MaxPerWindow {
-		return out[:min(len(out), s.lim.MaxPerWindow)], limitError("MaxPerWindow", s.lim.MaxPerWindow,
-			"the window %s–%s holds more instances", from.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
-	}
-	return out, nil
-}
-
-// Materialized is what Materialize returns.
-type Materialized struct {
-	Instances []Instance // every instance starting before Until, in order
-	Until     time.Time  // the horizon, or earlier when MaxInstances cut the list
-	More      bool       // some instance starts at or after Until
-}
-
-// Materialize returns the instances that start before horizon, as the
-// time-range index stores them, and whether the series goes on after it:
-// the store indexes up to a rolling horizon and expands past it on the
-// fly. Floating and all-day instances are compared by wall clock. Past
-// Limits.MaxInstances it stops early, sets Until to the first start left
-// out, and returns the result with a *LimitError.
-func (s *Series) Materialize(horizon time.Time) (Materialized, error) {
-	res := Materialized{Until: horizon}
-	for _, o := range s.overrides {
-		if o.inst.Start.Before(horizon) {
-			res.Instances = append(res.Instances, o.inst)
-		} else {
-			res.More = true
-		}
-	}
-	if s.master != nil {
-		occ, err := s.master.occurrences(MinTime, horizon.Add(s.shift+time.Nanosecond), s.lim.MaxInstances+1)
-		if err != nil {
-			return res, err
-		}
-		for _, at := range occ {
-			if in, ok := s.occurrence(at); ok && in.Start.Before(horizon) {
-				res.Instances = append(res.Instances, in)
-			}
-		}
-		more, err := s.masterAfter(horizon)
-		if err != nil {
-			return res, err
-		}
-		res.More = res.More || more || len(occ) > s.lim.MaxInstances
-	}
-	sortInstances(res.Instances)
-	return s.capped(res)
-}
-
-// masterAfter reports whether the master has an instance starting at or
-// after horizon.
-func (s *Series) masterAfter(horizon time.Time) (bool, error) {
-	const probe = 64
-	occ, err := s.master.occurrences(horizon.Add(-s.shift), MaxTime, probe)
-	if err != nil {
-		return false, err
-	}
-	for _, at := range occ {
-		if in, ok := s.occurrence(at); ok && !in.Start.Before(horizon) {
-			return true, nil
-		}
-	}
-	return len(occ) == probe, nil
-}
-
-func (s *Series) capped(res Materialized) (Materialized, error) {
-	n := s.lim.MaxInstances
-	if len(res.Instances) <= n {
-		return res, nil
-	}
-	res.Until, res.More = res.Instances[n].Start, true
-	for len(res.Instances) > 0 && !res.Instances[len(res.Instances)-1].Start.Before(res.Until) {
-		res.Instances = res.Instances[:len(res.Instances)-1]
-	}
-	return res, limitError("MaxInstances", n, "the series has more instances before %s", res.Until.Format(time.RFC3339))
-}
-
-// componentInstance returns the instance of a component that does not
-// recur, per the rows of RFC 4791 §9.9 for VEVENT, VTODO and VJOURNAL; ok
-// is false when it has no time at all.
-func componentInstance(c *icalendar.Component, index int) (Instance, bool, error) {
-	start, err := c.Start()
-	if err != nil {
-		return Instance{}, false, err
-	}
-	in := Instance{Status: c.Status(), Transp: c.Transp(), Component: index}
-	if start.IsZero() {
-		if c.Name != "VTODO" {
-			return in, false, nil
-		}
-		return todoInstance(c, in)
-	}
-	loc := time.UTC
-	if start.Kind == icalendar.Zoned {
-		loc = start.Time.Location()
-	}
-	sp, err := spanOf(c, start, loc)
-	if err != nil {
-		return in, false, err
-	}
-	in.Start = keyOf(start, start, loc)
-	in.End = sp.end(in.Start, loc)
-	in.AllDay, in.Floating = start.IsDate(), !start.Absolute()
-	return in, true, nil
-}
-
-// todoInstance covers a VTODO without DTSTART (RFC 4791 §9.9): its DUE, else
-// the span from CREATED to COMPLETED, else all time.
-func todoInstance(c *icalendar.Component, in Instance) (Instance, bool, error) {
-	due, err := c.Due()
-	if err != nil {
-		return in, false, err
-	}
-	if !due.IsZero() {
-		in.Start = keyOf(due, due, time.UTC)
-		in.End, in.AllDay, in.Floating = in.Start, due.IsDate(), !due.Absolute()
-		return in, true, nil
-	}
-	created, err := c.DateTime("CREATED")
-	if err != nil {
-		return in, false, err
-	}
-	completed, err := c.DateTime("COMPLETED")
-	if err != nil {
-		return in, false, err
-	}
-	in.Start, in.End = MinTime, MaxTime
-	switch {
-	case !created.IsZero() && !completed.IsZero():
-		a, b := created.In(time.UTC), completed.In(time.UTC)
-		in.Start, in.End = minTime(a, b), maxTime(a, b)
-	case !completed.IsZero():
-		in.Start, in.End = completed.In(time.UTC), completed.In(time.UTC)
-	case !created.IsZero():
-		in.Start = created.In(time.UTC)
-	}
-	return in, true, nil
-}
-
-func minTime(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
-
-func maxTime(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-// String describes an instance for logs and tests.
-func (in Instance) String() string {
-	f := func(t time.Time) string {
-		if in.AllDay {
-			return t.Format("20060102")
-		}
-		if in.Floating {
-			return t.Format("20060102T150405")
-		}
-		return t.UTC().Format("20060102T150405Z")
-	}
-	s := f(in.Start) + "/" + f(in.End)
-	if !in.RecurrenceID.IsZero() {
-		s += " rid=" + f(in.RecurrenceID)
-	}
-	if in.Override {
-		s += " override"
-	}
-	return s + fmt.Sprintf(" #%d", in.Component)
 }

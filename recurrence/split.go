@@ -26,7 +26,7 @@ import (
 // instance after the first, and when a RANGE=THISANDFUTURE override before
 // rid would have to be folded into the new series.
 func Split(obj *icalendar.Object, rid time.Time, newUID string, opt Options) (before, after *ical.Component, err error) {
-	s, err := New(obj, opt)
+	s, err := NewSeries(obj, opt)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -116,7 +116,7 @@ func printInstances(stdin io.Reader, stdout io.Writer, lo, hi time.Time, maxN in
 	if maxN > 0 {
 		lim.MaxPerWindow = maxN
 	}
-	s, err := recurrence.New(obj, recurrence.Options{Limits: lim})
+	s, err := recurrence.NewSeries(obj, recurrence.Options{Limits: lim})
 	if err != nil {
 		return err
 	}
