@@ -31,11 +31,18 @@ type Instance struct {
 // zero length overlaps when it starts in the window, a longer one when it
 // intersects it. Floating instances are read in zone (UTC when nil).
 func (in Instance) Overlaps(from, to time.Time, zone *time.Location) bool {
-	s, e := in.Start, in.End
-	if in.Floating && zone != nil && zone != time.UTC {
-		s, e = icalendar.InZone(s, zone), icalendar.InZone(e, zone)
-	}
+	s, e := in.In(zone)
 	return s.Before(to) && (e.After(from) || !e.After(s) && !s.Before(from))
+}
+
+// In returns the instance's start and end as instants: floating and
+// all-day instances read in zone (the viewer's or the calendar's), the
+// others as they are.
+func (in Instance) In(zone *time.Location) (start, end time.Time) {
+	if in.Floating && zone != nil {
+		return icalendar.InZone(in.Start, zone), icalendar.InZone(in.End, zone)
+	}
+	return in.Start, in.End
 }
 
 func sortInstances(list []Instance) {
