@@ -66,7 +66,7 @@ func TestMaxPerWindow(t *testing.T) {
 	if !errors.As(err, &le) || le.Limit != "MaxPerWindow" || le.Value != "5" || len(got) != 5 {
 		t.Fatalf("got %d instances, err %v", len(got), err)
 	}
-	if got[4].Start != utc("20240105T090000Z") {
+	if !got[4].Start.Equal(utc("20240105T090000Z")) {
 		t.Errorf("the first five instances were not returned: %v", got)
 	}
 }
