@@ -22,7 +22,7 @@ type Instance struct {
 	AllDay       bool   // DTSTART is a DATE (an all-day instance is also Floating)
 	Floating     bool   // Start and End are wall clock
 	Override     bool   // the instance comes from a component with RECURRENCE-ID
-	Status       string // STATUS of the component it comes from, upper case, or ""
+	Status       string // STATUS of the component it comes from, upper case, or "" (CANCELLED instances are returned too)
 	Transp       string // TRANSP, OPAQUE by default for a VEVENT
 	Component    int    // index in Object.Components of the component it comes from
 }

@@ -23,6 +23,13 @@ type Options struct {
 // §3.8.5), with overridden instances replaced by their RECURRENCE-ID
 // components and RANGE=THISANDFUTURE overrides applied to the instances
 // after them.
+//
+// An override whose RECURRENCE-ID names no instance of the master (an
+// excluded one, or one the rule never produces) still yields its own
+// instance: the data exists and clients show it. A DATE value in RDATE,
+// EXDATE or RECURRENCE-ID of a DATE-TIME series, which RFC 5545 does not
+// allow, is read leniently: an RDATE takes DTSTART's time of day, an
+// EXDATE or RECURRENCE-ID covers the whole day.
 type Series struct {
 	lim       Limits
 	zone      *time.Location
@@ -167,6 +174,9 @@ func (m *master) addDates(c *icalendar.Component) error {
 	m.rdates = map[int64]time.Time{}
 	for _, p := range rdates {
 		k := keyOf(p.Start, m.start, m.loc)
+		if p.Start.IsDate() && !m.start.IsDate() {
+			k = m.atStartTime(p.Start) // lenient: RFC 5545 wants the types to match
+		}
 		end := time.Time{}
 		if p.IsPeriod {
 			end = keyOf(icalendar.DateTime{Time: p.EndIn(m.loc), Kind: p.Start.Kind}, m.start, m.loc)
@@ -187,6 +197,13 @@ func (m *master) addDates(c *icalendar.Component) error {
 		}
 	}
 	return nil
+}
+
+// atStartTime returns the key of DTSTART's time of day on day d.
+func (m *master) atStartTime(d icalendar.DateTime) time.Time {
+	w := m.start.Wall()
+	wall := time.Date(d.Time.Year(), d.Time.Month(), d.Time.Day(), w.Hour(), w.Minute(), w.Second(), 0, time.UTC)
+	return keyOf(icalendar.DateTime{Time: icalendar.InZone(wall, m.loc), Kind: m.start.Kind}, m.start, m.loc)
 }
 
 // excluded reports whether EXDATE removes the instance at key.

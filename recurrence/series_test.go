@@ -218,3 +218,21 @@ func within(ts []time.Time, from, to time.Time) []time.Time {
 	}
 	return out
 }
+
+// TestDateValuesOnDateTimeSeries reads DATE values of a DATE-TIME series
+// leniently.
+func TestDateValuesOnDateTimeSeries(t *testing.T) {
+	obj := object(t, strings.Join([]string{
+		"BEGIN:VEVENT", "UID:d", "DTSTAMP:20240101T000000Z", "DTSTART;TZID=Europe/Berlin:20240101T090000",
+		"RRULE:FREQ=DAILY;COUNT=4", "RDATE;VALUE=DATE:20240110", "EXDATE;VALUE=DATE:20240102", "END:VEVENT",
+		"BEGIN:VEVENT", "UID:d", "DTSTAMP:20240101T000000Z", "RECURRENCE-ID;VALUE=DATE:20240103",
+		"DTSTART;TZID=Europe/Berlin:20240103T150000", "END:VEVENT"}, "\n"))
+	got, err := mustSeries(t, obj, Options{}).Expand(utc("20240101"), utc("20240201"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "20240101T080000Z 20240103T140000Z 20240104T080000Z 20240110T080000Z"
+	if g := strings.Join(starts(got), " "); g != want {
+		t.Errorf("\n got %s\nwant %s", g, want)
+	}
+}
