@@ -236,3 +236,22 @@ func TestDateValuesOnDateTimeSeries(t *testing.T) {
 		t.Errorf("\n got %s\nwant %s", g, want)
 	}
 }
+
+// TestConcurrentExpand shares one Series between goroutines (run with
+// -race).
+func TestConcurrentExpand(t *testing.T) {
+	s := seriesFromFile(t, "testdata/series/thisandfuture.ics", Options{})
+	done := make(chan string)
+	for i := 0; i < 4; i++ {
+		go func() {
+			got, _ := s.Expand(utc("20240301"), utc("20240401"))
+			done <- strings.Join(strs(got), "|")
+		}()
+	}
+	first := <-done
+	for i := 1; i < 4; i++ {
+		if got := <-done; got != first {
+			t.Errorf("expansions differ:\n%s\n%s", got, first)
+		}
+	}
+}
