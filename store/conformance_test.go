@@ -10,6 +10,7 @@ import (
 
 	"github.com/almanac/almanac/migrations"
 	"github.com/almanac/almanac/store"
+	"github.com/almanac/almanac/store/storetest"
 )
 
 func mustUser(t *testing.T, s *store.Store, name string) *store.User {
@@ -41,7 +42,7 @@ func write(name, uid string, inst ...store.Instance) *store.ObjectWrite {
 }
 
 func TestMigrationsApplyToEmptyDatabase(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *store.Store) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		list, err := migrations.List(s.Dialect())
 		if err != nil {
@@ -58,7 +59,7 @@ func TestMigrationsApplyToEmptyDatabase(t *testing.T) {
 }
 
 func TestUsers(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *store.Store) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		u := mustUser(t, s, "alice")
 		if u.ID == 0 || u.UUID == "" {
@@ -105,7 +106,7 @@ func TestUsers(t *testing.T) {
 }
 
 func TestCredentials(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *store.Store) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		u := mustUser(t, s, "carol")
 		now := s.Clock()
@@ -159,7 +160,7 @@ func TestCredentials(t *testing.T) {
 }
 
 func TestCalendars(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *store.Store) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		u := mustUser(t, s, "dave")
 		c := mustCalendar(t, s, u, "work")
@@ -201,7 +202,7 @@ func TestCalendars(t *testing.T) {
 }
 
 func TestPutObjectPreconditions(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *store.Store) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		c := mustCalendar(t, s, mustUser(t, s, "erin"), "cal")
 		w := write("a.ics", "uid-a")
@@ -243,7 +244,7 @@ func TestPutObjectPreconditions(t *testing.T) {
 }
 
 func TestObjectQueries(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *store.Store) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		c := mustCalendar(t, s, mustUser(t, s, "fay"), "cal")
 		var ids []int64
@@ -277,7 +278,7 @@ func TestObjectQueries(t *testing.T) {
 }
 
 func TestSyncLog(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *store.Store) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		c := mustCalendar(t, s, mustUser(t, s, "gus"), "cal")
 		for _, n := range []string{"a", "b", "c"} {
@@ -303,7 +304,7 @@ func TestSyncLog(t *testing.T) {
 			t.Fatalf("initial sync: %v cur=%d %v", names(changes), cur, err)
 		}
 		changes, _, _ = s.ChangesSince(ctx, c.ID, 2, 0)
-		if names(changes) != "c -b a" {
+		if names(changes) != "c -b a" || changes[1].UUID == "" {
 			t.Fatalf("since 2: %q", names(changes))
 		}
 		changes, _, _ = s.ChangesSince(ctx, c.ID, 2, 2)
@@ -349,7 +350,7 @@ func names(cs []store.Change) string {
 }
 
 func TestMoveObject(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *store.Store) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		u := mustUser(t, s, "hal")
 		from, to := mustCalendar(t, s, u, "from"), mustCalendar(t, s, u, "to")
@@ -388,7 +389,7 @@ func TestMoveObject(t *testing.T) {
 
 func TestInstancesBetween(t *testing.T) {
 	const h = int64(3600e6)
-	eachStore(t, func(t *testing.T, s *store.Store) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		c := mustCalendar(t, s, mustUser(t, s, "ivy"), "cal")
 		objs := map[string][]store.Instance{
@@ -429,7 +430,7 @@ func TestInstancesBetween(t *testing.T) {
 // TestConcurrentWriters checks that writers to one calendar serialise: every
 // write gets its own revision and none is lost.
 func TestConcurrentWriters(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *store.Store) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		c := mustCalendar(t, s, mustUser(t, s, "jon"), "cal")
 		const workers, each = 8, 20
@@ -468,7 +469,7 @@ func TestConcurrentWriters(t *testing.T) {
 // TestConcurrentUIDClaims races writers that put the same UID under
 // different names: exactly one may win (RFC 4791 §5.3.2.1).
 func TestConcurrentUIDClaims(t *testing.T) {
-	eachStore(t, func(t *testing.T, s *store.Store) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		c := mustCalendar(t, s, mustUser(t, s, "kim"), "cal")
 		var wg sync.WaitGroup

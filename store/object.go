@@ -55,6 +55,10 @@ type ObjectWrite struct {
 	Sequence     int
 	Instances    []Instance
 	IndexedUntil int64
+	// Outbox holds side effects of the write (invitations, for example),
+	// committed with it so that none is lost and none sent for a write
+	// that failed.
+	Outbox []OutboxMessage
 }
 
 // Conditions are the preconditions of a write (RFC 7232).
@@ -131,7 +135,10 @@ func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond
 		if err := insertInstances(ctx, q, calID, res.ObjectID, maxSpan, w.Instances); err != nil {
 			return err
 		}
-		return logChange(ctx, q, calID, rev, w.Name, false)
+		if err := enqueue(ctx, q, now, w.Outbox); err != nil {
+			return err
+		}
+		return logChange(ctx, q, calID, rev, w.Name, res.UUID, false)
 	})
 	if err != nil {
 		if _, ok := uniqueViolation(err); ok {
@@ -213,8 +220,8 @@ func instanceInsert(calID, objID int64, list []Instance) (string, []any) {
 func (s *Store) DeleteObject(ctx context.Context, calID int64, name, ifMatch string) (revision int64, err error) {
 	err = s.inTx(ctx, func(q querier) error {
 		var id int64
-		var etag string
-		err := q.queryRow(ctx, `SELECT id, etag FROM objects WHERE calendar_id = $1 AND name = $2`, calID, name).Scan(&id, &etag)
+		var etag, uuid string
+		err := q.queryRow(ctx, `SELECT id, etag, uuid FROM objects WHERE calendar_id = $1 AND name = $2`, calID, name).Scan(&id, &etag, &uuid)
 		if isNoRows(err) {
 			return ErrNotFound
 		} else if err != nil {
@@ -229,7 +236,7 @@ func (s *Store) DeleteObject(ctx context.Context, calID int64, name, ifMatch str
 		if _, err := q.exec(ctx, `DELETE FROM objects WHERE id = $1`, id); err != nil {
 			return err
 		}
-		return logChange(ctx, q, calID, revision, name, true)
+		return logChange(ctx, q, calID, revision, name, uuid, true)
 	})
 	return revision, err
 }
@@ -298,10 +305,10 @@ func (s *Store) MoveObject(ctx context.Context, fromCal int64, name string, toCa
 			return err
 		}
 		res.Revision = toRev
-		if err := logChange(ctx, q, fromCal, fromRev, name, true); err != nil {
+		if err := logChange(ctx, q, fromCal, fromRev, name, res.UUID, true); err != nil {
 			return err
 		}
-		return logChange(ctx, q, toCal, toRev, toName, false)
+		return logChange(ctx, q, toCal, toRev, toName, res.UUID, false)
 	})
 	if err != nil {
 		return nil, err

@@ -5,16 +5,17 @@ import "context"
 // Change is one entry of a calendar's change log.
 type Change struct {
 	Name     string
+	UUID     string // the object's public id
 	Revision int64
 	Deleted  bool
 }
 
 // logChange records that name changed at rev. The log keeps one row per
 // resource (its latest change), so a sync answer never repeats a name.
-func logChange(ctx context.Context, q querier, calID, rev int64, name string, deleted bool) error {
-	_, err := q.exec(ctx, `INSERT INTO changes (calendar_id, revision, name, deleted) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (calendar_id, name) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted`,
-		calID, rev, name, deleted)
+func logChange(ctx context.Context, q querier, calID, rev int64, name, uuid string, deleted bool) error {
+	_, err := q.exec(ctx, `INSERT INTO changes (calendar_id, revision, name, uuid, deleted) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (calendar_id, name) DO UPDATE SET revision = excluded.revision, uuid = excluded.uuid, deleted = excluded.deleted`,
+		calID, rev, name, uuid, deleted)
 	return err
 }
 
@@ -49,7 +50,7 @@ func (s *Store) ChangesSince(ctx context.Context, calID, since int64, limit int)
 	if since == 0 {
 		cond = `revision > $2 AND NOT deleted`
 	}
-	rs, err := s.read.query(ctx, `SELECT name, revision, deleted FROM changes WHERE calendar_id = $1 AND `+cond+`
+	rs, err := s.read.query(ctx, `SELECT name, uuid, revision, deleted FROM changes WHERE calendar_id = $1 AND `+cond+`
 		ORDER BY revision LIMIT $3`, calID, since, lim)
 	if err != nil {
 		return nil, rev, err
@@ -58,7 +59,7 @@ func (s *Store) ChangesSince(ctx context.Context, calID, since int64, limit int)
 	var out []Change
 	for rs.Next() {
 		var c Change
-		if err := rs.Scan(&c.Name, &c.Revision, &c.Deleted); err != nil {
+		if err := rs.Scan(&c.Name, &c.UUID, &c.Revision, &c.Deleted); err != nil {
 			return nil, rev, err
 		}
 		out = append(out, c)

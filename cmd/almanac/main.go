@@ -1,18 +1,57 @@
-// Command almanac is the Almanac calendar server.
-//
-// This file is a stand-in that dispatches the recur subcommand only; it is
-// replaced by the full command.
+// Command almanac is the Almanac calendar server and its administration
+// tool, in one binary.
 package main
 
 import (
 	"fmt"
+	"io"
 	"os"
+
+	_ "time/tzdata" // the IANA database travels with the binary
 )
 
-func main() {
-	if len(os.Args) > 1 && os.Args[1] == "recur" {
-		os.Exit(runRecur(os.Args[2:], os.Stdin, os.Stdout, os.Stderr))
+type command struct {
+	name, summary string
+	run           func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the server (HTTP: CalDAV, JSON API, web client)", runServe},
+		{"migrate", "apply database migrations and exit", runMigrate},
+		{"user", "manage users: add, passwd, list, delete, app-password", runUser},
+		{"outbox", "inspect and repair deliveries: list, stats, retry, drop", runOutbox},
+		{"recur", "print the instances of an iCalendar object read on stdin", runRecur},
 	}
-	fmt.Fprintln(os.Stderr, "usage: almanac recur [flags] < object.ics")
-	os.Exit(2)
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			return c.run(args[1:], stdin, stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "almanac: unknown command %q\n\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: almanac COMMAND [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nRun 'almanac COMMAND --help' for the flags of a command. Every flag can also be")
+	fmt.Fprintln(w, "set by an environment variable: --data-dir is ALMANAC_DATA_DIR, and so on.")
 }

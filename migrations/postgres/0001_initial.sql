@@ -117,6 +117,8 @@ CREATE TABLE changes (
     calendar_id BIGINT  NOT NULL REFERENCES calendars(id) ON DELETE CASCADE,
     revision    BIGINT  NOT NULL,
     name        TEXT    NOT NULL,
+    -- Public id of the object, so that a deletion can still name it.
+    uuid        TEXT    NOT NULL DEFAULT '',
     deleted     BOOLEAN NOT NULL,
     PRIMARY KEY (calendar_id, revision),
     UNIQUE (calendar_id, name)

@@ -116,6 +116,8 @@ CREATE TABLE changes (
     calendar_id INTEGER  NOT NULL REFERENCES calendars(id) ON DELETE CASCADE,
     revision    INTEGER  NOT NULL,
     name        TEXT    NOT NULL,
+    -- Public id of the object, so that a deletion can still name it.
+    uuid        TEXT    NOT NULL DEFAULT '',
     deleted     INTEGER NOT NULL,
     PRIMARY KEY (calendar_id, revision),
     UNIQUE (calendar_id, name)

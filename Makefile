@@ -1,0 +1,33 @@
+# Almanac — see README.md.
+GO ?= go
+STATICCHECK_VERSION := v0.8.2
+
+.PHONY: run build test test-short lint bench clean
+
+# Serve on 127.0.0.1:8080 with the embedded defaults (SQLite file and NATS in ./data).
+run:
+	$(GO) run ./cmd/almanac serve
+
+build:
+	$(GO) build -o bin/almanac ./cmd/almanac
+
+# Every test. PostgreSQL and NATS tests use ALMANAC_TEST_DATABASE_URL and
+# ALMANAC_TEST_NATS_URL; when they are unset and a local server answers on
+# its standard port, that server is used.
+test:
+	@. ./scripts/test-env.sh && $(GO) test -count=1 ./...
+
+test-short:
+	$(GO) test -short ./...
+
+lint:
+	$(GO) vet ./...
+	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+# Store write benchmark (figures go to docs/benchmarks.md).
+bench:
+	@. ./scripts/test-env.sh && $(GO) run ./cmd/almanac-bench store
+
+clean:
+	rm -rf bin

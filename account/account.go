@@ -1,0 +1,413 @@
+// Package account manages users and how they prove who they are: passwords
+// hashed with argon2id, sessions for the web client and the JSON API (bearer
+// token or HttpOnly cookie with a CSRF token), app passwords for CalDAV
+// clients over HTTP Basic, and throttling of failed logins.
+package account
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base32"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/almanac/almanac/store"
+)
+
+// Errors returned by the service.
+var (
+	// ErrInvalidCredentials is the one answer for an unknown user and a
+	// wrong password alike, so that logins do not reveal who has an account.
+	ErrInvalidCredentials = errors.New("account: invalid credentials")
+	ErrRegistrationClosed = errors.New("account: registration is disabled")
+	ErrUnauthenticated    = errors.New("account: not signed in")
+)
+
+// RateLimitedError says that too many logins failed for the account or
+// the client address.
+type RateLimitedError struct{ RetryAfter time.Duration }
+
+func (e *RateLimitedError) Error() string {
+	return fmt.Sprintf("account: too many failed logins; retry in %s", e.RetryAfter.Round(time.Second))
+}
+
+// Options configure the service.
+type Options struct {
+	AllowRegistration bool
+	SessionTTL        time.Duration // default 30 days
+	Now               func() time.Time
+}
+
+// Service is the account logic shared by every front end.
+type Service struct {
+	st        *store.Store
+	opt       Options
+	now       func() time.Time
+	byAccount *limiter
+	byAddress *limiter
+	dummyHash string
+
+	mu       sync.Mutex
+	verified map[[32]byte]verifiedLogin // Basic-auth password checks, see BasicAuth
+}
+
+type verifiedLogin struct {
+	userID  int64
+	expires time.Time
+}
+
+// New returns a service over st.
+func New(st *store.Store, opt Options) *Service {
+	if opt.SessionTTL == 0 {
+		opt.SessionTTL = 30 * 24 * time.Hour
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	return &Service{
+		st:        st,
+		opt:       opt,
+		now:       opt.Now,
+		byAccount: newLimiter(5, time.Second, 15*time.Minute, opt.Now),
+		byAddress: newLimiter(20, time.Second, 15*time.Minute, opt.Now),
+		dummyHash: HashPassword("almanac: no such user"),
+		verified:  make(map[[32]byte]verifiedLogin),
+	}
+}
+
+// RegistrationOpen reports whether anyone may register.
+func (s *Service) RegistrationOpen() bool { return s.opt.AllowRegistration }
+
+// NewUser describes an account to create.
+type NewUser struct {
+	Name        string
+	Email       string
+	Password    string // may be empty for an account without password login
+	DisplayName string
+	TimeZone    string
+}
+
+// Register creates an account from a public sign-up. It returns
+// ErrRegistrationClosed when sign-up is off, and otherwise what Create does.
+func (s *Service) Register(ctx context.Context, in NewUser) (*store.User, error) {
+	if !s.opt.AllowRegistration {
+		return nil, ErrRegistrationClosed
+	}
+	if in.Password == "" {
+		return nil, &FieldError{Field: "password", Message: "is required"}
+	}
+	return s.Create(ctx, in)
+}
+
+// Create validates in and stores the new user. Invalid input gives a
+// *FieldError; a taken name or address a *FieldError naming it.
+func (s *Service) Create(ctx context.Context, in NewUser) (*store.User, error) {
+	// Weeks start on Monday (ISO 8601) until the user says otherwise.
+	u := &store.User{DisplayName: strings.TrimSpace(in.DisplayName), WeekStart: 1}
+	var err error
+	if u.Name, err = NormalizeName(in.Name); err != nil {
+		return nil, err
+	}
+	if u.Email, err = NormalizeEmail(in.Email); err != nil {
+		return nil, err
+	}
+	if u.TimeZone, err = checkTimeZone(in.TimeZone); err != nil {
+		return nil, err
+	}
+	if in.Password != "" {
+		if err := checkPasswordRules(in.Password); err != nil {
+			return nil, err
+		}
+		u.PasswordHash = HashPassword(in.Password)
+	}
+	if err := s.st.CreateUser(ctx, u); err != nil {
+		return nil, conflictField(err)
+	}
+	return u, nil
+}
+
+func conflictField(err error) error {
+	var fc *store.FieldConflictError
+	if errors.As(err, &fc) {
+		return &FieldError{Field: fc.Field, Message: "is already taken", Conflict: true}
+	}
+	return err
+}
+
+// Session is a signed-in client. Token is shown once, to the client; the
+// store keeps only its digest.
+type Session struct {
+	Token   string
+	CSRF    string
+	User    *store.User
+	Expires time.Time
+}
+
+// Login checks a name (or e-mail address) and password and opens a session.
+// Unknown users and wrong passwords both give ErrInvalidCredentials after
+// the same amount of work; repeated failures give a *RateLimitedError.
+func (s *Service) Login(ctx context.Context, login, password, clientAddr string) (*Session, error) {
+	u, err := s.checkPassword(ctx, login, password, clientAddr)
+	if err != nil {
+		return nil, err
+	}
+	token, csrf := randomToken(), randomToken()
+	now := s.now()
+	sess := &store.Session{UserID: u.ID, Digest: digest(token), CSRF: csrf, CreatedAt: now, ExpiresAt: now.Add(s.opt.SessionTTL)}
+	if err := s.st.CreateSession(ctx, sess); err != nil {
+		return nil, fmt.Errorf("account: session: %w", err)
+	}
+	return &Session{Token: token, CSRF: csrf, User: u, Expires: sess.ExpiresAt}, nil
+}
+
+// checkPassword is the throttled password check behind Login and BasicAuth.
+func (s *Service) checkPassword(ctx context.Context, login, password, clientAddr string) (*store.User, error) {
+	acct := "u:" + strings.ToLower(strings.TrimSpace(login))
+	addr := "a:" + clientAddr
+	if d := max(s.byAccount.wait(acct), s.byAddress.wait(addr)); d > 0 {
+		return nil, &RateLimitedError{RetryAfter: d}
+	}
+	u, err := s.lookup(ctx, login)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	hash := s.dummyHash
+	if u != nil && u.PasswordHash != "" {
+		hash = u.PasswordHash
+	}
+	ok, err := checkPassword(hash, password)
+	if err != nil {
+		return nil, fmt.Errorf("account: user %s: %w", login, err)
+	}
+	if !ok || u == nil || u.PasswordHash == "" {
+		s.byAccount.fail(acct)
+		s.byAddress.fail(addr)
+		return nil, ErrInvalidCredentials
+	}
+	s.byAccount.succeed(acct)
+	return u, nil
+}
+
+// lookup finds a user by login name or, when login contains '@', by e-mail.
+func (s *Service) lookup(ctx context.Context, login string) (*store.User, error) {
+	login = strings.ToLower(strings.TrimSpace(login))
+	if strings.Contains(login, "@") {
+		return s.st.GetUserByEmail(ctx, login)
+	}
+	return s.st.GetUserByName(ctx, login)
+}
+
+// Authenticate returns the user and session behind a session token, or
+// ErrUnauthenticated.
+func (s *Service) Authenticate(ctx context.Context, token string) (*store.User, *store.Session, error) {
+	if token == "" {
+		return nil, nil, ErrUnauthenticated
+	}
+	sess, err := s.st.GetSession(ctx, digest(token))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, ErrUnauthenticated
+	} else if err != nil {
+		return nil, nil, err
+	}
+	u, err := s.st.GetUser(ctx, sess.UserID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil, ErrUnauthenticated
+	}
+	return u, sess, err
+}
+
+// Logout ends the session behind token.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	return s.st.DeleteSession(ctx, digest(token))
+}
+
+// verifyTTL bounds how long a verified Basic-auth password is remembered.
+// CalDAV clients send the password with every request; checking argon2id
+// each time would cost 20 ms per request.
+const verifyTTL = 5 * time.Minute
+
+// BasicAuth checks HTTP Basic credentials: an app password of the user, or
+// the account password. It returns ErrInvalidCredentials or a
+// *RateLimitedError like Login.
+func (s *Service) BasicAuth(ctx context.Context, login, password, clientAddr string) (*store.User, error) {
+	u, err := s.lookup(ctx, login)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if u != nil {
+		if uid, pid, err := s.st.AppPasswordUser(ctx, digest(password)); err == nil && uid == u.ID {
+			s.touch(pid)
+			return u, nil
+		}
+		key := sha256.Sum256([]byte(fmt.Sprintf("%d\x00%s\x00%s", u.ID, u.PasswordHash, password)))
+		if s.recall(key) {
+			return u, nil
+		}
+		if u, err = s.checkPassword(ctx, login, password, clientAddr); err != nil {
+			return nil, err
+		}
+		s.remember(key, u.ID)
+		return u, nil
+	}
+	return s.checkPassword(ctx, login, password, clientAddr)
+}
+
+func (s *Service) recall(key [32]byte) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v, ok := s.verified[key]
+	return ok && s.now().Before(v.expires)
+}
+
+func (s *Service) remember(key [32]byte, userID int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	if len(s.verified) >= 10_000 {
+		for k, v := range s.verified {
+			if now.After(v.expires) {
+				delete(s.verified, k)
+			}
+		}
+	}
+	if len(s.verified) < 10_000 {
+		s.verified[key] = verifiedLogin{userID: userID, expires: now.Add(verifyTTL)}
+	}
+}
+
+// touch records app-password use without making the request wait for it.
+func (s *Service) touch(id int64) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = s.st.TouchAppPassword(ctx, id)
+	}()
+}
+
+// SetPassword replaces a user's password and ends their sessions.
+func (s *Service) SetPassword(ctx context.Context, userID int64, password string) error {
+	if err := checkPasswordRules(password); err != nil {
+		return err
+	}
+	u, err := s.st.GetUser(ctx, userID)
+	if err != nil {
+		return err
+	}
+	u.PasswordHash = HashPassword(password)
+	if err := s.st.UpdateUser(ctx, u); err != nil {
+		return err
+	}
+	return s.st.DeleteUserSessions(ctx, userID)
+}
+
+// CreateAppPassword makes a new named app password for a user and returns
+// the secret, which is shown once and never stored in clear.
+func (s *Service) CreateAppPassword(ctx context.Context, userID int64, name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 100 {
+		return "", &FieldError{Field: "name", Message: "must be 1 to 100 characters"}
+	}
+	var b [20]byte
+	_, _ = rand.Read(b[:])
+	secret := strings.ToLower(base32.StdEncoding.EncodeToString(b[:]))
+	secret = secret[0:8] + "-" + secret[8:16] + "-" + secret[16:24] + "-" + secret[24:32]
+	err := s.st.CreateAppPassword(ctx, &store.AppPassword{UserID: userID, Name: name, Digest: digest(secret)})
+	if err != nil {
+		return "", conflictField(err)
+	}
+	return secret, nil
+}
+
+func randomToken() string {
+	var b [32]byte
+	_, _ = rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// digest is what the store keeps of a high-entropy secret.
+func digest(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// ProfileUpdate lists the profile fields to change; nil fields stay.
+type ProfileUpdate struct {
+	Name        *string
+	Email       *string
+	DisplayName *string
+	TimeZone    *string
+	WeekStart   *int
+	Password    *string
+}
+
+// UpdateProfile validates and applies upd to the user. Invalid or taken
+// values give a *FieldError. A new password ends every session of the user,
+// so a stolen session does not outlive the password change.
+func (s *Service) UpdateProfile(ctx context.Context, userID int64, upd ProfileUpdate) (*store.User, error) {
+	u, err := s.st.GetUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	if err := applyProfile(u, upd); err != nil {
+		return nil, err
+	}
+	if err := s.st.UpdateUser(ctx, u); err != nil {
+		return nil, conflictField(err)
+	}
+	if upd.Password != nil {
+		if err := s.st.DeleteUserSessions(ctx, userID); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
+}
+
+func applyProfile(u *store.User, upd ProfileUpdate) error {
+	var err error
+	if upd.Name != nil {
+		if u.Name, err = NormalizeName(*upd.Name); err != nil {
+			return err
+		}
+	}
+	if upd.Email != nil {
+		if u.Email, err = NormalizeEmail(*upd.Email); err != nil {
+			return err
+		}
+	}
+	if upd.DisplayName != nil {
+		u.DisplayName = strings.TrimSpace(*upd.DisplayName)
+		if len(u.DisplayName) > 200 {
+			return &FieldError{Field: "display_name", Message: "must be at most 200 bytes"}
+		}
+	}
+	if upd.TimeZone != nil {
+		if u.TimeZone, err = checkTimeZone(*upd.TimeZone); err != nil {
+			return err
+		}
+	}
+	if upd.WeekStart != nil {
+		if *upd.WeekStart < 0 || *upd.WeekStart > 6 {
+			return &FieldError{Field: "week_start", Message: "must be 0 (Sunday) to 6 (Saturday)"}
+		}
+		u.WeekStart = *upd.WeekStart
+	}
+	u.PasswordHash = "" // UpdateUser keeps the stored hash when this is empty
+	if upd.Password != nil {
+		if err := checkPasswordRules(*upd.Password); err != nil {
+			return err
+		}
+		u.PasswordHash = HashPassword(*upd.Password)
+	}
+	return nil
+}
+
+// Delete removes a user and everything they own.
+func (s *Service) Delete(ctx context.Context, userID int64) error {
+	return s.st.DeleteUser(ctx, userID)
+}

@@ -1,0 +1,184 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/almanac/almanac/store"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+func newService(t *testing.T) (*Service, *clock) {
+	t.Helper()
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "a.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	c := &clock{t: time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)}
+	st.SetClock(c.now)
+	return New(st, Options{AllowRegistration: true, Now: c.now}), c
+}
+
+func TestRegisterValidation(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	if _, err := s.Register(ctx, NewUser{Name: "Alice", Email: "Alice@Example.com", Password: "correct horse"}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		in       NewUser
+		field    string
+		conflict bool
+	}{
+		{NewUser{Name: "", Email: "b@example.com", Password: "12345678"}, "name", false},
+		{NewUser{Name: "-bob", Email: "b@example.com", Password: "12345678"}, "name", false},
+		{NewUser{Name: "bob/x", Email: "b@example.com", Password: "12345678"}, "name", false},
+		{NewUser{Name: "bob", Email: "Bob <b@example.com>", Password: "12345678"}, "email", false},
+		{NewUser{Name: "bob", Email: "nope", Password: "12345678"}, "email", false},
+		{NewUser{Name: "bob", Email: "b@example.com", Password: "short"}, "password", false},
+		{NewUser{Name: "bob", Email: "b@example.com", Password: ""}, "password", false},
+		{NewUser{Name: "bob", Email: "b@example.com", Password: "12345678", TimeZone: "Mars/Olympus"}, "time_zone", false},
+		{NewUser{Name: "ALICE", Email: "b@example.com", Password: "12345678"}, "name", true},
+		{NewUser{Name: "bob", Email: "alice@EXAMPLE.com", Password: "12345678"}, "email", true},
+	}
+	for _, tt := range tests {
+		_, err := s.Register(ctx, tt.in)
+		var fe *FieldError
+		if !errors.As(err, &fe) || fe.Field != tt.field || fe.Conflict != tt.conflict {
+			t.Errorf("Register(%+v) = %v; want a FieldError on %s (conflict %v)", tt.in, err, tt.field, tt.conflict)
+		}
+	}
+	s.opt.AllowRegistration = false
+	if _, err := s.Register(ctx, NewUser{Name: "carol", Email: "c@example.com", Password: "12345678"}); !errors.Is(err, ErrRegistrationClosed) {
+		t.Fatalf("closed registration: %v", err)
+	}
+}
+
+func TestLoginSameAnswerForUnknownUser(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	if _, err := s.Create(ctx, NewUser{Name: "dora", Email: "dora@example.com", Password: "correct horse"}); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := s.Login(ctx, "DORA@example.com", "correct horse", "10.0.0.1")
+	if err != nil || sess.User.Name != "dora" || sess.Token == "" || sess.CSRF == "" {
+		t.Fatalf("login by e-mail: %+v %v", sess, err)
+	}
+	_, errWrong := s.Login(ctx, "dora", "wrong password", "10.0.0.2")
+	_, errUnknown := s.Login(ctx, "nobody", "wrong password", "10.0.0.3")
+	if !errors.Is(errWrong, ErrInvalidCredentials) || errWrong != errUnknown {
+		t.Fatalf("wrong password %v, unknown user %v: want the same ErrInvalidCredentials", errWrong, errUnknown)
+	}
+	u, _, err := s.Authenticate(ctx, sess.Token)
+	if err != nil || u.Name != "dora" {
+		t.Fatalf("Authenticate: %v", err)
+	}
+	if err := s.Logout(ctx, sess.Token); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Authenticate(ctx, sess.Token); !errors.Is(err, ErrUnauthenticated) {
+		t.Fatalf("after logout: %v", err)
+	}
+}
+
+func TestLoginThrottling(t *testing.T) {
+	s, clk := newService(t)
+	ctx := context.Background()
+	if _, err := s.Create(ctx, NewUser{Name: "eve", Email: "eve@example.com", Password: "correct horse"}); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		if _, err := s.Login(ctx, "eve", "guess", "10.0.0.1"); !errors.Is(err, ErrInvalidCredentials) {
+			t.Fatalf("attempt %d: %v", i, err)
+		}
+	}
+	_, _ = s.Login(ctx, "eve", "guess", "10.0.0.1")
+	var rl *RateLimitedError
+	if _, err := s.Login(ctx, "eve", "correct horse", "10.0.0.9"); !errors.As(err, &rl) {
+		t.Fatalf("account not throttled after 6 failures: %v", err)
+	}
+	clk.add(rl.RetryAfter)
+	if _, err := s.Login(ctx, "eve", "correct horse", "10.0.0.9"); err != nil {
+		t.Fatalf("after waiting: %v", err)
+	}
+	// One address guessing many accounts is throttled too.
+	for i := range 21 {
+		_, _ = s.Login(ctx, "user"+string(rune('a'+i)), "guess", "10.6.6.6")
+	}
+	if _, err := s.Login(ctx, "eve", "correct horse", "10.6.6.6"); !errors.As(err, &rl) {
+		t.Fatalf("address not throttled: %v", err)
+	}
+}
+
+func TestBasicAuth(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	u, err := s.Create(ctx, NewUser{Name: "finn", Email: "finn@example.com", Password: "correct horse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := s.CreateAppPassword(ctx, u.ID, "Thunderbird")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pw := range []string{secret, "correct horse", "correct horse"} {
+		if got, err := s.BasicAuth(ctx, "finn", pw, "127.0.0.1"); err != nil || got.ID != u.ID {
+			t.Fatalf("BasicAuth(%q): %v", pw, err)
+		}
+	}
+	if _, err := s.BasicAuth(ctx, "finn", "wrong", "127.0.0.1"); !errors.Is(err, ErrInvalidCredentials) {
+		t.Fatalf("wrong password: %v", err)
+	}
+	other, _ := s.Create(ctx, NewUser{Name: "gail", Email: "gail@example.com", Password: "correct horse"})
+	if _, err := s.BasicAuth(ctx, other.Name, secret, "127.0.0.1"); !errors.Is(err, ErrInvalidCredentials) {
+		t.Fatalf("another user's app password accepted: %v", err)
+	}
+	if err := s.st.DeleteAppPassword(ctx, u.ID, "Thunderbird"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.BasicAuth(ctx, "finn", secret, "127.0.0.1"); !errors.Is(err, ErrInvalidCredentials) {
+		t.Fatalf("revoked app password accepted: %v", err)
+	}
+	// A new password invalidates the remembered old one.
+	if err := s.SetPassword(ctx, u.ID, "battery staple"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.BasicAuth(ctx, "finn", "correct horse", "127.0.0.1"); !errors.Is(err, ErrInvalidCredentials) {
+		t.Fatalf("old password still accepted: %v", err)
+	}
+}
+
+func TestUpdateProfile(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	u, _ := s.Create(ctx, NewUser{Name: "hana", Email: "hana@example.com", Password: "correct horse"})
+	sess, _ := s.Login(ctx, "hana", "correct horse", "1.2.3.4")
+	tz, ws, pw := "America/New_York", 0, "new password!"
+	got, err := s.UpdateProfile(ctx, u.ID, ProfileUpdate{TimeZone: &tz, WeekStart: &ws, Password: &pw})
+	if err != nil || got.TimeZone != tz || got.WeekStart != 0 {
+		t.Fatalf("UpdateProfile: %+v %v", got, err)
+	}
+	if _, _, err := s.Authenticate(ctx, sess.Token); !errors.Is(err, ErrUnauthenticated) {
+		t.Fatalf("session survived a password change: %v", err)
+	}
+	if _, err := s.Login(ctx, "hana", pw, "1.2.3.4"); err != nil {
+		t.Fatalf("new password: %v", err)
+	}
+	bad := 9
+	var fe *FieldError
+	if _, err := s.UpdateProfile(ctx, u.ID, ProfileUpdate{WeekStart: &bad}); !errors.As(err, &fe) || fe.Field != "week_start" {
+		t.Fatalf("week_start 9: %v", err)
+	}
+}

@@ -1,0 +1,69 @@
+package account
+
+import (
+	"net/mail"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// FieldError is invalid input in one named field.
+type FieldError struct {
+	Field    string
+	Message  string
+	Conflict bool // the value is valid but already taken
+}
+
+func (e *FieldError) Error() string { return e.Field + " " + e.Message }
+
+// NormalizeName lower-cases a login name and checks it: 1 to 64 of a-z,
+// 0-9, '.', '_' and '-', starting with a letter or digit. Names appear in
+// principal URLs, so they are kept to characters that need no escaping.
+func NormalizeName(name string) (string, error) {
+	n := strings.ToLower(strings.TrimSpace(name))
+	bad := &FieldError{Field: "name", Message: "must be 1 to 64 characters of a-z, 0-9, '.', '_' or '-', starting with a letter or digit"}
+	if n == "" || len(n) > 64 {
+		return "", bad
+	}
+	for i, r := range n {
+		alnum := r >= 'a' && r <= 'z' || r >= '0' && r <= '9'
+		if !alnum && (i == 0 || !strings.ContainsRune("._-", r)) {
+			return "", bad
+		}
+	}
+	return n, nil
+}
+
+// NormalizeEmail checks that addr is a bare address (no display name) and
+// lower-cases it: calendar user addresses compare case-insensitively.
+func NormalizeEmail(addr string) (string, error) {
+	addr = strings.TrimSpace(addr)
+	a, err := mail.ParseAddress(addr)
+	if err != nil || a.Address != addr || a.Name != "" || len(addr) > 254 || !strings.Contains(addr, "@") {
+		return "", &FieldError{Field: "email", Message: "must be a plain e-mail address such as alice@example.com"}
+	}
+	return strings.ToLower(addr), nil
+}
+
+// checkTimeZone accepts an IANA time zone name ("" means UTC).
+func checkTimeZone(tz string) (string, error) {
+	tz = strings.TrimSpace(tz)
+	if tz == "" {
+		return "UTC", nil
+	}
+	if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
+		return "", &FieldError{Field: "time_zone", Message: "must be an IANA time zone name such as Europe/Berlin"}
+	}
+	return tz, nil
+}
+
+// CheckTimeZone validates a profile time zone for callers outside the
+// package.
+func CheckTimeZone(tz string) (string, error) { return checkTimeZone(tz) }
+
+func checkPasswordRules(p string) error {
+	if n := utf8.RuneCountInString(p); n < 8 || len(p) > 1024 {
+		return &FieldError{Field: "password", Message: "must be at least 8 characters (and at most 1024 bytes)"}
+	}
+	return nil
+}

@@ -1,0 +1,317 @@
+// Package calendar is the domain of calendars and their events, shared by
+// the CalDAV and JSON front ends: who may do what (roles), validation of
+// what clients send, deriving the time-range index from iCalendar data, and
+// telling open clients what changed. The front ends translate its errors to
+// their protocols; the store keeps the data.
+package calendar
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/almanac/almanac/store"
+)
+
+// Errors returned by the service, besides the store's ErrNotFound,
+// ErrPreconditionFailed and *UIDConflictError.
+var (
+	// ErrForbidden: the caller knows the calendar but may not do this.
+	ErrForbidden = errors.New("calendar: forbidden")
+)
+
+// InvalidError is invalid input in one named field.
+type InvalidError struct {
+	Field   string
+	Message string
+}
+
+func (e *InvalidError) Error() string { return e.Field + " " + e.Message }
+
+// Change says that a resource of a calendar changed. It is published after
+// the change is committed.
+type Change struct {
+	CalendarID   int64
+	CalendarUUID string
+	OwnerID      int64
+	ObjectUUID   string // empty for a change to the calendar itself
+	Name         string
+	ETag         string
+	Revision     int64
+	Kind         ChangeKind
+	// UserID is the user whose access changed, for AccessGranted and
+	// AccessRevoked.
+	UserID int64
+}
+
+// ChangeKind says what happened.
+type ChangeKind string
+
+const (
+	Created         ChangeKind = "created"
+	Updated         ChangeKind = "updated"
+	Deleted         ChangeKind = "deleted"
+	CalendarUpdated ChangeKind = "calendar-updated"
+	CalendarDeleted ChangeKind = "calendar-deleted"
+	// AccessGranted and AccessRevoked tell a user's open clients that a
+	// calendar joined or left the set they may read (created, shared with
+	// them, unshared).
+	AccessGranted ChangeKind = "access-granted"
+	AccessRevoked ChangeKind = "access-revoked"
+)
+
+// Notifier hears about committed changes (the bus, for SSE streams on every
+// node). It must not block.
+type Notifier interface {
+	Changed(ctx context.Context, c Change)
+}
+
+// Options configure the service.
+type Options struct {
+	Notifier Notifier // nil: nobody listens
+	Limits   Limits
+	Now      func() time.Time
+}
+
+// Service implements the calendar domain over the store.
+type Service struct {
+	st     *store.Store
+	notify Notifier
+	lim    Limits
+	now    func() time.Time
+}
+
+// New returns a service over st.
+func New(st *store.Store, opt Options) *Service {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Notifier == nil {
+		opt.Notifier = nopNotifier{}
+	}
+	return &Service{st: st, notify: opt.Notifier, lim: opt.Limits.withDefaults(), now: opt.Now}
+}
+
+type nopNotifier struct{}
+
+func (nopNotifier) Changed(context.Context, Change) {}
+
+// Store returns the underlying store, for read paths the service does not
+// wrap.
+func (s *Service) Store() *store.Store { return s.st }
+
+// Limits bound what one object or query may cost.
+type Limits struct {
+	MaxResourceSize int           // bytes of one calendar object resource
+	MaxInstances    int           // instances materialised per object
+	IndexHorizon    time.Duration // how far ahead unbounded series are indexed
+	MaxQuerySpan    time.Duration // widest time range one query may ask for
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.MaxResourceSize == 0 {
+		l.MaxResourceSize = 1 << 20
+	}
+	if l.MaxInstances == 0 {
+		l.MaxInstances = 10_000
+	}
+	if l.IndexHorizon == 0 {
+		l.IndexHorizon = 2 * 366 * 24 * time.Hour
+	}
+	if l.MaxQuerySpan == 0 {
+		l.MaxQuerySpan = 10 * 366 * 24 * time.Hour
+	}
+	return l
+}
+
+// Limits returns the limits in force.
+func (s *Service) Limits() Limits { return s.lim }
+
+// RoleOf returns the caller's role on a calendar: owner of their own, the
+// shared role on others', none otherwise. It is read on every request, so
+// revoking a share takes effect on the next one.
+func (s *Service) RoleOf(ctx context.Context, u *store.User, cal *store.Calendar) (Role, error) {
+	if u == nil {
+		return RoleNone, nil
+	}
+	if cal.OwnerID == u.ID {
+		return RoleOwner, nil
+	}
+	sh, err := s.st.GetShare(ctx, cal.ID, u.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return RoleNone, nil
+	} else if err != nil {
+		return RoleNone, err
+	}
+	role, _ := ParseRole(sh.Role)
+	return role, nil
+}
+
+// authorize returns ErrNotFound when the caller may not know the calendar
+// exists and ErrForbidden when they may know it but not do act.
+func (s *Service) authorize(ctx context.Context, u *store.User, cal *store.Calendar, act Action) (Role, error) {
+	role, err := s.RoleOf(ctx, u, cal)
+	if err != nil {
+		return RoleNone, err
+	}
+	if role == RoleNone {
+		return role, store.ErrNotFound
+	}
+	if !role.Can(act) {
+		return role, ErrForbidden
+	}
+	return role, nil
+}
+
+// Calendar returns the calendar with the public id if the caller may do
+// act on it.
+func (s *Service) Calendar(ctx context.Context, u *store.User, uuid string, act Action) (*store.Calendar, Role, error) {
+	cal, err := s.st.GetCalendarByUUID(ctx, uuid)
+	if err != nil {
+		return nil, RoleNone, err
+	}
+	role, err := s.authorize(ctx, u, cal, act)
+	if err != nil {
+		return nil, role, err
+	}
+	return cal, role, nil
+}
+
+// CalendarAt returns the calendar at name in owner's calendar home if the
+// caller may do act on it.
+func (s *Service) CalendarAt(ctx context.Context, u *store.User, ownerID int64, name string, act Action) (*store.Calendar, Role, error) {
+	cal, err := s.st.GetCalendarByName(ctx, ownerID, name)
+	if err != nil {
+		return nil, RoleNone, err
+	}
+	role, err := s.authorize(ctx, u, cal, act)
+	if err != nil {
+		return nil, role, err
+	}
+	return cal, role, nil
+}
+
+// Visible is a calendar the caller can see, with their role. Share is the
+// caller's share when the calendar is someone else's (their own name,
+// colour and order for it), nil for their own calendars.
+type Visible struct {
+	*store.Calendar
+	Role  Role
+	Share *store.Share
+}
+
+// Calendars lists the calendars the user can see: their own, then those
+// shared with them.
+func (s *Service) Calendars(ctx context.Context, u *store.User) ([]Visible, error) {
+	own, err := s.st.ListCalendars(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	shares, err := s.st.SharesOfUser(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Visible, 0, len(own)+len(shares))
+	for _, c := range own {
+		out = append(out, Visible{Calendar: c, Role: RoleOwner})
+	}
+	for _, sh := range shares {
+		c, err := s.st.GetCalendar(ctx, sh.CalendarID)
+		if err != nil {
+			return nil, err
+		}
+		role, _ := ParseRole(sh.Role)
+		out = append(out, Visible{Calendar: c, Role: role, Share: sh})
+	}
+	return out, nil
+}
+
+var (
+	segmentRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._~@+-]{0,127}$`)
+	colorRE   = regexp.MustCompile(`^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$`)
+)
+
+// CheckCalendar validates a calendar's fields before it is stored.
+func CheckCalendar(c *store.Calendar) error {
+	if !segmentRE.MatchString(c.Name) {
+		return &InvalidError{"name", "must be 1 to 128 characters of letters, digits and . _ ~ @ + -, starting with a letter or digit"}
+	}
+	if len(c.DisplayName) > 500 {
+		return &InvalidError{"display_name", "must be at most 500 bytes"}
+	}
+	if len(c.Description) > 10_000 {
+		return &InvalidError{"description", "must be at most 10,000 bytes"}
+	}
+	if c.Color != "" && !colorRE.MatchString(c.Color) {
+		return &InvalidError{"color", "must be #RRGGBB or #RRGGBBAA"}
+	}
+	if c.TimeZone != "" {
+		if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "Local" {
+			return &InvalidError{"time_zone", "must be an IANA time zone name such as Europe/Berlin"}
+		}
+	}
+	if len(c.Components) == 0 {
+		return &InvalidError{"components", "must name at least one of VEVENT, VTODO, VJOURNAL"}
+	}
+	for i, comp := range c.Components {
+		comp = strings.ToUpper(comp)
+		if comp != "VEVENT" && comp != "VTODO" && comp != "VJOURNAL" {
+			return &InvalidError{"components", fmt.Sprintf("%q is not one of VEVENT, VTODO, VJOURNAL", comp)}
+		}
+		c.Components[i] = comp
+	}
+	return nil
+}
+
+// CreateCalendar makes a calendar owned by the caller. It returns an
+// *InvalidError or store.ErrExists (the name is taken).
+func (s *Service) CreateCalendar(ctx context.Context, u *store.User, c *store.Calendar) error {
+	c.OwnerID = u.ID
+	if len(c.Components) == 0 {
+		c.Components = []string{"VEVENT", "VTODO"}
+	}
+	if err := CheckCalendar(c); err != nil {
+		return err
+	}
+	if err := s.st.CreateCalendar(ctx, c); err != nil {
+		return err
+	}
+	s.notify.Changed(ctx, Change{CalendarID: c.ID, CalendarUUID: c.UUID, OwnerID: c.OwnerID, Revision: c.Revision,
+		Kind: AccessGranted, UserID: c.OwnerID})
+	return nil
+}
+
+// UpdateCalendar writes c's descriptive fields; the caller must own it.
+func (s *Service) UpdateCalendar(ctx context.Context, u *store.User, c *store.Calendar) error {
+	if _, err := s.authorize(ctx, u, c, ActEditCalendar); err != nil {
+		return err
+	}
+	if err := CheckCalendar(c); err != nil {
+		return err
+	}
+	if err := s.st.UpdateCalendar(ctx, c); err != nil {
+		return err
+	}
+	s.notify.Changed(ctx, Change{CalendarID: c.ID, CalendarUUID: c.UUID, OwnerID: c.OwnerID, Revision: c.Revision, Kind: CalendarUpdated})
+	return nil
+}
+
+// DeleteCalendar removes a calendar with everything in it. Only the user
+// who owns it may; a sharee, even with the owner role, can only leave it
+// (LeaveCalendar).
+func (s *Service) DeleteCalendar(ctx context.Context, u *store.User, c *store.Calendar) error {
+	if _, err := s.authorize(ctx, u, c, ActDeleteCalendar); err != nil {
+		return err
+	}
+	if c.OwnerID != u.ID {
+		return ErrForbidden
+	}
+	if err := s.st.DeleteCalendar(ctx, c.ID); err != nil {
+		return err
+	}
+	s.notify.Changed(ctx, Change{CalendarID: c.ID, CalendarUUID: c.UUID, OwnerID: c.OwnerID, Kind: CalendarDeleted})
+	return nil
+}

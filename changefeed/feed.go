@@ -1,0 +1,133 @@
+// Package changefeed carries calendar changes to open clients. Every write
+// publishes a small message on the bus (NATS): on the calendar's subject for
+// changes to its contents, on a user's subject when their access changes.
+// Each node subscribes only to the subjects its open streams need, so a
+// change reaches every client that may see it, on whichever node it is
+// connected. A stream that reconnects resumes from the calendars' change
+// logs, so nothing is missed while it was away.
+package changefeed
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"strconv"
+	"sync"
+
+	"github.com/almanac/almanac/calendar"
+	"github.com/nats-io/nats.go"
+)
+
+// Feed serves streams of changes to open clients.
+type Feed struct {
+	nc   *nats.Conn
+	cals *calendar.Service
+	log  *slog.Logger
+
+	mu     sync.Mutex
+	topics map[string]*topic // subject → local listeners
+}
+
+// topic is one bus subscription shared by the node's streams that need it.
+type topic struct {
+	sub       *nats.Subscription
+	listeners map[*Stream]struct{}
+}
+
+// Publisher puts committed changes on the bus; it implements
+// calendar.Notifier.
+type Publisher struct {
+	nc  *nats.Conn
+	log *slog.Logger
+}
+
+// NewPublisher returns a publisher over the bus connection.
+func NewPublisher(nc *nats.Conn, log *slog.Logger) *Publisher { return &Publisher{nc: nc, log: log} }
+
+// Changed publishes c. Publishing only queues the message in the client,
+// so it does not hold up the writer.
+func (p *Publisher) Changed(_ context.Context, c calendar.Change) {
+	subject := calendarSubject(c.CalendarID)
+	if c.Kind == calendar.AccessGranted || c.Kind == calendar.AccessRevoked {
+		subject = userSubject(c.UserID)
+	}
+	b, err := json.Marshal(c)
+	if err == nil {
+		err = p.nc.Publish(subject, b)
+	}
+	if err != nil {
+		p.log.Warn("publishing a change", "subject", subject, "err", err)
+	}
+}
+
+// New returns a feed over the bus connection.
+func New(nc *nats.Conn, cals *calendar.Service, log *slog.Logger) *Feed {
+	return &Feed{nc: nc, cals: cals, log: log, topics: make(map[string]*topic)}
+}
+
+func calendarSubject(id int64) string { return "almanac.cal." + strconv.FormatInt(id, 10) }
+func userSubject(id int64) string     { return "almanac.user." + strconv.FormatInt(id, 10) }
+
+// attach adds s to subject's listeners, subscribing on first use.
+func (f *Feed) attach(subject string, s *Stream) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t := f.topics[subject]
+	if t == nil {
+		t = &topic{listeners: make(map[*Stream]struct{})}
+		sub, err := f.nc.Subscribe(subject, func(m *nats.Msg) { f.dispatch(subject, m.Data) })
+		if err != nil {
+			return err
+		}
+		t.sub = sub
+		f.topics[subject] = t
+	}
+	t.listeners[s] = struct{}{}
+	return nil
+}
+
+// detach removes s from subject's listeners, unsubscribing when none are
+// left.
+func (f *Feed) detach(subject string, s *Stream) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	t := f.topics[subject]
+	if t == nil {
+		return
+	}
+	delete(t.listeners, s)
+	if len(t.listeners) == 0 {
+		_ = t.sub.Unsubscribe()
+		delete(f.topics, subject)
+	}
+}
+
+// dispatch hands a bus message to the subject's streams.
+func (f *Feed) dispatch(subject string, data []byte) {
+	var c calendar.Change
+	if err := json.Unmarshal(data, &c); err != nil {
+		f.log.Warn("bad change message", "subject", subject, "err", err)
+		return
+	}
+	f.mu.Lock()
+	t := f.topics[subject]
+	var ls []*Stream
+	if t != nil {
+		ls = make([]*Stream, 0, len(t.listeners))
+		for s := range t.listeners {
+			ls = append(ls, s)
+		}
+	}
+	f.mu.Unlock()
+	for _, s := range ls {
+		s.receive(c)
+	}
+}
+
+// Streams reports how many streams the node is serving and how many bus
+// subjects it listens on.
+func (f *Feed) Streams() (subjects int) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.topics)
+}

@@ -1,0 +1,38 @@
+// Command almanac-bench measures Almanac and prints the figures as Markdown
+// tables, ready for docs/benchmarks.md.
+//
+//	almanac-bench store [-n 3000] [-writers 8]
+//	almanac-bench stream [-url URL] [-streams 1000] [-changes 20]
+//
+// "store" writes single calendar objects (one PUT's worth of work: the
+// object, its index rows and its change-log entry in one transaction) into
+// an SQLite file and, when ALMANAC_TEST_DATABASE_URL is set, into
+// PostgreSQL, sequentially and from concurrent writers. "stream" opens
+// change streams on a running server and measures fan-out latency and the
+// memory an idle stream costs.
+package main
+
+import (
+	"fmt"
+	"os"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: almanac-bench store|stream [flags]")
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "store":
+		err = benchStore(os.Args[2:])
+	case "stream":
+		err = benchStream(os.Args[2:])
+	default:
+		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "almanac-bench:", err)
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/almanac/almanac/account"
+	"github.com/almanac/almanac/bus"
+	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/changefeed"
+	"github.com/almanac/almanac/httpserver"
+	"github.com/almanac/almanac/jsonapi"
+	"github.com/almanac/almanac/mailer"
+	"github.com/almanac/almanac/outbox"
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+type serveConfig struct {
+	storage           storageConfig
+	Listen            string
+	NATSURL           string
+	LogLevel          string
+	LogFormat         string
+	AllowRegistration bool
+	SecureCookies     bool
+	ShutdownGrace     time.Duration
+	SMTP              mailer.Config
+	MailFrom          string
+	AdminListen       string
+}
+
+const serveUsage = `Usage: almanac serve [flags]
+
+Runs the server. With no settings it listens on 127.0.0.1:8080, keeps its data
+in an SQLite file under ./data and runs its message bus in-process. Point it at
+PostgreSQL and NATS to run several nodes side by side.`
+
+func (c *serveConfig) register(s *settings) {
+	c.storage.register(s)
+	s.String(&c.Listen, "listen", "127.0.0.1:8080", "address to serve HTTP on")
+	s.String(&c.NATSURL, "nats-url", "", "nats:// URL of an external NATS server; empty: embedded server")
+	s.String(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
+	s.String(&c.LogFormat, "log-format", "text", "text or json")
+	s.Bool(&c.AllowRegistration, "allow-registration", true, "let anyone create an account with POST /api/v1/users/register")
+	s.Bool(&c.SecureCookies, "secure-cookies", false, "mark session cookies Secure (when served over HTTPS)")
+	s.Duration(&c.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long in-flight requests may finish after SIGTERM")
+	s.String(&c.SMTP.Host, "smtp-host", "", "SMTP relay for outgoing mail; empty: write mail as .eml files to DATA_DIR/mail-out")
+	s.Int(&c.SMTP.Port, "smtp-port", 0, "SMTP relay port (0: 587, or 465 with --smtp-security=tls)")
+	s.String(&c.SMTP.Security, "smtp-security", "starttls", "starttls, tls or none")
+	s.String(&c.SMTP.Username, "smtp-username", "", "SMTP relay user name (empty: no authentication)")
+	s.String(&c.SMTP.Password, "smtp-password", "", "SMTP relay password")
+	s.String(&c.AdminListen, "admin-listen", "", "address for the admin endpoints (pprof profiles under /debug/pprof/); empty: off. Keep it private")
+	s.String(&c.MailFrom, "mail-from", "", "sender address of the server's own mail (default: calendar@HOST of --listen)")
+}
+
+func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
+	s := newSettings("almanac serve", serveUsage)
+	s.fs.SetOutput(stderr)
+	var cfg serveConfig
+	cfg.register(s)
+	if err := s.Parse(args); err != nil {
+		return exitUsage(err, stderr)
+	}
+	log, err := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
+	if err != nil {
+		fmt.Fprintln(stderr, "almanac serve:", err)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := serve(ctx, cfg, log, stdout); err != nil {
+		log.Error("server stopped", "err", err)
+		return 1
+	}
+	log.Info("server stopped")
+	return 0
+}
+
+// serve wires the node together and runs it until ctx ends.
+func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Writer) error {
+	st, err := cfg.storage.open(ctx, 0)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	log.Info("store open", "dialect", st.Dialect())
+
+	b, err := bus.Open(ctx, bus.Options{URL: cfg.NATSURL, DataDir: cfg.storage.DataDir, Name: "almanac", Logger: log})
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	log.Info("bus connected", "embedded", b.Embedded())
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
+	cals := calendar.New(st, calendar.Options{Notifier: changefeed.NewPublisher(b.Conn(), log)})
+	feed := changefeed.New(b.Conn(), cals, log)
+	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done()})
+
+	r := chi.NewRouter()
+	r.Use(httpserver.Observe(log, httpserver.NewMetrics(reg)))
+	r.Get("/healthz", httpserver.Healthz)
+	r.Get("/readyz", httpserver.Readyz(
+		httpserver.Check{Name: "database", Ping: st.Ping},
+		httpserver.Check{Name: "bus", Ping: b.Ping},
+	))
+	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	r.Mount("/api/v1", api.Routes())
+
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return err
+	}
+	url := "http://" + ln.Addr().String()
+	log.Info("listening", "url", url)
+	fmt.Fprintf(stdout, "Almanac is serving on %s\n", url)
+
+	if cfg.SMTP.Host == "" {
+		cfg.SMTP.DropDir = filepath.Join(cfg.storage.DataDir, "mail-out")
+	}
+	mail, err := mailer.New(cfg.SMTP)
+	if err != nil {
+		return err
+	}
+	deliveries := outbox.New(st, outbox.Options{
+		Handlers:   map[string]outbox.Handler{mailer.Kind: mail},
+		Registerer: reg,
+		Logger:     log,
+	})
+	if cfg.AdminListen != "" {
+		if err := serveAdmin(ctx, cfg.AdminListen, log); err != nil {
+			return err
+		}
+	}
+	workers := startWorkers(ctx, log, st, deliveries)
+	err = httpserver.Serve(ctx, ln, r, cfg.ShutdownGrace, log)
+	workers.Wait()
+	return err
+}
+
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level %q: want debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("--log-format %q: want text or json", format)
+}
+
+// serveAdmin serves the profiling endpoints on their own listener, so that
+// they are never exposed with the public API.
+func serveAdmin(ctx context.Context, addr string, log *slog.Logger) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("admin listener: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	log.Info("admin endpoints", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	go func() {
+		if err := httpserver.Serve(ctx, ln, mux, time.Second, log); err != nil {
+			log.Warn("admin listener stopped", "err", err)
+		}
+	}()
+	return nil
+}

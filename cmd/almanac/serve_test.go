@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/almanac/almanac/store"
+	"github.com/almanac/almanac/store/storetest"
+)
+
+// buildBinary compiles the command once per test run.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "almanac")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+type node struct {
+	cmd *exec.Cmd
+	url string
+}
+
+// startNode runs "almanac serve" and waits for the line with its URL.
+func startNode(t *testing.T, bin string, env []string) *node {
+	t.Helper()
+	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--log-level", "warn")
+	cmd.Env = append(os.Environ(), env...)
+	stdout, _ := cmd.StdoutPipe()
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	urls := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			if u, ok := strings.CutPrefix(sc.Text(), "Almanac is serving on "); ok {
+				urls <- u
+			}
+		}
+		close(urls)
+	}()
+	select {
+	case u, ok := <-urls:
+		if !ok {
+			t.Fatal("server exited before serving")
+		}
+		return &node{cmd: cmd, url: u}
+	case <-time.After(30 * time.Second):
+		t.Fatal("server did not start")
+	}
+	return nil
+}
+
+// stop sends SIGTERM and expects a clean exit.
+func (n *node) stop(t *testing.T) {
+	t.Helper()
+	_ = n.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- n.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("server exit: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("server did not stop on SIGTERM")
+	}
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func login(t *testing.T, url, name, password string) int {
+	t.Helper()
+	resp, err := http.Post(url+"/api/v1/users/login", "application/json",
+		strings.NewReader(`{"login":"`+name+`","password":"`+password+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestServeLifecycle follows the README: start the server, add a user from
+// the command line, log in, stop with SIGTERM, start again and find the
+// data still there.
+func TestServeLifecycle(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	t.Run("sqlite", func(t *testing.T) {
+		dir := t.TempDir()
+		lifecycle(t, bin, []string{"ALMANAC_DATA_DIR=" + dir})
+		if _, err := os.Stat(filepath.Join(dir, "almanac.db")); err != nil {
+			t.Fatalf("no SQLite file in the data directory: %v", err)
+		}
+	})
+	t.Run("postgres", func(t *testing.T) {
+		url, schema := storetest.Schema(t)
+		st, err := store.Open(context.Background(), url, store.Options{Schema: schema})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		env := []string{"ALMANAC_DATA_DIR=" + t.TempDir(), "ALMANAC_DATABASE_URL=" + url + sep + "search_path=" + schema}
+		if nats := os.Getenv("ALMANAC_TEST_NATS_URL"); nats != "" {
+			env = append(env, "ALMANAC_NATS_URL="+nats)
+		}
+		lifecycle(t, bin, env)
+	})
+}
+
+func lifecycle(t *testing.T, bin string, env []string) {
+	n := startNode(t, bin, env)
+	if code, body := get(t, n.url+"/healthz"); code != 200 {
+		t.Fatalf("healthz: %d %s", code, body)
+	}
+	if code, body := get(t, n.url+"/readyz"); code != 200 || !strings.Contains(body, `"database":"ok"`) || !strings.Contains(body, `"bus":"ok"`) {
+		t.Fatalf("readyz: %d %s", code, body)
+	}
+	add := exec.Command(bin, "user", "add", "alice", "--email", "alice@example.com", "--password-stdin")
+	add.Env = append(os.Environ(), env...)
+	add.Stdin = strings.NewReader("correct horse\n")
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("user add: %v\n%s", err, out)
+	}
+	if code := login(t, n.url, "alice", "correct horse"); code != 200 {
+		t.Fatalf("login: %d", code)
+	}
+	if code, body := get(t, n.url+"/metrics"); code != 200 || !strings.Contains(body, "almanac_http_requests_total") {
+		t.Fatalf("metrics: %d", code)
+	}
+	n.stop(t)
+
+	n = startNode(t, bin, env)
+	if code := login(t, n.url, "alice", "correct horse"); code != 200 {
+		t.Fatalf("login after restart: %d", code)
+	}
+	n.stop(t)
+}
+
+func TestUsage(t *testing.T) {
+	var out strings.Builder
+	if code := run([]string{"bogus"}, nil, &out, &out); code != 2 || !strings.Contains(out.String(), "serve") {
+		t.Fatalf("unknown command: %d %s", code, out.String())
+	}
+	out.Reset()
+	if code := run([]string{"serve", "--help"}, nil, &out, &out); code != 0 || !strings.Contains(out.String(), "ALMANAC_DATABASE_URL") {
+		t.Fatalf("serve --help: %d %s", code, out.String())
+	}
+}

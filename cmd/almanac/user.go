@@ -1,0 +1,235 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+
+	"github.com/almanac/almanac/account"
+	"github.com/almanac/almanac/store"
+	"golang.org/x/term"
+)
+
+const userUsage = `Usage:
+  almanac user add NAME --email EMAIL [--display-name N] [--time-zone TZ] [--password-stdin]
+  almanac user passwd NAME [--password-stdin]
+  almanac user list
+  almanac user delete NAME
+  almanac user app-password NAME LABEL     create an app password for a CalDAV client
+  almanac user app-passwords NAME          list a user's app passwords
+  almanac user revoke NAME LABEL           revoke an app password
+
+Without --password-stdin the password is asked for on the terminal.`
+
+type userCmd struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	st             *store.Store
+	acc            *account.Service
+}
+
+func runUser(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	s := newSettings("almanac user", userUsage)
+	s.fs.SetOutput(stderr)
+	var sc storageConfig
+	sc.register(s)
+	var email, displayName, tz string
+	var pwStdin bool
+	s.String(&email, "email", "", "e-mail address (user add)")
+	s.String(&displayName, "display-name", "", "display name (user add)")
+	s.String(&tz, "time-zone", "UTC", "IANA time zone of the user (user add)")
+	s.fs.BoolVar(&pwStdin, "password-stdin", false, "read the password from the first line of standard input")
+	pos, err := parseInterleaved(s, args)
+	if err != nil {
+		return exitUsage(err, stderr)
+	}
+	if len(pos) == 0 {
+		fmt.Fprintln(stderr, userUsage)
+		return 2
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	st, err := sc.open(ctx, 2)
+	if err != nil {
+		fmt.Fprintln(stderr, "almanac user:", err)
+		return 1
+	}
+	defer st.Close()
+	c := &userCmd{stdin: stdin, stdout: stdout, stderr: stderr, st: st, acc: account.New(st, account.Options{})}
+	err = c.dispatch(ctx, pos, account.NewUser{Email: email, DisplayName: displayName, TimeZone: tz}, pwStdin)
+	if err != nil {
+		fmt.Fprintln(stderr, "almanac user:", err)
+		if errors.Is(err, errUsage) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+var errUsage = errors.New("wrong arguments; see almanac user --help")
+
+func (c *userCmd) dispatch(ctx context.Context, pos []string, nu account.NewUser, pwStdin bool) error {
+	want := map[string]int{"add": 2, "passwd": 2, "list": 1, "delete": 2, "app-password": 3, "app-passwords": 2, "revoke": 3}
+	if n, ok := want[pos[0]]; !ok || n != len(pos) {
+		return errUsage
+	}
+	switch pos[0] {
+	case "add":
+		pw, err := c.password(pwStdin, true)
+		if err != nil {
+			return err
+		}
+		nu.Name, nu.Password = pos[1], pw
+		u, err := c.acc.Create(ctx, nu)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "created user %s <%s> (id %s)\n", u.Name, u.Email, u.UUID)
+	case "passwd":
+		u, err := c.user(ctx, pos[1])
+		if err != nil {
+			return err
+		}
+		pw, err := c.password(pwStdin, false)
+		if err != nil {
+			return err
+		}
+		if err := c.acc.SetPassword(ctx, u.ID, pw); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "password of %s changed; their sessions were ended\n", u.Name)
+	case "list":
+		return c.list(ctx)
+	case "delete":
+		u, err := c.user(ctx, pos[1])
+		if err != nil {
+			return err
+		}
+		if err := c.acc.Delete(ctx, u.ID); err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "deleted user %s and everything they owned\n", u.Name)
+	default:
+		return c.appPasswords(ctx, pos)
+	}
+	return nil
+}
+
+func (c *userCmd) appPasswords(ctx context.Context, pos []string) error {
+	u, err := c.user(ctx, pos[1])
+	if err != nil {
+		return err
+	}
+	switch pos[0] {
+	case "app-password":
+		secret, err := c.acc.CreateAppPassword(ctx, u.ID, pos[2])
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(c.stdout, "app password %q for %s (shown once): %s\n", pos[2], u.Name, secret)
+	case "app-passwords":
+		list, err := c.st.ListAppPasswords(ctx, u.ID)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "NAME\tCREATED\tLAST USED")
+		for _, p := range list {
+			used := "never"
+			if !p.LastUsedAt.IsZero() {
+				used = p.LastUsedAt.Format("2006-01-02 15:04")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", p.Name, p.CreatedAt.Format("2006-01-02 15:04"), used)
+		}
+		return tw.Flush()
+	case "revoke":
+		if err := c.st.DeleteAppPassword(ctx, u.ID, pos[2]); err != nil {
+			return fmt.Errorf("app password %q of %s: %w", pos[2], u.Name, err)
+		}
+		fmt.Fprintf(c.stdout, "revoked app password %q of %s\n", pos[2], u.Name)
+	}
+	return nil
+}
+
+func (c *userCmd) user(ctx context.Context, name string) (*store.User, error) {
+	u, err := c.st.GetUserByName(ctx, strings.ToLower(name))
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("no user named %q", name)
+	}
+	return u, err
+}
+
+func (c *userCmd) list(ctx context.Context) error {
+	users, err := c.st.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tEMAIL\tTIME ZONE\tID")
+	for _, u := range users {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", u.Name, u.Email, u.TimeZone, u.UUID)
+	}
+	return tw.Flush()
+}
+
+// password reads a password from stdin's first line or, on a terminal,
+// asks for it twice without echo.
+func (c *userCmd) password(fromStdin, allowNone bool) (string, error) {
+	if fromStdin {
+		line, err := bufio.NewReader(c.stdin).ReadString('\n')
+		if err != nil && err != io.EOF {
+			return "", err
+		}
+		return strings.TrimRight(line, "\r\n"), nil
+	}
+	f, ok := c.stdin.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		if allowNone {
+			return "", nil // an account without password login; app passwords still work
+		}
+		return "", errors.New("no terminal to ask for the password: use --password-stdin")
+	}
+	ask := func(prompt string) (string, error) {
+		fmt.Fprint(c.stderr, prompt)
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(c.stderr)
+		return string(b), err
+	}
+	p1, err := ask("Password: ")
+	if err != nil {
+		return "", err
+	}
+	p2, err := ask("Again: ")
+	if err != nil {
+		return "", err
+	}
+	if p1 != p2 {
+		return "", errors.New("the passwords differ")
+	}
+	return p1, nil
+}
+
+// parseInterleaved parses flags that may come before, between or after the
+// positional arguments ("user add NAME --email X").
+func parseInterleaved(s *settings, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := s.Parse(args); err != nil {
+			return nil, err
+		}
+		args = s.fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}

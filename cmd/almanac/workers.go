@@ -1,0 +1,56 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/almanac/almanac/outbox"
+	"github.com/almanac/almanac/store"
+)
+
+// startWorkers runs the node's background jobs until ctx ends; Wait on the
+// result returns when each has finished its current round.
+func startWorkers(ctx context.Context, log *slog.Logger, st *store.Store, deliveries *outbox.Worker) *sync.WaitGroup {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		deliveries.Run(ctx)
+	}()
+	every(ctx, &wg, time.Hour, func(ctx context.Context) {
+		if n, err := st.PurgeOutbox(ctx, time.Now().Add(-7*24*time.Hour)); err != nil {
+			log.Warn("purging delivered outbox messages", "err", err)
+		} else if n > 0 {
+			log.Info("purged delivered outbox messages", "count", n)
+		}
+	})
+	every(ctx, &wg, time.Hour, func(ctx context.Context) {
+		n, err := st.PurgeExpiredSessions(ctx)
+		if err != nil {
+			log.Warn("purging expired sessions", "err", err)
+		} else if n > 0 {
+			log.Info("purged expired sessions", "count", n)
+		}
+	})
+	return &wg
+}
+
+// every runs job now and then every period until ctx ends.
+func every(ctx context.Context, wg *sync.WaitGroup, period time.Duration, job func(context.Context)) {
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(period)
+		defer t.Stop()
+		for {
+			job(ctx)
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+}

@@ -1,0 +1,69 @@
+package httpserver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+func TestObserve(t *testing.T) {
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	reg := prometheus.NewRegistry()
+	m := NewMetrics(reg)
+	r := chi.NewRouter()
+	r.Use(Observe(log, m))
+	r.Get("/items/{id}", func(w http.ResponseWriter, r *http.Request) {
+		Logger(r.Context()).Info("handling")
+		_, _ = w.Write([]byte("ok"))
+	})
+	r.Get("/boom", func(http.ResponseWriter, *http.Request) { panic("boom") })
+
+	for _, tc := range []struct{ path, reqID string }{{"/items/1", "abc-123"}, {"/items/2", "bad id with spaces"}} {
+		req := httptest.NewRequest("GET", tc.path, nil)
+		req.Header.Set("X-Request-Id", tc.reqID)
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		got := rec.Header().Get("X-Request-Id")
+		if tc.reqID == "abc-123" && got != "abc-123" || tc.reqID != "abc-123" && (got == tc.reqID || got == "") {
+			t.Errorf("request id for %q: %q", tc.reqID, got)
+		}
+	}
+	if !strings.Contains(logs.String(), "request_id=abc-123") {
+		t.Errorf("handler log lacks the request id:\n%s", logs.String())
+	}
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest("GET", "/boom", nil))
+	if rec.Code != 500 || !strings.Contains(logs.String(), "panic") {
+		t.Fatalf("panic: %d", rec.Code)
+	}
+	if n := testutil.ToFloat64(m.requests.WithLabelValues("GET", "/items/{id}", "200")); n != 2 {
+		t.Errorf("requests by route pattern: %v", n)
+	}
+}
+
+func TestReadyz(t *testing.T) {
+	ok := Check{Name: "db", Ping: func(context.Context) error { return nil }}
+	bad := Check{Name: "bus", Ping: func(context.Context) error { return errors.New("down") }}
+	for _, tc := range []struct {
+		checks []Check
+		code   int
+	}{{[]Check{ok}, 200}, {[]Check{ok, bad}, 503}} {
+		rec := httptest.NewRecorder()
+		Readyz(tc.checks...)(rec, httptest.NewRequest("GET", "/readyz", nil))
+		body, _ := io.ReadAll(rec.Body)
+		if rec.Code != tc.code {
+			t.Errorf("readyz: %d %s", rec.Code, body)
+		}
+	}
+}

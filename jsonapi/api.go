@@ -1,0 +1,106 @@
+// Package jsonapi is the JSON REST API under /api/v1: the resources of the
+// seed design (users, calendars, events, invitations, reminders) as views of
+// the same store the CalDAV front end serves. Errors are RFC 9457 problem
+// documents.
+package jsonapi
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"strings"
+
+	"github.com/almanac/almanac/account"
+	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/changefeed"
+	"github.com/almanac/almanac/store"
+)
+
+// Options configure the API.
+type Options struct {
+	// SecureCookies marks the session cookie Secure (set it when clients
+	// reach the server over HTTPS, directly or through a proxy).
+	SecureCookies bool
+	// Feed serves GET /stream; nil disables it.
+	Feed *changefeed.Feed
+	// Shutdown is closed when the server stops, ending open streams.
+	Shutdown <-chan struct{}
+}
+
+// API serves the JSON front end.
+type API struct {
+	accounts *account.Service
+	cals     *calendar.Service
+	store    *store.Store
+	feed     *changefeed.Feed
+	opt      Options
+}
+
+// New returns the API over the given services.
+func New(accounts *account.Service, cals *calendar.Service, opt Options) *API {
+	return &API{accounts: accounts, cals: cals, store: cals.Store(), feed: opt.Feed, opt: opt}
+}
+
+// SessionCookie is the name of the web client's session cookie.
+const SessionCookie = "almanac_session"
+
+type ctxKey int
+
+const (
+	userKey ctxKey = iota
+	sessionKey
+)
+
+// authenticate resolves the caller from "Authorization: Bearer" or the
+// session cookie. Cookie-authenticated requests that change state must
+// carry the session's CSRF token in X-CSRF-Token: a browser sends the
+// cookie on cross-site requests too, but no other site can read the token.
+func (a *API) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, fromCookie := bearer(r)
+		u, sess, err := a.accounts.Authenticate(r.Context(), token)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		if fromCookie && !safeMethod(r.Method) && r.Header.Get("X-CSRF-Token") != sess.CSRF {
+			writeError(w, r, newProblem(http.StatusForbidden, "csrf", "cookie-authenticated requests that change data need the X-CSRF-Token header from login"))
+			return
+		}
+		ctx := context.WithValue(r.Context(), userKey, u)
+		ctx = context.WithValue(ctx, sessionKey, token)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func bearer(r *http.Request) (token string, fromCookie bool) {
+	if h := r.Header.Get("Authorization"); h != "" {
+		if scheme, tok, ok := strings.Cut(h, " "); ok && strings.EqualFold(scheme, "Bearer") {
+			return strings.TrimSpace(tok), false
+		}
+		return "", false
+	}
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		return c.Value, true
+	}
+	return "", false
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// caller is the authenticated user of the request.
+func caller(r *http.Request) *store.User {
+	u, _ := r.Context().Value(userKey).(*store.User)
+	return u
+}
+
+// clientAddr is the address login throttling counts failures against.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,113 @@
+package jsonapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/almanac/almanac/account"
+	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/httpserver"
+	"github.com/almanac/almanac/store"
+)
+
+// Problem is an RFC 9457 problem document.
+type Problem struct {
+	Type     string         `json:"type"`
+	Title    string         `json:"title"`
+	Status   int            `json:"status"`
+	Detail   string         `json:"detail,omitempty"`
+	Instance string         `json:"instance,omitempty"`
+	Errors   []FieldProblem `json:"errors,omitempty"`
+
+	retryAfter int // seconds, for 429
+}
+
+// FieldProblem names one invalid field of a request (RFC 9457 §3.2
+// extension member).
+type FieldProblem struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+func (p *Problem) Error() string { return p.Title + ": " + p.Detail }
+
+// problemBase prefixes problem type URIs; they name the kind of error and
+// are documented in the OpenAPI description.
+const problemBase = "https://almanac.invalid/problems/"
+
+func newProblem(status int, kind, detail string) *Problem {
+	return &Problem{Type: problemBase + kind, Title: http.StatusText(status), Status: status, Detail: detail}
+}
+
+func fieldProblem(status int, field, msg string) *Problem {
+	p := newProblem(status, "invalid-field", field+" "+msg)
+	p.Errors = []FieldProblem{{Field: field, Message: msg}}
+	return p
+}
+
+// writeError is the one place where errors become HTTP answers: known
+// errors map to their status; anything else is logged and answered 500
+// without internals.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	p := toProblem(err)
+	if p == nil {
+		httpserver.Logger(r.Context()).Error("internal error", "err", err, "path", r.URL.Path)
+		p = newProblem(http.StatusInternalServerError, "internal", "the server failed to handle the request; it has been logged")
+	}
+	p.Instance = r.URL.Path
+	if p.retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(p.retryAfter))
+	}
+	if p.Status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="almanac"`)
+	}
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	_ = json.NewEncoder(w).Encode(p)
+}
+
+func toProblem(err error) *Problem {
+	var (
+		p   *Problem
+		fe  *account.FieldError
+		rle *account.RateLimitedError
+		ie  *calendar.InvalidError
+	)
+	switch {
+	case errors.As(err, &p):
+		return p
+	case errors.As(err, &ie):
+		return fieldProblem(http.StatusUnprocessableEntity, ie.Field, ie.Message)
+	case errors.Is(err, calendar.ErrForbidden):
+		return newProblem(http.StatusForbidden, "forbidden", "your role on this calendar does not allow this")
+	case errors.Is(err, store.ErrExists):
+		return newProblem(http.StatusConflict, "exists", "a resource with that name already exists")
+	case errors.As(err, &fe):
+		status := http.StatusUnprocessableEntity
+		if fe.Conflict {
+			status = http.StatusConflict
+		}
+		return fieldProblem(status, fe.Field, fe.Message)
+	case errors.As(err, &rle):
+		p := newProblem(http.StatusTooManyRequests, "rate-limited", "too many failed attempts; try again later")
+		p.retryAfter = int(rle.RetryAfter.Seconds()) + 1
+		return p
+	case errors.Is(err, account.ErrInvalidCredentials):
+		return newProblem(http.StatusUnauthorized, "invalid-credentials", "the login or password is wrong")
+	case errors.Is(err, account.ErrUnauthenticated):
+		return newProblem(http.StatusUnauthorized, "unauthenticated", "sign in, or send a bearer token")
+	case errors.Is(err, account.ErrRegistrationClosed):
+		return newProblem(http.StatusForbidden, "registration-closed", "this server does not accept new registrations")
+	case errors.Is(err, store.ErrNotFound):
+		return newProblem(http.StatusNotFound, "not-found", "no such resource")
+	case errors.Is(err, store.ErrPreconditionFailed):
+		return newProblem(http.StatusPreconditionFailed, "precondition-failed", "the resource has changed; fetch it again")
+	}
+	return nil
+}
+
+// errNotFound is the answer for anything the caller may not know exists.
+var errNotFound = newProblem(http.StatusNotFound, "not-found", "no such resource")

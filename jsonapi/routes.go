@@ -1,0 +1,50 @@
+package jsonapi
+
+import (
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+)
+
+// Routes returns every route of the API, to be mounted at /api/v1. The
+// whole API is listed here so that it can be read at once.
+func (a *API) Routes() http.Handler {
+	r := chi.NewRouter()
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) { writeError(w, r, errNotFound) })
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, r, newProblem(http.StatusMethodNotAllowed, "method-not-allowed", r.Method+" is not allowed here"))
+	})
+
+	// Public: sign-up and sign-in.
+	r.Post("/users/register", a.register)
+	r.Post("/users/login", a.login)
+
+	r.Group(func(r chi.Router) {
+		r.Use(a.authenticate)
+		r.Post("/users/logout", a.logout)
+		r.Get("/users/me", a.getMe)
+		r.Get("/users/{id}", a.getUser)
+		r.Put("/users/{id}", a.updateUser)
+		r.Patch("/users/{id}", a.updateUser)
+		r.Delete("/users/{id}", a.deleteUser)
+		r.Get("/users/{id}/app-passwords", a.listAppPasswords)
+		r.Post("/users/{id}/app-passwords", a.createAppPassword)
+		r.Delete("/users/{id}/app-passwords/{name}", a.deleteAppPassword)
+
+		r.Get("/stream", a.stream)
+
+		r.Get("/calendars", a.listCalendars)
+		r.Post("/calendars", a.createCalendar)
+		r.Get("/calendars/{id}", a.getCalendar)
+		r.Put("/calendars/{id}", a.updateCalendar)
+		r.Patch("/calendars/{id}", a.updateCalendar)
+		r.Delete("/calendars/{id}", a.deleteCalendar)
+		r.Post("/calendars/{id}/share", a.share)
+		r.Get("/calendars/{id}/collaborators", a.listCollaborators)
+		r.Post("/calendars/{id}/collaborators", a.share)
+		r.Put("/calendars/{id}/collaborators/{user_id}", a.changeRole)
+		r.Patch("/calendars/{id}/collaborators/{user_id}", a.changeRole)
+		r.Delete("/calendars/{id}/collaborators/{user_id}", a.removeCollaborator)
+	})
+	return r
+}

@@ -1,0 +1,214 @@
+// Package outbox delivers the side effects the store recorded with the
+// writes that caused them (DESIGN.md §7): e-mail, webhooks, pushes. Delivery
+// is at least once: a message is leased, handed to the handler for its kind,
+// and marked done only when the handler returns. Failures are retried with
+// exponential backoff and become dead letters after a number of attempts;
+// operators see them in metrics and with `almanac outbox`.
+package outbox
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/almanac/almanac/store"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Handler delivers messages of one kind. The message's IdempotencyKey lets
+// the receiving end recognise a repeat, since a crash between delivery and
+// acknowledgement causes one.
+type Handler interface {
+	Deliver(ctx context.Context, m *store.OutboxMessage) error
+}
+
+// HandlerFunc adapts a function to Handler.
+type HandlerFunc func(ctx context.Context, m *store.OutboxMessage) error
+
+// Deliver calls f.
+func (f HandlerFunc) Deliver(ctx context.Context, m *store.OutboxMessage) error { return f(ctx, m) }
+
+// PermanentError is a failure that retrying cannot fix (a mailbox that does
+// not exist, a rejected webhook URL): the message goes straight to the dead
+// letters.
+type PermanentError struct{ Err error }
+
+func (e *PermanentError) Error() string { return "permanent: " + e.Err.Error() }
+func (e *PermanentError) Unwrap() error { return e.Err }
+
+// Options configure a worker.
+type Options struct {
+	Handlers    map[string]Handler
+	MaxAttempts int           // attempts before a message is dead (default 8)
+	BaseDelay   time.Duration // first retry delay, doubled each time (default 30 s)
+	MaxDelay    time.Duration // longest retry delay (default 6 h)
+	Lease       time.Duration // how long a claim lasts (default 2 min)
+	Batch       int           // messages claimed at once (default 100)
+	Concurrency int           // deliveries in parallel (default 16)
+	Poll        time.Duration // how often to look for due messages (default 500 ms)
+	Registerer  prometheus.Registerer
+	Logger      *slog.Logger
+}
+
+func (o *Options) defaults() {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d == 0 {
+			*d = v
+		}
+	}
+	def(&o.BaseDelay, 30*time.Second)
+	def(&o.MaxDelay, 6*time.Hour)
+	def(&o.Lease, 2*time.Minute)
+	def(&o.Poll, 500*time.Millisecond)
+	if o.MaxAttempts == 0 {
+		o.MaxAttempts = 8
+	}
+	if o.Batch == 0 {
+		o.Batch = 100
+	}
+	if o.Concurrency == 0 {
+		o.Concurrency = 16
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+}
+
+// Worker leases and delivers messages.
+type Worker struct {
+	st   *store.Store
+	opt  Options
+	wake chan struct{}
+	m    *metrics
+}
+
+// New returns a worker over st.
+func New(st *store.Store, opt Options) *Worker {
+	opt.defaults()
+	return &Worker{st: st, opt: opt, wake: make(chan struct{}, 1), m: newMetrics(opt.Registerer)}
+}
+
+// Kick asks the worker to look for messages now, e.g. right after a write
+// enqueued one.
+func (w *Worker) Kick() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers messages until ctx ends, then waits for deliveries in
+// flight (a message whose delivery is cut short stays leased and is tried
+// again after its lease).
+func (w *Worker) Run(ctx context.Context) {
+	sem := make(chan struct{}, w.opt.Concurrency)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	t := time.NewTicker(w.opt.Poll)
+	defer t.Stop()
+	for {
+		full := w.round(ctx, sem, &wg)
+		if full {
+			continue // more may be due right away
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-w.wake:
+		}
+	}
+}
+
+// round leases one batch and starts its deliveries; it reports whether the
+// batch was full.
+func (w *Worker) round(ctx context.Context, sem chan struct{}, wg *sync.WaitGroup) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	msgs, err := w.st.LeaseOutbox(ctx, w.opt.Batch, w.opt.Lease)
+	if err != nil {
+		if ctx.Err() == nil {
+			w.opt.Logger.Warn("leasing outbox messages", "err", err)
+		}
+		return false
+	}
+	for _, m := range msgs {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return false
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			w.deliver(context.WithoutCancel(ctx), m)
+		}()
+	}
+	return len(msgs) == w.opt.Batch
+}
+
+func (w *Worker) deliver(ctx context.Context, m *store.OutboxMessage) {
+	h := w.opt.Handlers[m.Kind]
+	var err error
+	if h == nil {
+		err = errors.New("no handler for kind " + m.Kind)
+	} else {
+		w.m.lag.WithLabelValues(m.Kind).Observe(time.Since(m.NextAttemptAt).Seconds())
+		dctx, cancel := context.WithTimeout(ctx, w.opt.Lease*3/4)
+		err = h.Deliver(dctx, m)
+		cancel()
+	}
+	if err == nil {
+		w.m.delivered.WithLabelValues(m.Kind).Inc()
+		if err := w.st.CompleteOutbox(ctx, m.ID); err != nil {
+			w.opt.Logger.Error("recording a delivery", "id", m.ID, "err", err)
+		}
+		return
+	}
+	var perm *PermanentError
+	dead := errors.As(err, &perm) || m.Attempts >= w.opt.MaxAttempts
+	w.m.failures.WithLabelValues(m.Kind).Inc()
+	if dead {
+		w.m.dead.WithLabelValues(m.Kind).Inc()
+	}
+	w.opt.Logger.Warn("delivery failed", "id", m.ID, "kind", m.Kind, "attempt", m.Attempts, "dead", dead, "err", err)
+	if ferr := w.st.FailOutbox(ctx, m.ID, err.Error(), time.Now().Add(w.backoff(m.Attempts)), dead); ferr != nil {
+		w.opt.Logger.Error("recording a failed delivery", "id", m.ID, "err", ferr)
+	}
+}
+
+// backoff is the delay before attempt n+1: doubling from BaseDelay, capped
+// at MaxDelay, with ±20% jitter so that failures do not retry in lockstep.
+func (w *Worker) backoff(attempt int) time.Duration {
+	d := w.opt.BaseDelay << min(attempt-1, 30)
+	if d > w.opt.MaxDelay || d <= 0 {
+		d = w.opt.MaxDelay
+	}
+	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
+}
+
+type metrics struct {
+	delivered, failures, dead *prometheus.CounterVec
+	lag                       *prometheus.HistogramVec
+}
+
+func newMetrics(reg prometheus.Registerer) *metrics {
+	m := &metrics{
+		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "almanac_outbox_delivered_total", Help: "Outbox messages delivered, by kind."}, []string{"kind"}),
+		failures:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "almanac_outbox_failures_total", Help: "Failed delivery attempts, by kind."}, []string{"kind"}),
+		dead:      prometheus.NewCounterVec(prometheus.CounterOpts{Name: "almanac_outbox_dead_total", Help: "Messages given up on (dead letters), by kind."}, []string{"kind"}),
+		lag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "almanac_outbox_lag_seconds", Help: "Time from a message being due to its hand-off to the channel.",
+			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2, 5, 10, 30, 60, 300},
+		}, []string{"kind"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.delivered, m.failures, m.dead, m.lag)
+	}
+	return m
+}

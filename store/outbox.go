@@ -1,0 +1,224 @@
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// OutboxMessage is a side effect waiting for delivery.
+type OutboxMessage struct {
+	ID             int64
+	Kind           string // which handler delivers it, e.g. "email"
+	IdempotencyKey string
+	Payload        []byte
+	Status         string // pending, done, dead
+	Attempts       int
+	DueAt          time.Time // when it should go out (reminders are due later)
+	NextAttemptAt  time.Time
+	LastError      string
+	Ref            string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// Outbox statuses.
+const (
+	OutboxPending = "pending"
+	OutboxDone    = "done"
+	OutboxDead    = "dead"
+)
+
+// enqueue inserts messages in the caller's transaction; a message whose
+// idempotency key is already known is skipped.
+func enqueue(ctx context.Context, q querier, now int64, msgs []OutboxMessage) error {
+	for _, m := range msgs {
+		due := now
+		if !m.DueAt.IsZero() {
+			due = Micro(m.DueAt)
+		}
+		_, err := q.exec(ctx, `INSERT INTO outbox (kind, idempotency_key, payload, due_at, next_attempt_at, ref, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $4, $5, $6, $6) ON CONFLICT (idempotency_key) DO NOTHING`,
+			m.Kind, m.IdempotencyKey, m.Payload, due, m.Ref, now)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Enqueue records messages for delivery in their own transaction.
+func (s *Store) Enqueue(ctx context.Context, msgs ...OutboxMessage) error {
+	return s.inTx(ctx, func(q querier) error { return enqueue(ctx, q, s.nowMicro(), msgs) })
+}
+
+const outboxColumns = `id, kind, idempotency_key, payload, status, attempts, due_at, next_attempt_at, last_error, ref, created_at, updated_at`
+
+func scanOutbox(r row) (*OutboxMessage, error) {
+	var m OutboxMessage
+	var due, next, created, updated int64
+	err := r.Scan(&m.ID, &m.Kind, &m.IdempotencyKey, &m.Payload, &m.Status, &m.Attempts, &due, &next,
+		&m.LastError, &m.Ref, &created, &updated)
+	if isNoRows(err) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, err
+	}
+	m.DueAt, m.NextAttemptAt = FromMicro(due), FromMicro(next)
+	m.CreatedAt, m.UpdatedAt = FromMicro(created), FromMicro(updated)
+	return &m, nil
+}
+
+// LeaseOutbox claims up to n pending messages whose time has come, for
+// lease; each claim counts as an attempt. On PostgreSQL rows locked by
+// another node's lease are skipped, so every message goes to one worker.
+func (s *Store) LeaseOutbox(ctx context.Context, n int, lease time.Duration) ([]*OutboxMessage, error) {
+	now := s.nowMicro()
+	lock := ""
+	if s.dialect == "postgres" {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	var out []*OutboxMessage
+	err := s.inTx(ctx, func(q querier) error {
+		rs, err := q.query(ctx, `UPDATE outbox SET leased_until = $2, attempts = attempts + 1, updated_at = $1
+			WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND leased_until < $1
+				ORDER BY next_attempt_at LIMIT $3`+lock+`)
+			RETURNING `+outboxColumns, now, now+lease.Microseconds(), n)
+		if err != nil {
+			return err
+		}
+		defer rs.Close()
+		for rs.Next() {
+			m, err := scanOutbox(rs)
+			if err != nil {
+				return err
+			}
+			out = append(out, m)
+		}
+		return rs.Err()
+	})
+	return out, err
+}
+
+// CompleteOutbox marks a message delivered.
+func (s *Store) CompleteOutbox(ctx context.Context, id int64) error {
+	return s.inTx(ctx, func(q querier) error {
+		_, err := q.exec(ctx, `UPDATE outbox SET status = 'done', leased_until = 0, last_error = '', updated_at = $2 WHERE id = $1`, id, s.nowMicro())
+		return err
+	})
+}
+
+// FailOutbox records a failed attempt: the message is retried at retryAt,
+// or becomes dead when dead is set.
+func (s *Store) FailOutbox(ctx context.Context, id int64, errText string, retryAt time.Time, dead bool) error {
+	status := OutboxPending
+	if dead {
+		status = OutboxDead
+	}
+	return s.inTx(ctx, func(q querier) error {
+		_, err := q.exec(ctx, `UPDATE outbox SET status = $2, last_error = $3, next_attempt_at = $4, leased_until = 0, updated_at = $5
+			WHERE id = $1`, id, status, errText, Micro(retryAt), s.nowMicro())
+		return err
+	})
+}
+
+// RetryOutbox makes a dead (or pending) message due now with a fresh count
+// of attempts. It returns ErrNotFound.
+func (s *Store) RetryOutbox(ctx context.Context, id int64) error {
+	return s.inTx(ctx, func(q querier) error {
+		now := s.nowMicro()
+		n, err := q.exec(ctx, `UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = $2, leased_until = 0, updated_at = $2
+			WHERE id = $1 AND status <> 'done'`, id, now)
+		if err == nil && n == 0 {
+			return ErrNotFound
+		}
+		return err
+	})
+}
+
+// DropOutbox deletes a message that is not being delivered. It returns
+// ErrNotFound.
+func (s *Store) DropOutbox(ctx context.Context, id int64) error {
+	return s.inTx(ctx, func(q querier) error {
+		n, err := q.exec(ctx, `DELETE FROM outbox WHERE id = $1 AND (status <> 'pending' OR leased_until < $2)`, id, s.nowMicro())
+		if err == nil && n == 0 {
+			return ErrNotFound
+		}
+		return err
+	})
+}
+
+// ListOutbox returns messages with the status (all when empty), newest
+// first, at most limit.
+func (s *Store) ListOutbox(ctx context.Context, status string, limit int) ([]*OutboxMessage, error) {
+	rs, err := s.read.query(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE $1 = '' OR status = $1
+		ORDER BY id DESC LIMIT $2`, status, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []*OutboxMessage
+	for rs.Next() {
+		m, err := scanOutbox(rs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rs.Err()
+}
+
+// OutboxByRef returns the messages about ref, oldest first.
+func (s *Store) OutboxByRef(ctx context.Context, ref string) ([]*OutboxMessage, error) {
+	rs, err := s.read.query(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE ref = $1 ORDER BY id`, ref)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []*OutboxMessage
+	for rs.Next() {
+		m, err := scanOutbox(rs)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rs.Err()
+}
+
+// OutboxStats counts messages by status, and reports how long the oldest
+// pending message has been due (the delivery lag).
+func (s *Store) OutboxStats(ctx context.Context) (counts map[string]int64, oldestDue time.Duration, err error) {
+	rs, err := s.read.query(ctx, `SELECT status, count(*) FROM outbox GROUP BY status`)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rs.Close()
+	counts = map[string]int64{}
+	for rs.Next() {
+		var st string
+		var n int64
+		if err := rs.Scan(&st, &n); err != nil {
+			return nil, 0, err
+		}
+		counts[st] = n
+	}
+	if err := rs.Err(); err != nil {
+		return nil, 0, err
+	}
+	var oldest int64
+	now := s.nowMicro()
+	err = s.read.queryRow(ctx, `SELECT COALESCE(MIN(next_attempt_at), $1) FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1`, now).Scan(&oldest)
+	return counts, time.Duration(now-oldest) * time.Microsecond, err
+}
+
+// PurgeOutbox deletes delivered messages older than before.
+func (s *Store) PurgeOutbox(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.inTx(ctx, func(q querier) error {
+		var err error
+		n, err = q.exec(ctx, `DELETE FROM outbox WHERE status = 'done' AND updated_at < $1`, Micro(before))
+		return err
+	})
+	return n, err
+}
