@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/almanac/almanac/recurrence"
 	"github.com/almanac/almanac/store"
 	"github.com/almanac/almanac/timezone"
 )
@@ -72,9 +73,10 @@ type Notifier interface {
 
 // Options configure the service.
 type Options struct {
-	Notifier Notifier // nil: nobody listens
-	Limits   Limits
-	Now      func() time.Time
+	Notifier   Notifier // nil: nobody listens
+	Limits     Limits
+	Recurrence recurrence.Limits // zero: recurrence.DefaultLimits
+	Now        func() time.Time
 }
 
 // Service implements the calendar domain over the store.
@@ -82,6 +84,7 @@ type Service struct {
 	st     *store.Store
 	notify Notifier
 	lim    Limits
+	recur  recurrence.Limits
 	now    func() time.Time
 }
 
@@ -93,7 +96,10 @@ func New(st *store.Store, opt Options) *Service {
 	if opt.Notifier == nil {
 		opt.Notifier = nopNotifier{}
 	}
-	return &Service{st: st, notify: opt.Notifier, lim: opt.Limits.withDefaults(), now: opt.Now}
+	if opt.Recurrence == (recurrence.Limits{}) {
+		opt.Recurrence = recurrence.DefaultLimits
+	}
+	return &Service{st: st, notify: opt.Notifier, lim: opt.Limits.withDefaults(), recur: opt.Recurrence, now: opt.Now}
 }
 
 type nopNotifier struct{}
@@ -107,7 +113,6 @@ func (s *Service) Store() *store.Store { return s.st }
 // Limits bound what one object or query may cost.
 type Limits struct {
 	MaxResourceSize int           // bytes of one calendar object resource
-	MaxInstances    int           // instances materialised per object
 	IndexHorizon    time.Duration // how far ahead unbounded series are indexed
 	MaxQuerySpan    time.Duration // widest time range one query may ask for
 }
@@ -115,9 +120,6 @@ type Limits struct {
 func (l Limits) withDefaults() Limits {
 	if l.MaxResourceSize == 0 {
 		l.MaxResourceSize = 1 << 20
-	}
-	if l.MaxInstances == 0 {
-		l.MaxInstances = 10_000
 	}
 	if l.IndexHorizon == 0 {
 		l.IndexHorizon = 2 * 366 * 24 * time.Hour

@@ -1,0 +1,135 @@
+package calendar
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/almanac/almanac/store"
+)
+
+// ObjectError rejects a calendar object resource. Precondition names the
+// CalDAV precondition that failed (RFC 4791 §5.3.2.1), so the CalDAV front
+// end can answer with its XML element and the JSON API with a problem.
+type ObjectError struct {
+	Precondition string // e.g. "valid-calendar-data", "max-resource-size"
+	Message      string
+}
+
+func (e *ObjectError) Error() string { return e.Precondition + ": " + e.Message }
+
+// CalDAV preconditions an ObjectError can name.
+const (
+	PreValidData             = "valid-calendar-data"
+	PreValidObject           = "valid-calendar-object-resource"
+	PreSupportedComponent    = "supported-calendar-component"
+	PreMaxResourceSize       = "max-resource-size"
+	PreMinDateTime           = "min-date-time"
+	PreMaxDateTime           = "max-date-time"
+	PreMaxInstances          = "max-instances"
+	PreSupportedCollation    = "supported-collation"
+	PreValidFilter           = "valid-filter"
+	PreSupportedFilter       = "supported-filter"
+	PreSupportedCalendarData = "supported-calendar-data"
+)
+
+// PutObject validates data as a calendar object resource of cal (RFC 4791
+// §4.1), derives its time-range index rows and stores it under name. It
+// returns an *ObjectError for data the calendar cannot take, a
+// *store.UIDConflictError, store.ErrPreconditionFailed, ErrForbidden or
+// store.ErrNotFound.
+func (s *Service) PutObject(ctx context.Context, u *store.User, cal *store.Calendar, name string, data []byte, cond store.Conditions) (*store.WriteResult, error) {
+	if _, err := s.authorize(ctx, u, cal, ActWrite); err != nil {
+		return nil, err
+	}
+	if len(data) > s.lim.MaxResourceSize {
+		return nil, &ObjectError{PreMaxResourceSize, fmt.Sprintf("the object is %d bytes; this server accepts up to %d", len(data), s.lim.MaxResourceSize)}
+	}
+	w, err := s.derive(cal, name, data)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.st.PutObject(ctx, cal.ID, w, cond)
+	if err != nil {
+		return nil, err
+	}
+	kind := Updated
+	if res.Created {
+		kind = Created
+	}
+	s.notify.Changed(ctx, Change{CalendarID: cal.ID, CalendarUUID: cal.UUID, OwnerID: cal.OwnerID,
+		ObjectUUID: res.UUID, Name: name, ETag: res.ETag, Revision: res.Revision, Kind: kind})
+	return res, nil
+}
+
+// DeleteObject removes a resource. It returns store.ErrNotFound,
+// store.ErrPreconditionFailed or ErrForbidden.
+func (s *Service) DeleteObject(ctx context.Context, u *store.User, cal *store.Calendar, name, ifMatch string) error {
+	if _, err := s.authorize(ctx, u, cal, ActWrite); err != nil {
+		return err
+	}
+	obj, err := s.st.GetObject(ctx, cal.ID, name)
+	if err != nil {
+		return err
+	}
+	rev, err := s.st.DeleteObject(ctx, cal.ID, name, ifMatch)
+	if err != nil {
+		return err
+	}
+	s.notify.Changed(ctx, Change{CalendarID: cal.ID, CalendarUUID: cal.UUID, OwnerID: cal.OwnerID,
+		ObjectUUID: obj.UUID, Name: name, Revision: rev, Kind: Deleted})
+	return nil
+}
+
+// MoveObject moves a resource to another calendar (or name) the caller may
+// write. The destination must accept the component type.
+func (s *Service) MoveObject(ctx context.Context, u *store.User, from *store.Calendar, name string, to *store.Calendar, toName, ifMatch string, overwrite bool) (*store.WriteResult, error) {
+	if _, err := s.authorize(ctx, u, from, ActWrite); err != nil {
+		return nil, err
+	}
+	if _, err := s.authorize(ctx, u, to, ActWrite); err != nil {
+		return nil, err
+	}
+	obj, err := s.st.GetObject(ctx, from.ID, name)
+	if err != nil {
+		return nil, err
+	}
+	if !to.Supports(obj.Component) {
+		return nil, &ObjectError{PreSupportedComponent, fmt.Sprintf("the destination calendar does not accept %s components", obj.Component)}
+	}
+	res, err := s.st.MoveObject(ctx, from.ID, name, to.ID, toName, ifMatch, overwrite)
+	if err != nil {
+		return nil, err
+	}
+	s.notify.Changed(ctx, Change{CalendarID: from.ID, CalendarUUID: from.UUID, OwnerID: from.OwnerID,
+		ObjectUUID: res.UUID, Name: name, Revision: res.Revision, Kind: Deleted})
+	kind := Updated
+	if res.Created {
+		kind = Created
+	}
+	s.notify.Changed(ctx, Change{CalendarID: to.ID, CalendarUUID: to.UUID, OwnerID: to.OwnerID,
+		ObjectUUID: res.UUID, Name: toName, ETag: res.ETag, Revision: res.Revision, Kind: kind})
+	return res, nil
+}
+
+// GetObject returns a resource the caller may read.
+func (s *Service) GetObject(ctx context.Context, u *store.User, cal *store.Calendar, name string) (*store.Object, error) {
+	if _, err := s.authorize(ctx, u, cal, ActRead); err != nil {
+		return nil, err
+	}
+	return s.st.GetObject(ctx, cal.ID, name)
+}
+
+// ErrRangeTooWide rejects a query wider than Limits.MaxQuerySpan.
+var ErrRangeTooWide = errors.New("calendar: time range too wide")
+
+func (s *Service) checkRange(from, to time.Time) error {
+	if !from.Before(to) {
+		return &InvalidError{"time-range", "start must be before end"}
+	}
+	if to.Sub(from) > s.lim.MaxQuerySpan {
+		return fmt.Errorf("%w: at most %s", ErrRangeTooWide, s.lim.MaxQuerySpan)
+	}
+	return nil
+}
