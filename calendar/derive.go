@@ -16,7 +16,7 @@ func (s *Service) parse(cal *store.Calendar, data []byte) (*icalendar.Object, *r
 	if err != nil {
 		return nil, nil, objectError(err)
 	}
-	series, err := recurrence.New(obj, recurrence.Options{Limits: s.recur, FloatingZone: calendarZone(cal, nil)})
+	series, err := recurrence.NewSeries(obj, recurrence.Options{Limits: s.recur, FloatingZone: calendarZone(cal, nil)})
 	if err != nil {
 		return nil, nil, objectError(err)
 	}

@@ -106,7 +106,7 @@ func (s *Service) beyondHorizon(ctx context.Context, cal *store.Calendar, from, 
 		if err != nil {
 			continue // stored data was valid when written; skip rather than fail the view
 		}
-		series, err := recurrence.New(obj, recurrence.Options{Limits: s.recur, FloatingZone: zone})
+		series, err := recurrence.NewSeries(obj, recurrence.Options{Limits: s.recur, FloatingZone: zone})
 		if err != nil {
 			continue
 		}

@@ -147,7 +147,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 			return err
 		}
 	}
-	workers := startWorkers(ctx, log, st, deliveries)
+	workers := startWorkers(ctx, log, st, cals, deliveries)
 	err = httpserver.Serve(ctx, ln, r, cfg.ShutdownGrace, log)
 	workers.Wait()
 	return err
