@@ -27,10 +27,10 @@ func (s *Service) parse(cal *store.Calendar, data []byte) (*icalendar.Object, *r
 // resource with its UID, type and sequence, and its instances up to the
 // index horizon (DESIGN.md §5). Series that go on past the horizon are
 // expanded on the fly by readers and re-indexed in the background.
-func (s *Service) derive(cal *store.Calendar, name string, data []byte) (*store.ObjectWrite, error) {
+func (s *Service) derive(cal *store.Calendar, name string, data []byte) (*store.ObjectWrite, *icalendar.Object, *recurrence.Series, error) {
 	obj, series, err := s.parse(cal, data)
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	w := &store.ObjectWrite{Name: name, UID: obj.UID, Component: obj.Type, Data: data}
 	if c := obj.Master(); c != nil {
@@ -39,7 +39,7 @@ func (s *Service) derive(cal *store.Calendar, name string, data []byte) (*store.
 		w.Sequence, _ = obj.Components[0].Sequence()
 	}
 	w.Instances, w.IndexedUntil, err = s.materialize(series)
-	return w, err
+	return w, obj, series, err
 }
 
 // materialize lists a series' instances up to the index horizon.

@@ -173,3 +173,48 @@ func TestPutObjectRejects(t *testing.T) {
 		t.Error("inverted range accepted")
 	}
 }
+
+// stamper is a hook that marks what it stores and queues a message.
+type stamper struct{ deletes int }
+
+func (h *stamper) BeforePut(_ context.Context, p *PutContext) error {
+	p.Write.Data = append([]byte(nil), p.Write.Data...)
+	p.Write.Data = []byte(strings.Replace(string(p.Write.Data), "SUMMARY:", "SUMMARY:[stamped] ", 1))
+	p.Write.Outbox = append(p.Write.Outbox, store.OutboxMessage{Kind: "test", IdempotencyKey: "put-" + p.Name + "-" + p.Object.UID, Payload: []byte("x")})
+	return nil
+}
+
+func (h *stamper) BeforeDelete(_ context.Context, d *DeleteContext) error {
+	h.deletes++
+	d.Outbox = append(d.Outbox, store.OutboxMessage{Kind: "test", IdempotencyKey: "del-" + d.Previous.UID, Payload: []byte("y")})
+	return nil
+}
+
+func TestHooks(t *testing.T) {
+	st := storetest.SQLite(t)
+	f := newFixture(t, st)
+	h := &stamper{}
+	kicked := 0
+	f.s.hooks, f.s.kick = []Hook{h}, func() { kicked++ }
+	ctx := context.Background()
+	ev := ics("BEGIN:VEVENT\nUID:h\nDTSTAMP:20260101T000000Z\nDTSTART:20260105T100000Z\nSUMMARY:Plan\nEND:VEVENT\n")
+	res, err := f.s.PutObject(ctx, f.owner, f.cal, "h.ics", ev, store.Conditions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, _ := st.GetObject(ctx, f.cal.ID, "h.ics")
+	if !strings.Contains(string(o.Data), "SUMMARY:[stamped] Plan") || o.ETag != res.ETag {
+		t.Fatalf("stored data: %s", o.Data)
+	}
+	// A write that fails its precondition queues nothing.
+	if _, err := f.s.PutObject(ctx, f.owner, f.cal, "other.ics", ev, store.Conditions{IfMatch: "nope"}); err == nil {
+		t.Fatal("precondition ignored")
+	}
+	if err := f.s.DeleteObject(ctx, f.owner, f.cal, "h.ics", ""); err != nil {
+		t.Fatal(err)
+	}
+	msgs, _ := st.ListOutbox(ctx, "", 10)
+	if len(msgs) != 2 || h.deletes != 1 || kicked != 2 {
+		t.Fatalf("outbox %d messages, %d deletes seen, %d kicks", len(msgs), h.deletes, kicked)
+	}
+}

@@ -77,6 +77,11 @@ type Options struct {
 	Limits     Limits
 	Recurrence recurrence.Limits // zero: recurrence.DefaultLimits
 	Now        func() time.Time
+	// Hooks take part in every object write, in order.
+	Hooks []Hook
+	// Kick is called after a write queued outbox messages, to wake the
+	// delivery workers (nil: they find them on their next poll).
+	Kick func()
 }
 
 // Service implements the calendar domain over the store.
@@ -86,6 +91,8 @@ type Service struct {
 	lim    Limits
 	recur  recurrence.Limits
 	now    func() time.Time
+	hooks  []Hook
+	kick   func()
 }
 
 // New returns a service over st.
@@ -99,7 +106,8 @@ func New(st *store.Store, opt Options) *Service {
 	if opt.Recurrence == (recurrence.Limits{}) {
 		opt.Recurrence = recurrence.DefaultLimits
 	}
-	return &Service{st: st, notify: opt.Notifier, lim: opt.Limits.withDefaults(), recur: opt.Recurrence, now: opt.Now}
+	return &Service{st: st, notify: opt.Notifier, lim: opt.Limits.withDefaults(), recur: opt.Recurrence, now: opt.Now,
+		hooks: opt.Hooks, kick: opt.Kick}
 }
 
 type nopNotifier struct{}
