@@ -3,8 +3,9 @@ package account
 import (
 	"net/mail"
 	"strings"
-	"time"
 	"unicode/utf8"
+
+	"github.com/almanac/almanac/timezone"
 )
 
 // FieldError is invalid input in one named field.
@@ -45,16 +46,18 @@ func NormalizeEmail(addr string) (string, error) {
 	return strings.ToLower(addr), nil
 }
 
-// checkTimeZone accepts an IANA time zone name ("" means UTC).
+// checkTimeZone accepts a time zone name ("" means UTC) and returns its
+// IANA name: Windows names such as "W. Europe Standard Time" are accepted
+// and stored as the IANA zone they stand for.
 func checkTimeZone(tz string) (string, error) {
-	tz = strings.TrimSpace(tz)
-	if tz == "" {
+	if strings.TrimSpace(tz) == "" {
 		return "UTC", nil
 	}
-	if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
+	loc, ok := timezone.Lookup(tz)
+	if !ok {
 		return "", &FieldError{Field: "time_zone", Message: "must be an IANA time zone name such as Europe/Berlin"}
 	}
-	return tz, nil
+	return loc.String(), nil
 }
 
 // CheckTimeZone validates a profile time zone for callers outside the

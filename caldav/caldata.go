@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/icalendar"
 	"github.com/emersion/go-ical"
 )
 
@@ -131,29 +132,30 @@ func (d *dataRequest) render(data []byte, occs []calendar.Occurrence) (string, e
 	if d.plain() {
 		return string(data), nil
 	}
-	root, err := parseICal(data)
+	cal, err := parseICal(data)
 	if err != nil {
 		return "", err
 	}
+	root := cal.Component
 	switch {
 	case d.expand != nil:
-		root = expand(root, occs)
+		root = expand(cal, occs)
 	case d.limitRecur != nil:
-		root = limitRecurrences(root, occs)
+		root = limitRecurrences(cal, occs)
 	}
 	if d.comp != nil {
 		root = d.comp.apply(root)
 	}
-	var b strings.Builder
-	writeComponent(&b, root)
-	return b.String(), nil
+	out, err := icalendar.Marshal(root)
+	return string(out), err
 }
 
 // expand replaces a recurring object by its instances in the range, in
 // UTC and each with its RECURRENCE-ID (RFC 4791 §9.6.5).
-func expand(root *ical.Component, occs []calendar.Occurrence) *ical.Component {
+func expand(cal *icalendar.Calendar, occs []calendar.Occurrence) *ical.Component {
+	root := cal.Component
 	out := &ical.Component{Name: root.Name, Props: root.Props}
-	master, overrides := splitRecurrence(root)
+	master, overrides := splitRecurrence(cal)
 	if master == nil && len(overrides) == 0 {
 		return root
 	}
@@ -173,24 +175,34 @@ func expand(root *ical.Component, occs []calendar.Occurrence) *ical.Component {
 }
 
 // splitRecurrence finds the master component and the overrides, keyed by
-// the Unix time of their RECURRENCE-ID.
-func splitRecurrence(root *ical.Component) (*ical.Component, map[int64]*ical.Component) {
+// the Unix time of their RECURRENCE-ID as the index keeps it.
+func splitRecurrence(cal *icalendar.Calendar) (*ical.Component, map[int64]*ical.Component) {
 	var master *ical.Component
 	overrides := map[int64]*ical.Component{}
-	for _, ch := range root.Children {
+	for _, ch := range cal.Children {
 		if ch.Name == "VTIMEZONE" {
 			continue
 		}
-		rid := ch.Props.Get("RECURRENCE-ID")
-		if rid == nil {
+		if ch.Props.Get("RECURRENCE-ID") == nil {
 			master = ch
 			continue
 		}
-		if t, err := rid.DateTime(time.UTC); err == nil {
+		if t, ok := recurrenceID(cal, ch); ok {
 			overrides[t.Unix()] = ch
 		}
 	}
 	return master, overrides
+}
+
+// recurrenceID reads a RECURRENCE-ID as the index stores it: the instant,
+// or for floating and date values the wall clock labelled UTC.
+func recurrenceID(cal *icalendar.Calendar, c *ical.Component) (time.Time, bool) {
+	p := c.Props.Get("RECURRENCE-ID")
+	d, err := icalendar.ParseDateTime(p.Value, p.Params, cal.Location)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return d.In(time.UTC), true
 }
 
 func instance(base *ical.Component, o calendar.Occurrence, recurring bool) *ical.Component {
@@ -233,78 +245,20 @@ func utcProp(name string, t time.Time, date bool) *ical.Prop {
 
 // limitRecurrences keeps the master and the overrides whose instance lies
 // in the range (RFC 4791 §9.6.6).
-func limitRecurrences(root *ical.Component, occs []calendar.Occurrence) *ical.Component {
+func limitRecurrences(cal *icalendar.Calendar, occs []calendar.Occurrence) *ical.Component {
 	keep := map[int64]bool{}
 	for _, o := range occs {
 		keep[o.RecurrenceID.Unix()] = true
 	}
-	out := &ical.Component{Name: root.Name, Props: root.Props}
-	for _, ch := range root.Children {
-		if rid := ch.Props.Get("RECURRENCE-ID"); rid != nil {
-			t, err := rid.DateTime(time.UTC)
-			if err != nil || !keep[t.Unix()] {
+	out := &ical.Component{Name: cal.Name, Props: cal.Props}
+	for _, ch := range cal.Children {
+		if ch.Props.Get("RECURRENCE-ID") != nil {
+			t, ok := recurrenceID(cal, ch)
+			if !ok || !keep[t.Unix()] {
 				continue
 			}
 		}
 		out.Children = append(out.Children, ch)
 	}
 	return out
-}
-
-// writeComponent prints a component as iCalendar, folding lines at 75
-// octets (RFC 5545 §3.1) without splitting a UTF-8 sequence.
-func writeComponent(b *strings.Builder, c *ical.Component) {
-	b.WriteString("BEGIN:" + c.Name + "\r\n")
-	names := make([]string, 0, len(c.Props))
-	for n := range c.Props {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		for _, p := range c.Props[n] {
-			writeFolded(b, contentLine(&p))
-		}
-	}
-	for _, ch := range c.Children {
-		writeComponent(b, ch)
-	}
-	b.WriteString("END:" + c.Name + "\r\n")
-}
-
-func contentLine(p *ical.Prop) string {
-	var b strings.Builder
-	b.WriteString(p.Name)
-	keys := make([]string, 0, len(p.Params))
-	for k := range p.Params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		b.WriteString(";" + k + "=")
-		for i, v := range p.Params[k] {
-			if i > 0 {
-				b.WriteString(",")
-			}
-			if strings.ContainsAny(v, ":;,") {
-				v = `"` + v + `"`
-			}
-			b.WriteString(v)
-		}
-	}
-	b.WriteString(":" + p.Value)
-	return b.String()
-}
-
-func writeFolded(b *strings.Builder, line string) {
-	width := 75
-	for len(line) > width {
-		cut := width
-		for cut > 1 && line[cut]&0xC0 == 0x80 {
-			cut--
-		}
-		b.WriteString(line[:cut] + "\r\n ")
-		line = line[cut:]
-		width = 74 // the leading space counts
-	}
-	b.WriteString(line + "\r\n")
 }

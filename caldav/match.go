@@ -1,41 +1,40 @@
 package caldav
 
 import (
-	"bytes"
-	"fmt"
 	"strings"
 	"time"
 
+	"github.com/almanac/almanac/icalendar"
 	"github.com/emersion/go-ical"
 )
 
-// parseICal parses stored calendar data. The data was validated when it
-// was written, but the parser is guarded anyway: a panic in it must not
-// take a report down.
-func parseICal(data []byte) (c *ical.Component, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			c, err = nil, fmt.Errorf("calendar data: %v", p)
-		}
-	}()
-	cal, err := ical.NewDecoder(bytes.NewReader(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))).Decode()
-	if err != nil {
-		return nil, err
-	}
-	return cal.Component, nil
-}
+// parseICal parses stored calendar data with the icalendar package, which
+// never panics and resolves TZIDs the way the index did when the data was
+// written.
+func parseICal(data []byte) (*icalendar.Calendar, error) { return icalendar.Parse(data) }
 
 // matchCalendar evaluates the filter (on VCALENDAR) against an object.
 // skipRange names the component filter whose time-range the index already
 // answered, so it is not tested again.
-func matchCalendar(f *compFilter, root *ical.Component, tz *time.Location, skipRange *compFilter) bool {
-	m := matcher{tz: tz, skip: skipRange}
-	return m.one(f, root, nil)
+func matchCalendar(f *compFilter, cal *icalendar.Calendar, tz *time.Location, skipRange *compFilter) bool {
+	m := matcher{tz: tz, skip: skipRange, cal: cal}
+	return m.one(f, cal.Component, nil)
 }
 
 type matcher struct {
 	tz   *time.Location
 	skip *compFilter
+	cal  *icalendar.Calendar // resolves the TZIDs of the object's values
+}
+
+// propTime reads a DATE or DATE-TIME property as an instant: floating and
+// date values are anchored in the query's zone.
+func (m matcher) propTime(p *ical.Prop) (time.Time, bool, error) {
+	d, err := icalendar.ParseDateTime(p.Value, p.Params, m.cal.Location)
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	return d.In(m.tz), d.IsDate(), nil
 }
 
 // children applies a comp-filter to the children of parent (RFC 4791
@@ -120,7 +119,7 @@ func (m matcher) params(fs []*paramFilter, p *ical.Prop) bool {
 }
 
 func (m matcher) propInRange(p *ical.Prop, tr *timeRange) bool {
-	t, err := p.DateTime(m.tz)
+	t, _, err := m.propTime(p)
 	if err != nil {
 		return false
 	}
@@ -135,16 +134,17 @@ func (m matcher) dt(c *ical.Component, name string) (time.Time, bool, bool) {
 	if p == nil {
 		return time.Time{}, false, false
 	}
-	t, err := p.DateTime(m.tz)
-	return t, p.ValueType() == ical.ValueDate || (len(p.Value) == 8 && !strings.Contains(p.Value, "T")), err == nil
+	t, isDate, err := m.propTime(p)
+	return t, isDate, err == nil
 }
 
-func (m matcher) duration(c *ical.Component) (time.Duration, bool) {
+// duration reads a DURATION property (nominal days and weeks).
+func (m matcher) duration(c *ical.Component) (icalendar.Duration, bool) {
 	p := c.Props.Get("DURATION")
 	if p == nil {
-		return 0, false
+		return icalendar.Duration{}, false
 	}
-	d, err := p.Duration()
+	d, err := icalendar.ParseDuration(p.Value)
 	return d, err == nil
 }
 
@@ -189,7 +189,7 @@ func (m matcher) eventEnd(c *ical.Component, start time.Time, isDate bool) time.
 		return end
 	}
 	if d, ok := m.duration(c); ok {
-		return start.Add(d)
+		return d.AddTo(start)
 	}
 	if isDate {
 		return start.AddDate(0, 0, 1)
@@ -206,7 +206,7 @@ func (m matcher) todoInRange(c *ical.Component, s, e time.Time) bool {
 	created, _, hasCreated := m.dt(c, "CREATED")
 	switch {
 	case hasStart && hasDur:
-		end := start.Add(dur)
+		end := dur.AddTo(start)
 		return !s.After(end) && (e.After(start) || !e.Before(end))
 	case hasStart && hasDue:
 		return (s.Before(due) || !s.After(start)) && (e.After(start) || !e.Before(due))
@@ -233,13 +233,13 @@ func (m matcher) alarmInRange(c, parent *ical.Component, s, e time.Time) bool {
 	}
 	var first time.Time
 	if strings.EqualFold(p.Params.Get("VALUE"), "DATE-TIME") {
-		t, err := p.DateTime(m.tz)
+		t, _, err := m.propTime(p)
 		if err != nil {
 			return false
 		}
 		first = t
 	} else {
-		d, err := p.Duration()
+		d, err := icalendar.ParseDuration(p.Value)
 		if err != nil {
 			return false
 		}
@@ -255,15 +255,14 @@ func (m matcher) alarmInRange(c, parent *ical.Component, s, e time.Time) bool {
 		if !ok {
 			return false
 		}
-		first = anchor.Add(d)
+		first = d.AddTo(anchor)
 	}
-	repeat, gap := 0, time.Duration(0)
+	repeat := 0
+	gap, _ := m.duration(c)
 	if r := c.Props.Get("REPEAT"); r != nil {
 		repeat, _ = r.Int()
-		gap, _ = m.duration(c)
 	}
-	for i := 0; i <= min(repeat, 1000); i++ {
-		t := first.Add(time.Duration(i) * gap)
+	for i, t := 0, first; i <= min(repeat, 1000); i, t = i+1, gap.AddTo(t) {
 		if !t.Before(s) && t.Before(e) {
 			return true
 		}
@@ -272,23 +271,4 @@ func (m matcher) alarmInRange(c, parent *ical.Component, s, e time.Time) bool {
 }
 
 // unescapeText undoes RFC 5545 §3.3.11 escaping for text-match.
-func unescapeText(v string) string {
-	if !strings.Contains(v, `\`) {
-		return v
-	}
-	var b strings.Builder
-	for i := 0; i < len(v); i++ {
-		if v[i] == '\\' && i+1 < len(v) {
-			i++
-			switch v[i] {
-			case 'n', 'N':
-				b.WriteByte('\n')
-			default:
-				b.WriteByte(v[i])
-			}
-			continue
-		}
-		b.WriteByte(v[i])
-	}
-	return b.String()
-}
+func unescapeText(v string) string { return icalendar.UnescapeText(v) }

@@ -30,10 +30,14 @@ func (h *Handler) freeBusyQuery(w http.ResponseWriter, r *http.Request, t *targe
 	if err != nil {
 		return err
 	}
+	comps, err := h.st.ComponentsOf(r.Context(), t.cal.ID, objectIDs(occs))
+	if err != nil {
+		return err
+	}
 	busy := map[string][]period{}
 	for _, o := range occs {
 		fbtype, ok := fbType(o)
-		if !ok {
+		if !ok || comps[o.ObjectID] != "VEVENT" { // RFC 4791 §7.10: events only
 			continue
 		}
 		p := period{maxTime(o.Start, tr.from()), minTime(o.End, tr.to())}
@@ -70,6 +74,18 @@ func fbType(o calendar.Occurrence) (string, bool) {
 		return "BUSY-TENTATIVE", true
 	}
 	return "BUSY", true
+}
+
+func objectIDs(occs []calendar.Occurrence) []int64 {
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, o := range occs {
+		if !seen[o.ObjectID] {
+			seen[o.ObjectID] = true
+			ids = append(ids, o.ObjectID)
+		}
+	}
+	return ids
 }
 
 type period struct{ start, end time.Time }

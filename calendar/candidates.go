@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/almanac/almanac/icalendar"
 	"github.com/almanac/almanac/store"
 )
 
@@ -20,9 +21,7 @@ func (s *Service) ObjectsOverlapping(ctx context.Context, u *store.User, cal *st
 	if err := s.checkRange(from, to); err != nil {
 		return nil, err
 	}
-	if tz == nil {
-		tz = time.UTC
-	}
+	tz = calendarZone(cal, tz)
 	beyond, err := s.st.ObjectsIndexedBefore(ctx, cal.ID, store.Micro(to))
 	if err != nil {
 		return nil, err
@@ -39,7 +38,7 @@ func (s *Service) ObjectsOverlapping(ctx context.Context, u *store.User, cal *st
 		seen[id] = true
 	}
 	for _, in := range floating {
-		start, end := wallIn(store.FromMicro(in.Start), tz), wallIn(store.FromMicro(in.End), tz)
+		start, end := icalendar.InZone(store.FromMicro(in.Start), tz), icalendar.InZone(store.FromMicro(in.End), tz)
 		if !seen[in.ObjectID] && start.Before(to) && (end.After(from) || !start.Before(from)) {
 			seen[in.ObjectID] = true
 			ids = append(ids, in.ObjectID)

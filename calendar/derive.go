@@ -1,133 +1,104 @@
 package calendar
 
-// TEMPORARY (branch caldav only): a minimal derive until the icalendar and
-// recurrence packages land on main; main's real derive.go replaces this.
-
 import (
-	"bytes"
-	"fmt"
-	"strings"
+	"errors"
 	"time"
 
+	"github.com/almanac/almanac/icalendar"
+	"github.com/almanac/almanac/recurrence"
 	"github.com/almanac/almanac/store"
-	"github.com/emersion/go-ical"
 )
 
-func (s *Service) derive(cal *store.Calendar, name string, data []byte) (w *store.ObjectWrite, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			w, err = nil, &ObjectError{PreValidData, fmt.Sprint(p)}
-		}
-	}()
-	c, err := ical.NewDecoder(bytes.NewReader(data)).Decode()
+// parse validates data as a calendar object resource that cal accepts
+// (RFC 4791 §4.1, §5.3.2.1) and prepares its expansion.
+func (s *Service) parse(cal *store.Calendar, data []byte) (*icalendar.Object, *recurrence.Series, error) {
+	obj, err := icalendar.ParseObject(data, icalendar.Options{Components: cal.Components})
 	if err != nil {
-		return nil, &ObjectError{PreValidData, err.Error()}
+		return nil, nil, objectError(err)
 	}
-	w = &store.ObjectWrite{Name: name, Data: data, IndexedUntil: store.Forever}
-	overrides := map[int64]bool{}
-	var master *ical.Component
-	for _, ch := range c.Children {
-		if ch.Name == "VTIMEZONE" {
-			continue
-		}
-		if w.Component != "" && w.Component != ch.Name {
-			return nil, &ObjectError{PreValidObject, "mixed component types"}
-		}
-		w.Component = ch.Name
-		uid, _ := ch.Props.Text("UID")
-		if uid == "" || (w.UID != "" && uid != w.UID) {
-			return nil, &ObjectError{PreValidObject, "one UID per resource"}
-		}
-		w.UID = uid
-		in, ok := instanceOf(ch)
-		if !ok {
-			continue
-		}
-		if rid := ch.Props.Get("RECURRENCE-ID"); rid != nil {
-			t, err := rid.DateTime(time.UTC)
-			if err != nil {
-				return nil, &ObjectError{PreValidData, "RECURRENCE-ID: " + err.Error()}
-			}
-			in.RecurrenceID, in.Override = t.UnixMicro(), true
-			overrides[in.RecurrenceID] = true
-			w.Instances = append(w.Instances, in)
-			continue
-		}
-		master = ch
-		if ch.Props.Get("RRULE") == nil && ch.Props.Get("RDATE") == nil {
-			w.Instances = append(w.Instances, in)
-		}
+	series, err := recurrence.NewSeries(obj, recurrence.Options{Limits: s.recur, FloatingZone: calendarZone(cal, nil)})
+	if err != nil {
+		return nil, nil, objectError(err)
 	}
-	if w.Component == "" {
-		return nil, &ObjectError{PreValidObject, "no component"}
-	}
-	if !cal.Supports(strings.ToUpper(w.Component)) {
-		return nil, &ObjectError{PreSupportedComponent, w.Component + " not supported"}
-	}
-	if master != nil && master.Props.Get("RRULE") != nil {
-		if err := s.expandTmp(w, master, overrides); err != nil {
-			return nil, err
-		}
-	}
-	return w, nil
+	return obj, series, nil
 }
 
-// expandTmp materialises a recurring master's instances up to the index
-// horizon (go-ical's recurrence set; main's recurrence package replaces it).
-func (s *Service) expandTmp(w *store.ObjectWrite, master *ical.Component, overrides map[int64]bool) error {
-	base, _ := instanceOf(master)
-	set, err := master.RecurrenceSet(time.UTC)
-	if err != nil || set == nil {
-		return &ObjectError{PreValidData, fmt.Sprintf("RRULE: %v", err)}
+// derive turns the bytes a client sent into what the store keeps: the
+// resource with its UID, type and sequence, and its instances up to the
+// index horizon (DESIGN.md §5). Series that go on past the horizon are
+// expanded on the fly by readers and re-indexed in the background.
+func (s *Service) derive(cal *store.Calendar, name string, data []byte) (*store.ObjectWrite, *icalendar.Object, *recurrence.Series, error) {
+	obj, series, err := s.parse(cal, data)
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	horizon := s.now().Add(s.lim.IndexHorizon)
-	n := 0
-	var last time.Time
-	it := set.Iterator()
-	for t, ok := it(); ok; t, ok = it() {
-		if t.After(horizon) || n == s.lim.MaxInstances {
-			w.IndexedUntil = last.UnixMicro()
-			break
-		}
-		last = t
-		n++
-		rid := t.UnixMicro()
-		if overrides[rid] {
-			continue
-		}
-		in := base
-		in.Start, in.End, in.RecurrenceID = rid, rid+(base.End-base.Start), rid
-		w.Instances = append(w.Instances, in)
+	w := &store.ObjectWrite{Name: name, UID: obj.UID, Component: obj.Type, Data: data}
+	if c := obj.Master(); c != nil {
+		w.Sequence, _ = c.Sequence()
+	} else if len(obj.Components) > 0 {
+		w.Sequence, _ = obj.Components[0].Sequence()
 	}
-	return nil
+	w.Instances, w.IndexedUntil, err = s.materialize(series)
+	return w, obj, series, err
 }
 
-// instanceOf reads a component's own time span, transparency and status.
-func instanceOf(ch *ical.Component) (store.Instance, bool) {
-	sp := ch.Props.Get("DTSTART")
-	if sp == nil {
-		return store.Instance{}, false
+// materialize lists a series' instances up to the index horizon.
+func (s *Service) materialize(series *recurrence.Series) ([]store.Instance, int64, error) {
+	m, err := series.Materialize(s.now().Add(s.lim.IndexHorizon))
+	var le *recurrence.LimitError
+	if err != nil && !errors.As(err, &le) {
+		return nil, 0, objectError(err)
 	}
-	st, err := sp.DateTime(time.UTC)
-	if err != nil {
-		return store.Instance{}, false
+	// A series cut short by the instance limit is indexed up to where it
+	// was cut and expanded on the fly after that, like an endless one.
+	until := int64(store.Forever)
+	if m.More {
+		until = store.Micro(m.Until)
 	}
-	allDay := sp.ValueType() == ical.ValueDate || len(sp.Value) == 8
-	floating := !allDay && !strings.HasSuffix(sp.Value, "Z") && sp.Params.Get("TZID") == ""
-	en := st
-	if ep := ch.Props.Get("DTEND"); ep != nil {
-		if t, err := ep.DateTime(time.UTC); err == nil {
-			en = t
+	out := make([]store.Instance, len(m.Instances))
+	for i, in := range m.Instances {
+		out[i] = storeInstance(in)
+	}
+	return out, until, nil
+}
+
+func storeInstance(in recurrence.Instance) store.Instance {
+	si := store.Instance{
+		Start: store.Micro(in.Start), End: store.Micro(in.End),
+		Floating: in.Floating, AllDay: in.AllDay, Override: in.Override,
+		Transparent: in.Transp == "TRANSPARENT", Status: in.Status,
+	}
+	if !in.RecurrenceID.IsZero() {
+		si.RecurrenceID = store.Micro(in.RecurrenceID)
+	}
+	return si
+}
+
+// objectError gives a validation or expansion failure the CalDAV
+// precondition it violates.
+func objectError(err error) error {
+	var ie *icalendar.Error
+	var le *recurrence.LimitError
+	switch {
+	case errors.As(err, &ie):
+		return &ObjectError{Precondition: string(ie.Precondition), Message: ie.Error()}
+	case errors.As(err, &le):
+		return &ObjectError{Precondition: PreMaxInstances, Message: le.Error()}
+	}
+	return &ObjectError{Precondition: PreValidData, Message: err.Error()}
+}
+
+// calendarZone is where floating and all-day instances of cal are read:
+// the viewer's zone when given, else the calendar's (RFC 4791 §9.9 uses
+// CALDAV:calendar-timezone), else UTC.
+func calendarZone(cal *store.Calendar, viewer *time.Location) *time.Location {
+	if viewer != nil {
+		return viewer
+	}
+	if cal.TimeZone != "" {
+		if loc, err := time.LoadLocation(cal.TimeZone); err == nil {
+			return loc
 		}
-	} else if dp := ch.Props.Get("DURATION"); dp != nil {
-		if d, err := dp.Duration(); err == nil {
-			en = st.Add(d)
-		}
-	} else if allDay {
-		en = st.AddDate(0, 0, 1)
 	}
-	transp, _ := ch.Props.Text("TRANSP")
-	status, _ := ch.Props.Text("STATUS")
-	return store.Instance{Start: st.UnixMicro(), End: en.UnixMicro(), AllDay: allDay, Floating: floating || allDay,
-		Transparent: strings.EqualFold(transp, "TRANSPARENT"), Status: strings.ToUpper(status)}, true
+	return time.UTC
 }

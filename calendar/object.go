@@ -35,20 +35,27 @@ const (
 )
 
 // PutObject validates data as a calendar object resource of cal (RFC 4791
-// §4.1), derives its time-range index rows and stores it under name. It
-// returns an *ObjectError for data the calendar cannot take, a
-// *store.UIDConflictError, store.ErrPreconditionFailed, ErrForbidden or
-// store.ErrNotFound.
+// §4.1), derives its time-range index rows, lets the hooks take part, and
+// stores it under name. It returns an *ObjectError for data the calendar
+// cannot take, a *store.UIDConflictError, store.ErrPreconditionFailed,
+// ErrForbidden, store.ErrNotFound, or a hook's error.
 func (s *Service) PutObject(ctx context.Context, u *store.User, cal *store.Calendar, name string, data []byte, cond store.Conditions) (*store.WriteResult, error) {
-	if _, err := s.authorize(ctx, u, cal, ActWrite); err != nil {
+	role, err := s.authorize(ctx, u, cal, ActWrite)
+	if err != nil {
 		return nil, err
 	}
 	if len(data) > s.lim.MaxResourceSize {
 		return nil, &ObjectError{PreMaxResourceSize, fmt.Sprintf("the object is %d bytes; this server accepts up to %d", len(data), s.lim.MaxResourceSize)}
 	}
-	w, err := s.derive(cal, name, data)
+	w, obj, series, err := s.derive(cal, name, data)
 	if err != nil {
 		return nil, err
+	}
+	pc := &PutContext{User: u, Calendar: cal, Role: role, Name: name, Object: obj, Series: series, Write: w, Conditions: &cond}
+	for _, h := range s.hooks {
+		if err := h.BeforePut(ctx, pc); err != nil {
+			return nil, err
+		}
 	}
 	res, err := s.st.PutObject(ctx, cal.ID, w, cond)
 	if err != nil {
@@ -60,26 +67,42 @@ func (s *Service) PutObject(ctx context.Context, u *store.User, cal *store.Calen
 	}
 	s.notify.Changed(ctx, Change{CalendarID: cal.ID, CalendarUUID: cal.UUID, OwnerID: cal.OwnerID,
 		ObjectUUID: res.UUID, Name: name, ETag: res.ETag, Revision: res.Revision, Kind: kind})
+	s.afterWrite(w.Outbox)
 	return res, nil
 }
 
 // DeleteObject removes a resource. It returns store.ErrNotFound,
-// store.ErrPreconditionFailed or ErrForbidden.
+// store.ErrPreconditionFailed, ErrForbidden or a hook's error.
 func (s *Service) DeleteObject(ctx context.Context, u *store.User, cal *store.Calendar, name, ifMatch string) error {
-	if _, err := s.authorize(ctx, u, cal, ActWrite); err != nil {
+	role, err := s.authorize(ctx, u, cal, ActWrite)
+	if err != nil {
 		return err
 	}
 	obj, err := s.st.GetObject(ctx, cal.ID, name)
 	if err != nil {
 		return err
 	}
-	rev, err := s.st.DeleteObject(ctx, cal.ID, name, ifMatch)
+	dc := &DeleteContext{User: u, Calendar: cal, Role: role, Name: name, Previous: obj}
+	for _, h := range s.hooks {
+		if err := h.BeforeDelete(ctx, dc); err != nil {
+			return err
+		}
+	}
+	rev, err := s.st.DeleteObjectWith(ctx, cal.ID, name, ifMatch, dc.Outbox)
 	if err != nil {
 		return err
 	}
 	s.notify.Changed(ctx, Change{CalendarID: cal.ID, CalendarUUID: cal.UUID, OwnerID: cal.OwnerID,
 		ObjectUUID: obj.UUID, Name: name, Revision: rev, Kind: Deleted})
+	s.afterWrite(dc.Outbox)
 	return nil
+}
+
+// afterWrite wakes the outbox workers when a write queued deliveries.
+func (s *Service) afterWrite(queued []store.OutboxMessage) {
+	if len(queued) > 0 && s.kick != nil {
+		s.kick()
+	}
 }
 
 // MoveObject moves a resource to another calendar (or name) the caller may

@@ -13,7 +13,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/almanac/almanac/recurrence"
 	"github.com/almanac/almanac/store"
+	"github.com/almanac/almanac/timezone"
 )
 
 // Errors returned by the service, besides the store's ErrNotFound,
@@ -71,9 +73,15 @@ type Notifier interface {
 
 // Options configure the service.
 type Options struct {
-	Notifier Notifier // nil: nobody listens
-	Limits   Limits
-	Now      func() time.Time
+	Notifier   Notifier // nil: nobody listens
+	Limits     Limits
+	Recurrence recurrence.Limits // zero: recurrence.DefaultLimits
+	Now        func() time.Time
+	// Hooks take part in every object write, in order.
+	Hooks []Hook
+	// Kick is called after a write queued outbox messages, to wake the
+	// delivery workers (nil: they find them on their next poll).
+	Kick func()
 }
 
 // Service implements the calendar domain over the store.
@@ -81,7 +89,10 @@ type Service struct {
 	st     *store.Store
 	notify Notifier
 	lim    Limits
+	recur  recurrence.Limits
 	now    func() time.Time
+	hooks  []Hook
+	kick   func()
 }
 
 // New returns a service over st.
@@ -92,7 +103,11 @@ func New(st *store.Store, opt Options) *Service {
 	if opt.Notifier == nil {
 		opt.Notifier = nopNotifier{}
 	}
-	return &Service{st: st, notify: opt.Notifier, lim: opt.Limits.withDefaults(), now: opt.Now}
+	if opt.Recurrence == (recurrence.Limits{}) {
+		opt.Recurrence = recurrence.DefaultLimits
+	}
+	return &Service{st: st, notify: opt.Notifier, lim: opt.Limits.withDefaults(), recur: opt.Recurrence, now: opt.Now,
+		hooks: opt.Hooks, kick: opt.Kick}
 }
 
 type nopNotifier struct{}
@@ -106,7 +121,6 @@ func (s *Service) Store() *store.Store { return s.st }
 // Limits bound what one object or query may cost.
 type Limits struct {
 	MaxResourceSize int           // bytes of one calendar object resource
-	MaxInstances    int           // instances materialised per object
 	IndexHorizon    time.Duration // how far ahead unbounded series are indexed
 	MaxQuerySpan    time.Duration // widest time range one query may ask for
 }
@@ -114,9 +128,6 @@ type Limits struct {
 func (l Limits) withDefaults() Limits {
 	if l.MaxResourceSize == 0 {
 		l.MaxResourceSize = 1 << 20
-	}
-	if l.MaxInstances == 0 {
-		l.MaxInstances = 10_000
 	}
 	if l.IndexHorizon == 0 {
 		l.IndexHorizon = 2 * 366 * 24 * time.Hour
@@ -249,9 +260,11 @@ func CheckCalendar(c *store.Calendar) error {
 		return &InvalidError{"color", "must be #RRGGBB or #RRGGBBAA"}
 	}
 	if c.TimeZone != "" {
-		if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "Local" {
+		loc, ok := timezone.Lookup(c.TimeZone)
+		if !ok {
 			return &InvalidError{"time_zone", "must be an IANA time zone name such as Europe/Berlin"}
 		}
+		c.TimeZone = loc.String()
 	}
 	if len(c.Components) == 0 {
 		return &InvalidError{"components", "must name at least one of VEVENT, VTODO, VJOURNAL"}

@@ -78,3 +78,26 @@ func (s *Store) GetObjectBodies(ctx context.Context, calID int64, ids []int64) (
 	}
 	return out, rs.Err()
 }
+
+// ComponentsOf returns the component type (VEVENT, VTODO …) of each of the
+// calendar's objects among ids, for free-busy, which counts events only.
+func (s *Store) ComponentsOf(ctx context.Context, calID int64, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rs, err := s.read.query(ctx, `SELECT id, component FROM objects WHERE +calendar_id = $1 AND id `+s.inList(2), calID, s.listArg(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var id int64
+		var comp string
+		if err := rs.Scan(&id, &comp); err != nil {
+			return nil, err
+		}
+		out[id] = comp
+	}
+	return out, rs.Err()
+}

@@ -57,5 +57,9 @@ func TestGetObjectBodies(t *testing.T) {
 		if err != nil || len(got) != 1 || got[0].Name != "a.ics" || got[0].ETag != a.ETag || string(got[0].Data) != string(event("a")) {
 			t.Fatalf("got %+v, %v", got, err)
 		}
+		comps, err := s.ComponentsOf(ctx, c.ID, []int64{a.ObjectID, b.ObjectID})
+		if err != nil || len(comps) != 1 || comps[a.ObjectID] != "VEVENT" {
+			t.Fatalf("components %v, %v", comps, err)
+		}
 	})
 }

@@ -81,7 +81,8 @@ func sat(t, d int64) int64 {
 // instances are materialised only up to a time before to: a reader must
 // expand them itself past that horizon.
 func (s *Store) ObjectsIndexedBefore(ctx context.Context, calID, to int64) ([]int64, error) {
-	rs, err := s.read.query(ctx, `SELECT id FROM objects WHERE calendar_id = $1 AND indexed_until < $2`, calID, to)
+	rs, err := s.read.query(ctx, `SELECT id FROM objects WHERE calendar_id = $1 AND indexed_until < $2
+		AND indexed_until < 9223372036854775807`, calID, to)
 	if err != nil {
 		return nil, err
 	}
@@ -95,4 +96,73 @@ func (s *Store) ObjectsIndexedBefore(ctx context.Context, calID, to int64) ([]in
 		ids = append(ids, id)
 	}
 	return ids, rs.Err()
+}
+
+// ObjectRef names an object whose index needs work.
+type ObjectRef struct {
+	ID, CalendarID int64
+	ETag           string
+	IndexedUntil   int64
+}
+
+// ObjectsToExtend returns up to limit objects whose instances are
+// materialised only up to a time before before, in order of horizon and
+// id, starting after the object after (zero: from the first); pass the
+// last one returned to get the next page.
+func (s *Store) ObjectsToExtend(ctx context.Context, before int64, after ObjectRef, limit int) ([]ObjectRef, error) {
+	rs, err := s.read.query(ctx, `SELECT id, calendar_id, etag, indexed_until FROM objects
+		WHERE indexed_until < $1 AND indexed_until < 9223372036854775807 AND (indexed_until, id) > ($2, $3)
+		ORDER BY indexed_until, id LIMIT $4`, before, after.IndexedUntil, after.ID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []ObjectRef
+	for rs.Next() {
+		var r ObjectRef
+		if err := rs.Scan(&r.ID, &r.CalendarID, &r.ETag, &r.IndexedUntil); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rs.Err()
+}
+
+// ReindexObject replaces an object's index rows and horizon without
+// changing the object: it is not a change clients see (no revision, no
+// change log). It does nothing and reports false when the object's ETag is
+// no longer etag, i.e. a client wrote it in the meantime.
+func (s *Store) ReindexObject(ctx context.Context, ref ObjectRef, instances []Instance, indexedUntil int64) (bool, error) {
+	done := false
+	err := s.inTx(ctx, func(q querier) error {
+		// Lock the calendar first, in the same order as writers do.
+		lock := `SELECT max_span FROM calendars WHERE id = $1`
+		if s.dialect == "postgres" {
+			lock += ` FOR UPDATE`
+		}
+		var maxSpan int64
+		if err := q.queryRow(ctx, lock, ref.CalendarID).Scan(&maxSpan); err != nil {
+			if isNoRows(err) {
+				return nil
+			}
+			return err
+		}
+		var etag string
+		err := q.queryRow(ctx, `SELECT etag FROM objects WHERE id = $1`, ref.ID).Scan(&etag)
+		if isNoRows(err) || (err == nil && etag != ref.ETag) {
+			return nil
+		} else if err != nil {
+			return err
+		}
+		if _, err := q.exec(ctx, `DELETE FROM instances WHERE object_id = $1`, ref.ID); err != nil {
+			return err
+		}
+		if err := insertInstances(ctx, q, ref.CalendarID, ref.ID, maxSpan, instances); err != nil {
+			return err
+		}
+		_, err = q.exec(ctx, `UPDATE objects SET indexed_until = $2 WHERE id = $1`, ref.ID, indexedUntil)
+		done = err == nil
+		return err
+	})
+	return done, err
 }

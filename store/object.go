@@ -218,6 +218,12 @@ func instanceInsert(calID, objID int64, list []Instance) (string, []any) {
 // rows and records a tombstone. It returns ErrNotFound or
 // ErrPreconditionFailed (ifMatch set and different from the current ETag).
 func (s *Store) DeleteObject(ctx context.Context, calID int64, name, ifMatch string) (revision int64, err error) {
+	return s.DeleteObjectWith(ctx, calID, name, ifMatch, nil)
+}
+
+// DeleteObjectWith is DeleteObject that also enqueues outbox messages in
+// the same transaction.
+func (s *Store) DeleteObjectWith(ctx context.Context, calID int64, name, ifMatch string, outbox []OutboxMessage) (revision int64, err error) {
 	err = s.inTx(ctx, func(q querier) error {
 		var id int64
 		var etag, uuid string
@@ -234,6 +240,9 @@ func (s *Store) DeleteObject(ctx context.Context, calID int64, name, ifMatch str
 			return err
 		}
 		if _, err := q.exec(ctx, `DELETE FROM objects WHERE id = $1`, id); err != nil {
+			return err
+		}
+		if err := enqueue(ctx, q, s.nowMicro(), outbox); err != nil {
 			return err
 		}
 		return logChange(ctx, q, calID, revision, name, uuid, true)

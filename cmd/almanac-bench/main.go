@@ -3,13 +3,15 @@
 //
 //	almanac-bench store [-n 3000] [-writers 8]
 //	almanac-bench stream [-url URL] [-streams 1000] [-changes 20]
+//	almanac-bench index [-queries 2000]
 //
 // "store" writes single calendar objects (one PUT's worth of work: the
 // object, its index rows and its change-log entry in one transaction) into
 // an SQLite file and, when ALMANAC_TEST_DATABASE_URL is set, into
 // PostgreSQL, sequentially and from concurrent writers. "stream" opens
 // change streams on a running server and measures fan-out latency and the
-// memory an idle stream costs.
+// memory an idle stream costs. "index" loads 5,000 and then 50,000 events
+// and times month-window instance queries at each size.
 package main
 
 import (
@@ -19,7 +21,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: almanac-bench store|stream [flags]")
+		fmt.Fprintln(os.Stderr, "usage: almanac-bench store|stream|index [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -28,6 +30,8 @@ func main() {
 		err = benchStore(os.Args[2:])
 	case "stream":
 		err = benchStream(os.Args[2:])
+	case "index":
+		err = benchIndex(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
 	}

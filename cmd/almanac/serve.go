@@ -108,8 +108,20 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if cfg.SMTP.Host == "" {
+		cfg.SMTP.DropDir = filepath.Join(cfg.storage.DataDir, "mail-out")
+	}
+	mail, err := mailer.New(cfg.SMTP)
+	if err != nil {
+		return err
+	}
+	deliveries := outbox.New(st, outbox.Options{
+		Handlers:   map[string]outbox.Handler{mailer.Kind: mail},
+		Registerer: reg,
+		Logger:     log,
+	})
 	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
-	cals := calendar.New(st, calendar.Options{Notifier: changefeed.NewPublisher(b.Conn(), log)})
+	cals := calendar.New(st, calendar.Options{Notifier: changefeed.NewPublisher(b.Conn(), log), Kick: deliveries.Kick})
 	feed := changefeed.New(b.Conn(), cals, log)
 	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done()})
 	dav := caldav.New(accounts, cals, caldav.Options{Logger: log})
@@ -134,24 +146,12 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	log.Info("listening", "url", url)
 	fmt.Fprintf(stdout, "Almanac is serving on %s\n", url)
 
-	if cfg.SMTP.Host == "" {
-		cfg.SMTP.DropDir = filepath.Join(cfg.storage.DataDir, "mail-out")
-	}
-	mail, err := mailer.New(cfg.SMTP)
-	if err != nil {
-		return err
-	}
-	deliveries := outbox.New(st, outbox.Options{
-		Handlers:   map[string]outbox.Handler{mailer.Kind: mail},
-		Registerer: reg,
-		Logger:     log,
-	})
 	if cfg.AdminListen != "" {
 		if err := serveAdmin(ctx, cfg.AdminListen, log); err != nil {
 			return err
 		}
 	}
-	workers := startWorkers(ctx, log, st, deliveries)
+	workers := startWorkers(ctx, log, st, cals, deliveries)
 	err = httpserver.Serve(ctx, ln, r, cfg.ShutdownGrace, log)
 	workers.Wait()
 	return err

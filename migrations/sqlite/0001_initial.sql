@@ -90,7 +90,10 @@ CREATE TABLE objects (
     UNIQUE (calendar_id, name),
     UNIQUE (calendar_id, uid)
 );
-CREATE INDEX objects_horizon ON objects (calendar_id, indexed_until);
+-- Series indexed only up to a horizon: readers expand them past it, and a
+-- background job moves the horizon forward.
+CREATE INDEX objects_horizon ON objects (calendar_id, indexed_until) WHERE indexed_until < 9223372036854775807;
+CREATE INDEX objects_extend ON objects (indexed_until) WHERE indexed_until < 9223372036854775807;
 
 -- The time-range index: one row per materialised instance.
 CREATE TABLE instances (

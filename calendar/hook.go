@@ -1,0 +1,49 @@
+package calendar
+
+import (
+	"context"
+
+	"github.com/almanac/almanac/icalendar"
+	"github.com/almanac/almanac/recurrence"
+	"github.com/almanac/almanac/store"
+)
+
+// Hook lets a feature take part in every object write, whichever front end
+// makes it: implicit scheduling (RFC 6638) and reminders plug in here. A
+// hook runs after the data is validated and authorised, before anything is
+// stored. It may replace what is stored (the server's own changes, such as
+// SCHEDULE-STATUS parameters) and add side effects, which commit in the same
+// transaction as the write or not at all. It must not write anything
+// itself; an error aborts the write and reaches the client.
+type Hook interface {
+	BeforePut(ctx context.Context, p *PutContext) error
+	BeforeDelete(ctx context.Context, d *DeleteContext) error
+}
+
+// PutContext describes a create or update.
+type PutContext struct {
+	User     *store.User
+	Calendar *store.Calendar
+	Role     Role
+	Name     string
+	// Object is the parsed new data and Series its expansion.
+	Object *icalendar.Object
+	Series *recurrence.Series
+	// Write is what will be stored. A hook that changes Write.Data must
+	// keep it valid and describing the same instances; it may append to
+	// Write.Outbox.
+	Write *store.ObjectWrite
+	// Conditions are the write's preconditions; a hook may add to them.
+	Conditions *store.Conditions
+}
+
+// DeleteContext describes a deletion.
+type DeleteContext struct {
+	User     *store.User
+	Calendar *store.Calendar
+	Role     Role
+	Name     string
+	Previous *store.Object // the resource being deleted, with its data
+	// Outbox collects side effects committed with the deletion.
+	Outbox []store.OutboxMessage
+}

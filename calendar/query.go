@@ -1,0 +1,185 @@
+package calendar
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/almanac/almanac/icalendar"
+	"github.com/almanac/almanac/recurrence"
+	"github.com/almanac/almanac/store"
+)
+
+// Occurrence is one instance of an event or task in a time range.
+type Occurrence struct {
+	CalendarID int64
+	ObjectID   int64
+	// Start and End are absolute; floating and all-day instances have
+	// been anchored in the zone the query was made for.
+	Start, End time.Time
+	// RecurrenceID is the instance's original start (zero for a
+	// non-recurring component); for floating series it is wall clock
+	// labelled UTC, as RECURRENCE-ID values of such series are.
+	RecurrenceID time.Time
+	AllDay       bool
+	Floating     bool
+	Override     bool
+	Transparent  bool
+	Status       string
+}
+
+// Instances returns the occurrences of cal's objects that overlap
+// [from, to) under RFC 4791 §9.9, ordered by start. Floating and all-day
+// instances are read in zone, or in the calendar's time zone when zone is
+// nil. The answer comes from the time-range index without parsing any
+// object, except series that continue past their indexed horizon, which
+// are expanded on the fly for the part of the range after it. The caller
+// must hold at least the free/busy role.
+func (s *Service) Instances(ctx context.Context, u *store.User, cal *store.Calendar, from, to time.Time, zone *time.Location) ([]Occurrence, error) {
+	if _, err := s.authorize(ctx, u, cal, ActFreeBusy); err != nil {
+		return nil, err
+	}
+	if err := s.checkRange(from, to); err != nil {
+		return nil, err
+	}
+	zone = calendarZone(cal, zone)
+	rows, err := s.st.InstancesBetween(ctx, []int64{cal.ID}, store.Micro(from), store.Micro(to))
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Occurrence, 0, len(rows))
+	for _, r := range rows {
+		if oc, ok := occurrence(r, zone); ok && oc.overlaps(from, to) {
+			out = append(out, oc)
+		}
+	}
+	beyond, err := s.beyondHorizon(ctx, cal, from, to, zone)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, beyond...)
+	slices.SortFunc(out, func(a, b Occurrence) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		return int(a.ObjectID - b.ObjectID)
+	})
+	return out, nil
+}
+
+// occurrence anchors an index row in zone.
+func occurrence(r store.IndexedInstance, zone *time.Location) (Occurrence, bool) {
+	oc := Occurrence{
+		CalendarID: r.CalendarID, ObjectID: r.ObjectID,
+		Start: store.FromMicro(r.Start), End: store.FromMicro(r.End),
+		AllDay: r.AllDay, Floating: r.Floating, Override: r.Override,
+		Transparent: r.Transparent, Status: r.Status,
+	}
+	if r.RecurrenceID != 0 {
+		oc.RecurrenceID = store.FromMicro(r.RecurrenceID)
+	}
+	if oc.Floating {
+		oc.Start, oc.End = icalendar.InZone(oc.Start, zone), icalendar.InZone(oc.End, zone)
+	}
+	return oc, true
+}
+
+// overlaps is RFC 4791 §9.9 for absolute times.
+func (oc Occurrence) overlaps(from, to time.Time) bool {
+	return oc.Start.Before(to) && (oc.End.After(from) || !oc.End.After(oc.Start) && !oc.Start.Before(from))
+}
+
+// beyondHorizon expands, for the part of [from, to) past their indexed
+// horizon, the series whose instances are not all in the index.
+func (s *Service) beyondHorizon(ctx context.Context, cal *store.Calendar, from, to time.Time, zone *time.Location) ([]Occurrence, error) {
+	ids, err := s.st.ObjectsIndexedBefore(ctx, cal.ID, store.Micro(to))
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	objs, err := s.st.GetObjectsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	var out []Occurrence
+	for _, o := range objs {
+		obj, err := icalendar.ParseObject(o.Data, icalendar.Options{})
+		if err != nil {
+			continue // stored data was valid when written; skip rather than fail the view
+		}
+		series, err := recurrence.NewSeries(obj, recurrence.Options{Limits: s.recur, FloatingZone: zone})
+		if err != nil {
+			continue
+		}
+		horizon := store.FromMicro(o.IndexedUntil)
+		list, err := series.Expand(maxTime(from, horizon.Add(-48*time.Hour)), to)
+		if err != nil {
+			return nil, objectError(err)
+		}
+		for _, in := range list {
+			// Instances starting before the horizon are in the index.
+			if in.Start.Before(horizon) {
+				continue
+			}
+			oc, _ := occurrence(store.IndexedInstance{CalendarID: cal.ID, ObjectID: o.ID, Instance: storeInstance(in)}, zone)
+			if oc.overlaps(from, to) {
+				out = append(out, oc)
+			}
+		}
+	}
+	return out, nil
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+// ExtendIndex moves the horizon of series indexed only part of the way
+// forward, once it comes within half the index horizon of now, so that
+// readers seldom expand on the fly. It goes through every such object in
+// pages (a series that cannot progress, cut short by the instance limit,
+// does not hold up the others) and reports how many it re-indexed.
+func (s *Service) ExtendIndex(ctx context.Context) (int, error) {
+	due := store.Micro(s.now().Add(s.lim.IndexHorizon / 2))
+	n := 0
+	var last store.ObjectRef
+	for ctx.Err() == nil {
+		refs, err := s.st.ObjectsToExtend(ctx, due, last, 200)
+		if err != nil || len(refs) == 0 {
+			return n, err
+		}
+		for _, ref := range refs {
+			ok, err := s.reindex(ctx, ref)
+			if err != nil {
+				return n, err
+			}
+			if ok {
+				n++
+			}
+		}
+		last = refs[len(refs)-1]
+	}
+	return n, ctx.Err()
+}
+
+func (s *Service) reindex(ctx context.Context, ref store.ObjectRef) (bool, error) {
+	cal, err := s.st.GetCalendar(ctx, ref.CalendarID)
+	if err != nil {
+		return false, nil // deleted meanwhile
+	}
+	objs, err := s.st.GetObjectsByID(ctx, []int64{ref.ID})
+	if err != nil || len(objs) == 0 {
+		return false, err
+	}
+	_, series, err := s.parse(cal, objs[0].Data)
+	if err != nil {
+		return false, nil // accepted under older rules; leave its index as it is
+	}
+	inst, until, err := s.materialize(series)
+	if err != nil {
+		return false, nil
+	}
+	return s.st.ReindexObject(ctx, ref, inst, until)
+}
