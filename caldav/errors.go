@@ -140,6 +140,3 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 // nsAlmanac holds our own elements, such as the human-readable message in
 // an error body.
 const nsAlmanac = "https://almanac.invalid/ns/"
-
-func errorsAs(err error, target any) bool { return errors.As(err, target) }
-func errorsIs(err, target error) bool     { return errors.Is(err, target) }

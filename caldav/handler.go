@@ -16,6 +16,7 @@ package caldav
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -102,10 +103,10 @@ func (h *Handler) authenticate(next http.Handler) http.Handler {
 		if err != nil {
 			var rl *account.RateLimitedError
 			switch {
-			case errorsAs(err, &rl):
+			case errors.As(err, &rl):
 				w.Header().Set("Retry-After", strconv.Itoa(int(rl.RetryAfter.Seconds())+1))
 				http.Error(w, "too many failed logins; try again later", http.StatusTooManyRequests)
-			case errorsIs(err, account.ErrInvalidCredentials):
+			case errors.Is(err, account.ErrInvalidCredentials):
 				unauthorized(w)
 			default:
 				writeError(w, r, err)

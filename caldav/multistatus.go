@@ -145,9 +145,6 @@ func (m *multistatus) statusLine(code int) {
 	m.w.WriteString("</D:status>")
 }
 
-// raw writes XML as is (used for the parts of a report outside responses).
-func (m *multistatus) raw(s string) { m.w.WriteString(s) }
-
 // flushSometimes sends what is buffered now and then, so a long answer
 // reaches the client while it is being written.
 func (m *multistatus) flushSometimes() {

@@ -62,7 +62,6 @@ type liveProp struct {
 	writable bool // set by PROPPATCH (see proppatch.go); others are protected
 }
 
-var collections = []kind{kindRoot, kindPrincipals, kindPrincipal, kindHome, kindCalendar}
 var everything = []kind{kindRoot, kindPrincipals, kindPrincipal, kindHome, kindCalendar, kindObject}
 
 func constant(s string) func(*Handler, context.Context, *resource) (string, bool, error) {
