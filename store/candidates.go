@@ -17,14 +17,14 @@ func (s *Store) ObjectsBetween(ctx context.Context, calID, from, to int64) ([]in
 		WHERE calendar_id = $1 AND start_at < $3 AND start_at >= $2 - (SELECT max_span FROM calendars WHERE id = $1)
 		  AND NOT long AND NOT floating AND (end_at > $2 OR start_at >= $2)
 		UNION ALL
-		SELECT object_id, FALSE, 0, 0, FALSE FROM instances
+		SELECT object_id, FALSE, 0, 0, FALSE FROM `+s.instancesBy("instances_long")+`
 		WHERE calendar_id = $1 AND long AND NOT floating AND start_at < $3 AND end_at > $2
 		UNION ALL
-		SELECT object_id, TRUE, start_at, end_at, all_day FROM instances
+		SELECT object_id, TRUE, start_at, end_at, all_day FROM `+s.instancesBy("instances_floating")+`
 		WHERE calendar_id = $1 AND floating AND NOT long AND start_at < $5
 		  AND start_at >= $4 - (SELECT max_span FROM calendars WHERE id = $1)
 		UNION ALL
-		SELECT object_id, TRUE, start_at, end_at, all_day FROM instances
+		SELECT object_id, TRUE, start_at, end_at, all_day FROM `+s.instancesBy("instances_long")+`
 		WHERE calendar_id = $1 AND floating AND long AND start_at < $5 AND end_at > $4`, calID, from, to, lo, hi)
 	if err != nil {
 		return nil, nil, err
