@@ -42,6 +42,17 @@ func TestObjectsBetween(t *testing.T) {
 		if len(floating) != 1 || floating[0].ObjectID != float || !floating[0].Floating {
 			t.Fatalf("floating %+v", floating)
 		}
+		var streamed []int64
+		err = s.EachObjectBetween(ctx, c.ID, 9*h, 18*h, func(o *store.Object) error {
+			if len(o.Data) == 0 || o.ETag == "" {
+				t.Errorf("object %d without data or ETag", o.ID)
+			}
+			streamed = append(streamed, o.ID)
+			return nil
+		})
+		if err != nil || !slices.Equal(streamed, want) {
+			t.Fatalf("streamed %v, %v; want %v", streamed, err, want)
+		}
 	})
 }
 
