@@ -105,7 +105,7 @@ func readScenario(t *testing.T, path string) []scenarioRequest {
 }
 
 // Headers worth comparing; the rest vary or say nothing.
-var shownHeaders = []string{"Allow", "Content-Encoding", "Content-Type", "DAV", "ETag", "Location", "Retry-After", "WWW-Authenticate"}
+var shownHeaders = []string{"Allow", "Content-Encoding", "Content-Type", "DAV", "ETag", "Location", "Preference-Applied", "Retry-After", "WWW-Authenticate"}
 
 func (s *testServer) replay(t *testing.T, reqs []scenarioRequest) string {
 	var b strings.Builder

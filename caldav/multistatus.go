@@ -55,10 +55,11 @@ type propstat struct {
 // multistatus writes a 207 response as it goes, so large answers are never
 // held in memory. The body is gzip-compressed when the client accepts it.
 type multistatus struct {
-	w     *bufio.Writer
-	gz    *gzip.Writer
-	hw    http.ResponseWriter
-	count int
+	w       *bufio.Writer
+	gz      *gzip.Writer
+	hw      http.ResponseWriter
+	count   int
+	minimal bool // leave out 404 propstats (RFC 8144 §2.1, Brief: t)
 }
 
 func newMultistatus(w http.ResponseWriter, r *http.Request) *multistatus {
@@ -66,7 +67,11 @@ func newMultistatus(w http.ResponseWriter, r *http.Request) *multistatus {
 	h.Set("Content-Type", "application/xml; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
 	var out io.Writer = w
-	m := &multistatus{hw: w}
+	m := &multistatus{hw: w, minimal: wantsMinimal(r)}
+	if m.minimal && r.Header.Get("Prefer") != "" {
+		h.Set("Preference-Applied", "return=minimal")
+	}
+	h.Add("Vary", "Brief, Prefer")
 	if acceptsGzip(r) {
 		h.Set("Content-Encoding", "gzip")
 		h.Add("Vary", "Accept-Encoding")
@@ -78,6 +83,23 @@ func newMultistatus(w http.ResponseWriter, r *http.Request) *multistatus {
 	m.w.WriteString(xml.Header)
 	m.w.WriteString(`<D:multistatus ` + rootNS + `>`)
 	return m
+}
+
+// wantsMinimal reports whether the client asked to be spared the
+// properties a resource does not have: "Prefer: return=minimal" (RFC 8144)
+// or the older "Brief: t" that Apple's clients send.
+func wantsMinimal(r *http.Request) bool {
+	if strings.EqualFold(strings.TrimSpace(r.Header.Get("Brief")), "t") {
+		return true
+	}
+	for _, p := range r.Header.Values("Prefer") {
+		for _, v := range strings.Split(p, ",") {
+			if strings.EqualFold(strings.TrimSpace(v), "return=minimal") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func acceptsGzip(r *http.Request) bool {
@@ -98,7 +120,7 @@ func (m *multistatus) response(href string, stats ...propstat) {
 	writeText(w, href)
 	w.WriteString("</D:href>")
 	for _, ps := range stats {
-		if len(ps.props) == 0 {
+		if len(ps.props) == 0 || (m.minimal && ps.status == http.StatusNotFound) {
 			continue
 		}
 		w.WriteString("<D:propstat><D:prop>")
