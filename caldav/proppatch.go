@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/icalendar"
 	"github.com/almanac/almanac/store"
 )
 
@@ -138,12 +139,29 @@ func (e *calendarEdit) setTimezone(text string, remove bool) bool {
 	if !ok {
 		return false
 	}
-	if loadable(tzid) {
-		e.cal.TimeZone = tzid
+	if zone := ianaZone(text, tzid); zone != "" {
+		e.cal.TimeZone = zone
 	}
 	d.XML = text
 	e.dead = append(e.dead, d)
 	return true
+}
+
+// ianaZone names the IANA zone a calendar-timezone stands for: its TZID
+// when that is one, else what the timezone package maps it to (Windows
+// names, Mozilla prefixes); "" when the definition matches no known zone.
+func ianaZone(text, tzid string) string {
+	if loadable(tzid) {
+		return tzid
+	}
+	c, err := icalendar.Parse([]byte(text))
+	if err != nil {
+		return ""
+	}
+	if loc, err := c.Location(tzid); err == nil && loadable(loc.String()) {
+		return loc.String()
+	}
+	return ""
 }
 
 // setCreationOnly handles the properties MKCALENDAR and extended MKCOL may

@@ -3,9 +3,11 @@ package caldav
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/icalendar"
 	"github.com/almanac/almanac/store"
 )
 
@@ -169,12 +171,16 @@ func (h *Handler) queryZone(root *node, cal *store.Calendar) (*time.Location, er
 		if !ok {
 			return nil, precondition(http.StatusForbidden, nsCalDAV, "valid-calendar-data", "CALDAV:timezone must hold one VTIMEZONE")
 		}
-		if loadable(tzid) {
-			return time.LoadLocation(tzid)
+		// Known names (IANA, Windows, Mozilla prefixes) or the definition
+		// itself, as for TZIDs in stored data.
+		if c, err := icalendar.Parse([]byte(n.Text)); err == nil {
+			if loc, err := c.Location(tzid); err == nil {
+				return loc, nil
+			}
 		}
 	}
-	if n := root.child(nsCalDAV, "timezone-id"); n != nil && loadable(n.Text) {
-		return time.LoadLocation(n.Text)
+	if n := root.child(nsCalDAV, "timezone-id"); n != nil && loadable(strings.TrimSpace(n.Text)) {
+		return time.LoadLocation(strings.TrimSpace(n.Text))
 	}
 	return calendarZone(cal), nil
 }
