@@ -13,3 +13,11 @@ func TestIanaZone(t *testing.T) {
 		t.Errorf("IANA: %q", got)
 	}
 }
+
+func TestVtimezoneRoundTrip(t *testing.T) {
+	text := vtimezone("Europe/Berlin")
+	tzid, ok := vtimezoneID(text)
+	if !ok || tzid != "Europe/Berlin" || ianaZone(text, tzid) != "Europe/Berlin" {
+		t.Fatalf("%q %v:\n%s", tzid, ok, text)
+	}
+}
