@@ -42,7 +42,12 @@ func (h *Handler) calendarMultiget(w http.ResponseWriter, r *http.Request, t *ta
 		}
 	}
 	ctx := r.Context()
-	objs, err := h.st.GetObjectsByName(ctx, t.cal.ID, names)
+	var objs []*store.Object
+	if op.direct() {
+		objs, err = h.st.GetObjectHeads(ctx, t.cal.ID, names, op.data != nil)
+	} else {
+		objs, err = h.st.GetObjectsByName(ctx, t.cal.ID, names)
+	}
 	if err != nil {
 		return err
 	}

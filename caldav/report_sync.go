@@ -133,7 +133,13 @@ func (h *Handler) writeChanges(r *http.Request, ms *multistatus, t *target, op *
 				names = append(names, c.Name)
 			}
 		}
-		objs, err := h.st.GetObjectsByName(ctx, t.cal.ID, names)
+		var objs []*store.Object
+		var err error
+		if op.direct() {
+			objs, err = h.st.GetObjectHeads(ctx, t.cal.ID, names, op.data != nil)
+		} else {
+			objs, err = h.st.GetObjectsByName(ctx, t.cal.ID, names)
+		}
 		if err != nil {
 			return err
 		}

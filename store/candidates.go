@@ -147,3 +147,32 @@ func (s *Store) EachObjectBetween(ctx context.Context, calID, from, to int64, fn
 	}
 	return rs.Err()
 }
+
+// GetObjectHeads returns the named objects of a calendar with their name,
+// component, ETag and size, and their data only when withData is set: a
+// sync that asks for ETags alone reads no calendar data. Names that do not
+// exist are skipped.
+func (s *Store) GetObjectHeads(ctx context.Context, calID int64, names []string, withData bool) ([]*Object, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	data := "NULL"
+	if withData {
+		data = "data"
+	}
+	rs, err := s.read.query(ctx, `SELECT id, name, component, etag, size, `+data+` FROM objects
+		WHERE calendar_id = $1 AND name `+s.inList(2), calID, s.listArg(names))
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []*Object
+	for rs.Next() {
+		o := &Object{CalendarID: calID}
+		if err := rs.Scan(&o.ID, &o.Name, &o.Component, &o.ETag, &o.Size, &o.Data); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rs.Err()
+}

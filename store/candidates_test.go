@@ -68,6 +68,14 @@ func TestGetObjectBodies(t *testing.T) {
 		if err != nil || len(got) != 1 || got[0].Name != "a.ics" || got[0].ETag != a.ETag || string(got[0].Data) != string(event("a")) {
 			t.Fatalf("got %+v, %v", got, err)
 		}
+		heads, err := s.GetObjectHeads(ctx, c.ID, []string{"a.ics", "b.ics"}, false)
+		if err != nil || len(heads) != 1 || heads[0].ETag != a.ETag || heads[0].Data != nil || heads[0].Size == 0 {
+			t.Fatalf("heads %+v, %v", heads, err)
+		}
+		heads, err = s.GetObjectHeads(ctx, c.ID, []string{"a.ics"}, true)
+		if err != nil || len(heads) != 1 || string(heads[0].Data) != string(event("a")) {
+			t.Fatalf("heads with data %+v, %v", heads, err)
+		}
 		comps, err := s.ComponentsOf(ctx, c.ID, []int64{a.ObjectID, b.ObjectID})
 		if err != nil || len(comps) != 1 || comps[a.ObjectID] != "VEVENT" {
 			t.Fatalf("components %v, %v", comps, err)
