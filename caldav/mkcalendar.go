@@ -28,21 +28,9 @@ func (h *Handler) makeCalendar(w http.ResponseWriter, r *http.Request, t *target
 	if t.cal != nil {
 		return store.ErrExists // RFC 4791 §5.3.1.1: DAV:resource-must-be-null
 	}
-	var ops []propOp
-	if root != nil {
-		if root.Name != reqName {
-			return badXML("expected %s", reqName.Local)
-		}
-		for _, set := range root.Children {
-			if !set.is(nsDAV, "set") {
-				continue
-			}
-			for _, p := range set.Children {
-				for _, x := range p.Children {
-					ops = append(ops, propOp{prop: x})
-				}
-			}
-		}
+	ops, err := creationProps(root, reqName)
+	if err != nil {
+		return err
 	}
 	if reqName.Space == nsDAV && !setsCalendarType(ops) {
 		// RFC 5689 §3.3: DAV:valid-resourcetype; this server makes calendars only.
@@ -70,6 +58,29 @@ func (h *Handler) makeCalendar(w http.ResponseWriter, r *http.Request, t *target
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusCreated)
 	return nil
+}
+
+// creationProps reads the DAV:set of a MKCALENDAR or extended MKCOL body;
+// the body is optional.
+func creationProps(root *node, reqName xml.Name) ([]propOp, error) {
+	if root == nil {
+		return nil, nil
+	}
+	if root.Name != reqName {
+		return nil, badXML("expected %s", reqName.Local)
+	}
+	var ops []propOp
+	for _, set := range root.Children {
+		if !set.is(nsDAV, "set") {
+			continue
+		}
+		for _, p := range set.Children {
+			for _, x := range p.Children {
+				ops = append(ops, propOp{prop: x})
+			}
+		}
+	}
+	return ops, nil
 }
 
 func setsCalendarType(ops []propOp) bool {

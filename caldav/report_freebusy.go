@@ -46,6 +46,15 @@ func (h *Handler) freeBusyQuery(w http.ResponseWriter, r *http.Request, t *targe
 		}
 		busy[fbtype] = append(busy[fbtype], p)
 	}
+	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write([]byte(vfreebusy(tr, busy)))
+	return nil
+}
+
+// vfreebusy prints the answer: one VFREEBUSY over the range with the
+// merged busy periods of each type.
+func vfreebusy(tr *timeRange, busy map[string][]period) string {
 	var b strings.Builder
 	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Almanac//CalDAV//EN\r\nBEGIN:VFREEBUSY\r\n")
 	b.WriteString("DTSTAMP:" + utc(time.Now()) + "\r\nDTSTART:" + utc(tr.from()) + "\r\nDTEND:" + utc(tr.to()) + "\r\n")
@@ -55,10 +64,7 @@ func (h *Handler) freeBusyQuery(w http.ResponseWriter, r *http.Request, t *targe
 		}
 	}
 	b.WriteString("END:VFREEBUSY\r\nEND:VCALENDAR\r\n")
-	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	_, _ = w.Write([]byte(b.String()))
-	return nil
+	return b.String()
 }
 
 // fbType maps an occurrence to its FBTYPE (RFC 4791 §7.10): transparent
