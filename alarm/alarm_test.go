@@ -1,0 +1,238 @@
+package alarm
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/almanac/almanac/icalendar"
+	"github.com/almanac/almanac/recurrence"
+)
+
+func parse(t *testing.T, body string) (*icalendar.Object, *recurrence.Series, []Alarm) {
+	t.Helper()
+	data := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n" + strings.ReplaceAll(strings.TrimSpace(body), "\n", "\r\n") + "\r\nEND:VCALENDAR\r\n"
+	obj, err := icalendar.ParseObject([]byte(data), icalendar.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	series, err := recurrence.NewSeries(obj, recurrence.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := Parse(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return obj, series, list
+}
+
+// fires lists the triggers of a from after, n of them.
+func fires(t *testing.T, obj *icalendar.Object, s *recurrence.Series, a *Alarm, after time.Time, n int) []Fire {
+	t.Helper()
+	var out []Fire
+	z := ZonesOf(obj, time.UTC)
+	for range n {
+		f, _, err := Next(a, obj, s, z, after)
+		if errors.Is(err, ErrNoMore) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, f)
+		after = f.At
+	}
+	return out
+}
+
+// A daily 09:00 meeting in Berlin with a reminder 15 minutes before and one
+// a day before fires at 08:45 and 09:00 local time on both sides of the
+// change to summer time (2026-03-29).
+func TestDailyAcrossDST(t *testing.T) {
+	obj, s, list := parse(t, `
+BEGIN:VEVENT
+UID:dst@test
+DTSTAMP:20260101T000000Z
+DTSTART;TZID=Europe/Berlin:20260327T090000
+DURATION:PT1H
+RRULE:FREQ=DAILY
+SUMMARY:Stand-up
+BEGIN:VALARM
+ACTION:DISPLAY
+DESCRIPTION:soon
+TRIGGER:-PT15M
+END:VALARM
+BEGIN:VALARM
+ACTION:EMAIL
+SUMMARY:tomorrow
+DESCRIPTION:tomorrow
+ATTENDEE:mailto:a@example.com
+TRIGGER:-P1D
+END:VALARM
+END:VEVENT`)
+	if len(list) != 2 || !list[0].Recurring {
+		t.Fatalf("alarms: %+v", list)
+	}
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	got := fires(t, obj, s, &list[0], time.Date(2026, 3, 27, 0, 0, 0, 0, time.UTC), 4)
+	for i, f := range got {
+		l := f.At.In(berlin)
+		if l.Hour() != 8 || l.Minute() != 45 || l.Day() != 27+i {
+			t.Errorf("fire %d at %s, want 08:45 local on the %d", i, l, 27+i)
+		}
+	}
+	if len(got) != 4 {
+		t.Fatalf("got %d fires", len(got))
+	}
+	got = fires(t, obj, s, &list[1], time.Date(2026, 3, 26, 0, 0, 0, 0, time.UTC), 3)
+	for i, f := range got {
+		l := f.At.In(berlin)
+		if l.Hour() != 9 || l.Day() != 26+i {
+			t.Errorf("day-before fire %d at %s, want 09:00 local", i, l)
+		}
+	}
+}
+
+func TestRepeatAbsoluteAndAck(t *testing.T) {
+	obj, s, list := parse(t, `
+BEGIN:VEVENT
+UID:r@test
+DTSTAMP:20260101T000000Z
+DTSTART:20260601T120000Z
+DTEND:20260601T130000Z
+BEGIN:VALARM
+UID:end
+ACTION:DISPLAY
+DESCRIPTION:x
+TRIGGER;RELATED=END:PT5M
+REPEAT:2
+DURATION:PT10M
+END:VALARM
+BEGIN:VALARM
+UID:abs
+ACTION:DISPLAY
+DESCRIPTION:x
+TRIGGER;VALUE=DATE-TIME:20260531T080000Z
+ACKNOWLEDGED:20260531T080100Z
+END:VALARM
+END:VEVENT`)
+	got := fires(t, obj, s, &list[0], time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 5)
+	want := []string{"13:05", "13:15", "13:25"}
+	if len(got) != len(want) {
+		t.Fatalf("fires %v", got)
+	}
+	for i, f := range got {
+		if f.At.Format("15:04") != want[i] || f.Repeat != i {
+			t.Errorf("fire %d: %s repeat %d", i, f.At, f.Repeat)
+		}
+	}
+	if got := fires(t, obj, s, &list[1], time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), 2); len(got) != 0 {
+		t.Errorf("acknowledged alarm fires: %v", got)
+	}
+}
+
+// Overridden instances use their own alarms, and the master's alarms skip
+// them.
+func TestOverrideAlarms(t *testing.T) {
+	obj, s, list := parse(t, `
+BEGIN:VEVENT
+UID:o@test
+DTSTAMP:20260101T000000Z
+DTSTART:20260601T120000Z
+DURATION:PT1H
+RRULE:FREQ=DAILY;COUNT=3
+BEGIN:VALARM
+ACTION:DISPLAY
+DESCRIPTION:x
+TRIGGER:-PT10M
+END:VALARM
+END:VEVENT
+BEGIN:VEVENT
+UID:o@test
+DTSTAMP:20260101T000000Z
+RECURRENCE-ID:20260602T120000Z
+DTSTART:20260602T150000Z
+DURATION:PT1H
+BEGIN:VALARM
+ACTION:DISPLAY
+DESCRIPTION:x
+TRIGGER:-PT30M
+END:VALARM
+END:VEVENT`)
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	got := fires(t, obj, s, &list[0], from, 5)
+	if len(got) != 2 || got[0].At.Format("0102 1504") != "0601 1150" || got[1].At.Format("0102 1504") != "0603 1150" {
+		t.Errorf("master fires %v", got)
+	}
+	got = fires(t, obj, s, &list[1], from, 5)
+	if len(got) != 1 || got[0].At.Format("0102 1504") != "0602 1430" {
+		t.Errorf("override fires %v", got)
+	}
+}
+
+func TestBadAlarms(t *testing.T) {
+	for name, valarm := range map[string]string{
+		"trigger":  "TRIGGER:soon",
+		"abs":      "TRIGGER;VALUE=DATE-TIME:20260101T000000",
+		"repeat":   "TRIGGER:-PT5M\nREPEAT:100000\nDURATION:PT1M",
+		"half":     "TRIGGER:-PT5M\nREPEAT:2",
+		"zero":     "TRIGGER:-PT5M\nREPEAT:2\nDURATION:PT0S",
+		"related":  "TRIGGER;RELATED=MIDDLE:-PT5M",
+		"ack":      "TRIGGER:-PT5M\nACKNOWLEDGED:yesterday",
+		"negative": "TRIGGER:-PT5M\nREPEAT:-1\nDURATION:PT1M",
+	} {
+		data := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:b\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260601T120000Z\r\nBEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:x\r\n" +
+			strings.ReplaceAll(valarm, "\n", "\r\n") + "\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+		obj, err := icalendar.ParseObject([]byte(data), icalendar.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		var ae *Error
+		if _, err := Parse(obj); !errors.As(err, &ae) {
+			t.Errorf("%s: err = %v, want *Error", name, err)
+		}
+	}
+}
+
+func TestEdit(t *testing.T) {
+	data := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nBEGIN:VEVENT\r\nUID:e\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260601T120000Z\r\nSUMMARY:Lunch\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	e, err := NewEdit([]byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Add(Spec{UID: "a1", Action: Email, MinutesBefore: 30}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 6, 1, 11, 31, 0, 0, time.UTC)
+	if err := e.Snooze("a1", "s1", now, now.Add(5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := e.Bytes()
+	obj, err := icalendar.ParseObject(out, icalendar.Options{})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	list, err := Parse(obj)
+	if err != nil || len(list) != 2 {
+		t.Fatalf("%v %+v", err, list)
+	}
+	if m, ok := list[0].MinutesBefore(); !ok || m != 30 || list[0].Action != Email || !list[0].Acknowledged.Equal(now) {
+		t.Errorf("alarm %+v", list[0])
+	}
+	if list[1].SnoozeOf != "a1" || !list[1].At.Equal(now.Add(5*time.Minute)) {
+		t.Errorf("snooze %+v", list[1])
+	}
+	e, _ = NewEdit(out)
+	if err := e.Remove("a1"); err != nil {
+		t.Fatal(err)
+	}
+	out, _ = e.Bytes()
+	if strings.Contains(string(out), "VALARM") {
+		t.Errorf("alarm and snooze not removed:\n%s", out)
+	}
+	if err := e.Remove("a1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("second remove: %v", err)
+	}
+}
