@@ -7,6 +7,7 @@ package calendar
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -45,8 +46,10 @@ type Change struct {
 	Revision     int64
 	Kind         ChangeKind
 	// UserID is the user whose access changed, for AccessGranted and
-	// AccessRevoked.
+	// AccessRevoked, or whose reminder came due, for Reminder.
 	UserID int64
+	// Payload is the reminder, for Reminder.
+	Payload json.RawMessage `json:",omitempty"`
 }
 
 // ChangeKind says what happened.
@@ -63,6 +66,8 @@ const (
 	// them, unshared).
 	AccessGranted ChangeKind = "access-granted"
 	AccessRevoked ChangeKind = "access-revoked"
+	// Reminder carries a reminder to the user's open clients.
+	Reminder ChangeKind = "reminder"
 )
 
 // Notifier hears about committed changes (the bus, for SSE streams on every

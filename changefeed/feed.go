@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/almanac/almanac/calendar"
 	"github.com/nats-io/nats.go"
@@ -58,6 +59,20 @@ func (p *Publisher) Changed(_ context.Context, c calendar.Change) {
 	if err != nil {
 		p.log.Warn("publishing a change", "subject", subject, "err", err)
 	}
+}
+
+// Reminder publishes a reminder on the user's subject, for their open
+// clients on every node, and waits until the bus has it: the outbox counts
+// the reminder delivered only then.
+func (p *Publisher) Reminder(_ context.Context, userID int64, payload []byte) error {
+	b, err := json.Marshal(calendar.Change{Kind: calendar.Reminder, UserID: userID, Payload: payload})
+	if err != nil {
+		return err
+	}
+	if err := p.nc.Publish(userSubject(userID), b); err != nil {
+		return err
+	}
+	return p.nc.FlushTimeout(10 * time.Second)
 }
 
 // New returns a feed over the bus connection.

@@ -16,7 +16,7 @@ import (
 // Event is one message for a client, in Server-Sent Events terms.
 type Event struct {
 	ID   string // the stream position after this event (for Last-Event-ID)
-	Type string // "change", "access" or "resync"
+	Type string // "change", "access", "resync" or "reminder" (payload: reminders.Reminder)
 	Data []byte // JSON
 }
 
@@ -174,6 +174,10 @@ func (s *Stream) receive(c calendar.Change) {
 		return
 	}
 	switch c.Kind {
+	case calendar.Reminder:
+		if c.UserID == s.user.ID {
+			s.emit("reminder", c.Payload)
+		}
 	case calendar.AccessGranted:
 		s.grant(c)
 	case calendar.AccessRevoked, calendar.CalendarDeleted:

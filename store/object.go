@@ -59,6 +59,8 @@ type ObjectWrite struct {
 	// committed with it so that none is lost and none sent for a write
 	// that failed.
 	Outbox []OutboxMessage
+	// Alarms, when set, replaces the object's reminder rows.
+	Alarms *AlarmSet
 }
 
 // Conditions are the preconditions of a write (RFC 7232).
@@ -134,6 +136,11 @@ func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond
 		}
 		if err := insertInstances(ctx, q, calID, res.ObjectID, maxSpan, w.Instances); err != nil {
 			return err
+		}
+		if w.Alarms != nil {
+			if err := replaceAlarms(ctx, q, calID, res.ObjectID, res.UUID, now, w.Alarms); err != nil {
+				return err
+			}
 		}
 		if err := enqueue(ctx, q, now, w.Outbox); err != nil {
 			return err
@@ -242,6 +249,9 @@ func (s *Store) DeleteObjectWith(ctx context.Context, calID int64, name, ifMatch
 		if _, err := q.exec(ctx, `DELETE FROM objects WHERE id = $1`, id); err != nil {
 			return err
 		}
+		if err := cancelReminders(ctx, q, uuid, s.nowMicro()); err != nil {
+			return err
+		}
 		if err := enqueue(ctx, q, s.nowMicro(), outbox); err != nil {
 			return err
 		}
@@ -308,6 +318,9 @@ func (s *Store) MoveObject(ctx context.Context, fromCal int64, name string, toCa
 			return err
 		}
 		if _, err := q.exec(ctx, `UPDATE instances SET calendar_id = $2 WHERE object_id = $1`, res.ObjectID, toCal); err != nil {
+			return err
+		}
+		if _, err := q.exec(ctx, `UPDATE alarms SET calendar_id = $2 WHERE object_id = $1`, res.ObjectID, toCal); err != nil {
 			return err
 		}
 		if err := widenSpan(ctx, q, res.ObjectID, toCal, toSpan); err != nil {

@@ -19,10 +19,12 @@ import (
 	"github.com/almanac/almanac/caldav"
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/changefeed"
+	"github.com/almanac/almanac/egress"
 	"github.com/almanac/almanac/httpserver"
 	"github.com/almanac/almanac/jsonapi"
 	"github.com/almanac/almanac/mailer"
 	"github.com/almanac/almanac/outbox"
+	"github.com/almanac/almanac/reminders"
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -41,6 +43,8 @@ type serveConfig struct {
 	SMTP              mailer.Config
 	MailFrom          string
 	AdminListen       string
+	WebhookPrivate    bool
+	ReminderLookahead time.Duration
 }
 
 const serveUsage = `Usage: almanac serve [flags]
@@ -65,6 +69,8 @@ func (c *serveConfig) register(s *settings) {
 	s.String(&c.SMTP.Password, "smtp-password", "", "SMTP relay password")
 	s.String(&c.AdminListen, "admin-listen", "", "address for the admin endpoints (pprof profiles under /debug/pprof/); empty: off. Keep it private")
 	s.String(&c.MailFrom, "mail-from", "", "sender address of the server's own mail (default: calendar@HOST of --listen)")
+	s.Bool(&c.WebhookPrivate, "webhook-allow-private", false, "let reminder webhooks reach loopback and private addresses (tests, internal deployments)")
+	s.Duration(&c.ReminderLookahead, "reminder-lookahead", 2*time.Minute, "how long before a reminder is due its deliveries are queued")
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -115,13 +121,23 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
+	pub := changefeed.NewPublisher(b.Conn(), log)
+	hooks := egress.New(egress.Options{AllowPrivate: cfg.WebhookPrivate, Timeout: 15 * time.Second, UserAgent: "Almanac"})
 	deliveries := outbox.New(st, outbox.Options{
-		Handlers:   map[string]outbox.Handler{mailer.Kind: mail},
+		Handlers: map[string]outbox.Handler{
+			mailer.Kind:           mail,
+			reminders.KindEmail:   mail,
+			reminders.KindWeb:     reminders.WebHandler(pub),
+			reminders.KindWebhook: reminders.NewWebhook(st, hooks),
+		},
+		Poll:       200 * time.Millisecond,
 		Registerer: reg,
 		Logger:     log,
 	})
+	rem := reminders.New(st, reminders.Options{MailFrom: mailFrom(cfg), Lookahead: cfg.ReminderLookahead,
+		Kick: deliveries.Kick, Registerer: reg, Logger: log})
 	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
-	cals := calendar.New(st, calendar.Options{Notifier: changefeed.NewPublisher(b.Conn(), log), Kick: deliveries.Kick})
+	cals := calendar.New(st, calendar.Options{Notifier: pub, Kick: deliveries.Kick, Hooks: []calendar.Hook{rem.Hook()}})
 	feed := changefeed.New(b.Conn(), cals, log)
 	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done()})
 	dav := caldav.New(accounts, cals, caldav.Options{Logger: log})
@@ -151,7 +167,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 			return err
 		}
 	}
-	workers := startWorkers(ctx, log, st, cals, deliveries)
+	workers := startWorkers(ctx, log, st, cals, deliveries, rem)
 	err = httpserver.Serve(ctx, ln, r, cfg.ShutdownGrace, log)
 	workers.Wait()
 	return err
@@ -192,4 +208,17 @@ func serveAdmin(ctx context.Context, addr string, log *slog.Logger) error {
 		}
 	}()
 	return nil
+}
+
+// mailFrom is the sender of the server's own mail: --mail-from, else
+// calendar@ the host of --listen.
+func mailFrom(cfg serveConfig) string {
+	if cfg.MailFrom != "" {
+		return cfg.MailFrom
+	}
+	host, _, err := net.SplitHostPort(cfg.Listen)
+	if err != nil || host == "" {
+		host = "localhost"
+	}
+	return "calendar@" + host
 }

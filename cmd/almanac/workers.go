@@ -8,13 +8,19 @@ import (
 
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/outbox"
+	"github.com/almanac/almanac/reminders"
 	"github.com/almanac/almanac/store"
 )
 
 // startWorkers runs the node's background jobs until ctx ends; Wait on the
 // result returns when each has finished its current round.
-func startWorkers(ctx context.Context, log *slog.Logger, st *store.Store, cals *calendar.Service, deliveries *outbox.Worker) *sync.WaitGroup {
+func startWorkers(ctx context.Context, log *slog.Logger, st *store.Store, cals *calendar.Service, deliveries *outbox.Worker, rem *reminders.Service) *sync.WaitGroup {
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		rem.Run(ctx)
+	}()
 	every(ctx, &wg, time.Hour, func(ctx context.Context) {
 		if n, err := cals.ExtendIndex(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("extending the time-range index", "err", err)

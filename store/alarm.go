@@ -1,0 +1,257 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// AlarmRow is the next trigger of one alarm for one user.
+type AlarmRow struct {
+	ID        int64
+	UserID    int64
+	UID       string
+	Spec      []byte // the alarm as read (JSON, see package alarm)
+	Recurring bool
+	// NextAt is the trigger (µs), or when to look again for Recheck rows.
+	NextAt        int64
+	InstanceStart int64
+	InstanceEnd   int64
+	RecurrenceID  int64
+	Repeat        int
+	Recheck       bool
+}
+
+// AlarmSet is what a write stores about reminders: every alarm row of the
+// object (replacing the old ones) and, when a sharee wrote, their per-user
+// data.
+type AlarmSet struct {
+	Rows []AlarmRow
+	// PerUser, when set, replaces (or with empty Data removes) one
+	// user's per-user data of the object.
+	PerUser *PerUserData
+}
+
+// PerUserData is a user's own part of a shared object (their VALARMs and
+// TRANSP), kept as iCalendar text.
+type PerUserData struct {
+	UserID int64
+	Data   string
+}
+
+// ReminderRef is the outbox ref of the deliveries of an object's reminders.
+func ReminderRef(objectUUID string) string { return "reminder:" + objectUUID }
+
+// replaceAlarms stores an object's alarm rows in the caller's transaction
+// and withdraws the staged deliveries nobody has tried yet: the new rows
+// stage them again if they still hold (the caller starts them early enough
+// to cover the withdrawn ones; idempotency keys drop what already went).
+func replaceAlarms(ctx context.Context, q querier, calID, objID int64, uuid string, now int64, set *AlarmSet) error {
+	if _, err := q.exec(ctx, `DELETE FROM alarms WHERE object_id = $1`, objID); err != nil {
+		return err
+	}
+	if err := insertAlarms(ctx, q, calID, objID, set.Rows); err != nil {
+		return err
+	}
+	if err := cancelReminders(ctx, q, uuid, now); err != nil {
+		return err
+	}
+	if set.PerUser != nil {
+		return putPerUser(ctx, q, objID, set.PerUser)
+	}
+	return nil
+}
+
+func insertAlarms(ctx context.Context, q querier, calID, objID int64, list []AlarmRow) error {
+	const cols, perStmt = 12, 100
+	for len(list) > 0 {
+		n := min(len(list), perStmt)
+		var b strings.Builder
+		b.WriteString(`INSERT INTO alarms (object_id, calendar_id, user_id, alarm_uid, spec, recurring, next_trigger_at,
+			instance_start, instance_end, recurrence_id, repeat_index, recheck) VALUES `)
+		args := make([]any, 0, n*cols)
+		for i, a := range list[:n] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteByte('(')
+			for c := range cols {
+				if c > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, "$%d", i*cols+c+1)
+			}
+			b.WriteByte(')')
+			args = append(args, objID, calID, a.UserID, a.UID, string(a.Spec), a.Recurring, a.NextAt,
+				a.InstanceStart, a.InstanceEnd, a.RecurrenceID, a.Repeat, a.Recheck)
+		}
+		if _, err := q.exec(ctx, b.String(), args...); err != nil {
+			return fmt.Errorf("store: alarms: %w", err)
+		}
+		list = list[n:]
+	}
+	return nil
+}
+
+// cancelReminders withdraws the deliveries of an object's reminders that
+// nobody has tried yet.
+func cancelReminders(ctx context.Context, q querier, uuid string, now int64) error {
+	_, err := q.exec(ctx, `DELETE FROM outbox WHERE ref = $1 AND status = 'pending' AND attempts = 0 AND leased_until < $2`,
+		ReminderRef(uuid), now)
+	return err
+}
+
+const alarmColumns = `id, user_id, alarm_uid, spec, recurring, next_trigger_at, instance_start, instance_end,
+	recurrence_id, repeat_index, recheck`
+
+func alarmDest(a *AlarmRow, spec *string) []any {
+	return []any{&a.ID, &a.UserID, &a.UID, spec, &a.Recurring, &a.NextAt, &a.InstanceStart, &a.InstanceEnd,
+		&a.RecurrenceID, &a.Repeat, &a.Recheck}
+}
+
+// AlarmsOf returns the alarm rows of an object.
+func (s *Store) AlarmsOf(ctx context.Context, objectID int64) ([]AlarmRow, error) {
+	rs, err := s.read.query(ctx, `SELECT `+alarmColumns+` FROM alarms WHERE object_id = $1 ORDER BY id`, objectID)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []AlarmRow
+	for rs.Next() {
+		var a AlarmRow
+		var spec string
+		if err := rs.Scan(alarmDest(&a, &spec)...); err != nil {
+			return nil, err
+		}
+		a.Spec = []byte(spec)
+		out = append(out, a)
+	}
+	return out, rs.Err()
+}
+
+// DueAlarm is an alarm row whose trigger has come, with what delivering it
+// needs.
+type DueAlarm struct {
+	AlarmRow
+	ObjectID     int64
+	ObjectUUID   string
+	CalendarID   int64
+	CalendarUUID string
+	Data         []byte // the object's data, for recurring alarms only
+	UserUUID     string
+	UserEmail    string
+	UserName     string
+	UserTimeZone string
+}
+
+// AlarmUpdate moves a due alarm to its next trigger, or deletes it.
+type AlarmUpdate struct {
+	Row    AlarmRow // ID and the new Next… fields
+	Delete bool
+}
+
+// StageFunc turns due alarms into deliveries and their next triggers.
+type StageFunc func(due []*DueAlarm) ([]AlarmUpdate, []OutboxMessage, error)
+
+// StageAlarms leases up to n alarms triggering at or before until, lets fn
+// turn them into outbox messages and next triggers, and stores both in the
+// same transaction: a crash anywhere leaves the alarms due, to be staged
+// again, and the outbox's idempotency keys drop what was queued twice. On
+// PostgreSQL rows locked by another node are skipped, so each alarm is
+// staged by one node. It returns how many alarms were due.
+func (s *Store) StageAlarms(ctx context.Context, until int64, n int, fn StageFunc) (int, error) {
+	lock := ""
+	if s.dialect == "postgres" {
+		lock = " FOR UPDATE OF a SKIP LOCKED"
+	}
+	var count int
+	err := s.inTx(ctx, func(q querier) error {
+		due, err := dueAlarms(ctx, q, until, n, lock)
+		if err != nil || len(due) == 0 {
+			return err
+		}
+		count = len(due)
+		updates, msgs, err := fn(due)
+		if err != nil {
+			return err
+		}
+		if err := applyAlarmUpdates(ctx, q, updates); err != nil {
+			return err
+		}
+		return enqueue(ctx, q, s.nowMicro(), msgs)
+	})
+	return count, err
+}
+
+func dueAlarms(ctx context.Context, q querier, until int64, n int, lock string) ([]*DueAlarm, error) {
+	rs, err := q.query(ctx, `SELECT a.id, a.user_id, a.alarm_uid, a.spec, a.recurring, a.next_trigger_at, a.instance_start,
+			a.instance_end, a.recurrence_id, a.repeat_index, a.recheck,
+			a.object_id, o.uuid, a.calendar_id, c.uuid, CASE WHEN a.recurring OR a.recheck THEN o.data END,
+			u.uuid, u.email, u.display_name, u.time_zone
+		FROM alarms a JOIN objects o ON o.id = a.object_id JOIN calendars c ON c.id = a.calendar_id
+			JOIN users u ON u.id = a.user_id
+		WHERE a.next_trigger_at <= $1 ORDER BY a.next_trigger_at LIMIT $2`+lock, until, n)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []*DueAlarm
+	for rs.Next() {
+		var d DueAlarm
+		var spec string
+		dest := append(alarmDest(&d.AlarmRow, &spec), &d.ObjectID, &d.ObjectUUID, &d.CalendarID, &d.CalendarUUID,
+			&d.Data, &d.UserUUID, &d.UserEmail, &d.UserName, &d.UserTimeZone)
+		if err := rs.Scan(dest...); err != nil {
+			return nil, err
+		}
+		d.Spec = []byte(spec)
+		out = append(out, &d)
+	}
+	return out, rs.Err()
+}
+
+func applyAlarmUpdates(ctx context.Context, q querier, updates []AlarmUpdate) error {
+	var gone []int64
+	for _, u := range updates {
+		if u.Delete {
+			gone = append(gone, u.Row.ID)
+			continue
+		}
+		r := u.Row
+		if _, err := q.exec(ctx, `UPDATE alarms SET next_trigger_at = $2, instance_start = $3, instance_end = $4,
+			recurrence_id = $5, repeat_index = $6, recheck = $7 WHERE id = $1`,
+			r.ID, r.NextAt, r.InstanceStart, r.InstanceEnd, r.RecurrenceID, r.Repeat, r.Recheck); err != nil {
+			return err
+		}
+	}
+	for len(gone) > 0 {
+		k := min(len(gone), 500)
+		var b strings.Builder
+		b.WriteString(`DELETE FROM alarms WHERE id IN (`)
+		args := make([]any, k)
+		for i, id := range gone[:k] {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "$%d", i+1)
+			args[i] = id
+		}
+		b.WriteByte(')')
+		if _, err := q.exec(ctx, b.String(), args...); err != nil {
+			return err
+		}
+		gone = gone[k:]
+	}
+	return nil
+}
+
+// NextAlarm returns the earliest trigger time of any alarm (µs), or false
+// when there is none; schedulers sleep until then.
+func (s *Store) NextAlarm(ctx context.Context) (int64, bool, error) {
+	var at int64
+	err := s.read.queryRow(ctx, `SELECT next_trigger_at FROM alarms ORDER BY next_trigger_at LIMIT 1`).Scan(&at)
+	if isNoRows(err) {
+		return 0, false, nil
+	}
+	return at, err == nil, err
+}
