@@ -25,6 +25,9 @@ type Options struct {
 	Feed *changefeed.Feed
 	// Shutdown is closed when the server stops, ending open streams.
 	Shutdown <-chan struct{}
+	// WebhookAllowPrivate accepts reminder webhook URLs on loopback and
+	// private addresses (the operator's --webhook-allow-private).
+	WebhookAllowPrivate bool
 }
 
 // API serves the JSON front end.

@@ -45,6 +45,17 @@ func (a *API) Routes() http.Handler {
 		r.Put("/calendars/{id}/collaborators/{user_id}", a.changeRole)
 		r.Patch("/calendars/{id}/collaborators/{user_id}", a.changeRole)
 		r.Delete("/calendars/{id}/collaborators/{user_id}", a.removeCollaborator)
+		r.Get("/calendars/{id}/default-reminders", a.getDefaultReminders)
+		r.Put("/calendars/{id}/default-reminders", a.putDefaultReminders)
+
+		r.Get("/reminder-settings", a.getReminderSettings)
+		r.Put("/reminder-settings", a.putReminderSettings)
+		r.Get("/reminders/{event_id}", a.listReminders)
+		r.Post("/reminders/{event_id}", a.createReminder)
+		r.Get("/reminders/{event_id}/{id}", a.getReminder)
+		r.Delete("/reminders/{event_id}/{id}", a.deleteReminder)
+		r.Post("/reminders/{event_id}/{id}/dismiss", a.dismissReminder)
+		r.Post("/reminders/{event_id}/{id}/snooze", a.snoozeReminder)
 	})
 	return r
 }

@@ -139,7 +139,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
 	cals := calendar.New(st, calendar.Options{Notifier: pub, Kick: deliveries.Kick, Hooks: []calendar.Hook{rem.Hook()}})
 	feed := changefeed.New(b.Conn(), cals, log)
-	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done()})
+	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done(),
+		WebhookAllowPrivate: cfg.WebhookPrivate})
 	dav := caldav.New(accounts, cals, caldav.Options{Logger: log})
 
 	r := chi.NewRouter()
