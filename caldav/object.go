@@ -71,8 +71,13 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, t *target) error {
 		return err
 	}
 	// The stored bytes are exactly those sent, so the ETag may be given
-	// (RFC 4791 §5.3.4).
-	w.Header().Set("ETag", quoteETag(res.ETag))
+	// (RFC 4791 §5.3.4) — except to a sharee, whose alarms and TRANSP are
+	// kept apart from the stored copy (per-user data): what they read
+	// back is not byte for byte what they sent, so they get no ETag and
+	// fetch it again.
+	if t.user.ID == t.cal.OwnerID {
+		w.Header().Set("ETag", quoteETag(res.ETag))
+	}
 	w.Header().Set("Content-Length", "0")
 	if res.Created {
 		w.Header().Set("Location", objectHref(t.owner.Name, t.cal.Name, t.objName))

@@ -132,6 +132,9 @@ func (h *Handler) resourceOf(ctx context.Context, t *target, req *propRequest) (
 			return nil, calendar.ErrForbidden
 		}
 		o, err := h.st.GetObject(ctx, t.cal.ID, t.objName)
+		if err == nil {
+			err = h.cals.ViewObjects(ctx, t.user, t.cal, []*store.Object{o})
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -172,6 +175,9 @@ func (h *Handler) members(ctx context.Context, t *target, req *propRequest) ([]*
 			return nil, nil // free-busy readers see the collection, not its members
 		}
 		objs, err := h.st.ListObjects(ctx, t.cal.ID, req.wants(pnCalendarData))
+		if err == nil {
+			err = h.cals.ViewObjects(ctx, t.user, t.cal, objs)
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -260,6 +260,9 @@ func quotaUsed(h *Handler, ctx context.Context, rs *resource) (string, bool, err
 func calendarData(h *Handler, ctx context.Context, rs *resource) (string, bool, error) {
 	if rs.obj.Data == nil {
 		o, err := h.st.GetObject(ctx, rs.cal.ID, rs.obj.Name)
+		if err == nil {
+			err = h.cals.ViewObjects(ctx, rs.user, rs.cal, []*store.Object{o})
+		}
 		if err != nil {
 			return "", false, err
 		}

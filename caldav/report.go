@@ -103,6 +103,9 @@ func (h *Handler) writeObjects(ctx context.Context, ms *multistatus, t *target, 
 		} else {
 			objs, err = h.st.GetObjectsByID(ctx, ids[:n])
 		}
+		if err == nil {
+			err = h.cals.ViewObjects(ctx, t.user, t.cal, objs)
+		}
 		if err != nil {
 			return err
 		}

@@ -83,6 +83,9 @@ func (h *Handler) objectsAt(ctx context.Context, t *target, op *objectProps, hre
 	} else {
 		objs, err = h.st.GetObjectsByName(ctx, t.cal.ID, names)
 	}
+	if err == nil {
+		err = h.cals.ViewObjects(ctx, t.user, t.cal, objs)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -140,6 +140,9 @@ func (h *Handler) writeChanges(r *http.Request, ms *multistatus, t *target, op *
 		} else {
 			objs, err = h.st.GetObjectsByName(ctx, t.cal.ID, names)
 		}
+		if err == nil {
+			err = h.cals.ViewObjects(ctx, t.user, t.cal, objs)
+		}
 		if err != nil {
 			return err
 		}

@@ -47,7 +47,7 @@ func (s *Service) EachOverlapping(ctx context.Context, u *store.User, cal *store
 		if err != nil {
 			return err
 		}
-		return s.eachBody(ctx, cal, ids, fn)
+		return s.eachBody(ctx, u, cal, ids, fn)
 	}
 	seen := map[int64]bool{}
 	err = s.st.EachObjectBetween(ctx, cal.ID, store.Micro(from), store.Micro(to), func(o *store.Object) error {
@@ -61,7 +61,7 @@ func (s *Service) EachOverlapping(ctx context.Context, u *store.User, cal *store
 	if err != nil {
 		return err
 	}
-	return s.eachBody(ctx, cal, floatingObjects(floating, seen, from, to, tz), fn)
+	return s.eachBody(ctx, u, cal, floatingObjects(floating, seen, from, to, tz), fn)
 }
 
 // overlapQuery checks the caller and the range, and says whether some
@@ -91,12 +91,16 @@ func floatingObjects(floating []store.IndexedInstance, seen map[int64]bool, from
 	return ids
 }
 
-// eachBody reads objects by id in batches and hands them to fn.
-func (s *Service) eachBody(ctx context.Context, cal *store.Calendar, ids []int64, fn func(*store.Object) error) error {
+// eachBody reads objects by id in batches, as u reads them, and hands them
+// to fn.
+func (s *Service) eachBody(ctx context.Context, u *store.User, cal *store.Calendar, ids []int64, fn func(*store.Object) error) error {
 	const batch = 500
 	for len(ids) > 0 {
 		n := min(batch, len(ids))
 		objs, err := s.st.GetObjectBodies(ctx, cal.ID, ids[:n])
+		if err == nil {
+			err = s.ViewObjects(ctx, u, cal, objs)
+		}
 		if err != nil {
 			return err
 		}

@@ -141,7 +141,11 @@ func (s *Service) GetObject(ctx context.Context, u *store.User, cal *store.Calen
 	if _, err := s.authorize(ctx, u, cal, ActRead); err != nil {
 		return nil, err
 	}
-	return s.st.GetObject(ctx, cal.ID, name)
+	obj, err := s.st.GetObject(ctx, cal.ID, name)
+	if err != nil {
+		return nil, err
+	}
+	return obj, s.ViewObjects(ctx, u, cal, []*store.Object{obj})
 }
 
 // ErrRangeTooWide rejects a query wider than Limits.MaxQuerySpan.

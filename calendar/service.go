@@ -87,6 +87,17 @@ type Options struct {
 	// Kick is called after a write queued outbox messages, to wake the
 	// delivery workers (nil: they find them on their next poll).
 	Kick func()
+	// Viewer adapts what a sharee reads (their per-user data); nil: every
+	// reader sees the stored bytes.
+	Viewer Viewer
+}
+
+// Viewer adapts stored objects to the user who reads them: a sharee of a
+// calendar sees their own alarms and transparency (per-user data), with an
+// entity tag of their own. The objects are changed in place; those listed
+// without data get only their entity tag.
+type Viewer interface {
+	View(ctx context.Context, u *store.User, cal *store.Calendar, objs []*store.Object) error
 }
 
 // Service implements the calendar domain over the store.
@@ -98,6 +109,7 @@ type Service struct {
 	now    func() time.Time
 	hooks  []Hook
 	kick   func()
+	viewer Viewer
 }
 
 // New returns a service over st.
@@ -112,12 +124,21 @@ func New(st *store.Store, opt Options) *Service {
 		opt.Recurrence = recurrence.DefaultLimits
 	}
 	return &Service{st: st, notify: opt.Notifier, lim: opt.Limits.withDefaults(), recur: opt.Recurrence, now: opt.Now,
-		hooks: opt.Hooks, kick: opt.Kick}
+		hooks: opt.Hooks, kick: opt.Kick, viewer: opt.Viewer}
 }
 
 type nopNotifier struct{}
 
 func (nopNotifier) Changed(context.Context, Change) {}
+
+// ViewObjects gives objs the form u reads (see Viewer). Front ends that
+// read objects from the store directly call it before answering.
+func (s *Service) ViewObjects(ctx context.Context, u *store.User, cal *store.Calendar, objs []*store.Object) error {
+	if s.viewer == nil || u == nil || u.ID == cal.OwnerID || len(objs) == 0 {
+		return nil
+	}
+	return s.viewer.View(ctx, u, cal, objs)
+}
 
 // Store returns the underlying store, for read paths the service does not
 // wrap.

@@ -13,6 +13,7 @@ import (
 	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/changefeed"
+	"github.com/almanac/almanac/reminders"
 	"github.com/almanac/almanac/store"
 )
 
@@ -28,6 +29,9 @@ type Options struct {
 	// WebhookAllowPrivate accepts reminder webhook URLs on loopback and
 	// private addresses (the operator's --webhook-allow-private).
 	WebhookAllowPrivate bool
+	// Reminders keeps sharees' own reminders; nil: only owners and
+	// writers change reminders, in the event itself.
+	Reminders *reminders.Service
 }
 
 // API serves the JSON front end.

@@ -66,10 +66,12 @@ func actionOf(method string) (string, error) {
 	return "", fieldProblem(http.StatusUnprocessableEntity, "method", "must be \"email\" or \"popup\"")
 }
 
-// eventTarget is an event the caller may see, with its calendar.
+// eventTarget is an event the caller may see, with its calendar: obj is
+// the stored copy, view what the caller reads (for a sharee, with their
+// own alarms).
 type eventTarget struct {
-	obj *store.Object
-	cal *store.Calendar
+	obj, view *store.Object
+	cal       *store.Calendar
 }
 
 // event resolves {event_id}; events the caller may not read are not found.
@@ -82,15 +84,16 @@ func (a *API) event(r *http.Request) (*eventTarget, error) {
 	if err != nil {
 		return nil, errNotFound
 	}
-	if _, err := a.cals.GetObject(r.Context(), caller(r), cal, obj.Name); err != nil {
+	view, err := a.cals.GetObject(r.Context(), caller(r), cal, obj.Name)
+	if err != nil {
 		return nil, errNotFound
 	}
-	return &eventTarget{obj: obj, cal: cal}, nil
+	return &eventTarget{obj: obj, view: view, cal: cal}, nil
 }
 
 // reminderList returns the event's reminders as the caller sees them.
 func (a *API) reminderList(ctx context.Context, u *store.User, t *eventTarget) ([]Reminder, error) {
-	obj, err := icalendar.ParseObject(t.obj.Data, icalendar.Options{})
+	obj, err := icalendar.ParseObject(t.view.Data, icalendar.Options{})
 	if err != nil {
 		return nil, err
 	}
@@ -223,8 +226,15 @@ func newAlarmUID() string {
 
 // editAlarms rewrites the event's VALARMs and stores it through the
 // calendar service (so the write hooks run), provided nobody changed it
-// in between.
+// in between. A sharee's reminders are theirs alone: they change their
+// per-user data, not the event.
 func (a *API) editAlarms(r *http.Request, t *eventTarget, fn func(*alarm.Edit) error) error {
+	if u := caller(r); u.ID != t.cal.OwnerID {
+		if a.opt.Reminders == nil {
+			return calendar.ErrForbidden
+		}
+		return a.opt.Reminders.EditUserAlarms(r.Context(), u, t.cal, t.obj, fn)
+	}
 	e, err := alarm.NewEdit(t.obj.Data)
 	if err != nil {
 		return err

@@ -26,7 +26,7 @@ func (h hook) BeforePut(ctx context.Context, p *calendar.PutContext) error {
 	sub := &subject{cal: p.Calendar, obj: p.Object, series: p.Series}
 	var per *store.PerUserData
 	if p.User != nil && p.User.ID != p.Calendar.OwnerID {
-		if per, err = s.splitSharee(p, prev, sub); err != nil {
+		if per, err = s.splitSharee(ctx, p, prev, sub); err != nil {
 			return err
 		}
 	}

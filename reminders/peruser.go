@@ -7,9 +7,7 @@ import (
 	"github.com/emersion/go-ical"
 
 	"github.com/almanac/almanac/alarm"
-	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/icalendar"
-	"github.com/almanac/almanac/store"
 )
 
 // Per-user data of shared events follows CalendarServer's approach: the
@@ -87,11 +85,4 @@ func parseFragment(data string) *icalendar.Object {
 	obj := &icalendar.Object{Calendar: cal}
 	obj.Components = cal.Components()
 	return obj
-}
-
-// splitSharee takes a sharee's VALARMs and TRANSP out of what they write,
-// puts the owner's back from the stored copy, and returns the sharee's as
-// their per-user data. sub.obj becomes the owner's copy.
-func (s *Service) splitSharee(p *calendar.PutContext, prev *store.Object, sub *subject) (*store.PerUserData, error) {
-	return nil, nil
 }

@@ -255,3 +255,45 @@ func (s *Store) NextAlarm(ctx context.Context) (int64, bool, error) {
 	}
 	return at, err == nil, err
 }
+
+// ReplaceUserAlarms stores one user's per-user data of an object (their
+// own alarms on a shared calendar) and their alarm rows, withdraws their
+// staged deliveries nobody has tried yet, and logs a change of the object
+// so that their other devices sync the new view. It returns ErrNotFound
+// when the object is gone.
+func (s *Store) ReplaceUserAlarms(ctx context.Context, calID, objID, userID int64, fragment string, rows []AlarmRow) error {
+	now := s.nowMicro()
+	return s.inTx(ctx, func(q querier) error {
+		rev, _, err := bumpRevision(ctx, q, calID, now)
+		if err != nil {
+			return err
+		}
+		var name, uuid string
+		err = q.queryRow(ctx, `SELECT name, uuid FROM objects WHERE id = $1 AND calendar_id = $2`, objID, calID).Scan(&name, &uuid)
+		if isNoRows(err) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		if _, err := q.exec(ctx, `DELETE FROM alarms WHERE object_id = $1 AND user_id = $2`, objID, userID); err != nil {
+			return err
+		}
+		for i := range rows {
+			rows[i].UserID = userID
+		}
+		if err := insertAlarms(ctx, q, calID, objID, rows); err != nil {
+			return err
+		}
+		if _, err := q.exec(ctx, `DELETE FROM outbox WHERE ref = $1 AND status = 'pending' AND attempts = 0 AND leased_until < $2
+			AND idempotency_key LIKE $3`, ReminderRef(uuid), now, fmt.Sprintf("reminder/%s/%d/%%", uuid, userID)); err != nil {
+			return err
+		}
+		if err := putPerUser(ctx, q, objID, &PerUserData{UserID: userID, Data: fragment}); err != nil {
+			return err
+		}
+		if _, err := q.exec(ctx, `UPDATE objects SET revision = $2, modified_at = $3 WHERE id = $1`, objID, rev, now); err != nil {
+			return err
+		}
+		return logChange(ctx, q, calID, rev, name, uuid, false)
+	})
+}

@@ -137,10 +137,10 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	rem := reminders.New(st, reminders.Options{MailFrom: mailFrom(cfg), Lookahead: cfg.ReminderLookahead,
 		Kick: deliveries.Kick, Registerer: reg, Logger: log})
 	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
-	cals := calendar.New(st, calendar.Options{Notifier: pub, Kick: deliveries.Kick, Hooks: []calendar.Hook{rem.Hook()}})
+	cals := calendar.New(st, calendar.Options{Notifier: pub, Kick: deliveries.Kick, Hooks: []calendar.Hook{rem.Hook()}, Viewer: rem})
 	feed := changefeed.New(b.Conn(), cals, log)
 	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done(),
-		WebhookAllowPrivate: cfg.WebhookPrivate})
+		WebhookAllowPrivate: cfg.WebhookPrivate, Reminders: rem})
 	dav := caldav.New(accounts, cals, caldav.Options{Logger: log})
 
 	r := chi.NewRouter()
