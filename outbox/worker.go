@@ -83,6 +83,7 @@ type Worker struct {
 	opt  Options
 	wake chan struct{}
 	m    *metrics
+	done chan int64 // delivered message ids, recorded by completer
 }
 
 // New returns a worker over st.
@@ -105,7 +106,15 @@ func (w *Worker) Kick() {
 // again after its lease).
 func (w *Worker) Run(ctx context.Context) {
 	sem := make(chan struct{}, w.opt.Concurrency)
-	var wg sync.WaitGroup
+	var wg, cwg sync.WaitGroup
+	w.done = make(chan int64, w.opt.Batch)
+	cwg.Add(1)
+	go func() {
+		defer cwg.Done()
+		w.completer()
+	}()
+	defer cwg.Wait()
+	defer close(w.done) // after the deliveries in flight (deferred below)
 	defer wg.Wait()
 	t := time.NewTicker(w.opt.Poll)
 	defer t.Stop()
@@ -165,9 +174,7 @@ func (w *Worker) deliver(ctx context.Context, m *store.OutboxMessage) {
 	}
 	if err == nil {
 		w.m.delivered.WithLabelValues(m.Kind).Inc()
-		if err := w.st.CompleteOutbox(ctx, m.ID); err != nil {
-			w.opt.Logger.Error("recording a delivery", "id", m.ID, "err", err)
-		}
+		w.done <- m.ID
 		return
 	}
 	var perm *PermanentError
@@ -181,6 +188,41 @@ func (w *Worker) deliver(ctx context.Context, m *store.OutboxMessage) {
 		w.opt.Logger.Error("recording a failed delivery", "id", m.ID, "err", ferr)
 	}
 }
+
+// completer marks delivered messages done, many per statement: up to a
+// batch, or what arrived within completeDelay of the first. A crash in
+// between delivers them again, which their idempotency keys allow for.
+func (w *Worker) completer() {
+	var ids []int64
+	var flush <-chan time.Time
+	record := func() {
+		if err := w.st.CompleteOutboxBatch(context.Background(), ids); err != nil {
+			w.opt.Logger.Error("recording deliveries", "count", len(ids), "err", err)
+		}
+		ids, flush = ids[:0], nil
+	}
+	for {
+		select {
+		case id, ok := <-w.done:
+			if !ok {
+				record()
+				return
+			}
+			if len(ids) == 0 {
+				flush = time.After(completeDelay)
+			}
+			if ids = append(ids, id); len(ids) >= w.opt.Batch {
+				record()
+			}
+		case <-flush:
+			record()
+		}
+	}
+}
+
+// completeDelay is how long a delivery may wait to be recorded with
+// others.
+const completeDelay = 20 * time.Millisecond
 
 // backoff is the delay before attempt n+1: doubling from BaseDelay, capped
 // at MaxDelay, with ±20% jitter so that failures do not retry in lockstep.

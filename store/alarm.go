@@ -162,7 +162,7 @@ type StageFunc func(due []*DueAlarm) ([]AlarmUpdate, []OutboxMessage, error)
 func (s *Store) StageAlarms(ctx context.Context, until int64, n int, fn StageFunc) (int, error) {
 	lock := ""
 	if s.dialect == "postgres" {
-		lock = " FOR UPDATE OF a SKIP LOCKED"
+		lock = " FOR UPDATE SKIP LOCKED"
 	}
 	var count int
 	err := s.inTx(ctx, func(q querier) error {
@@ -183,14 +183,21 @@ func (s *Store) StageAlarms(ctx context.Context, until int64, n int, fn StageFun
 	return count, err
 }
 
+// dueAlarmsSQL selects due alarms in trigger order: the lease itself is a
+// range scan of alarms_due on the alarms table alone (the lock clause
+// goes where %s is), and only the rows taken are joined with what
+// delivery needs from the object, calendar and user.
+const dueAlarmsSQL = `WITH due AS (SELECT * FROM alarms WHERE next_trigger_at <= $1 ORDER BY next_trigger_at LIMIT $2%s)
+	SELECT a.id, a.user_id, a.alarm_uid, a.spec, a.recurring, a.next_trigger_at, a.instance_start,
+		a.instance_end, a.recurrence_id, a.repeat_index, a.recheck,
+		a.object_id, o.uuid, a.calendar_id, c.uuid, CASE WHEN a.recurring OR a.recheck THEN o.data END,
+		u.uuid, u.email, u.display_name, u.time_zone
+	FROM due a JOIN objects o ON o.id = a.object_id JOIN calendars c ON c.id = a.calendar_id
+		JOIN users u ON u.id = a.user_id
+	ORDER BY a.next_trigger_at`
+
 func dueAlarms(ctx context.Context, q querier, until int64, n int, lock string) ([]*DueAlarm, error) {
-	rs, err := q.query(ctx, `SELECT a.id, a.user_id, a.alarm_uid, a.spec, a.recurring, a.next_trigger_at, a.instance_start,
-			a.instance_end, a.recurrence_id, a.repeat_index, a.recheck,
-			a.object_id, o.uuid, a.calendar_id, c.uuid, CASE WHEN a.recurring OR a.recheck THEN o.data END,
-			u.uuid, u.email, u.display_name, u.time_zone
-		FROM alarms a JOIN objects o ON o.id = a.object_id JOIN calendars c ON c.id = a.calendar_id
-			JOIN users u ON u.id = a.user_id
-		WHERE a.next_trigger_at <= $1 ORDER BY a.next_trigger_at LIMIT $2`+lock, until, n)
+	rs, err := q.query(ctx, fmt.Sprintf(dueAlarmsSQL, lock), until, n)
 	if err != nil {
 		return nil, err
 	}
@@ -296,4 +303,34 @@ func (s *Store) ReplaceUserAlarms(ctx context.Context, calID, objID, userID int6
 		}
 		return logChange(ctx, q, calID, rev, name, uuid, false)
 	})
+}
+
+// ExplainAlarmLease returns the query plan of the scheduler's lease of
+// due alarms, which must stay a range scan of alarms_due.
+func (s *Store) ExplainAlarmLease(ctx context.Context) (string, error) {
+	explain, lock := "EXPLAIN QUERY PLAN ", ""
+	if s.dialect == "postgres" {
+		explain, lock = "EXPLAIN ", " FOR UPDATE SKIP LOCKED"
+	}
+	rs, err := s.read.query(ctx, explain+fmt.Sprintf(dueAlarmsSQL, lock), s.nowMicro(), 500)
+	if err != nil {
+		return "", err
+	}
+	defer rs.Close()
+	var b strings.Builder
+	for rs.Next() {
+		vals := make([]any, 0, 4)
+		var line string
+		if s.dialect == "postgres" {
+			vals = append(vals, &line)
+		} else {
+			var id, parent, unused int64
+			vals = append(vals, &id, &parent, &unused, &line)
+		}
+		if err := rs.Scan(vals...); err != nil {
+			return "", err
+		}
+		b.WriteString(line + "\n")
+	}
+	return b.String(), rs.Err()
 }

@@ -108,6 +108,18 @@ func (s *Store) CompleteOutbox(ctx context.Context, id int64) error {
 	})
 }
 
+// CompleteOutboxBatch marks messages delivered, in one statement.
+func (s *Store) CompleteOutboxBatch(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, func(q querier) error {
+		_, err := q.exec(ctx, `UPDATE outbox SET status = 'done', leased_until = 0, last_error = '', updated_at = $1
+			WHERE id `+s.inList(2), s.nowMicro(), s.listArg(ids))
+		return err
+	})
+}
+
 // FailOutbox records a failed attempt: the message is retried at retryAt,
 // or becomes dead when dead is set.
 func (s *Store) FailOutbox(ctx context.Context, id int64, errText string, retryAt time.Time, dead bool) error {

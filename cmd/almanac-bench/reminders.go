@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -40,8 +41,8 @@ func benchReminders(args []string) error {
 		return err
 	}
 	fmt.Printf("%d reminders due within %s, GOMAXPROCS=%d, %s\n\n", *n, *spread, runtime.GOMAXPROCS(0), time.Now().UTC().Format("2006-01-02"))
-	fmt.Println("| store | load (events/s) | delivered | p50 lag | p99 lag | max lag |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|")
+	fmt.Println("| store | load (events/s) | delivered | p50 lag | p99 lag | max lag | lease scan |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---|")
 	dir, err := os.MkdirTemp("", "almanac-bench")
 	if err != nil {
 		return err
@@ -119,6 +120,10 @@ func reminderRun(be backend, dir string, n, writers int, spread time.Duration) e
 		return err
 	}
 	rate := float64(n) / time.Since(start).Seconds()
+	plan, err := st.ExplainAlarmLease(ctx)
+	if err != nil {
+		return err
+	}
 	// Move the clock forward so that the first reminder is due just past
 	// the scheduler's lookahead, so that staging runs while the reminders
 	// come due, as it would in the field.
@@ -136,7 +141,7 @@ func reminderRun(be backend, dir string, n, writers int, spread time.Duration) e
 	cancel()
 	wg.Wait()
 	l := rec.lags()
-	fmt.Printf("| %s | %.0f | %d | %s | %s | %s |\n", be.name, rate, len(l), ms(l.quantile(0.5)), ms(l.quantile(0.99)), ms(l.quantile(1)))
+	fmt.Printf("| %s | %.0f | %d | %s | %s | %s | %s |\n", be.name, rate, len(l), ms(l.quantile(0.5)), ms(l.quantile(0.99)), ms(l.quantile(1)), leaseScan(plan))
 	return nil
 }
 
@@ -207,4 +212,18 @@ func (r *lagRecorder) lags() latencies {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return r.l
+}
+
+// leaseScan picks out of a query plan how the alarms table is read.
+func leaseScan(plan string) string {
+	for _, line := range strings.Split(plan, "\n") {
+		line = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(line), "->"))
+		if strings.Contains(line, "alarms_due") || strings.Contains(line, "Scan on alarms") || strings.Contains(line, "SCAN alarms") {
+			if i := strings.Index(line, "  ("); i > 0 {
+				line = line[:i]
+			}
+			return line
+		}
+	}
+	return "?"
 }
