@@ -134,7 +134,7 @@ END:VEVENT`)
 }
 
 // Overridden instances use their own alarms, and the master's alarms skip
-// them.
+// them; cancelled instances have none.
 func TestOverrideAlarms(t *testing.T) {
 	obj, s, list := parse(t, `
 BEGIN:VEVENT
@@ -160,15 +160,31 @@ ACTION:DISPLAY
 DESCRIPTION:x
 TRIGGER:-PT30M
 END:VALARM
+END:VEVENT
+BEGIN:VEVENT
+UID:o@test
+DTSTAMP:20260101T000000Z
+RECURRENCE-ID:20260603T120000Z
+DTSTART:20260603T120000Z
+DURATION:PT1H
+STATUS:CANCELLED
+BEGIN:VALARM
+ACTION:DISPLAY
+DESCRIPTION:x
+TRIGGER:-PT5M
+END:VALARM
 END:VEVENT`)
 	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	got := fires(t, obj, s, &list[0], from, 5)
-	if len(got) != 2 || got[0].At.Format("0102 1504") != "0601 1150" || got[1].At.Format("0102 1504") != "0603 1150" {
-		t.Errorf("master fires %v", got)
+	if len(got) != 1 || got[0].At.Format("0102 1504") != "0601 1150" {
+		t.Errorf("master fires %v (the 2nd is overridden, the 3rd cancelled)", got)
 	}
 	got = fires(t, obj, s, &list[1], from, 5)
 	if len(got) != 1 || got[0].At.Format("0102 1504") != "0602 1430" {
 		t.Errorf("override fires %v", got)
+	}
+	if got := fires(t, obj, s, &list[2], from, 5); len(got) != 0 {
+		t.Errorf("cancelled instance fires %v", got)
 	}
 }
 

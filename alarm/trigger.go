@@ -125,7 +125,9 @@ func (a *Alarm) search(series *recurrence.Series, z Zones, after, from, to time.
 		return f, false, err
 	}
 	for _, in := range list {
-		if in.Component != a.Component {
+		// A cancelled instance (RFC 5545 §3.8.1.11) does not take place:
+		// nobody is reminded of it.
+		if in.Component != a.Component || in.Status == "CANCELLED" {
 			continue
 		}
 		cand, ok := a.repeatAfter(a.fireFor(in, z), after)
