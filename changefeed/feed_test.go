@@ -216,3 +216,35 @@ func TestPositionRoundTrip(t *testing.T) {
 		t.Fatalf("decodePosition: %v", got)
 	}
 }
+
+// A reminder published for a user reaches that user's open streams as a
+// "reminder" event, and nobody else's.
+func TestReminderEvent(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ann, ben := e.user(t, "ann"), e.user(t, "ben")
+	sa, err := e.feed.Open(ctx, ann, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sa.Close()
+	sb, err := e.feed.Open(ctx, ben, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	if err := e.pub.Reminder(ctx, ann.ID, []byte(`{"id":"r1","summary":"Dentist"}`)); err != nil {
+		t.Fatal(err)
+	}
+	ev, m := next(t, sa)
+	if ev.Type != "reminder" || m["summary"] != "Dentist" {
+		t.Fatalf("event %s %s", ev.Type, ev.Data)
+	}
+	select {
+	case <-sb.Ready():
+		if evs, _ := sb.Take(); len(evs) > 0 {
+			t.Errorf("another user got %s", evs[0].Data)
+		}
+	case <-time.After(200 * time.Millisecond):
+	}
+}
