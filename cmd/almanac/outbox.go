@@ -19,7 +19,10 @@ const outboxUsage = `Usage:
   almanac outbox retry ID     deliver a dead (or waiting) message again, from attempt 1
   almanac outbox drop ID      delete a message that is not being delivered
 
-The outbox holds every e-mail, webhook and push the server has to deliver.`
+The outbox holds every e-mail, webhook and push the server has to deliver.
+Reminders are the kinds reminder-email, reminder-web and reminder-webhook
+(REF reminder:EVENT-ID); they are queued shortly before they are due and
+wait as pending until then.`
 
 func runOutbox(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	s := newSettings("almanac outbox", outboxUsage)
