@@ -411,6 +411,12 @@ func (a *API) putReminderSettings(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
+	if a.opt.Reminders != nil {
+		if _, err := a.opt.Reminders.RecomputeOwned(r.Context(), u); err != nil {
+			writeError(w, r, err)
+			return
+		}
+	}
 	in.DefaultReminders = orEmpty(in.DefaultReminders)
 	writeJSON(w, http.StatusOK, in)
 }
@@ -483,7 +489,7 @@ func (a *API) getDefaultReminders(w http.ResponseWriter, r *http.Request) {
 }
 
 // putDefaultReminders sets the caller's default reminders for one
-// calendar; they apply to events written from now on.
+// calendar, and recomputes the reminders of its events.
 func (a *API) putDefaultReminders(w http.ResponseWriter, r *http.Request) {
 	var in struct {
 		DefaultReminders []reminders.Default `json:"default_reminders"`
@@ -505,6 +511,12 @@ func (a *API) putDefaultReminders(w http.ResponseWriter, r *http.Request) {
 	if err := a.store.PutReminderSettings(r.Context(), &store.ReminderSettings{UserID: caller(r).ID, CalendarID: v.ID, Defaults: defs}); err != nil {
 		writeError(w, r, err)
 		return
+	}
+	if a.opt.Reminders != nil {
+		if _, err := a.opt.Reminders.Recompute(r.Context(), v.Calendar); err != nil {
+			writeError(w, r, err)
+			return
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"default_reminders": orEmpty(in.DefaultReminders)})
 }

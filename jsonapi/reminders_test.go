@@ -117,7 +117,7 @@ func TestReminders(t *testing.T) {
 }
 
 func TestReminderSettings(t *testing.T) {
-	s, _ := newReminderServer(t)
+	s, cals := newReminderServer(t)
 	tok, _ := s.register(t, "dora")
 	for _, bad := range []string{"http://127.0.0.1/hook", "http://localhost:8080/", "https://10.1.2.3/x", "ftp://example.com/", "https://user:pw@example.com/", "http://[::1]/"} {
 		if r := s.do(t, "PUT", "/reminder-settings", tok, `{"webhook_url":"`+bad+`"}`); r.status != 422 || !strings.Contains(r.raw, "webhook_url") {
@@ -136,11 +136,23 @@ func TestReminderSettings(t *testing.T) {
 		t.Errorf("six defaults: %d", r.status)
 	}
 	cal := s.do(t, "POST", "/calendars", tok, `{"display_name":"Home"}`)
+	ctx := context.Background()
+	dora, _ := s.st.GetUserByName(ctx, "dora")
+	c, _ := s.st.GetCalendarByUUID(ctx, cal.body["id"].(string))
+	res, err := cals.PutObject(ctx, dora, c, "ev.ics", []byte(remindedEvent), store.Conditions{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	path := "/calendars/" + cal.body["id"].(string) + "/default-reminders"
 	if r := s.do(t, "PUT", path, tok, `{"default_reminders":[{"minutes":60,"method":"email"}]}`); r.status != 200 {
 		t.Errorf("calendar defaults: %d %s", r.status, r.raw)
 	}
 	if r := s.do(t, "GET", path, tok, ""); !strings.Contains(r.raw, `"minutes":60`) {
 		t.Errorf("calendar defaults read back: %s", r.raw)
+	}
+	// The event written before the change has the new default now.
+	rows, _ := s.st.AlarmsOf(ctx, res.ObjectID)
+	if len(rows) != 1 || store.FromMicro(rows[0].NextAt).Format("15:04") != "11:00" {
+		t.Errorf("rows after the defaults changed: %+v", rows)
 	}
 }

@@ -334,3 +334,21 @@ func (s *Store) ExplainAlarmLease(ctx context.Context) (string, error) {
 	}
 	return b.String(), rs.Err()
 }
+
+// ReplaceObjectAlarms replaces an object's alarm rows outside an object
+// write (after a change of default reminders), withdrawing its staged
+// deliveries nobody has tried yet. It returns ErrNotFound when the object
+// is gone.
+func (s *Store) ReplaceObjectAlarms(ctx context.Context, calID, objID int64, rows []AlarmRow) error {
+	now := s.nowMicro()
+	return s.inTx(ctx, func(q querier) error {
+		var uuid string
+		err := q.queryRow(ctx, `SELECT uuid FROM objects WHERE id = $1 AND calendar_id = $2`, objID, calID).Scan(&uuid)
+		if isNoRows(err) {
+			return ErrNotFound
+		} else if err != nil {
+			return err
+		}
+		return replaceAlarms(ctx, q, calID, objID, uuid, now, &AlarmSet{Rows: rows})
+	})
+}
