@@ -126,3 +126,37 @@ func TestReaderSetsOwnReminder(t *testing.T) {
 		}
 	})
 }
+
+// A sharee whose access is revoked gets no more reminders of the calendar.
+func TestUnshareDropsReminders(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, st, time.Date(2026, 5, 31, 12, 0, 0, 0, time.UTC))
+		dan := f.user("dan")
+		if err := f.cals.Share(ctx, f.owner, f.cal, dan, calendar.RoleReader); err != nil {
+			t.Fatal(err)
+		}
+		f.put(f.owner, "s.ics", sharedEvent)
+		obj, _ := st.GetObject(ctx, f.cal.ID, "s.ics")
+		if err := f.rem.EditUserAlarms(ctx, dan, f.cal, obj, func(e *alarm.Edit) error {
+			return e.Add(alarm.Spec{UID: "dan-alarm", MinutesBefore: 60})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		f.stage(time.Date(2026, 6, 1, 10, 59, 30, 0, time.UTC))
+		if err := f.cals.Unshare(ctx, f.owner, f.cal, dan); err != nil {
+			t.Fatal(err)
+		}
+		rows, _ := st.AlarmsOf(ctx, obj.ID)
+		for _, r := range rows {
+			if r.UserID == dan.ID {
+				t.Errorf("dan still has %+v", r)
+			}
+		}
+		for _, m := range f.stage(f.clock()) {
+			if strings.Contains(m.IdempotencyKey, "dan-alarm") {
+				t.Errorf("dan's staged reminder kept: %s", m.IdempotencyKey)
+			}
+		}
+	})
+}

@@ -352,3 +352,27 @@ func (s *Store) ReplaceObjectAlarms(ctx context.Context, calID, objID int64, row
 		return replaceAlarms(ctx, q, calID, objID, uuid, now, &AlarmSet{Rows: rows})
 	})
 }
+
+// dropUserReminders forgets a former sharee's reminders of a calendar:
+// their alarm rows, per-user data and untried deliveries.
+func dropUserReminders(ctx context.Context, q querier, calID, userID, now int64) error {
+	if _, err := q.exec(ctx, `DELETE FROM alarms WHERE calendar_id = $1 AND user_id = $2`, calID, userID); err != nil {
+		return err
+	}
+	if _, err := q.exec(ctx, `DELETE FROM object_user_data WHERE user_id = $1
+		AND object_id IN (SELECT id FROM objects WHERE calendar_id = $2)`, userID, calID); err != nil {
+		return err
+	}
+	_, err := q.exec(ctx, `DELETE FROM outbox WHERE ref IN (SELECT 'reminder:' || uuid FROM objects WHERE calendar_id = $1)
+		AND status = 'pending' AND attempts = 0 AND leased_until < $2 AND idempotency_key LIKE $3`,
+		calID, now, fmt.Sprintf("reminder/%%/%d/%%", userID))
+	return err
+}
+
+// cancelCalendarReminders withdraws the untried reminder deliveries of a
+// calendar's events before the calendar goes.
+func cancelCalendarReminders(ctx context.Context, q querier, calID, now int64) error {
+	_, err := q.exec(ctx, `DELETE FROM outbox WHERE ref IN (SELECT 'reminder:' || uuid FROM objects WHERE calendar_id = $1)
+		AND status = 'pending' AND attempts = 0 AND leased_until < $2`, calID, now)
+	return err
+}

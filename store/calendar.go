@@ -147,6 +147,9 @@ func (s *Store) UpdateCalendar(ctx context.Context, c *Calendar) error {
 // It returns ErrNotFound.
 func (s *Store) DeleteCalendar(ctx context.Context, id int64) error {
 	return s.inTx(ctx, func(q querier) error {
+		if err := cancelCalendarReminders(ctx, q, id, s.nowMicro()); err != nil {
+			return err
+		}
 		n, err := q.exec(ctx, `DELETE FROM calendars WHERE id = $1`, id)
 		if err == nil && n == 0 {
 			return ErrNotFound

@@ -81,6 +81,9 @@ func (s *Store) DeleteShare(ctx context.Context, calID, userID int64) error {
 		if err == nil {
 			_, _, err = bumpRevision(ctx, q, calID, s.nowMicro())
 		}
+		if err == nil {
+			err = dropUserReminders(ctx, q, calID, userID, s.nowMicro())
+		}
 		return err
 	})
 }
