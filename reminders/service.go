@@ -52,7 +52,10 @@ type Options struct {
 	// MailFrom is the sender of reminder e-mail.
 	MailFrom string
 	// Kick wakes the outbox workers after staging deliveries that are due.
-	Kick       func()
+	Kick func()
+	// Notifier hears of sharees' changes to their own reminders, which
+	// change what they read (nil: nobody listens).
+	Notifier   calendar.Notifier
 	Recurrence recurrence.Limits
 	Registerer prometheus.Registerer
 	Logger     *slog.Logger

@@ -303,7 +303,15 @@ func (s *Service) EditUserAlarms(ctx context.Context, u *store.User, cal *store.
 	if err != nil {
 		return invalid(err)
 	}
-	return s.st.ReplaceUserAlarms(ctx, cal.ID, obj.ID, u.ID, frag, rows)
+	rev, err := s.st.ReplaceUserAlarms(ctx, cal.ID, obj.ID, u.ID, frag, rows)
+	if err != nil {
+		return err
+	}
+	if s.opt.Notifier != nil {
+		s.opt.Notifier.Changed(ctx, calendar.Change{CalendarID: cal.ID, CalendarUUID: cal.UUID, OwnerID: cal.OwnerID,
+			ObjectUUID: obj.UUID, Name: obj.Name, Revision: rev, Kind: calendar.Updated})
+	}
+	return nil
 }
 
 // userRows computes sharee u's alarm rows of obj given their per-user data.

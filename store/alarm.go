@@ -266,11 +266,11 @@ func (s *Store) NextAlarm(ctx context.Context) (int64, bool, error) {
 // ReplaceUserAlarms stores one user's per-user data of an object (their
 // own alarms on a shared calendar) and their alarm rows, withdraws their
 // staged deliveries nobody has tried yet, and logs a change of the object
-// so that their other devices sync the new view. It returns ErrNotFound
-// when the object is gone.
-func (s *Store) ReplaceUserAlarms(ctx context.Context, calID, objID, userID int64, fragment string, rows []AlarmRow) error {
+// so that their other devices sync the new view. It returns the
+// calendar's new revision, or ErrNotFound when the object is gone.
+func (s *Store) ReplaceUserAlarms(ctx context.Context, calID, objID, userID int64, fragment string, rows []AlarmRow) (revision int64, err error) {
 	now := s.nowMicro()
-	return s.inTx(ctx, func(q querier) error {
+	err = s.inTx(ctx, func(q querier) error {
 		rev, _, err := bumpRevision(ctx, q, calID, now)
 		if err != nil {
 			return err
@@ -301,8 +301,10 @@ func (s *Store) ReplaceUserAlarms(ctx context.Context, calID, objID, userID int6
 		if _, err := q.exec(ctx, `UPDATE objects SET revision = $2, modified_at = $3 WHERE id = $1`, objID, rev, now); err != nil {
 			return err
 		}
+		revision = rev
 		return logChange(ctx, q, calID, rev, name, uuid, false)
 	})
+	return revision, err
 }
 
 // ExplainAlarmLease returns the query plan of the scheduler's lease of

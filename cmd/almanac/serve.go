@@ -135,7 +135,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		Logger:     log,
 	})
 	rem := reminders.New(st, reminders.Options{MailFrom: mailFrom(cfg), Lookahead: cfg.ReminderLookahead,
-		Kick: deliveries.Kick, Registerer: reg, Logger: log})
+		Kick: deliveries.Kick, Notifier: pub, Registerer: reg, Logger: log})
 	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
 	cals := calendar.New(st, calendar.Options{Notifier: pub, Kick: deliveries.Kick, Hooks: []calendar.Hook{rem.Hook()}, Viewer: rem})
 	feed := changefeed.New(b.Conn(), cals, log)
