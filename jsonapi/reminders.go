@@ -23,18 +23,22 @@ import (
 	"github.com/almanac/almanac/store"
 )
 
-// Reminder is the JSON form of an alarm of an event. Reminders are the
-// event's VALARMs, each with a UID (RFC 9074 §4), so CalDAV clients see
-// the same ones; alarms a client wrote without a UID get a stable id
-// derived from their content.
-type Reminder struct {
-	ID            string     `json:"id"`
-	EventID       string     `json:"event_id"`
-	Method        string     `json:"method"`            // "email" or "popup"
-	Minutes       *int       `json:"minutes,omitempty"` // before the start
-	At            *time.Time `json:"at,omitempty"`      // an absolute time
-	Trigger       string     `json:"trigger,omitempty"` // any other relative trigger, as iCalendar text
-	Related       string     `json:"related,omitempty"` // "start" or "end"
+// ReminderResource is the JSON form of one alarm of an event, in the
+// shape of the event's "reminders" (method, minutes before the start or,
+// with relative_to "end", before the end; or a fixed time), with its id
+// and state. Reminders are the event's VALARMs, each with a UID (RFC 9074
+// §4), so CalDAV clients see the same ones; alarms a client wrote without
+// a UID get a stable id derived from their content.
+type ReminderResource struct {
+	ID         string     `json:"id"`
+	EventID    string     `json:"event_id"`
+	Method     string     `json:"method"` // "display" or "email"
+	Minutes    *int       `json:"minutes,omitempty"`
+	RelativeTo string     `json:"relative_to,omitempty"` // "end" when minutes count from the end
+	At         *time.Time `json:"at,omitempty"`
+	// Trigger is a relative trigger that is not whole minutes, as
+	// iCalendar text (minutes is then left out).
+	Trigger       string     `json:"trigger,omitempty"`
 	Acknowledged  *time.Time `json:"acknowledged,omitempty"`
 	SnoozeOf      string     `json:"snooze_of,omitempty"`
 	NextTriggerAt *time.Time `json:"next_trigger_at,omitempty"`
@@ -53,17 +57,19 @@ func methodOf(action string) string {
 	if action == alarm.Email {
 		return "email"
 	}
-	return "popup"
+	return "display"
 }
 
+// actionOf reads a method: "display" (or Google's "popup", or "audio",
+// which the server delivers as display) or "email".
 func actionOf(method string) (string, error) {
 	switch strings.ToLower(method) {
 	case "email":
 		return alarm.Email, nil
-	case "popup", "display", "":
+	case "display", "popup", "audio", "":
 		return alarm.Display, nil
 	}
-	return "", fieldProblem(http.StatusUnprocessableEntity, "method", "must be \"email\" or \"popup\"")
+	return "", fieldProblem(http.StatusUnprocessableEntity, "method", "must be \"display\" or \"email\"")
 }
 
 // eventTarget is an event the caller may see, with its calendar: obj is
@@ -92,7 +98,7 @@ func (a *API) event(r *http.Request) (*eventTarget, error) {
 }
 
 // reminderList returns the event's reminders as the caller sees them.
-func (a *API) reminderList(ctx context.Context, u *store.User, t *eventTarget) ([]Reminder, error) {
+func (a *API) reminderList(ctx context.Context, u *store.User, t *eventTarget) ([]ReminderResource, error) {
 	obj, err := icalendar.ParseObject(t.view.Data, icalendar.Options{})
 	if err != nil {
 		return nil, err
@@ -111,23 +117,27 @@ func (a *API) reminderList(ctx context.Context, u *store.User, t *eventTarget) (
 			next[r.UID] = store.FromMicro(r.NextAt)
 		}
 	}
-	out := make([]Reminder, 0, len(list))
+	out := make([]ReminderResource, 0, len(list))
 	for i := range list {
 		out = append(out, reminderJSON(t.obj.UUID, &list[i], next))
 	}
 	return out, nil
 }
 
-func reminderJSON(eventID string, a *alarm.Alarm, next map[string]time.Time) Reminder {
-	r := Reminder{ID: a.UID, EventID: eventID, Method: methodOf(a.Action), SnoozeOf: a.SnoozeOf}
-	switch m, ok := a.MinutesBefore(); {
+func reminderJSON(eventID string, a *alarm.Alarm, next map[string]time.Time) ReminderResource {
+	r := ReminderResource{ID: a.UID, EventID: eventID, Method: methodOf(a.Action), SnoozeOf: a.SnoozeOf}
+	switch off := a.Offset.Approx(); {
 	case a.Related == alarm.RelAbsolute:
 		at := a.At
 		r.At = &at
-	case ok:
+	case off%time.Minute == 0:
+		m := int(-off / time.Minute)
 		r.Minutes = &m
 	default:
-		r.Trigger, r.Related = a.Offset.String(), strings.ToLower(a.Related)
+		r.Trigger = a.Offset.String()
+	}
+	if a.Related == alarm.RelEnd {
+		r.RelativeTo = "end"
 	}
 	if !a.Acknowledged.IsZero() {
 		ack := a.Acknowledged
@@ -433,7 +443,10 @@ func checkDefaults(list []reminders.Default) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		list[i].Method = methodOf(act)
+		list[i].Method = "popup" // Google's name in defaultReminders
+		if act == alarm.Email {
+			list[i].Method = "email"
+		}
 	}
 	if len(list) == 0 {
 		return "", nil

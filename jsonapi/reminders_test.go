@@ -77,7 +77,7 @@ func TestReminders(t *testing.T) {
 
 	// Bob only reads the calendar, yet keeps a reminder of his own.
 	r = s.do(t, "POST", ev, bob, `{"at":"2099-06-01T08:00:00Z"}`)
-	if r.status != 201 || r.body["method"] != "popup" {
+	if r.status != 201 || r.body["method"] != "display" {
 		t.Fatalf("sharee's reminder: %d %s", r.status, r.raw)
 	}
 	bobs := r.body["id"].(string)

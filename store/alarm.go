@@ -356,9 +356,13 @@ func (s *Store) ReplaceObjectAlarms(ctx context.Context, calID, objID int64, row
 }
 
 // dropUserReminders forgets a former sharee's reminders of a calendar:
-// their alarm rows, per-user data and untried deliveries.
+// their alarm rows, default reminders, per-user data and untried
+// deliveries.
 func dropUserReminders(ctx context.Context, q querier, calID, userID, now int64) error {
 	if _, err := q.exec(ctx, `DELETE FROM alarms WHERE calendar_id = $1 AND user_id = $2`, calID, userID); err != nil {
+		return err
+	}
+	if _, err := q.exec(ctx, `DELETE FROM reminder_settings WHERE calendar_id = $1 AND user_id = $2`, calID, userID); err != nil {
 		return err
 	}
 	if _, err := q.exec(ctx, `DELETE FROM object_user_data WHERE user_id = $1
@@ -372,8 +376,11 @@ func dropUserReminders(ctx context.Context, q querier, calID, userID, now int64)
 }
 
 // cancelCalendarReminders withdraws the untried reminder deliveries of a
-// calendar's events before the calendar goes.
+// calendar's events, and its default reminders, before the calendar goes.
 func cancelCalendarReminders(ctx context.Context, q querier, calID, now int64) error {
+	if _, err := q.exec(ctx, `DELETE FROM reminder_settings WHERE calendar_id = $1`, calID); err != nil {
+		return err
+	}
 	_, err := q.exec(ctx, `DELETE FROM outbox WHERE ref IN (SELECT 'reminder:' || uuid FROM objects WHERE calendar_id = $1)
 		AND status = 'pending' AND attempts = 0 AND leased_until < $2`, calID, now)
 	return err
