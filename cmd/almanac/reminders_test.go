@@ -150,16 +150,46 @@ func waitFor(t *testing.T, timeout time.Duration, what string, ok func() bool) {
 }
 
 // TestRemindersSurviveKill kills the server (SIGKILL) while reminders are
-// coming due and starts it again: every reminder reaches the SMTP server,
-// and repeats of one (a crash between hand-off and acknowledgement) carry
-// the same idempotency key.
+// coming due and starts it again, on SQLite and on PostgreSQL: every
+// reminder reaches the SMTP server, and repeats of one (a crash between
+// hand-off and acknowledgement) carry the same idempotency key.
 func TestRemindersSurviveKill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
 	bin := buildBinary(t)
+	t.Run("sqlite", func(t *testing.T) {
+		killAndRestart(t, bin, []string{"ALMANAC_DATA_DIR=" + t.TempDir()})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		killAndRestart(t, bin, postgresEnv(t))
+	})
+}
+
+// postgresEnv prepares a fresh schema and returns the settings that point
+// a node at it.
+func postgresEnv(t *testing.T) []string {
+	t.Helper()
+	url, schema := storetest.Schema(t)
+	st, err := store.Open(context.Background(), url, store.Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	env := []string{"ALMANAC_DATA_DIR=" + t.TempDir(), "ALMANAC_DATABASE_URL=" + url + sep + "search_path=" + schema}
+	if nats := os.Getenv("ALMANAC_TEST_NATS_URL"); nats != "" {
+		env = append(env, "ALMANAC_NATS_URL="+nats)
+	}
+	return env
+}
+
+func killAndRestart(t *testing.T, bin string, env []string) {
 	sink := startMailSink(t)
-	env := append(sink.env(), "ALMANAC_DATA_DIR="+t.TempDir())
+	env = append(sink.env(), env...)
 	n := startNode(t, bin, env)
 	calURL := remindedCalendar(t, n, "kim")
 	const count = 60
@@ -191,23 +221,10 @@ func TestRemindersTwoNodes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	url, schema := storetest.Schema(t)
-	st, err := store.Open(context.Background(), url, store.Options{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-	sep := "?"
-	if strings.Contains(url, "?") {
-		sep = "&"
-	}
 	sink := startMailSink(t)
-	env := append(sink.env(), "ALMANAC_DATABASE_URL="+url+sep+"search_path="+schema)
-	if nats := os.Getenv("ALMANAC_TEST_NATS_URL"); nats != "" {
-		env = append(env, "ALMANAC_NATS_URL="+nats)
-	}
+	env := append(sink.env(), postgresEnv(t)...)
 	bin := buildBinary(t)
-	a := startNode(t, bin, append(env, "ALMANAC_DATA_DIR="+t.TempDir()))
+	a := startNode(t, bin, env)
 	startNode(t, bin, append(env, "ALMANAC_DATA_DIR="+t.TempDir()))
 	calURL := remindedCalendar(t, a, "lee")
 	const count = 200
