@@ -48,7 +48,7 @@ type Options struct {
 	Lease       time.Duration // how long a claim lasts (default 2 min)
 	Batch       int           // messages claimed at once (default 100)
 	Concurrency int           // deliveries in parallel (default 16)
-	Poll        time.Duration // how often to look for due messages (default 500 ms)
+	Poll        time.Duration // longest wait between looks for due messages (default 500 ms)
 	Registerer  prometheus.Registerer
 	Logger      *slog.Logger
 }
@@ -116,13 +116,14 @@ func (w *Worker) Run(ctx context.Context) {
 	defer cwg.Wait()
 	defer close(w.done) // after the deliveries in flight (deferred below)
 	defer wg.Wait()
-	t := time.NewTicker(w.opt.Poll)
+	t := time.NewTimer(w.opt.Poll)
 	defer t.Stop()
 	for {
 		full := w.round(ctx, sem, &wg)
 		if full {
 			continue // more may be due right away
 		}
+		t.Reset(w.untilNext(ctx))
 		select {
 		case <-ctx.Done():
 			return
@@ -131,6 +132,21 @@ func (w *Worker) Run(ctx context.Context) {
 		}
 	}
 }
+
+// untilNext is how long to wait before the next round: until the earliest
+// message queued for later comes due (reminders are queued ahead of their
+// time), at most Poll, and never so short that the worker spins while its
+// deliveries are in flight.
+func (w *Worker) untilNext(ctx context.Context) time.Duration {
+	at, ok, err := w.st.NextOutboxDue(ctx)
+	if err != nil || !ok {
+		return w.opt.Poll
+	}
+	return min(max(at.Sub(w.st.Clock()), minWait), w.opt.Poll)
+}
+
+// minWait is the shortest wait between rounds.
+const minWait = 5 * time.Millisecond
 
 // round leases one batch and starts its deliveries; it reports whether the
 // batch was full.

@@ -108,6 +108,22 @@ func (s *Store) CompleteOutbox(ctx context.Context, id int64) error {
 	})
 }
 
+// NextOutboxDue returns when the earliest pending message that nobody
+// holds comes due (reminders are queued ahead of time), or false when
+// there is none.
+func (s *Store) NextOutboxDue(ctx context.Context) (time.Time, bool, error) {
+	var at int64
+	err := s.read.queryRow(ctx, `SELECT next_attempt_at FROM outbox WHERE status = 'pending' AND leased_until < $1
+		ORDER BY next_attempt_at LIMIT 1`, s.nowMicro()).Scan(&at)
+	if isNoRows(err) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, err
+	}
+	return FromMicro(at), true, nil
+}
+
 // CompleteOutboxBatch marks messages delivered, in one statement.
 func (s *Store) CompleteOutboxBatch(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {

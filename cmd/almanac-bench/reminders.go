@@ -103,7 +103,7 @@ func reminderRun(be backend, dir string, n, writers int, spread time.Duration) e
 	rec := &lagRecorder{clock: clock}
 	pub := changefeed.NewPublisher(b.Conn(), quiet)
 	web := reminders.WebHandler(pub)
-	worker := outbox.New(st, outbox.Options{Logger: quiet, Poll: 200 * time.Millisecond,
+	worker := outbox.New(st, outbox.Options{Logger: quiet,
 		Handlers: map[string]outbox.Handler{reminders.KindWeb: outbox.HandlerFunc(func(ctx context.Context, m *store.OutboxMessage) error {
 			err := web.Deliver(ctx, m)
 			rec.add(m.DueAt)

@@ -130,7 +130,6 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 			reminders.KindWeb:     reminders.WebHandler(pub),
 			reminders.KindWebhook: reminders.NewWebhook(st, hooks),
 		},
-		Poll:       200 * time.Millisecond,
 		Registerer: reg,
 		Logger:     log,
 	})
