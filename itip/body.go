@@ -7,6 +7,7 @@ import (
 	texttemplate "text/template"
 	"time"
 
+	"github.com/almanac/almanac/icalendar"
 	"github.com/emersion/go-ical"
 )
 
@@ -38,6 +39,11 @@ func DetailsOf(m *Message) Details {
 			break
 		}
 	}
+	return DetailsOfComponent(c)
+}
+
+// DetailsOfComponent reads the details of one component.
+func DetailsOfComponent(c *icalendar.Component) Details {
 	d := Details{Summary: strings.TrimSpace(c.Summary()), Location: c.Text(ical.PropLocation),
 		Description: c.Text(ical.PropDescription)}
 	if st, err := c.Start(); err == nil && !st.IsZero() {

@@ -127,13 +127,36 @@ func Attendees(c *ical.Component) []string {
 // those overrides, RFC 6638 §3.2.6), or nil when they are invited to none.
 func BuildRequest(obj *icalendar.Object, attendee string, now time.Time) ([]byte, error) {
 	var comps []*ical.Component
+	var master *ical.Component
+	var excluded []ical.Prop
 	for _, c := range obj.Components {
-		if Invited(c.Component, attendee) {
-			comps = append(comps, forRecipient(c.Component, now))
+		rid := c.Props.Get(ical.PropRecurrenceID)
+		switch {
+		case Invited(c.Component, attendee):
+			out := forRecipient(c.Component, now)
+			if rid == nil {
+				master = out
+			}
+			comps = append(comps, out)
+		case rid != nil:
+			excluded = append(excluded, *rid)
 		}
 	}
 	if len(comps) == 0 {
 		return nil, nil
+	}
+	// Instances whose override leaves the attendee out are not theirs:
+	// the series they get excludes them (RFC 6638 §3.2.6).
+	if master != nil {
+		for _, rid := range excluded {
+			ex := ical.Prop{Name: ical.PropExceptionDates, Params: ical.Params{}, Value: rid.Value}
+			for k, v := range rid.Params {
+				if k != "RANGE" {
+					ex.Params[k] = slices.Clone(v)
+				}
+			}
+			master.Props.Add(&ex)
+		}
 	}
 	return icalendar.Marshal(newMessage(Request, obj.Timezones, comps))
 }

@@ -1,0 +1,361 @@
+package scheduling
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+
+	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/icalendar"
+	"github.com/almanac/almanac/itip"
+	"github.com/almanac/almanac/outbox"
+	"github.com/almanac/almanac/store"
+	"github.com/emersion/go-ical"
+)
+
+// Deliverer is the outbox handler of itip-local messages: it applies an
+// iTIP message to a local user's calendar and adds it to their schedule
+// inbox (RFC 6638 §4). Applying the same message twice changes nothing
+// the second time, so at-least-once delivery is safe.
+type Deliverer struct {
+	s    *Scheduler
+	cals *calendar.Service
+}
+
+// LocalHandler returns the itip-local handler, which writes through cals.
+func (s *Scheduler) LocalHandler(cals *calendar.Service) *Deliverer {
+	return &Deliverer{s: s, cals: cals}
+}
+
+// delivery is one message being applied for one user.
+type delivery struct {
+	*Deliverer
+	user *store.User
+	me   string
+	msg  *itip.Message
+	p    localPayload
+	key  string
+}
+
+// Deliver implements outbox.Handler.
+func (d *Deliverer) Deliver(ctx context.Context, m *store.OutboxMessage) error {
+	var p localPayload
+	if err := json.Unmarshal(m.Payload, &p); err != nil {
+		return &outbox.PermanentError{Err: fmt.Errorf("malformed itip-local payload: %v", err)}
+	}
+	u, err := d.s.st.GetUser(ctx, p.To)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil // the recipient's account is gone
+	} else if err != nil {
+		return err
+	}
+	msg, err := itip.Parse(p.Data)
+	if err != nil {
+		return &outbox.PermanentError{Err: err}
+	}
+	dv := &delivery{Deliverer: d, user: u, me: itip.MailtoOf(u.Email), msg: msg, p: p, key: m.IdempotencyKey}
+	err = dv.apply(ctx)
+	var ie *itip.Error
+	if errors.As(err, &ie) {
+		d.s.opt.Logger.Warn("scheduling message refused", "to", u.Name, "from", p.From, "method", msg.Method, "uid", msg.UID, "reason", ie.Reason)
+		return &outbox.PermanentError{Err: err}
+	}
+	return err
+}
+
+func (dv *delivery) apply(ctx context.Context) error {
+	switch dv.msg.Method {
+	case itip.Request, itip.Add:
+		return dv.request(ctx)
+	case itip.Cancel:
+		return dv.cancel(ctx)
+	case itip.Reply:
+		return dv.reply(ctx)
+	case itip.Refresh:
+		return dv.refresh(ctx)
+	case itip.Counter, itip.DeclineCounter:
+		return dv.inbox(ctx) // shown to the user; nothing changes by itself
+	}
+	return &itip.Error{Reason: "method " + dv.msg.Method + " is not delivered"}
+}
+
+// copyOf finds the user's copy of the message's UID.
+func (dv *delivery) copyOf(ctx context.Context) (*store.Object, *icalendar.Object, *store.Calendar, error) {
+	objs, err := dv.s.st.ObjectsByUID(ctx, dv.user.ID, dv.msg.UID)
+	if err != nil || len(objs) == 0 {
+		return nil, nil, nil, err
+	}
+	o := objs[0]
+	cal, err := dv.s.st.GetCalendar(ctx, o.CalendarID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	obj, err := icalendar.ParseObject(o.Data, icalendar.Options{Components: cal.Components})
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("scheduling: stored copy of %s: %w", dv.msg.UID, err)
+	}
+	return o, obj, cal, nil
+}
+
+// request stores or updates the attendee's copy (RFC 6638 §3.2.1, RFC
+// 5546 §3.2.2). A message older than the copy changes nothing, and an
+// event that someone else organizes is not taken over.
+func (dv *delivery) request(ctx context.Context) error {
+	if !itip.SameAddress(dv.p.From, dv.msg.Organizer) {
+		return &itip.Error{Reason: "a REQUEST must come from the organizer " + dv.msg.Organizer}
+	}
+	if !slices.ContainsFunc(dv.msg.Components, func(c *icalendar.Component) bool { return itip.Invited(c.Component, dv.me) }) {
+		return &itip.Error{Reason: "the request does not invite " + dv.me}
+	}
+	o, obj, cal, err := dv.copyOf(ctx)
+	if err != nil {
+		return err
+	}
+	if o != nil {
+		if organizer(obj) != dv.msg.Organizer {
+			return &itip.Error{Reason: "UID " + dv.msg.UID + " belongs to another organizer's event"}
+		}
+		if !dv.msg.Newer(masterSequence(obj), itip.Stamp(obj)) {
+			dv.s.opt.Logger.Info("older scheduling message ignored", "to", dv.user.Name, "uid", dv.msg.UID, "sequence", dv.msg.Sequence)
+			return nil
+		}
+	}
+	tree := itip.Copy(dv.msg, obj, dv.me)
+	data, err := icalendar.Marshal(tree)
+	if err != nil {
+		return &itip.Error{Reason: err.Error()}
+	}
+	tag := newTag()
+	if dv.p.Quiet && o != nil {
+		tag = o.ScheduleTag // other attendees' answers only (RFC 6638 §3.2.10)
+	}
+	partstat := ownAnswer(tree, dv.me)
+	if err := dv.write(ctx, o, cal, data, store.Scheduling{ScheduleTag: tag, Role: store.SchedAttendee, PartStat: partstat}, nil); err != nil {
+		return err
+	}
+	if dv.p.Quiet {
+		return nil
+	}
+	return dv.inbox(ctx)
+}
+
+// cancel marks the attendee's copy, or the cancelled instances, as
+// CANCELLED (RFC 5546 §3.2.5); the copy stays so that they see it.
+func (dv *delivery) cancel(ctx context.Context) error {
+	if !itip.SameAddress(dv.p.From, dv.msg.Organizer) {
+		return &itip.Error{Reason: "a CANCEL must come from the organizer " + dv.msg.Organizer}
+	}
+	o, obj, cal, err := dv.copyOf(ctx)
+	if err != nil {
+		return err
+	}
+	if o == nil || organizer(obj) != dv.msg.Organizer {
+		return dv.inbox(ctx) // nothing to cancel; the message still informs
+	}
+	if dv.msg.Sequence < masterSequence(obj) {
+		return nil // older than the copy (RFC 5546 §2.1.5)
+	}
+	if err := itip.ApplyCancel(obj, dv.msg); err != nil {
+		return err
+	}
+	data, err := icalendar.Marshal(obj.Calendar.Component)
+	if err != nil {
+		return err
+	}
+	sc := store.Scheduling{ScheduleTag: newTag(), Role: store.SchedAttendee, PartStat: o.PartStat}
+	if err := dv.write(ctx, o, cal, data, sc, nil); err != nil {
+		return err
+	}
+	return dv.inbox(ctx)
+}
+
+// reply records an attendee's answer in the organizer's copy (RFC 5546
+// §3.2.3): only the PARTSTAT of the attendee who sent it, only if it is
+// not older than the copy, and only for an event this user organizes.
+// The Schedule-Tag stays (RFC 6638 §3.2.10); the other local attendees'
+// copies are updated quietly so that they see the answer too.
+func (dv *delivery) reply(ctx context.Context) error {
+	o, obj, cal, err := dv.copyOf(ctx)
+	if err != nil {
+		return err
+	}
+	if o == nil || organizer(obj) != dv.me {
+		dv.s.opt.Logger.Info("reply for an unknown event ignored", "to", dv.user.Name, "uid", dv.msg.UID, "from", dv.p.From)
+		return nil
+	}
+	if dv.msg.Sequence < masterSequence(obj) {
+		dv.s.opt.Logger.Info("reply to an older version ignored", "uid", dv.msg.UID, "sequence", dv.msg.Sequence)
+		return nil
+	}
+	res, err := itip.ApplyReply(obj, dv.msg, dv.p.From)
+	if err != nil || !res.Changed {
+		return err
+	}
+	data, err := icalendar.Marshal(obj.Calendar.Component)
+	if err != nil {
+		return err
+	}
+	quiet, err := dv.statusUpdates(ctx, obj, o.UUID)
+	if err != nil {
+		return err
+	}
+	if err := dv.write(ctx, o, cal, data, o.Scheduling, quiet); err != nil {
+		return err
+	}
+	return dv.inbox(ctx)
+}
+
+// statusUpdates are the quiet REQUESTs that show the new answer in the
+// other local attendees' copies.
+func (dv *delivery) statusUpdates(ctx context.Context, obj *icalendar.Object, objUUID string) ([]store.OutboxMessage, error) {
+	w := &write{me: dv.me}
+	var emails []string
+	for _, a := range w.attendees(obj) {
+		if !itip.SameAddress(a, dv.p.From) && itip.Email(a) != "" {
+			emails = append(emails, itip.Email(a))
+		}
+	}
+	users, err := dv.s.st.UsersByEmail(ctx, emails)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.OutboxMessage
+	now := dv.s.opt.Now()
+	for _, e := range emails {
+		u := users[e]
+		if u == nil {
+			continue
+		}
+		data, err := itip.BuildRequest(obj, itip.MailtoOf(e), now)
+		if err != nil || data == nil {
+			continue
+		}
+		out = append(out, localMessage(u.ID, dv.me, data, objUUID+" "+itip.MailtoOf(e), true))
+	}
+	return out, nil
+}
+
+// refresh answers an attendee's REFRESH with the current REQUEST (RFC
+// 5546 §3.2.6).
+func (dv *delivery) refresh(ctx context.Context) error {
+	o, obj, _, err := dv.copyOf(ctx)
+	if err != nil || o == nil || organizer(obj) != dv.me {
+		return err
+	}
+	att := dv.msg.Attendee()
+	if !itip.SameAddress(att, dv.p.From) || !invitedAnywhere(obj, att) {
+		return &itip.Error{Reason: "REFRESH from someone who is not an attendee"}
+	}
+	msgs, _, err := dv.s.prepare(ctx, dv.me, o.UUID, []send{{to: att, method: itip.Request, obj: obj}})
+	if err != nil {
+		return err
+	}
+	return dv.s.st.Enqueue(ctx, msgs...)
+}
+
+// write stores a copy through the calendar service (index, change log,
+// notifications) as the user's own write, marked as the server's so that
+// the hook sends nothing of its own.
+func (dv *delivery) write(ctx context.Context, o *store.Object, cal *store.Calendar, data []byte, sc store.Scheduling, outbox []store.OutboxMessage) error {
+	cond := store.Conditions{IfNoneMatch: true}
+	name := ""
+	if o != nil {
+		cond = store.Conditions{IfMatch: o.ETag}
+		name = o.Name
+	} else {
+		var err error
+		if cal, err = dv.defaultCalendar(ctx); err != nil {
+			return err
+		}
+		name = resourceName(dv.msg.UID)
+	}
+	sctx := withServerWrite(ctx, &serverWrite{sched: sc, outbox: outbox})
+	_, err := dv.cals.PutObject(sctx, dv.user, cal, name, data, cond)
+	var oe *calendar.ObjectError
+	if errors.As(err, &oe) {
+		return &itip.Error{Reason: "the event cannot be stored: " + oe.Error()}
+	}
+	return err // a precondition failure is retried: someone wrote meanwhile
+}
+
+// defaultCalendar is where new invitations land (RFC 6638 §9.2,
+// schedule-default-calendar-URL): the user's first calendar that takes
+// the component, made on demand.
+func (dv *delivery) defaultCalendar(ctx context.Context) (*store.Calendar, error) {
+	return DefaultCalendar(ctx, dv.cals, dv.user, dv.msg.Type)
+}
+
+// DefaultCalendar returns the calendar that receives u's invitations of
+// component type comp, creating "calendar" when u has none that takes it.
+func DefaultCalendar(ctx context.Context, cals *calendar.Service, u *store.User, comp string) (*store.Calendar, error) {
+	list, err := cals.Store().ListCalendars(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	var best *store.Calendar
+	for _, c := range list {
+		if c.Supports(comp) && (best == nil || c.ID < best.ID) {
+			best = c
+		}
+	}
+	if best != nil {
+		return best, nil
+	}
+	c := &store.Calendar{Name: "calendar", DisplayName: "Calendar", Components: []string{"VEVENT", "VTODO"}}
+	if err := cals.CreateCalendar(ctx, u, c); errors.Is(err, store.ErrExists) {
+		c.Name = "invitations"
+		err = cals.CreateCalendar(ctx, u, c)
+		if err != nil {
+			return nil, err
+		}
+	} else if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+var safeName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@+-]{0,100}$`)
+
+// resourceName names a new copy after its UID when that is a safe URL
+// segment, else after its digest.
+func resourceName(uid string) string {
+	if safeName.MatchString(uid) {
+		return uid + ".ics"
+	}
+	sum := sha256.Sum256([]byte(uid))
+	return hex.EncodeToString(sum[:16]) + ".ics"
+}
+
+// inbox adds the message to the user's schedule inbox, once per delivery.
+func (dv *delivery) inbox(ctx context.Context) error {
+	sum := sha256.Sum256([]byte(dv.key))
+	_, err := dv.s.st.PutInboxItem(ctx, &store.InboxItem{UserID: dv.user.ID, Name: hex.EncodeToString(sum[:16]) + ".ics",
+		UID: dv.msg.UID, Method: dv.msg.Method, Sender: dv.p.From, Data: dv.p.Data})
+	return err
+}
+
+// ownAnswer is me's PARTSTAT in the master (or first) component of a
+// copy's tree.
+func ownAnswer(tree *ical.Component, me string) string {
+	var first *ical.Component
+	for _, c := range tree.Children {
+		if c.Name == ical.CompTimezone {
+			continue
+		}
+		if c.Props.Get(ical.PropRecurrenceID) == nil {
+			return itip.PartStat(c, me)
+		}
+		if first == nil {
+			first = c
+		}
+	}
+	if first == nil {
+		return ""
+	}
+	return itip.PartStat(first, me)
+}
