@@ -93,8 +93,8 @@ func (s *Scheduler) ParseToken(tok string) (RSVP, error) {
 	return r, nil
 }
 
-// Invitation describes what an RSVP link answers, for its page.
-type Invitation struct {
+// LinkTarget describes what an RSVP link answers, for its page.
+type LinkTarget struct {
 	Summary  string
 	When     string
 	Attendee string
@@ -104,7 +104,7 @@ type Invitation struct {
 // Describe returns what a checked link is about. It returns
 // store.ErrNotFound when the event is gone or no longer invites the
 // attendee.
-func (s *Scheduler) Describe(ctx context.Context, r RSVP) (*Invitation, error) {
+func (s *Scheduler) Describe(ctx context.Context, r RSVP) (*LinkTarget, error) {
 	obj, _, err := s.organizerCopy(ctx, r.Object)
 	if err != nil {
 		return nil, err
@@ -115,7 +115,7 @@ func (s *Scheduler) Describe(ctx context.Context, r RSVP) (*Invitation, error) {
 		return nil, store.ErrNotFound
 	}
 	d := itip.DetailsOfComponent(c)
-	return &Invitation{Summary: d.Summary, When: d.When(), Attendee: itip.Email(r.Attendee), Current: ps}, nil
+	return &LinkTarget{Summary: d.Summary, When: d.When(), Attendee: itip.Email(r.Attendee), Current: ps}, nil
 }
 
 func (s *Scheduler) organizerCopy(ctx context.Context, objUUID string) (*icalendar.Object, *store.Object, error) {

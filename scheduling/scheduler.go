@@ -69,6 +69,9 @@ func New(st *store.Store, opt Options) *Scheduler {
 
 var _ calendar.Hook = (*Scheduler)(nil)
 
+// MailFrom is the sender address of the server's scheduling mail.
+func (s *Scheduler) MailFrom() string { return s.opt.MailFrom }
+
 func (s *Scheduler) kick() {
 	if s.opt.Kick != nil {
 		s.opt.Kick()

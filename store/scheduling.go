@@ -15,9 +15,16 @@ func (s *Store) ObjectsByUID(ctx context.Context, ownerID int64, uid string) ([]
 // PendingInvitations returns the attendee copies in ownerID's calendars
 // that they have not answered (PARTSTAT=NEEDS-ACTION), with their data.
 func (s *Store) PendingInvitations(ctx context.Context, ownerID int64) ([]*Object, error) {
+	return s.AttendeeCopies(ctx, ownerID, "NEEDS-ACTION")
+}
+
+// AttendeeCopies returns the events in ownerID's calendars they are
+// invited to, with their data; partstat, when set, keeps those with that
+// answer.
+func (s *Store) AttendeeCopies(ctx context.Context, ownerID int64, partstat string) ([]*Object, error) {
 	return s.queryObjects(ctx, true, `SELECT `+prefixed("o.", objectColumns)+`, o.data FROM objects o
 		JOIN calendars c ON c.id = o.calendar_id
-		WHERE c.owner_id = $1 AND o.sched_role = 'attendee' AND o.partstat = 'NEEDS-ACTION' ORDER BY o.id`, ownerID)
+		WHERE c.owner_id = $1 AND o.sched_role = 'attendee' AND ($2 = '' OR o.partstat = $2) ORDER BY o.id`, ownerID, partstat)
 }
 
 // prefixed qualifies a column list with a table alias.
