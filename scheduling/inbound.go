@@ -93,6 +93,10 @@ func (m *mailSession) Data(r io.Reader) error {
 // refusal with the reason for bad mail, a temporary one for our failures.
 func refusal(err error) error {
 	var ie *itip.Error
+	var se *smtp.SMTPError
+	if errors.As(err, &se) {
+		return se // the SMTP layer's own verdict, e.g. 552 for a message too large
+	}
 	if errors.As(err, &ie) {
 		return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: ie.Error()}
 	}

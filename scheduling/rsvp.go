@@ -160,7 +160,7 @@ func (s *Scheduler) Answer(ctx context.Context, r RSVP) error {
 		return err
 	}
 	s.m.received.WithLabelValues("link").Inc()
-	if err := s.st.Enqueue(ctx, localMessage(owner, r.Attendee, data, o.UUID+" "+itip.Address(r.Attendee), false)); err != nil {
+	if err := s.st.Enqueue(ctx, localMessage(owner, r.Attendee, data, "", false)); err != nil {
 		return err
 	}
 	s.kick()
