@@ -3,15 +3,21 @@ package itip
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net/textproto"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
+	mtextproto "github.com/emersion/go-message/textproto"
 )
 
 // Mail is an iMIP message to build (RFC 6047).
@@ -29,6 +35,36 @@ type Mail struct {
 	// AutoSubmitted marks mail sent without a person pressing send (RFC
 	// 3834 §5), so auto-responders stay quiet.
 	AutoSubmitted bool
+	// Shared, when it holds Calendar, saves encoding it again.
+	Shared *Encoded
+}
+
+// Encoded is a calendar in the two transfer encodings an iMIP message
+// carries it in. Every recipient of one invitation gets the same
+// calendar, so a caller sending many shares one Encoded.
+type Encoded struct {
+	data, qp, b64 []byte
+}
+
+// Encode prepares cal for Mail.Shared.
+func Encode(cal []byte) *Encoded {
+	e := &Encoded{data: cal, qp: quotedPrintable(cal)}
+	e.b64 = make([]byte, 0, base64.StdEncoding.EncodedLen(len(cal))*77/76+2)
+	enc := base64.StdEncoding.EncodeToString(cal)
+	for len(enc) > 76 {
+		e.b64 = append(append(e.b64, enc[:76]...), '\r', '\n')
+		enc = enc[76:]
+	}
+	e.b64 = append(append(e.b64, enc...), '\r', '\n')
+	return e
+}
+
+func quotedPrintable(b []byte) []byte {
+	var out bytes.Buffer
+	w := quotedprintable.NewWriter(&out)
+	_, _ = w.Write(b)
+	_ = w.Close()
+	return out.Bytes()
 }
 
 // Bytes renders the message in the shape Gmail, Outlook and Apple Mail show
@@ -37,7 +73,12 @@ type Mail struct {
 // (RFC 6047 §2.4), and the same calendar as an .ics attachment for clients
 // that only look at attachments.
 func (m *Mail) Bytes() ([]byte, error) {
+	enc := m.Shared
+	if enc == nil || !bytes.Equal(enc.data, m.Calendar) {
+		enc = Encode(m.Calendar)
+	}
 	var h mail.Header
+	h.Set("MIME-Version", "1.0")
 	h.SetAddressList("From", []*mail.Address{m.From})
 	if m.ReplyTo != nil {
 		h.SetAddressList("Reply-To", []*mail.Address{m.ReplyTo})
@@ -49,19 +90,29 @@ func (m *Mail) Bytes() ([]byte, error) {
 	if m.AutoSubmitted {
 		h.Set("Auto-Submitted", "auto-generated")
 	}
-	h.SetContentType("multipart/mixed", map[string]string{"boundary": boundary(m.MessageID, "mixed")})
+	mixed, alt := boundary(m.MessageID, "mixed"), boundary(m.MessageID, "alt")
+	h.Set("Content-Type", mime.FormatMediaType("multipart/mixed", map[string]string{"boundary": mixed}))
 	var b bytes.Buffer
-	w, err := message.CreateWriter(&b, h.Header)
-	if err != nil {
+	b.Grow(len(enc.qp) + len(enc.b64) + 3*len(m.HTML) + 2048)
+	if err := mtextproto.WriteHeader(&b, h.Header.Header); err != nil {
 		return nil, err
 	}
-	if err := m.writeAlternative(w); err != nil {
+	mw := multipart.NewWriter(&b)
+	if err := mw.SetBoundary(mixed); err != nil {
 		return nil, err
 	}
-	if err := m.writeAttachment(w); err != nil {
+	if err := m.writeAlternative(mw, alt, enc); err != nil {
 		return nil, err
 	}
-	if err := w.Close(); err != nil {
+	name := attachmentName(m.Method)
+	if err := writeRaw(mw, map[string]string{
+		"Content-Type":              mime.FormatMediaType("application/ics", map[string]string{"name": name}),
+		"Content-Disposition":       mime.FormatMediaType("attachment", map[string]string{"filename": name}),
+		"Content-Transfer-Encoding": "base64",
+	}, enc.b64); err != nil {
+		return nil, err
+	}
+	if err := mw.Close(); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil
@@ -74,56 +125,55 @@ func boundary(id, part string) string {
 	return part + "-" + hex.EncodeToString(sum[:12])
 }
 
-func (m *Mail) writeAlternative(w *message.Writer) error {
-	var h message.Header
-	h.SetContentType("multipart/alternative", map[string]string{"boundary": boundary(m.MessageID, "alt")})
-	alt, err := w.CreatePart(h)
+func attachmentName(method string) string {
+	switch method {
+	case Reply:
+		return "reply.ics"
+	case Cancel:
+		return "cancel.ics"
+	}
+	return "invite.ics"
+}
+
+func (m *Mail) writeAlternative(mw *multipart.Writer, boundary string, enc *Encoded) error {
+	pw, err := mw.CreatePart(textproto.MIMEHeader{"Content-Type": {
+		mime.FormatMediaType("multipart/alternative", map[string]string{"boundary": boundary})}})
 	if err != nil {
 		return err
 	}
+	alt := multipart.NewWriter(pw)
+	if err := alt.SetBoundary(boundary); err != nil {
+		return err
+	}
+	qp := "quoted-printable"
 	parts := []struct {
-		ctype  string
-		params map[string]string
-		body   []byte
+		ctype string
+		body  []byte
 	}{
-		{"text/plain", map[string]string{"charset": "utf-8"}, []byte(m.Text)},
-		{"text/html", map[string]string{"charset": "utf-8"}, []byte(m.HTML)},
-		{"text/calendar", map[string]string{"method": m.Method, "charset": "UTF-8"}, m.Calendar},
+		{mime.FormatMediaType("text/plain", map[string]string{"charset": "utf-8"}), quotedPrintable([]byte(m.Text))},
+		{mime.FormatMediaType("text/html", map[string]string{"charset": "utf-8"}), quotedPrintable([]byte(m.HTML))},
+		{mime.FormatMediaType("text/calendar", map[string]string{"method": m.Method, "charset": "UTF-8"}), enc.qp},
 	}
 	for _, p := range parts {
-		var ph message.Header
-		ph.SetContentType(p.ctype, p.params)
-		ph.Set("Content-Transfer-Encoding", "quoted-printable")
-		if err := writePart(alt, ph, p.body); err != nil {
+		if err := writeRaw(alt, map[string]string{"Content-Type": p.ctype, "Content-Transfer-Encoding": qp}, p.body); err != nil {
 			return err
 		}
 	}
 	return alt.Close()
 }
 
-func (m *Mail) writeAttachment(w *message.Writer) error {
-	name := "invite.ics"
-	if m.Method == Reply {
-		name = "reply.ics"
-	} else if m.Method == Cancel {
-		name = "cancel.ics"
+// writeRaw writes a part whose body is already in its transfer encoding.
+func writeRaw(mw *multipart.Writer, header map[string]string, body []byte) error {
+	h := textproto.MIMEHeader{}
+	for k, v := range header {
+		h.Set(k, v)
 	}
-	var h message.Header
-	h.SetContentType("application/ics", map[string]string{"name": name})
-	h.SetContentDisposition("attachment", map[string]string{"filename": name})
-	h.Set("Content-Transfer-Encoding", "base64")
-	return writePart(w, h, m.Calendar)
-}
-
-func writePart(w *message.Writer, h message.Header, body []byte) error {
-	pw, err := w.CreatePart(h)
+	pw, err := mw.CreatePart(h)
 	if err != nil {
 		return err
 	}
-	if _, err := pw.Write(body); err != nil {
-		return err
-	}
-	return pw.Close()
+	_, err = pw.Write(body)
+	return err
 }
 
 // Inbound is an iMIP message received by mail.

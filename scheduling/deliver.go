@@ -59,7 +59,13 @@ func (d *Deliverer) Deliver(ctx context.Context, m *store.OutboxMessage) error {
 		return &outbox.PermanentError{Err: err}
 	}
 	dv := &delivery{Deliverer: d, user: u, me: itip.MailtoOf(u.Email), msg: msg, p: p, key: m.IdempotencyKey}
-	err = dv.apply(ctx)
+	// A write by the user (or another delivery) between reading the copy
+	// and storing it fails the precondition: read and apply again.
+	for try := 0; try < 5; try++ {
+		if err = dv.apply(ctx); !errors.Is(err, store.ErrPreconditionFailed) {
+			break
+		}
+	}
 	var ie *itip.Error
 	if errors.As(err, &ie) {
 		d.s.opt.Logger.Warn("scheduling message refused", "to", u.Name, "from", p.From, "method", msg.Method, "uid", msg.UID, "reason", ie.Reason)

@@ -255,7 +255,14 @@ func (iv *Invitations) save(ctx context.Context, u *store.User, t *target) error
 	if err != nil {
 		return err
 	}
-	_, err = iv.cals.PutObject(ctx, u, t.cal, t.o.Name, data, store.Conditions{IfMatch: t.o.ETag})
+	// With a Schedule-Tag, answers the server merged in meanwhile do not
+	// make the write fail: the hook keeps them (RFC 6638 §3.3).
+	cond := store.Conditions{IfMatch: t.o.ETag}
+	if t.o.ScheduleTag != "" {
+		tag := t.o.ScheduleTag
+		cond = store.Conditions{IfScheduleTagMatch: &tag}
+	}
+	_, err = iv.cals.PutObject(ctx, u, t.cal, t.o.Name, data, cond)
 	return err
 }
 

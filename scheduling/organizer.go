@@ -3,7 +3,6 @@ package scheduling
 import (
 	"bytes"
 	"context"
-	"slices"
 	"strings"
 	"time"
 
@@ -23,6 +22,8 @@ type write struct {
 	prevObj *icalendar.Object
 	obj     *icalendar.Object
 	changed bool // obj's tree was modified and must be written back
+
+	cmpNew, cmpOld *requests // what each version sends, for comparison
 }
 
 // Schedule status codes (RFC 6638 §3.2.9, RFC 5546 §3.6).
@@ -47,10 +48,20 @@ func (w *write) organizer(ctx context.Context) error {
 	objUUID := w.objectUUID()
 	seq := masterSequence(w.obj)
 	cancelled := masterStatus(w.obj) == "CANCELLED"
+	w.cmpNew = newRequests(w.obj, sentAt)
+	if w.prevObj != nil {
+		w.cmpOld = newRequests(w.prevObj, sentAt)
+	}
+	reqs := newRequests(w.obj, w.s.opt.Now())
+	idx := indexAttendees(w.obj)
+	clearOrganizerForceSend(w.obj, &w.changed)
 	var sends []send
 	for _, addr := range w.attendees(w.obj) {
-		agent, force := scheduleParams(w.obj, addr)
-		clearForceSend(w.obj, addr, &w.changed)
+		agent, force := paramsOf(idx[addr])
+		if force {
+			clearForce(idx[addr])
+			w.changed = true
+		}
 		if agent != "SERVER" {
 			continue // the client or nobody schedules this attendee (RFC 6638 §7.1)
 		}
@@ -61,9 +72,9 @@ func (w *write) organizer(ctx context.Context) error {
 		if method == itip.Request && !force && !w.viewChanged(addr) {
 			continue
 		}
-		sends = append(sends, send{to: addr, method: method, obj: w.obj, seq: seq})
+		sends = append(sends, send{to: addr, method: method, obj: w.obj, seq: seq, reqs: reqs})
 	}
-	for _, addr := range w.removed() {
+	for _, addr := range w.removed(w.cmpNew) {
 		if agent, _ := scheduleParams(w.prevObj, addr); agent == "SERVER" {
 			sends = append(sends, send{to: addr, method: itip.Cancel, obj: w.prevObj, seq: max(seq, masterSequence(w.prevObj))})
 		}
@@ -73,8 +84,11 @@ func (w *write) organizer(ctx context.Context) error {
 		return err
 	}
 	for addr, st := range statuses {
-		if setScheduleStatus(w.obj, addr, st) {
-			w.changed = true
+		for _, p := range idx[addr] {
+			if p.Params.Get("SCHEDULE-STATUS") != st {
+				p.Params.Set("SCHEDULE-STATUS", st)
+				w.changed = true
+			}
 		}
 	}
 	w.finish(store.SchedOrganizer, newTag(), "")
@@ -122,9 +136,11 @@ func (w *write) protectAnswers() {
 // attendees lists obj's attendees other than the organizer, each once.
 func (w *write) attendees(obj *icalendar.Object) []string {
 	var out []string
+	seen := map[string]bool{w.me: true}
 	for _, c := range obj.Components {
 		for _, a := range itip.Attendees(c.Component) {
-			if a != w.me && !slices.Contains(out, a) {
+			if !seen[a] {
+				seen[a] = true
 				out = append(out, a)
 			}
 		}
@@ -134,13 +150,13 @@ func (w *write) attendees(obj *icalendar.Object) []string {
 
 // removed lists the attendees of the previous version who are in no
 // component of the new one.
-func (w *write) removed() []string {
+func (w *write) removed(now *requests) []string {
 	if w.prevObj == nil {
 		return nil
 	}
 	var out []string
 	for _, a := range w.attendees(w.prevObj) {
-		if !invitedAnywhere(w.obj, a) {
+		if !now.invites(a) {
 			out = append(out, a)
 		}
 	}
@@ -154,8 +170,8 @@ func (w *write) viewChanged(addr string) bool {
 	if w.prevObj == nil {
 		return true
 	}
-	a, err1 := itip.BuildRequest(w.obj, addr, sentAt)
-	b, err2 := itip.BuildRequest(w.prevObj, addr, sentAt)
+	a, err1 := w.cmpNew.get(addr)
+	b, err2 := w.cmpOld.get(addr)
 	return err1 != nil || err2 != nil || !bytes.Equal(a, b)
 }
 
@@ -173,6 +189,55 @@ func (w *write) finish(role, tag, partstat string) {
 }
 
 func newTag() string { return strings.ReplaceAll(store.NewUUID(), "-", "")[:20] }
+
+// indexAttendees maps each attendee's address to their ATTENDEE
+// properties in obj (pointers into its components), so that per-attendee
+// work on a large meeting is not quadratic.
+func indexAttendees(obj *icalendar.Object) map[string][]*ical.Prop {
+	idx := map[string][]*ical.Prop{}
+	for _, c := range obj.Components {
+		list := c.Props[ical.PropAttendee]
+		for i := range list {
+			if list[i].Params == nil {
+				list[i].Params = ical.Params{}
+			}
+			a := itip.Address(list[i].Value)
+			idx[a] = append(idx[a], &list[i])
+		}
+	}
+	return idx
+}
+
+// paramsOf reads SCHEDULE-AGENT (default SERVER, RFC 6638 §7.1) and
+// whether SCHEDULE-FORCE-SEND asks for a message (§7.2) from an
+// attendee's properties.
+func paramsOf(props []*ical.Prop) (agent string, force bool) {
+	agent = "SERVER"
+	for _, p := range props {
+		if a := strings.ToUpper(p.Params.Get("SCHEDULE-AGENT")); a != "" {
+			agent = a
+		}
+		force = force || p.Params.Get("SCHEDULE-FORCE-SEND") != ""
+	}
+	return agent, force
+}
+
+// clearForce removes SCHEDULE-FORCE-SEND: it asks for one message and is
+// not part of the stored data.
+func clearForce(props []*ical.Prop) {
+	for _, p := range props {
+		p.Params.Del("SCHEDULE-FORCE-SEND")
+	}
+}
+
+func clearOrganizerForceSend(obj *icalendar.Object, changed *bool) {
+	for _, c := range obj.Components {
+		if p := c.Props.Get(ical.PropOrganizer); p != nil && p.Params.Get("SCHEDULE-FORCE-SEND") != "" {
+			p.Params.Del("SCHEDULE-FORCE-SEND")
+			*changed = true
+		}
+	}
+}
 
 // scheduleParams reads SCHEDULE-AGENT (default SERVER, RFC 6638 §7.1) and
 // whether SCHEDULE-FORCE-SEND asks for a message (§7.2) on addr's ATTENDEE.

@@ -24,6 +24,7 @@ type send struct {
 	obj    *icalendar.Object      // the version the message describes
 	seq    int                    // SEQUENCE announced by a CANCEL
 	comps  []*icalendar.Component // the components a REPLY answers for
+	reqs   *requests              // shared REQUEST rendering, optional
 }
 
 // localPayload is the payload of an itip-local outbox message.
@@ -54,6 +55,7 @@ func (s *Scheduler) prepare(ctx context.Context, from, objUUID string, sends []s
 	statuses := map[string]string{}
 	var out []store.OutboxMessage
 	var details *itip.Details
+	shared := map[*byte]*itip.Encoded{} // one encoding per distinct message
 	for _, sd := range sends {
 		data, err := sd.build(now, from)
 		if err != nil || data == nil {
@@ -73,7 +75,12 @@ func (s *Scheduler) prepare(ctx context.Context, from, objUUID string, sends []s
 				d := itip.DetailsOfComponent(masterOrFirst(sd.obj))
 				details = &d
 			}
-			m, err := s.mailMessage(sd, from, email, objUUID, data, *details)
+			enc := shared[&data[0]]
+			if enc == nil {
+				enc = itip.Encode(data)
+				shared[&data[0]] = enc
+			}
+			m, err := s.mailMessage(sd, from, email, objUUID, enc, data, *details)
 			if err != nil {
 				return nil, nil, err
 			}
@@ -89,6 +96,9 @@ func (s *Scheduler) prepare(ctx context.Context, from, objUUID string, sends []s
 func (sd send) build(now time.Time, from string) ([]byte, error) {
 	switch sd.method {
 	case itip.Request:
+		if sd.reqs != nil {
+			return sd.reqs.get(sd.to)
+		}
 		return itip.BuildRequest(sd.obj, sd.to, now)
 	case itip.Cancel:
 		return itip.BuildCancel(sd.obj, sd.to, nil, sd.seq, now)
@@ -116,7 +126,7 @@ func (s *Scheduler) queue(w *store.ObjectWrite, msgs []store.OutboxMessage) {
 // mailMessage renders an iMIP e-mail (RFC 6047) for an external recipient:
 // shown as from the person who caused it, sent from the server's address,
 // answered to the person (Reply-To), with RSVP links in an invitation.
-func (s *Scheduler) mailMessage(sd send, from, to, objUUID string, data []byte, d itip.Details) (store.OutboxMessage, error) {
+func (s *Scheduler) mailMessage(sd send, from, to, objUUID string, enc *itip.Encoded, data []byte, d itip.Details) (store.OutboxMessage, error) {
 	name := personName(sd.obj, from)
 	d.Sender = name
 	if sd.method == itip.Reply {
@@ -132,7 +142,7 @@ func (s *Scheduler) mailMessage(sd send, from, to, objUUID string, data []byte, 
 		ReplyTo: &mail.Address{Name: name, Address: itip.Email(from)},
 		To:      []*mail.Address{{Address: to}},
 		Subject: itip.Subject(sd.method, d.Summary, d.Start), Date: s.opt.Now(), MessageID: id,
-		Text: text, HTML: html, Method: sd.method, Calendar: data, AutoSubmitted: true,
+		Text: text, HTML: html, Method: sd.method, Calendar: data, AutoSubmitted: true, Shared: enc,
 	}
 	body, err := m.Bytes()
 	if err != nil {
