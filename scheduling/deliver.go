@@ -23,8 +23,9 @@ import (
 // inbox (RFC 6638 §4). Applying the same message twice changes nothing
 // the second time, so at-least-once delivery is safe.
 type Deliverer struct {
-	s    *Scheduler
-	cals *calendar.Service
+	s        *Scheduler
+	cals     *calendar.Service
+	versions versionCache
 }
 
 // LocalHandler returns the itip-local handler, which writes through cals.
@@ -54,8 +55,13 @@ func (d *Deliverer) Deliver(ctx context.Context, m *store.OutboxMessage) error {
 	} else if err != nil {
 		return err
 	}
-	msg, err := itip.Parse(p.Data)
-	if err != nil {
+	var msg *itip.Message
+	if len(p.Data) == 0 {
+		if msg, err = d.currentRequest(ctx, p, u); err != nil || msg == nil {
+			return err
+		}
+		p.Data = msg.Data()
+	} else if msg, err = itip.Parse(p.Data); err != nil {
 		return &outbox.PermanentError{Err: err}
 	}
 	dv := &delivery{Deliverer: d, user: u, me: itip.MailtoOf(u.Email), msg: msg, p: p, key: m.IdempotencyKey}
@@ -72,6 +78,26 @@ func (d *Deliverer) Deliver(ctx context.Context, m *store.OutboxMessage) error {
 		return &outbox.PermanentError{Err: err}
 	}
 	return err
+}
+
+// currentRequest builds the REQUEST a reference message stands for from
+// the organizer's copy as it is now; nil when the event is gone or no
+// longer invites u (its CANCEL is on its way).
+func (d *Deliverer) currentRequest(ctx context.Context, p localPayload, u *store.User) (*itip.Message, error) {
+	o, err := d.s.st.GetObjectByUUID(ctx, p.Object)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	v, err := d.versions.get(o, d.s.opt.Now)
+	if err != nil || v == nil {
+		return nil, err
+	}
+	if v.organizer != itip.Address(p.From) {
+		return nil, &outbox.PermanentError{Err: errors.New("the referenced event has another organizer")}
+	}
+	return v.message(itip.MailtoOf(u.Email))
 }
 
 func (dv *delivery) apply(ctx context.Context) error {

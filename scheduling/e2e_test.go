@@ -140,8 +140,9 @@ func startServer(t *testing.T, st *store.Store, relay string) *server {
 	s.sched = scheduling.New(st, scheduling.Options{MailFrom: "calendar@almanac.test", PublicURL: "http://" + ln.Addr().String(),
 		Secret: []byte("e2e secret e2e secret e2e secret!"), Kick: worker.Kick})
 	s.cals = calendar.New(st, calendar.Options{Hooks: []calendar.Hook{s.sched}, Kick: worker.Kick})
-	handlers[mailer.Kind] = s.sched.MailHandler(mail, s.cals, 8)
-	handlers[scheduling.LocalKind] = s.sched.LocalHandler(s.cals)
+	for k, h := range s.sched.Handlers(s.cals, mail, 8) {
+		handlers[k] = h
+	}
 	acc := account.New(st, account.Options{AllowRegistration: true})
 	api := jsonapi.New(acc, s.cals, jsonapi.Options{Scheduler: s.sched})
 	mux := http.NewServeMux()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/icalendar"
+	"github.com/almanac/almanac/mailer"
 	"github.com/almanac/almanac/outbox"
 	"github.com/almanac/almanac/store"
 )
@@ -63,4 +64,15 @@ func (s *Scheduler) reportFailure(ctx context.Context, cals *calendar.Service, r
 	sctx := withServerWrite(ctx, &serverWrite{sched: o.Scheduling})
 	_, err = cals.PutObject(sctx, owner, cal, o.Name, data, store.Conditions{IfMatch: o.ETag})
 	return err
+}
+
+// Handlers returns the outbox handlers scheduling needs, by kind: local
+// deliveries, the fan-out of a large meeting's e-mail, and e-mail itself
+// (mail, wrapped to report failures to the organizer).
+func (s *Scheduler) Handlers(cals *calendar.Service, mail outbox.Handler, maxAttempts int) map[string]outbox.Handler {
+	return map[string]outbox.Handler{
+		LocalKind:   s.LocalHandler(cals),
+		FanoutKind:  s.FanoutHandler(),
+		mailer.Kind: s.MailHandler(mail, cals, maxAttempts),
+	}
 }

@@ -58,11 +58,12 @@ func newEnv(t *testing.T, st *store.Store) *env {
 		e.mu.Unlock()
 		return nil
 	})
+	handlers := map[string]outbox.Handler{}
 	worker = outbox.New(st, outbox.Options{Poll: 20 * time.Millisecond, BaseDelay: 10 * time.Millisecond, MaxAttempts: 2,
-		Handlers: map[string]outbox.Handler{
-			LocalKind:   e.sched.LocalHandler(e.cals),
-			mailer.Kind: e.sched.MailHandler(capture, e.cals, 2),
-		}})
+		Handlers: handlers})
+	for k, h := range e.sched.Handlers(e.cals, capture, 2) {
+		handlers[k] = h
+	}
 	done := make(chan struct{})
 	go func() { worker.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
@@ -183,9 +184,10 @@ func TestInviteReplyCancel(t *testing.T) {
 		if pend, _ := st.PendingInvitations(ctx, bob.ID); len(pend) != 1 {
 			t.Errorf("bob has %d pending invitations", len(pend))
 		}
-		if in, _ := st.ListInbox(ctx, bob.ID); len(in) != 1 || in[0].Method != itip.Request {
-			t.Errorf("bob's inbox: %v", in)
-		}
+		e.eventually("bob's inbox item", func() bool {
+			in, _ := st.ListInbox(ctx, bob.ID)
+			return len(in) == 1 && in[0].Method == itip.Request
+		})
 		e.eventually("carol's invitation", func() bool { return len(e.mailTo("carol@example.net")) == 1 })
 		inv, err := itip.ParseMail(strings.NewReader(string(e.mailTo("carol@example.net")[0].Data)))
 		if err != nil || inv.Message.Method != itip.Request {

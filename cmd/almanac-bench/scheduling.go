@@ -98,8 +98,9 @@ func schedulingRun(be backend, dir string, nLocal, nExternal, updates int) error
 	sched := scheduling.New(st, scheduling.Options{MailFrom: "calendar@bench.invalid", PublicURL: "http://127.0.0.1:8080",
 		Secret: []byte("benchmark secret benchmark secret"), Kick: worker.Kick, Logger: quiet})
 	cals := calendar.New(st, calendar.Options{Hooks: []calendar.Hook{sched}, Kick: worker.Kick})
-	handlers[mailer.Kind] = mail
-	handlers[scheduling.LocalKind] = sched.LocalHandler(cals)
+	for k, h := range sched.Handlers(cals, mail, 8) {
+		handlers[k] = h
+	}
 	done := make(chan struct{})
 	go func() { worker.Run(ctx); close(done) }()
 	defer func() { cancel(); <-done }()

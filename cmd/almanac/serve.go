@@ -22,7 +22,6 @@ import (
 	"github.com/almanac/almanac/jsonapi"
 	"github.com/almanac/almanac/mailer"
 	"github.com/almanac/almanac/outbox"
-	"github.com/almanac/almanac/scheduling"
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -131,8 +130,9 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
 	cals := calendar.New(st, calendar.Options{Notifier: changefeed.NewPublisher(b.Conn(), log), Kick: deliveries.Kick,
 		Hooks: []calendar.Hook{sched}})
-	handlers[mailer.Kind] = sched.MailHandler(mail, cals, maxMailAttempts)
-	handlers[scheduling.LocalKind] = sched.LocalHandler(cals)
+	for kind, h := range sched.Handlers(cals, mail, maxMailAttempts) {
+		handlers[kind] = h
+	}
 	feed := changefeed.New(b.Conn(), cals, log)
 	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done(),
 		Scheduler: sched})

@@ -1,0 +1,67 @@
+package scheduling
+
+import (
+	"sync"
+	"time"
+
+	"github.com/almanac/almanac/icalendar"
+	"github.com/almanac/almanac/itip"
+	"github.com/almanac/almanac/store"
+)
+
+// versionCache keeps the last few organizer copies that local deliveries
+// refer to, parsed, with their REQUESTs: the hundred deliveries of one
+// meeting update read and render it once instead of a hundred times.
+type versionCache struct {
+	mu sync.Mutex
+	m  map[string]*version // by object id and ETag
+}
+
+const maxVersions = 32
+
+// version is one organizer copy and its REQUESTs by attendee shape.
+type version struct {
+	organizer string
+	mu        sync.Mutex
+	reqs      *requests
+}
+
+// get returns the parsed version o, or nil when o is not an organizer's
+// copy.
+func (c *versionCache) get(o *store.Object, now func() time.Time) (*version, error) {
+	if o.Role != store.SchedOrganizer {
+		return nil, nil
+	}
+	k := o.UUID + "/" + o.ETag
+	c.mu.Lock()
+	v := c.m[k]
+	c.mu.Unlock()
+	if v != nil {
+		return v, nil
+	}
+	obj, err := icalendar.ParseObject(o.Data, icalendar.Options{Components: []string{o.Component}})
+	if err != nil {
+		return nil, nil
+	}
+	v = &version{organizer: organizer(obj), reqs: newRequests(obj, now())}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxVersions {
+		c.m = map[string]*version{}
+	}
+	c.m[k] = v
+	c.mu.Unlock()
+	return v, nil
+}
+
+// message returns the REQUEST for addr, parsed for the caller alone (a
+// parsed calendar caches what it resolves and is not shared between
+// goroutines); nil when the version does not invite them.
+func (v *version) message(addr string) (*itip.Message, error) {
+	v.mu.Lock()
+	data, err := v.reqs.get(addr)
+	v.mu.Unlock()
+	if err != nil || data == nil {
+		return nil, err
+	}
+	return itip.Parse(data)
+}
