@@ -60,23 +60,7 @@ func sortedKeys(m map[string]bool) []string {
 }
 
 // Clone returns a deep copy of a component.
-func Clone(c *ical.Component) *ical.Component {
-	out := &ical.Component{Name: c.Name, Props: make(ical.Props, len(c.Props))}
-	for name, props := range c.Props {
-		cp := make([]ical.Prop, len(props))
-		for i, p := range props {
-			cp[i] = ical.Prop{Name: p.Name, Value: p.Value, Params: make(ical.Params, len(p.Params))}
-			for k, v := range p.Params {
-				cp[i].Params[k] = slices.Clone(v)
-			}
-		}
-		out.Props[name] = cp
-	}
-	for _, ch := range c.Children {
-		out.Children = append(out.Children, Clone(ch))
-	}
-	return out
-}
+func Clone(c *ical.Component) *ical.Component { return icalendar.CloneComponent(c) }
 
 // forRecipient copies c for a message: without alarms (they are each
 // user's own) and without the server's scheduling parameters, with a fresh

@@ -145,6 +145,15 @@ func (m *Message) check() error {
 	return nil
 }
 
+// Clone returns a deep copy of m that shares nothing mutable with it, for
+// use by another goroutine.
+func (m *Message) Clone() *Message {
+	c := &Message{Method: m.Method, Calendar: m.Calendar.Clone()}
+	_ = c.readComponents() // m passed the same checks
+	c.Organizer = m.Organizer
+	return c
+}
+
 // Attendee returns the one attendee of a REPLY or REFRESH.
 func (m *Message) Attendee() string {
 	for _, c := range m.Components {

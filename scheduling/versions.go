@@ -24,6 +24,7 @@ type version struct {
 	organizer string
 	mu        sync.Mutex
 	reqs      *requests
+	msgs      map[string]*itip.Message // parsed REQUESTs by shape, never handed out
 }
 
 // get returns the parsed version o, or nil when o is not an organizer's
@@ -43,7 +44,7 @@ func (c *versionCache) get(o *store.Object, now func() time.Time) (*version, err
 	if err != nil {
 		return nil, nil
 	}
-	v = &version{organizer: organizer(obj), reqs: newRequests(obj, now())}
+	v = &version{organizer: organizer(obj), reqs: newRequests(obj, now()), msgs: map[string]*itip.Message{}}
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= maxVersions {
 		c.m = map[string]*version{}
@@ -53,15 +54,26 @@ func (c *versionCache) get(o *store.Object, now func() time.Time) (*version, err
 	return v, nil
 }
 
-// message returns the REQUEST for addr, parsed for the caller alone (a
-// parsed calendar caches what it resolves and is not shared between
+// message returns the REQUEST for addr as the caller's own copy (a
+// parsed calendar caches what it resolves, so none is shared between
 // goroutines); nil when the version does not invite them.
 func (v *version) message(addr string) (*itip.Message, error) {
 	v.mu.Lock()
-	data, err := v.reqs.get(addr)
-	v.mu.Unlock()
-	if err != nil || data == nil {
-		return nil, err
+	defer v.mu.Unlock()
+	shape := v.reqs.shape(addr)
+	if shape == "" {
+		return nil, nil
 	}
-	return itip.Parse(data)
+	m := v.msgs[shape]
+	if m == nil {
+		data, err := v.reqs.get(addr)
+		if err != nil {
+			return nil, err
+		}
+		if m, err = itip.Parse(data); err != nil {
+			return nil, err
+		}
+		v.msgs[shape] = m
+	}
+	return m.Clone(), nil
 }
