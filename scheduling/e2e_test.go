@@ -367,3 +367,61 @@ func lastLines(s string) string {
 	}
 	return strings.Join(lines, " | ")
 }
+
+// TestLMTP delivers an external organizer's invitation to a local user
+// over LMTP, as Postfix would, with swaks.
+func TestLMTP(t *testing.T) {
+	swaks := requireTool(t, "swaks", "--version")
+	st := storetest.SQLite(t)
+	s := startServer(t, st, "127.0.0.1:1")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := s.sched.MailBackend([]string{"almanac.test"}).NewServer(true)
+	go func() { _ = srv.Serve(ln) }()
+	t.Cleanup(func() { srv.Close() })
+	req := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Google Inc//Google Calendar 70.9054//EN\r\nMETHOD:REQUEST\r\n" +
+		"BEGIN:VEVENT\r\nUID:ext-1@google.test\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260110T150000Z\r\nDTEND:20260110T160000Z\r\n" +
+		"SUMMARY:Coffee\r\nORGANIZER;CN=Erin:mailto:erin@example.org\r\n" +
+		"ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob@almanac.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	file := filepath.Join(t.TempDir(), "invite.ics")
+	os.WriteFile(file, []byte(req), 0o644)
+	deliver := func(from string) error {
+		out, err := exec.Command(swaks, "--server", ln.Addr().String(), "--protocol", "LMTP", "--from", from, "--to", "bob@almanac.test",
+			"--header", "Subject: Invitation: Coffee", "--attach-type", "text/calendar; method=REQUEST", "--attach", "@"+file).CombinedOutput()
+		if err != nil {
+			return fmt.Errorf("%v: %s", err, lastLines(string(out)))
+		}
+		return nil
+	}
+	if err := deliver("mallory@example.org"); err == nil {
+		t.Error("an invitation not from its organizer was accepted")
+	}
+	if err := deliver("erin@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "bob's copy of erin's invitation", 5*time.Second, func() bool {
+		return s.partstat("bob", "ext-1@google.test", "bob@almanac.test") == "NEEDS-ACTION"
+	})
+	// Bob accepts over JSON: the REPLY goes to Erin by e-mail (to the
+	// relay, which is not there: it stays queued, and nothing is lost).
+	code, body := s.api("GET", "/invitations", "bob", "")
+	var pending []jsonapi.Invitation
+	json.Unmarshal(body, &pending)
+	if code != 200 || len(pending) != 1 || pending[0].Organizer != "erin@example.org" {
+		t.Fatalf("bob's invitations: %d %s", code, body)
+	}
+	code, body = s.api("PUT", "/invitations/"+pending[0].EventID+"/"+pending[0].ID, "bob", `{"status":"ACCEPTED"}`)
+	if code != 200 {
+		t.Fatalf("answer: %d %s", code, body)
+	}
+	msgs, _ := st.ListOutbox(context.Background(), "", 10)
+	found := false
+	for _, m := range msgs {
+		found = found || m.Kind == mailer.Kind && strings.Contains(string(m.Payload), "erin@example.org")
+	}
+	if !found {
+		t.Error("no REPLY e-mail to the external organizer was queued")
+	}
+}

@@ -333,3 +333,43 @@ func TestRSVPToken(t *testing.T) {
 		t.Errorf("token of another server: %v", err)
 	}
 }
+
+func TestLargeMeetingFansOut(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		var guests []string
+		for i := 0; i < mailInline+5; i++ {
+			guests = append(guests, fmt.Sprintf("guest%02d@example.net", i))
+		}
+		res := e.put(e.users["alice"], e.work, "big.ics", event("big-1", 0, "", append(guests, "bob@almanac.test")...), store.Conditions{})
+		// The write queued one fan-out message, not one e-mail per guest.
+		msgs, _ := st.ListOutbox(context.Background(), "", 100)
+		kinds := map[string]int{}
+		for _, m := range msgs {
+			kinds[m.Kind]++
+		}
+		if kinds[FanoutKind] != 1 {
+			t.Errorf("outbox after the write: %v", kinds)
+		}
+		e.eventually("every guest's e-mail", func() bool {
+			for _, g := range guests {
+				if len(e.mailTo(g)) != 1 {
+					return false
+				}
+			}
+			return true
+		})
+		in, err := itip.ParseMail(strings.NewReader(string(e.mailTo(guests[3])[0].Data)))
+		if err != nil || in.Message.UID != "big-1" {
+			t.Fatalf("a guest's mail: %v", err)
+		}
+		if !strings.Contains(string(e.mailTo(guests[3])[0].Data), "/rsvp/") {
+			t.Error("no RSVP links")
+		}
+		o, _ := e.copyOf("alice", "big-1")
+		if o.UUID != res.UUID {
+			t.Error("fan-out refers to another object")
+		}
+		e.eventually("bob's copy", func() bool { o, _ := e.copyOf("bob", "big-1"); return o != nil })
+	})
+}
