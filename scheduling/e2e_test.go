@@ -425,3 +425,118 @@ func TestLMTP(t *testing.T) {
 		t.Error("no REPLY e-mail to the external organizer was queued")
 	}
 }
+
+// TestBadInput: invalid requests are refused with a reason and change
+// nothing.
+func TestBadInput(t *testing.T) {
+	st := storetest.SQLite(t)
+	s := startServer(t, st, "127.0.0.1:1")
+	ctx := context.Background()
+	work := &store.Calendar{Name: "work", DisplayName: "Work"}
+	if err := s.cals.CreateCalendar(ctx, s.users["alice"], work); err != nil {
+		t.Fatal(err)
+	}
+	plain := strings.Replace(meeting, "ORGANIZER", "X-ORG", 1)
+	plain = keepAttendee(plain, "nobody@example.net", "ACCEPTED")
+	res, err := s.cals.PutObject(ctx, s.users["alice"], work, "plain.ics", []byte(plain), store.Conditions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := res.UUID
+	cases := []struct {
+		method, path, user, body string
+		status                   int
+	}{
+		{"POST", "/invitations/" + ev, "alice", `{"email":"not an address"}`, 422},
+		{"POST", "/invitations/" + ev, "alice", `{}`, 422},
+		{"POST", "/invitations/" + ev, "alice", `{"user_id":"00000000-0000-4000-8000-000000000000"}`, 422},
+		{"POST", "/invitations/" + ev, "bob", `{"email":"x@example.net"}`, 404}, // bob cannot see alice's calendar
+		{"POST", "/invitations/not-a-uuid", "alice", `{"email":"x@example.net"}`, 404},
+		{"GET", "/invitations?status=maybe", "bob", ``, 400},
+	}
+	for _, c := range cases {
+		if code, body := s.api(c.method, c.path, c.user, c.body); code != c.status {
+			t.Errorf("%s %s as %s: %d, want %d (%s)", c.method, c.path, c.user, code, c.status, body)
+		}
+	}
+	// Invite Bob by user id: the event becomes a scheduling object with
+	// Alice as organizer.
+	code, body := s.api("POST", "/invitations/"+ev, "alice", `{"user_id":"`+s.users["bob"].UUID+`"}`)
+	var inv jsonapi.Invitation
+	json.Unmarshal(body, &inv)
+	if code != 201 || inv.Status != "PENDING" || inv.Email != "bob@almanac.test" {
+		t.Fatalf("invite bob: %d %s", code, body)
+	}
+	eventually(t, "bob's copy", 5*time.Second, func() bool { return s.partstat("bob", "e2e-weekly@almanac.test", "bob@almanac.test") != "" })
+	for _, c := range []struct {
+		user, id, body string
+		status         int
+	}{
+		{"bob", inv.ID, `{"status":"MAYBE"}`, 422},
+		{"bob", inv.ID, `{"status":"ACCEPTED","extra":1}`, 400},
+		{"alice", inv.ID, `{"status":"DECLINED"}`, 403}, // only Bob answers for Bob
+	} {
+		if code, body := s.api("PUT", "/invitations/"+ev+"/"+c.id, c.user, c.body); code != c.status {
+			t.Errorf("PUT as %s %s: %d, want %d (%s)", c.user, c.body, code, c.status, body)
+		}
+	}
+	if ps := s.partstat("alice", "e2e-weekly@almanac.test", "bob@almanac.test"); ps != "NEEDS-ACTION" {
+		t.Errorf("bad requests changed bob's answer to %s", ps)
+	}
+	// Resend queues the invitation again; an unknown invitation is 404.
+	if code, body := s.api("POST", "/invitations/"+ev+"/"+inv.ID+"/resend", "alice", ""); code != 202 {
+		t.Errorf("resend: %d %s", code, body)
+	}
+	if code, _ := s.api("POST", "/invitations/"+ev+"/0000/resend", "alice", ""); code != 404 {
+		t.Errorf("resend of nothing: %d", code)
+	}
+	// RSVP links: forged, expired and for someone not invited.
+	link := func(r scheduling.RSVP) int {
+		resp, err := http.PostForm(s.http.URL+"/rsvp/"+s.sched.Token(r), url.Values{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	exp := time.Now().Add(time.Hour)
+	if c := link(scheduling.RSVP{Object: ev, Attendee: "mailto:bob@almanac.test", PartStat: "ACCEPTED", Expires: time.Now().Add(-time.Hour)}); c != 410 {
+		t.Errorf("expired link: %d", c)
+	}
+	if c := link(scheduling.RSVP{Object: ev, Attendee: "mailto:eve@example.net", PartStat: "ACCEPTED", Expires: exp}); c != 404 {
+		t.Errorf("link for someone not invited: %d", c)
+	}
+	resp, _ := http.Get(s.http.URL + "/rsvp/bm90IGEgdG9rZW4.AAAA")
+	if resp.StatusCode != 400 {
+		t.Errorf("forged link: %d", resp.StatusCode)
+	}
+	if ps := s.partstat("alice", "e2e-weekly@almanac.test", "bob@almanac.test"); ps != "NEEDS-ACTION" {
+		t.Errorf("bad links changed bob's answer to %s", ps)
+	}
+	// Mail without a calendar, or for a domain not served, is refused.
+	c, err := net.Dial("tcp", s.smtpIn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	talk := func(line string) string {
+		if line != "" {
+			fmt.Fprintf(c, "%s\r\n", line)
+		}
+		buf := make([]byte, 512)
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		n, _ := c.Read(buf)
+		return string(buf[:n])
+	}
+	talk("")
+	talk("EHLO test")
+	talk("MAIL FROM:<carol@example.net>")
+	if r := talk("RCPT TO:<someone@elsewhere.example>"); !strings.HasPrefix(r, "550") {
+		t.Errorf("relay attempt: %q", r)
+	}
+	talk("RCPT TO:<alice@almanac.test>")
+	talk("DATA")
+	if r := talk("From: carol@example.net\r\nSubject: hi\r\n\r\nno calendar here\r\n."); !strings.HasPrefix(r, "554") || !strings.Contains(r, "text/calendar") {
+		t.Errorf("mail without a calendar: %q", r)
+	}
+}
