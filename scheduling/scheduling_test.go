@@ -373,3 +373,29 @@ func TestLargeMeetingFansOut(t *testing.T) {
 		e.eventually("bob's copy", func() bool { o, _ := e.copyOf("bob", "big-1"); return o != nil })
 	})
 }
+
+func TestFreeBusy(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		ctx := context.Background()
+		// Bob is busy from his invitation (09:00–10:00) once it lands.
+		e.put(e.users["alice"], e.work, "fb.ics", event("fb-1", 0, "", "bob@almanac.test"), store.Conditions{})
+		e.eventually("bob's copy", func() bool { o, _ := e.copyOf("bob", "fb-1"); return o != nil })
+		req := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nMETHOD:REQUEST\r\nBEGIN:VFREEBUSY\r\nUID:fbq\r\nDTSTAMP:20260101T000000Z\r\n" +
+			"DTSTART:20260105T000000Z\r\nDTEND:20260106T000000Z\r\nORGANIZER:mailto:alice@almanac.test\r\n" +
+			"ATTENDEE:mailto:bob@almanac.test\r\nATTENDEE:mailto:carol@example.net\r\nEND:VFREEBUSY\r\nEND:VCALENDAR\r\n"
+		res, err := e.sched.FreeBusy(ctx, e.cals, e.users["alice"], []byte(req))
+		if err != nil || len(res) != 2 {
+			t.Fatalf("%v %v", res, err)
+		}
+		if res[0].Status != "2.0;Success" || !strings.Contains(string(res[0].Data), "FREEBUSY;FBTYPE=BUSY:20260105T090000Z/20260105T100000Z") {
+			t.Errorf("bob: %s\n%s", res[0].Status, res[0].Data)
+		}
+		if !strings.HasPrefix(res[1].Status, "3.7") {
+			t.Errorf("carol: %s", res[1].Status)
+		}
+		if _, err := e.sched.FreeBusy(ctx, e.cals, e.users["bob"], []byte(req)); err == nil {
+			t.Error("bob asked as alice")
+		}
+	})
+}
