@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"testing"
+
+	"github.com/almanac/almanac/icalendar"
 )
 
 // FuzzParse: no input makes the iTIP parser panic, and what it accepts
@@ -39,6 +41,42 @@ func FuzzParseMail(f *testing.F) {
 		in, err := ParseMail(bytes.NewReader(data))
 		if err == nil && in.Message == nil {
 			t.Fatal("no error and no message")
+		}
+	})
+}
+
+// FuzzApplyReply: whatever a reply says, applying it to an organizer's
+// copy never panics and leaves a copy that is still a valid object.
+func FuzzApplyReply(f *testing.F) {
+	if data, err := os.ReadFile("testdata/golden/reply-carol.ics"); err == nil {
+		f.Add(data)
+	}
+	f.Add([]byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:weekly-1@example.org\r\n" +
+		"DTSTAMP:20260103T000000Z\r\nRECURRENCE-ID;VALUE=DATE:20260119\r\nORGANIZER:mailto:alice@example.org\r\n" +
+		"ATTENDEE;PARTSTAT=DECLINED:mailto:bob@example.net\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"))
+	base, err := os.ReadFile("testdata/meeting.ics")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := Parse(data)
+		if err != nil || m.Method != Reply {
+			return
+		}
+		obj, err := icalendar.ParseObject(base, icalendar.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := ApplyReply(obj, m, m.Attendee())
+		if err != nil || !res.Changed {
+			return
+		}
+		out, err := icalendar.Marshal(obj.Calendar.Component)
+		if err != nil {
+			t.Fatalf("marshal: %v", err)
+		}
+		if _, err := icalendar.ParseObject(out, icalendar.Options{}); err != nil {
+			t.Fatalf("the organizer's copy became invalid: %v\n%s", err, out)
 		}
 	})
 }
