@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"time"
 
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/icalendar"
 	"github.com/almanac/almanac/itip"
 	"github.com/almanac/almanac/outbox"
+	"github.com/almanac/almanac/recurrence"
 	"github.com/almanac/almanac/store"
 	"github.com/emersion/go-ical"
 )
@@ -224,6 +226,9 @@ func (dv *delivery) reply(ctx context.Context) error {
 		dv.s.opt.Logger.Info("reply to an older version ignored", "uid", dv.msg.UID, "sequence", dv.msg.Sequence)
 		return nil
 	}
+	if err := checkInstances(obj, dv.msg); err != nil {
+		return err
+	}
 	res, err := itip.ApplyReply(obj, dv.msg, dv.p.From)
 	if err != nil || !res.Changed {
 		return err
@@ -240,6 +245,36 @@ func (dv *delivery) reply(ctx context.Context) error {
 		return err
 	}
 	return dv.inbox(ctx)
+}
+
+// checkInstances refuses a reply for an instance the event does not have:
+// an answer must not add occurrences to the organizer's calendar.
+func checkInstances(obj *icalendar.Object, reply *itip.Message) error {
+	var series *recurrence.Series
+	for _, rc := range reply.Components {
+		key := itip.RecurrenceKey(rc)
+		if key == "" || itip.Component(obj, key) != nil {
+			continue
+		}
+		rid, err := rc.RecurrenceID()
+		if err != nil {
+			return &itip.Error{Reason: err.Error()}
+		}
+		if series == nil {
+			if series, err = recurrence.NewSeries(obj, recurrence.Options{}); err != nil {
+				return &itip.Error{Reason: "the event cannot be expanded: " + err.Error()}
+			}
+		}
+		at := rid.In(time.UTC)
+		list, err := series.Expand(at.Add(-time.Second), at.Add(time.Second))
+		if err != nil {
+			return &itip.Error{Reason: err.Error()}
+		}
+		if !slices.ContainsFunc(list, func(in recurrence.Instance) bool { return in.RecurrenceID.Equal(at) }) {
+			return &itip.Error{Reason: "the reply is for an instance (" + key + ") the event does not have"}
+		}
+	}
+	return nil
 }
 
 // statusUpdates are the quiet REQUESTs that show the new answer in the

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
 	"net/url"
 	"os"
 	"os/exec"
@@ -514,19 +515,19 @@ func TestBadInput(t *testing.T) {
 		t.Errorf("bad links changed bob's answer to %s", ps)
 	}
 	// Mail without a calendar, or for a domain not served, is refused.
-	c, err := net.Dial("tcp", s.smtpIn)
+	c, err := textproto.Dial("tcp", s.smtpIn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	talk := func(line string) string {
 		if line != "" {
-			fmt.Fprintf(c, "%s\r\n", line)
+			if err := c.PrintfLine("%s", line); err != nil {
+				t.Fatal(err)
+			}
 		}
-		buf := make([]byte, 512)
-		c.SetReadDeadline(time.Now().Add(5 * time.Second))
-		n, _ := c.Read(buf)
-		return string(buf[:n])
+		code, msg, _ := c.ReadResponse(0)
+		return fmt.Sprintf("%d %s", code, msg)
 	}
 	talk("")
 	talk("EHLO test")

@@ -399,3 +399,28 @@ func TestFreeBusy(t *testing.T) {
 		}
 	})
 }
+
+func TestReplyForMissingInstanceRefused(t *testing.T) {
+	st := storetest.SQLite(t)
+	e := newEnv(t, st)
+	e.put(e.users["alice"], e.work, "w.ics", event("w-1", 0, "RRULE:FREQ=WEEKLY;COUNT=2\r\n", "carol@example.net"), store.Conditions{})
+	_, obj := e.copyOf("alice", "w-1")
+	reply := func(rid string) error {
+		data := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:x\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:w-1\r\nDTSTAMP:20260103T000000Z\r\n" +
+			"RECURRENCE-ID:" + rid + "\r\nORGANIZER:mailto:alice@almanac.test\r\nATTENDEE;PARTSTAT=DECLINED:mailto:carol@example.net\r\n" +
+			"END:VEVENT\r\nEND:VCALENDAR\r\n"
+		m, err := itip.Parse([]byte(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return checkInstances(obj, m)
+	}
+	if err := reply("20260112T090000Z"); err != nil {
+		t.Errorf("second week: %v", err)
+	}
+	for _, rid := range []string{"20260119T090000Z", "20260112T093000Z"} {
+		if err := reply(rid); err == nil {
+			t.Errorf("%s is not an instance but was accepted", rid)
+		}
+	}
+}
