@@ -323,6 +323,9 @@ func TestEndToEnd(t *testing.T) {
 		// Alice sees all answers and the delivery state.
 		orgObjs, _ := st.ObjectsByUID(ctx, s.users["alice"].ID, "e2e-weekly@almanac.test")
 		code, body = s.api("GET", "/invitations/"+orgObjs[0].UUID, "alice", "")
+		if code != 200 {
+			t.Fatalf("alice's invitations: %d %s", code, body)
+		}
 		var list []jsonapi.Invitation
 		json.Unmarshal(body, &list)
 		got := map[string]string{}
