@@ -286,6 +286,22 @@ func TestEndToEnd(t *testing.T) {
 		}
 		eventually(t, "carol's answer", 5*time.Second, func() bool { return s.partstat("alice", "e2e-weekly@almanac.test", "carol@example.net") == "ACCEPTED" })
 
+		// Then she declines the second week only.
+		week2 := strings.Replace(keepAttendee(reply, "carol@example.net", "DECLINED"), "RRULE:FREQ=WEEKLY;COUNT=4", "RECURRENCE-ID:20260112T090000Z", 1)
+		os.WriteFile(file, []byte(week2), 0o644)
+		if err := send("carol@example.net"); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "carol's declined week", 5*time.Second, func() bool {
+			objs, _ := st.ObjectsByUID(ctx, s.users["alice"].ID, "e2e-weekly@almanac.test")
+			obj, _ := icalendar.ParseObject(objs[0].Data, icalendar.Options{})
+			c := itip.Component(obj, "20260112T090000Z")
+			return c != nil && itip.PartStat(c.Component, "mailto:carol@example.net") == "DECLINED"
+		})
+		if ps := s.partstat("alice", "e2e-weekly@almanac.test", "carol@example.net"); ps != "ACCEPTED" {
+			t.Errorf("declining one week changed the series answer to %s", ps)
+		}
+
 		// Dave follows his "No" link: GET only shows the page; the form's
 		// POST answers. A tampered link is refused.
 		no := dave.Links[2]
@@ -408,6 +424,24 @@ func TestLMTP(t *testing.T) {
 	eventually(t, "bob's copy of erin's invitation", 5*time.Second, func() bool {
 		return s.partstat("bob", "ext-1@google.test", "bob@almanac.test") == "NEEDS-ACTION"
 	})
+	// Erin cancels: Bob's copy says so.
+	cancel := strings.Replace(strings.Replace(req, "METHOD:REQUEST", "METHOD:CANCEL", 1), "SUMMARY:Coffee", "SUMMARY:Coffee\r\nSEQUENCE:1\r\nSTATUS:CANCELLED", 1)
+	cfile := filepath.Join(t.TempDir(), "cancel.ics")
+	os.WriteFile(cfile, []byte(cancel), 0o644)
+	defer func() {
+		out, err := exec.Command(swaks, "--server", ln.Addr().String(), "--protocol", "LMTP", "--from", "erin@example.org", "--to", "bob@almanac.test",
+			"--attach-type", "text/calendar; method=CANCEL", "--attach", "@"+cfile).CombinedOutput()
+		if err != nil {
+			t.Fatalf("cancel: %v %s", err, lastLines(string(out)))
+		}
+		eventually(t, "the cancellation", 5*time.Second, func() bool {
+			objs, _ := st.ObjectsByUID(context.Background(), s.users["bob"].ID, "ext-1@google.test")
+			return len(objs) == 1 && strings.Contains(string(objs[0].Data), "STATUS:CANCELLED")
+		})
+		if in, _ := st.ListInbox(context.Background(), s.users["bob"].ID); len(in) != 2 {
+			t.Errorf("bob's inbox has %d messages, want the request and the cancellation", len(in))
+		}
+	}()
 	// Bob accepts over JSON: the REPLY goes to Erin by e-mail (to the
 	// relay, which is not there: it stays queued, and nothing is lost).
 	code, body := s.api("GET", "/invitations", "bob", "")
