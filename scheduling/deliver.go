@@ -343,6 +343,10 @@ func (dv *delivery) write(ctx context.Context, o *store.Object, cal *store.Calen
 	}
 	sctx := withServerWrite(ctx, &serverWrite{sched: sc, outbox: outbox})
 	_, err := dv.cals.PutObject(sctx, dv.user, cal, name, data, cond)
+	if o == nil && errors.Is(err, store.ErrPreconditionFailed) {
+		// Another event already has the name made from the UID.
+		_, err = dv.cals.PutObject(sctx, dv.user, cal, digestName(dv.msg.UID), data, cond)
+	}
 	var oe *calendar.ObjectError
 	if errors.As(err, &oe) {
 		return &itip.Error{Reason: "the event cannot be stored: " + oe.Error()}
@@ -394,6 +398,10 @@ func resourceName(uid string) string {
 	if safeName.MatchString(uid) {
 		return uid + ".ics"
 	}
+	return digestName(uid)
+}
+
+func digestName(uid string) string {
 	sum := sha256.Sum256([]byte(uid))
 	return hex.EncodeToString(sum[:16]) + ".ics"
 }
