@@ -97,6 +97,9 @@ type WriteResult struct {
 	ETag     string
 	Created  bool
 	Revision int64 // the calendar's new revision (sync token)
+	// ScheduleTag is the stored Schedule-Tag ("" for an object that is not
+	// a scheduling object resource, RFC 6638 §3.2.10).
+	ScheduleTag string
 }
 
 // ETagOf returns the strong entity tag of a resource body.
@@ -111,7 +114,7 @@ func ETagOf(data []byte) string {
 // ErrPreconditionFailed if cond does not hold, and a *UIDConflictError if
 // another resource in the calendar already has w.UID (RFC 4791 §5.3.2.1).
 func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond Conditions) (*WriteResult, error) {
-	res := &WriteResult{ETag: ETagOf(w.Data)}
+	res := &WriteResult{ETag: ETagOf(w.Data), ScheduleTag: w.Scheduling.ScheduleTag}
 	now := s.nowMicro()
 	err := s.inTx(ctx, func(q querier) error {
 		rev, maxSpan, err := bumpRevision(ctx, q, calID, now)
