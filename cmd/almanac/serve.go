@@ -16,6 +16,7 @@ import (
 
 	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/bus"
+	"github.com/almanac/almanac/caldav"
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/changefeed"
 	"github.com/almanac/almanac/httpserver"
@@ -136,6 +137,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	feed := changefeed.New(b.Conn(), cals, log)
 	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done(),
 		Scheduler: sched})
+	dav := caldav.New(accounts, cals, caldav.Options{Logger: log})
 
 	r := chi.NewRouter()
 	r.Use(httpserver.Observe(log, httpserver.NewMetrics(reg)))
@@ -147,6 +149,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	r.Mount("/api/v1", api.Routes())
 	r.Mount("/rsvp", api.RSVPRoutes())
+	r.Mount(caldav.Prefix, dav.Routes())
+	r.Handle("/.well-known/caldav", http.HandlerFunc(dav.WellKnown))
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
