@@ -74,11 +74,13 @@ func addKinds(n xml.Name, kinds ...kind) {
 
 func priv(ns, name string) string { return "<D:privilege><" + ns + ":" + name + "/></D:privilege>" }
 
-// defaultCalendarURL is where invitations land (RFC 6638 §9.2): made on
-// demand, so that a client never sees a dangling URL.
+// defaultCalendarURL is where invitations land (RFC 6638 §9.2). A user
+// without a calendar has none yet; the first invitation makes one.
 func defaultCalendarURL(h *Handler, ctx context.Context, rs *resource) (string, bool, error) {
-	c, err := scheduling.DefaultCalendar(ctx, h.cals, rs.owner, "VEVENT")
-	if err != nil {
+	c, err := scheduling.DefaultCalendarOf(ctx, h.st, rs.owner, "VEVENT")
+	if errors.Is(err, store.ErrNotFound) {
+		return "", false, nil
+	} else if err != nil {
 		return "", false, err
 	}
 	return hrefXML(calendarHref(rs.owner.Name, c.Name)), true, nil

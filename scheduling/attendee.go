@@ -6,6 +6,7 @@ import (
 	"github.com/almanac/almanac/icalendar"
 	"github.com/almanac/almanac/itip"
 	"github.com/almanac/almanac/store"
+	"github.com/emersion/go-ical"
 )
 
 // attendee handles an attendee's write of their copy: a REPLY to the
@@ -31,16 +32,27 @@ func (w *write) attendee(ctx context.Context) error {
 		// changed in a way that matters to scheduling; alarms do not.
 		tag = w.prev.ScheduleTag
 	}
-	w.finish(store.SchedAttendee, tag, itip.PartStat(masterOrFirst(w.obj).Component, w.me))
+	partstat := itip.PartStat(masterOrFirst(w.obj).Component, w.me)
 	org := organizer(w.obj)
-	agent := organizerAgent(w.obj)
-	if len(changed) == 0 || agent != "SERVER" || masterStatus(w.obj) == "CANCELLED" {
+	if len(changed) == 0 || organizerAgent(w.obj) != "SERVER" || masterStatus(w.obj) == "CANCELLED" {
+		w.finish(store.SchedAttendee, tag, partstat)
 		return nil
 	}
-	msgs, _, err := w.s.prepare(ctx, w.me, w.objectUUID(), []send{{to: org, method: itip.Reply, obj: w.obj, comps: changed}})
+	msgs, statuses, err := w.s.prepare(ctx, w.me, w.objectUUID(), []send{{to: org, method: itip.Reply, obj: w.obj, comps: changed}})
 	if err != nil {
 		return err
 	}
+	// RFC 6638 §3.2.9: the attendee's copy tells how the reply went, on
+	// ORGANIZER.
+	if st := statuses[org]; st != "" {
+		for _, c := range w.obj.Components {
+			if p := c.Props.Get(ical.PropOrganizer); p != nil && p.Params.Get("SCHEDULE-STATUS") != st {
+				p.Params.Set("SCHEDULE-STATUS", st)
+				w.changed = true
+			}
+		}
+	}
+	w.finish(store.SchedAttendee, tag, partstat)
 	w.s.queue(w.pc.Write, msgs)
 	return nil
 }

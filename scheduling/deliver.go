@@ -361,10 +361,11 @@ func (dv *delivery) defaultCalendar(ctx context.Context) (*store.Calendar, error
 	return DefaultCalendar(ctx, dv.cals, dv.user, dv.msg.Type)
 }
 
-// DefaultCalendar returns the calendar that receives u's invitations of
-// component type comp, creating "calendar" when u has none that takes it.
-func DefaultCalendar(ctx context.Context, cals *calendar.Service, u *store.User, comp string) (*store.Calendar, error) {
-	list, err := cals.Store().ListCalendars(ctx, u.ID)
+// DefaultCalendarOf returns the calendar that receives u's invitations of
+// component type comp (RFC 6638 §9.2): their oldest calendar that takes
+// it. It returns store.ErrNotFound when they have none yet.
+func DefaultCalendarOf(ctx context.Context, st *store.Store, u *store.User, comp string) (*store.Calendar, error) {
+	list, err := st.ListCalendars(ctx, u.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -374,10 +375,20 @@ func DefaultCalendar(ctx context.Context, cals *calendar.Service, u *store.User,
 			best = c
 		}
 	}
-	if best != nil {
-		return best, nil
+	if best == nil {
+		return nil, store.ErrNotFound
 	}
-	c := &store.Calendar{Name: "calendar", DisplayName: "Calendar", Components: []string{"VEVENT", "VTODO"}}
+	return best, nil
+}
+
+// DefaultCalendar is DefaultCalendarOf, creating "calendar" when u has
+// none that takes comp.
+func DefaultCalendar(ctx context.Context, cals *calendar.Service, u *store.User, comp string) (*store.Calendar, error) {
+	c, err := DefaultCalendarOf(ctx, cals.Store(), u, comp)
+	if !errors.Is(err, store.ErrNotFound) {
+		return c, err
+	}
+	c = &store.Calendar{Name: "calendar", DisplayName: "Calendar", Components: []string{"VEVENT", "VTODO"}}
 	if err := cals.CreateCalendar(ctx, u, c); errors.Is(err, store.ErrExists) {
 		c.Name = "invitations"
 		err = cals.CreateCalendar(ctx, u, c)

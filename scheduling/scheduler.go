@@ -31,6 +31,11 @@ type Options struct {
 	// MailFrom is the envelope and header sender of the server's e-mail
 	// (the organizer's or attendee's name is shown with it).
 	MailFrom string
+	// SendAs lists the mail domains the server may send as: mail from a
+	// user whose address is in one of them shows that address as From
+	// (mail programs trust an answer more from the person it answers
+	// for), the rest is sent from MailFrom with the person in Reply-To.
+	SendAs []string
 	// PublicURL is the base URL people reach the server at, for RSVP
 	// links; empty: e-mail carries no links.
 	PublicURL string

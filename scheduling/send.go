@@ -255,7 +255,7 @@ func (s *Scheduler) mailMessage(sd send, from, to, objUUID string, enc *itip.Enc
 	text, html := itip.Body(sd.method, d)
 	id := store.NewUUID() + "@" + domainOf(s.opt.MailFrom)
 	m := &itip.Mail{
-		From:    &mail.Address{Name: name + " via Almanac", Address: s.opt.MailFrom},
+		From:    s.headerFrom(name, itip.Email(from)),
 		ReplyTo: &mail.Address{Name: name, Address: itip.Email(from)},
 		To:      []*mail.Address{{Address: to}},
 		Subject: itip.Subject(sd.method, d.Summary, d.Start), Date: s.opt.Now(), MessageID: id,
@@ -267,6 +267,18 @@ func (s *Scheduler) mailMessage(sd send, from, to, objUUID string, enc *itip.Enc
 	}
 	p := (&mailer.Message{From: s.opt.MailFrom, To: []string{to}, Data: body}).Payload()
 	return store.OutboxMessage{Kind: mailer.Kind, IdempotencyKey: key("imip", to, data), Payload: p}, nil
+}
+
+// headerFrom is the From of mail sent for a person: their own address
+// when it is in a domain the server sends as, else the server's.
+func (s *Scheduler) headerFrom(name, email string) *mail.Address {
+	if slices.Contains(s.opt.SendAs, domainOf(email)) {
+		if name == email {
+			name = ""
+		}
+		return &mail.Address{Name: name, Address: email}
+	}
+	return &mail.Address{Name: name + " via Almanac", Address: s.opt.MailFrom}
 }
 
 // personName is the CN the object gives addr, else the address.
@@ -284,7 +296,7 @@ func personName(obj *icalendar.Object, addr string) string {
 
 func domainOf(addr string) string {
 	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
-		return addr[i+1:]
+		return strings.ToLower(addr[i+1:])
 	}
 	return "localhost"
 }

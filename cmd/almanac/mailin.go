@@ -34,7 +34,7 @@ type mailInConfig struct {
 func (c *mailInConfig) register(s *settings) {
 	s.String(&c.PublicURL, "public-url", "", "base URL people reach the server at, for RSVP links in invitations (default: http:// + --listen)")
 	s.String(&c.RSVPSecret, "rsvp-secret", "", "secret (hex, at least 32 bytes) that signs RSVP links; the same on every node (default: DATA_DIR/rsvp.key, made on first start)")
-	s.String(&c.Domains, "mail-domains", "", "comma-separated mail domains whose calendar mail the SMTP/LMTP listeners accept (default: the domain of --mail-from)")
+	s.String(&c.Domains, "mail-domains", "", "comma-separated mail domains of the server: the SMTP/LMTP listeners accept their calendar mail, and users' mail is sent from their own address in them (default: the domain of --mail-from)")
 	s.String(&c.SMTPListen, "smtp-listen", "", "address to receive iMIP mail on by SMTP, e.g. 127.0.0.1:2525; empty: off")
 	s.String(&c.LMTPListen, "lmtp-listen", "", "address to receive iMIP mail on by LMTP (host:port or unix:/path), e.g. from Postfix; empty: off")
 }
@@ -57,8 +57,24 @@ func newScheduler(cfg serveConfig, st *store.Store, kick func(), reg prometheus.
 	if err != nil {
 		return nil, err
 	}
-	return scheduling.New(st, scheduling.Options{MailFrom: from, PublicURL: public, Secret: secret,
+	return scheduling.New(st, scheduling.Options{MailFrom: from, SendAs: cfg.Mail.domains(from), PublicURL: public, Secret: secret,
 		Kick: kick, Registerer: reg, Logger: log}), nil
+}
+
+// domains are the configured mail domains, or the domain of mailFrom.
+func (c *mailInConfig) domains(mailFrom string) []string {
+	var out []string
+	for _, d := range strings.Split(c.Domains, ",") {
+		if d = strings.ToLower(strings.TrimSpace(d)); d != "" {
+			out = append(out, d)
+		}
+	}
+	if len(out) == 0 {
+		if i := strings.LastIndexByte(mailFrom, '@'); i >= 0 {
+			out = []string{strings.ToLower(mailFrom[i+1:])}
+		}
+	}
+	return out
 }
 
 // rsvpSecret returns the configured secret, or the one kept in the data
@@ -94,12 +110,7 @@ type mailListeners struct{ servers []*smtp.Server }
 // start opens the configured listeners; none by default.
 func (c *mailInConfig) start(sched *scheduling.Scheduler, mailFrom string, log *slog.Logger) (*mailListeners, error) {
 	ml := &mailListeners{}
-	domains := strings.Split(c.Domains, ",")
-	if c.Domains == "" {
-		if i := strings.LastIndexByte(mailFrom, '@'); i >= 0 {
-			domains = []string{mailFrom[i+1:]}
-		}
-	}
+	domains := c.domains(mailFrom)
 	backend := sched.MailBackend(domains)
 	for _, l := range []struct {
 		addr string
