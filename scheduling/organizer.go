@@ -54,6 +54,10 @@ func (w *write) organizer(ctx context.Context) error {
 	}
 	reqs := newRequests(w.obj, w.s.opt.Now())
 	idx := indexAttendees(w.obj)
+	var prevIdx map[string][]*ical.Prop
+	if w.prevObj != nil {
+		prevIdx = indexAttendees(w.prevObj)
+	}
 	clearOrganizerForceSend(w.obj, &w.changed)
 	var sends []send
 	for _, addr := range w.attendees(w.obj) {
@@ -69,8 +73,8 @@ func (w *write) organizer(ctx context.Context) error {
 		if cancelled {
 			method = itip.Cancel
 		}
-		if method == itip.Request && !force && !w.viewChanged(addr) {
-			continue
+		if method == itip.Request && !force && !w.viewChanged(addr) && prevAgent(prevIdx, addr) == "SERVER" {
+			continue // they have this version already
 		}
 		sends = append(sends, send{to: addr, method: method, obj: w.obj, seq: seq, reqs: reqs})
 	}
@@ -206,6 +210,17 @@ func indexAttendees(obj *icalendar.Object) map[string][]*ical.Prop {
 		}
 	}
 	return idx
+}
+
+// prevAgent is who scheduled addr for the previous version: an attendee
+// the client handled before gets the server's REQUEST once it takes over.
+func prevAgent(prevIdx map[string][]*ical.Prop, addr string) string {
+	props, ok := prevIdx[addr]
+	if !ok {
+		return "SERVER"
+	}
+	agent, _ := paramsOf(props)
+	return agent
 }
 
 // paramsOf reads SCHEDULE-AGENT (default SERVER, RFC 6638 §7.1) and

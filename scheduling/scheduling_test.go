@@ -424,3 +424,45 @@ func TestReplyForMissingInstanceRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestScheduleAgentAndForceSend: SCHEDULE-AGENT=CLIENT leaves an attendee
+// to the client (RFC 6638 §7.1); an unchanged event sends nothing until
+// SCHEDULE-FORCE-SEND asks (§7.2), which is not stored.
+func TestScheduleAgentAndForceSend(t *testing.T) {
+	st := storetest.SQLite(t)
+	e := newEnv(t, st)
+	ctx := context.Background()
+	countLocal := func() int {
+		msgs, _ := st.ListOutbox(ctx, "", 100)
+		n := 0
+		for _, m := range msgs {
+			if m.Kind == LocalKind {
+				n++
+			}
+		}
+		return n
+	}
+	data := event("fs-1", 0, "", "bob@almanac.test")
+	data = []byte(strings.Replace(string(data), "ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob", "ATTENDEE;SCHEDULE-AGENT=CLIENT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob", 1))
+	e.put(e.users["alice"], e.work, "fs.ics", data, store.Conditions{})
+	if n := countLocal(); n != 0 {
+		t.Fatalf("SCHEDULE-AGENT=CLIENT: %d messages queued", n)
+	}
+	plain := event("fs-1", 0, "", "bob@almanac.test")
+	e.put(e.users["alice"], e.work, "fs.ics", plain, store.Conditions{})
+	if n := countLocal(); n != 1 {
+		t.Fatalf("the server took over bob: %d messages", n)
+	}
+	e.put(e.users["alice"], e.work, "fs.ics", plain, store.Conditions{})
+	if n := countLocal(); n != 1 {
+		t.Fatalf("an unchanged event sent again: %d messages", n)
+	}
+	forced := strings.Replace(string(plain), "ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob", "ATTENDEE;SCHEDULE-FORCE-SEND=REQUEST;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob", 1)
+	e.put(e.users["alice"], e.work, "fs.ics", []byte(forced), store.Conditions{})
+	if n := countLocal(); n != 2 {
+		t.Fatalf("SCHEDULE-FORCE-SEND: %d messages", n)
+	}
+	if o, _ := e.copyOf("alice", "fs-1"); strings.Contains(string(o.Data), "SCHEDULE-FORCE-SEND") {
+		t.Error("SCHEDULE-FORCE-SEND was stored")
+	}
+}
