@@ -118,6 +118,13 @@ func (s *Scheduler) BeforePut(ctx context.Context, pc *calendar.PutContext) erro
 	if err != nil {
 		return err
 	}
+	// The write is prepared from this version: pin it, so that an answer
+	// the server records meanwhile is merged again rather than lost.
+	stored := ""
+	if prev != nil {
+		stored = prev.ETag
+	}
+	pc.Conditions.Stored = &stored
 	obj := pc.Object
 	w := &write{s: s, pc: pc, me: me, prev: prev, prevObj: prevObj, obj: obj}
 	switch {

@@ -466,3 +466,54 @@ func TestScheduleAgentAndForceSend(t *testing.T) {
 		t.Error("SCHEDULE-FORCE-SEND was stored")
 	}
 }
+
+// racer is a hook that, once, records an answer in the stored organizer's
+// copy between the scheduling hook reading it and the write committing:
+// the race If-Schedule-Tag-Match is about.
+type racer struct {
+	st   *store.Store
+	done bool
+}
+
+func (r *racer) BeforePut(ctx context.Context, pc *calendar.PutContext) error {
+	if r.done || pc.Name != "race.ics" {
+		return nil
+	}
+	r.done = true
+	o, err := r.st.GetObject(ctx, pc.Calendar.ID, pc.Name)
+	if err != nil {
+		return err
+	}
+	data := strings.Replace(string(o.Data), "PARTSTAT=NEEDS-ACTION;RSVP=TRUE;SCHEDULE-STATUS=1.2:mailto:bob", "PARTSTAT=ACCEPTED;SCHEDULE-STATUS=1.2:mailto:bob", 1)
+	w := &store.ObjectWrite{Name: o.Name, UID: o.UID, Component: o.Component, Data: []byte(data), Sequence: o.Sequence,
+		IndexedUntil: store.Forever, Scheduling: o.Scheduling}
+	_, err = r.st.PutObject(ctx, pc.Calendar.ID, w, store.Conditions{IfMatch: o.ETag})
+	return err
+}
+
+func (r *racer) BeforeDelete(context.Context, *calendar.DeleteContext) error { return nil }
+
+func TestAnswerRecordedDuringOrganizerWriteIsKept(t *testing.T) {
+	st := storetest.SQLite(t)
+	e := newEnv(t, st)
+	ctx := context.Background()
+	e.put(e.users["alice"], e.work, "race.ics", event("race-1", 0, "", "bob@almanac.test"), store.Conditions{})
+	o, _ := e.copyOf("alice", "race-1")
+	r := &racer{st: st}
+	cals := calendar.New(st, calendar.Options{Hooks: []calendar.Hook{e.sched, r}})
+	// Alice's client edits the summary from its copy, in which Bob has not
+	// answered yet; Bob's answer lands while the write is being prepared.
+	edit := strings.Replace(string(event("race-1", 0, "", "bob@almanac.test")), "SUMMARY:Planning", "SUMMARY:Planning (room 2)", 1)
+	if _, err := cals.PutObject(ctx, e.users["alice"], e.work, "race.ics", []byte(edit), store.Conditions{IfScheduleTagMatch: &o.ScheduleTag}); err != nil {
+		t.Fatal(err)
+	}
+	if !r.done {
+		t.Fatal("the race was not staged")
+	}
+	if ps := e.partstat("alice", "race-1", "", "bob"); ps != itip.Accepted {
+		t.Errorf("bob's answer was overwritten: %s", ps)
+	}
+	if _, obj := e.copyOf("alice", "race-1"); obj.Master().Summary() != "Planning (room 2)" {
+		t.Error("alice's edit was lost")
+	}
+}

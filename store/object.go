@@ -88,6 +88,11 @@ type Conditions struct {
 	// IfScheduleTagMatch: the stored Schedule-Tag must equal this
 	// (RFC 6638 §3.3, If-Schedule-Tag-Match).
 	IfScheduleTagMatch *string
+	// Stored is set by a hook that read the stored version to prepare the
+	// write: its ETag, or "" when it read none. If the resource changed
+	// meanwhile the write fails with ErrStale, and the caller prepares it
+	// again; the client never sees this condition.
+	Stored *string
 }
 
 // WriteResult describes a successful write.
@@ -184,6 +189,9 @@ func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond
 }
 
 func (c Conditions) check(exists bool, etag, scheduleTag string) error {
+	if c.Stored != nil && (exists && *c.Stored != etag || !exists && *c.Stored != "") {
+		return ErrStale
+	}
 	switch {
 	case c.IfScheduleTagMatch != nil && (!exists || *c.IfScheduleTagMatch != scheduleTag):
 		return ErrPreconditionFailed
