@@ -141,3 +141,15 @@ func (s *Store) UsersByEmail(ctx context.Context, emails []string) (map[string]*
 	}
 	return out, rs.Err()
 }
+
+// PurgeInbox deletes inbox items delivered before the given time: the
+// server applied them when they arrived, so old ones only take room.
+func (s *Store) PurgeInbox(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := s.inTx(ctx, func(q querier) error {
+		var err error
+		n, err = q.exec(ctx, `DELETE FROM schedule_inbox WHERE created_at < $1`, Micro(before))
+		return err
+	})
+	return n, err
+}
