@@ -49,6 +49,9 @@ type Options struct {
 	// Scheduler answers free-busy requests POSTed to the outbox (nil: the
 	// outbox refuses them).
 	Scheduler *scheduling.Scheduler
+	// ReportCacheBytes bounds the cache of report answers (0: 64 MiB;
+	// negative: no cache).
+	ReportCacheBytes int64
 }
 
 // Handler serves CalDAV.
@@ -58,6 +61,7 @@ type Handler struct {
 	cals     *calendar.Service
 	st       *store.Store
 	log      *slog.Logger
+	reports  *reportCache
 }
 
 // New returns a handler over the account and calendar services.
@@ -65,7 +69,11 @@ func New(accounts *account.Service, cals *calendar.Service, opt Options) *Handle
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	return &Handler{sched: opt.Scheduler, accounts: accounts, cals: cals, st: cals.Store(), log: opt.Logger}
+	if opt.ReportCacheBytes == 0 {
+		opt.ReportCacheBytes = 64 << 20
+	}
+	return &Handler{sched: opt.Scheduler, accounts: accounts, cals: cals, st: cals.Store(), log: opt.Logger,
+		reports: newReportCache(opt.ReportCacheBytes)}
 }
 
 // Routes returns the handler for everything under Prefix; mount it there.
