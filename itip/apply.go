@@ -2,6 +2,7 @@ package itip
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -234,8 +235,11 @@ func ApplyCancel(obj *icalendar.Object, cancel *Message) error {
 	for _, cc := range cancel.Components {
 		key := RecurrenceKey(cc)
 		if key == "" {
+			// The copy takes the cancellation's SEQUENCE, so that an older
+			// REQUEST still on its way cannot revive it (RFC 5546 §2.1.5).
 			for _, c := range obj.Components {
 				c.Props.SetText(ical.PropStatus, "CANCELLED")
+				raiseSequence(c, cancel.Sequence)
 			}
 			continue
 		}
@@ -254,6 +258,13 @@ func ApplyCancel(obj *icalendar.Object, cancel *Message) error {
 			obj.Components = append(obj.Components, c)
 		}
 		c.Props.SetText(ical.PropStatus, "CANCELLED")
+		raiseSequence(c, cancel.Sequence)
 	}
 	return nil
+}
+
+func raiseSequence(c *icalendar.Component, seq int) {
+	if cur, _ := c.Sequence(); seq > cur {
+		c.Props.SetText(ical.PropSequence, strconv.Itoa(seq))
+	}
 }

@@ -219,3 +219,24 @@ func TestParseMailRejects(t *testing.T) {
 		}
 	}
 }
+
+func TestApplyCancelRaisesSequence(t *testing.T) {
+	obj := meeting(t)
+	data, err := BuildCancel(obj, "mailto:bob@example.net", nil, 5, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ApplyCancel(obj, mustParse(t, data)); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range obj.Components {
+		if n, _ := c.Sequence(); n != 5 || c.Status() != "CANCELLED" {
+			t.Errorf("%s: SEQUENCE %d STATUS %s", RecurrenceKey(c), n, c.Status())
+		}
+	}
+	// An older REQUEST is no longer newer than the copy.
+	req, _ := BuildRequest(meeting(t), "mailto:bob@example.net", now.Add(time.Hour))
+	if mustParse(t, req).Newer(5, Stamp(obj)) {
+		t.Error("a REQUEST of SEQUENCE 2 would revive a copy cancelled at 5")
+	}
+}

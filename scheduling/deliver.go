@@ -43,6 +43,9 @@ type delivery struct {
 	msg  *itip.Message
 	p    localPayload
 	key  string
+	// version is the ETag of the organizer's copy a reference message was
+	// built from ("" for a message that carries its data).
+	version string
 }
 
 // Deliver implements outbox.Handler.
@@ -57,49 +60,75 @@ func (d *Deliverer) Deliver(ctx context.Context, m *store.OutboxMessage) error {
 	} else if err != nil {
 		return err
 	}
-	var msg *itip.Message
-	if len(p.Data) == 0 {
-		if msg, err = d.currentRequest(ctx, p, u); err != nil || msg == nil {
-			return err
-		}
-		p.Data = msg.Data()
-	} else if msg, err = itip.Parse(p.Data); err != nil {
-		return &outbox.PermanentError{Err: err}
-	}
-	dv := &delivery{Deliverer: d, user: u, me: itip.MailtoOf(u.Email), msg: msg, p: p, key: m.IdempotencyKey}
 	// A write by the user (or another delivery) between reading the copy
 	// and storing it fails the precondition: read and apply again.
+	var dv *delivery
 	for try := 0; try < 5; try++ {
+		if dv, err = d.delivery(ctx, m, p, u); err != nil || dv == nil {
+			return err
+		}
 		if err = dv.apply(ctx); !errors.Is(err, store.ErrPreconditionFailed) {
 			break
 		}
 	}
 	var ie *itip.Error
 	if errors.As(err, &ie) {
-		d.s.opt.Logger.Warn("scheduling message refused", "to", u.Name, "from", p.From, "method", msg.Method, "uid", msg.UID, "reason", ie.Reason)
+		d.s.opt.Logger.Warn("scheduling message refused", "to", u.Name, "from", p.From, "method", dv.msg.Method, "uid", dv.msg.UID, "reason", ie.Reason)
 		return &outbox.PermanentError{Err: err}
 	}
 	return err
 }
 
+// delivery prepares one attempt: the message, read from the payload or,
+// for a reference, built from the organizer's copy as it is now (nil when
+// there is nothing left to deliver).
+func (d *Deliverer) delivery(ctx context.Context, m *store.OutboxMessage, p localPayload, u *store.User) (*delivery, error) {
+	dv := &delivery{Deliverer: d, user: u, me: itip.MailtoOf(u.Email), p: p, key: m.IdempotencyKey}
+	var err error
+	if len(p.Data) == 0 {
+		if dv.msg, dv.version, err = d.currentRequest(ctx, p, u); err != nil || dv.msg == nil {
+			return nil, err
+		}
+		dv.p.Data = dv.msg.Data()
+	} else if dv.msg, err = itip.Parse(p.Data); err != nil {
+		return nil, &outbox.PermanentError{Err: err}
+	}
+	return dv, nil
+}
+
+// stillCurrent reports, for a delivery built from the organizer's copy,
+// whether that copy is still the version it was built from: an attendee's
+// copy must not go back to an older version another delivery replaced.
+func (dv *delivery) stillCurrent(ctx context.Context) (bool, error) {
+	if dv.version == "" {
+		return true, nil
+	}
+	o, err := dv.s.st.GetObjectByUUID(ctx, dv.p.Object)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil && o.ETag == dv.version, err
+}
+
 // currentRequest builds the REQUEST a reference message stands for from
 // the organizer's copy as it is now; nil when the event is gone or no
 // longer invites u (its CANCEL is on its way).
-func (d *Deliverer) currentRequest(ctx context.Context, p localPayload, u *store.User) (*itip.Message, error) {
+func (d *Deliverer) currentRequest(ctx context.Context, p localPayload, u *store.User) (*itip.Message, string, error) {
 	o, err := d.s.st.GetObjectByUUID(ctx, p.Object)
 	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
+		return nil, "", nil
 	} else if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	v, err := d.versions.get(o, d.s.opt.Now)
+	v, err := d.versions.get(o)
 	if err != nil || v == nil {
-		return nil, err
+		return nil, "", err
 	}
 	if v.organizer != itip.Address(p.From) {
-		return nil, &outbox.PermanentError{Err: errors.New("the referenced event has another organizer")}
+		return nil, "", &outbox.PermanentError{Err: errors.New("the referenced event has another organizer")}
 	}
-	return v.message(itip.MailtoOf(u.Email))
+	msg, err := v.message(itip.MailtoOf(u.Email))
+	return msg, o.ETag, err
 }
 
 func (dv *delivery) apply(ctx context.Context) error {
@@ -158,6 +187,12 @@ func (dv *delivery) request(ctx context.Context) error {
 			dv.s.opt.Logger.Info("older scheduling message ignored", "to", dv.user.Name, "uid", dv.msg.UID, "sequence", dv.msg.Sequence)
 			return nil
 		}
+	}
+	if ok, err := dv.stillCurrent(ctx); err != nil || !ok {
+		if err == nil {
+			err = store.ErrPreconditionFailed // build it again from the new version
+		}
+		return err
 	}
 	tree := itip.Copy(dv.msg, obj, dv.me)
 	data, err := icalendar.Marshal(tree)

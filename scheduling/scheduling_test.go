@@ -111,6 +111,10 @@ func (e *env) eventually(what string, cond func() bool) {
 			return
 		}
 	}
+	msgs, _ := e.st.ListOutbox(context.Background(), "", 50)
+	for _, m := range msgs {
+		e.t.Logf("outbox %d %s %s attempts=%d ref=%q err=%q", m.ID, m.Kind, m.Status, m.Attempts, m.Ref, m.LastError)
+	}
 	e.t.Fatalf("timed out waiting for %s", what)
 }
 

@@ -2,7 +2,6 @@ package scheduling
 
 import (
 	"sync"
-	"time"
 
 	"github.com/almanac/almanac/icalendar"
 	"github.com/almanac/almanac/itip"
@@ -28,8 +27,9 @@ type version struct {
 }
 
 // get returns the parsed version o, or nil when o is not an organizer's
-// copy.
-func (c *versionCache) get(o *store.Object, now func() time.Time) (*version, error) {
+// copy. Its REQUESTs are stamped with the time of the version, so that
+// attendees' copies order versions as the organizer made them.
+func (c *versionCache) get(o *store.Object) (*version, error) {
 	if o.Role != store.SchedOrganizer {
 		return nil, nil
 	}
@@ -44,7 +44,7 @@ func (c *versionCache) get(o *store.Object, now func() time.Time) (*version, err
 	if err != nil {
 		return nil, nil
 	}
-	v = &version{organizer: organizer(obj), reqs: newRequests(obj, now()), msgs: map[string]*itip.Message{}}
+	v = &version{organizer: organizer(obj), reqs: newRequests(obj, o.ModifiedAt), msgs: map[string]*itip.Message{}}
 	c.mu.Lock()
 	if c.m == nil || len(c.m) >= maxVersions {
 		c.m = map[string]*version{}
