@@ -103,32 +103,42 @@ func (dv *delivery) stillCurrent(ctx context.Context) (bool, error) {
 	if dv.version == "" {
 		return true, nil
 	}
-	o, err := dv.s.st.GetObjectByUUID(ctx, dv.p.Object)
+	etag, err := dv.s.st.ObjectETag(ctx, dv.p.Object)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}
-	return err == nil && o.ETag == dv.version, err
+	return err == nil && etag == dv.version, err
 }
 
 // currentRequest builds the REQUEST a reference message stands for from
 // the organizer's copy as it is now; nil when the event is gone or no
 // longer invites u (its CANCEL is on its way).
 func (d *Deliverer) currentRequest(ctx context.Context, p localPayload, u *store.User) (*itip.Message, string, error) {
-	o, err := d.s.st.GetObjectByUUID(ctx, p.Object)
+	etag, err := d.s.st.ObjectETag(ctx, p.Object)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, "", nil
 	} else if err != nil {
 		return nil, "", err
 	}
-	v, err := d.versions.get(o)
-	if err != nil || v == nil {
-		return nil, "", err
+	v := d.versions.lookup(p.Object, etag)
+	if v == nil {
+		// Not parsed yet: read the version with its data.
+		o, err := d.s.st.GetObjectByUUID(ctx, p.Object)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, "", nil
+		} else if err != nil {
+			return nil, "", err
+		}
+		if v, err = d.versions.get(o); err != nil || v == nil {
+			return nil, "", err
+		}
+		etag = o.ETag
 	}
 	if v.organizer != itip.Address(p.From) {
 		return nil, "", &outbox.PermanentError{Err: errors.New("the referenced event has another organizer")}
 	}
 	msg, err := v.message(itip.MailtoOf(u.Email))
-	return msg, o.ETag, err
+	return msg, etag, err
 }
 
 func (dv *delivery) apply(ctx context.Context) error {

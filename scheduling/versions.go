@@ -26,6 +26,13 @@ type version struct {
 	msgs      map[string]*itip.Message // parsed REQUESTs by shape, never handed out
 }
 
+// lookup returns the parsed version of object uuid with etag, if cached.
+func (c *versionCache) lookup(uuid, etag string) *version {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[uuid+"/"+etag]
+}
+
 // get returns the parsed version o, or nil when o is not an organizer's
 // copy. Its REQUESTs are stamped with the time of the version, so that
 // attendees' copies order versions as the organizer made them.

@@ -153,3 +153,14 @@ func (s *Store) PurgeInbox(ctx context.Context, before time.Time) (int64, error)
 	})
 	return n, err
 }
+
+// ObjectETag returns the ETag of the resource with the public id, or
+// ErrNotFound: a cheap check that a version read earlier is still current.
+func (s *Store) ObjectETag(ctx context.Context, uuid string) (string, error) {
+	var etag string
+	err := s.read.queryRow(ctx, `SELECT etag FROM objects WHERE uuid = $1`, uuid).Scan(&etag)
+	if isNoRows(err) {
+		return "", ErrNotFound
+	}
+	return etag, err
+}
