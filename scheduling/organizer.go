@@ -46,43 +46,13 @@ var sentAt = time.Unix(0, 0)
 func (w *write) organizer(ctx context.Context) error {
 	w.protectAnswers()
 	objUUID := w.objectUUID()
-	seq := masterSequence(w.obj)
-	cancelled := masterStatus(w.obj) == "CANCELLED"
 	w.cmpNew = newRequests(w.obj, sentAt)
 	if w.prevObj != nil {
 		w.cmpOld = newRequests(w.prevObj, sentAt)
 	}
-	reqs := newRequests(w.obj, w.s.opt.Now())
 	idx := indexAttendees(w.obj)
-	var prevIdx map[string][]*ical.Prop
-	if w.prevObj != nil {
-		prevIdx = indexAttendees(w.prevObj)
-	}
 	clearOrganizerForceSend(w.obj, &w.changed)
-	var sends []send
-	for _, addr := range w.attendees(w.obj) {
-		agent, force := paramsOf(idx[addr])
-		if force {
-			clearForce(idx[addr])
-			w.changed = true
-		}
-		if agent != "SERVER" {
-			continue // the client or nobody schedules this attendee (RFC 6638 §7.1)
-		}
-		method := itip.Request
-		if cancelled {
-			method = itip.Cancel
-		}
-		if method == itip.Request && !force && !w.viewChanged(addr) && prevAgent(prevIdx, addr) == "SERVER" {
-			continue // they have this version already
-		}
-		sends = append(sends, send{to: addr, method: method, obj: w.obj, seq: seq, reqs: reqs})
-	}
-	for _, addr := range w.removed(w.cmpNew) {
-		if agent, _ := scheduleParams(w.prevObj, addr); agent == "SERVER" {
-			sends = append(sends, send{to: addr, method: itip.Cancel, obj: w.prevObj, seq: max(seq, masterSequence(w.prevObj))})
-		}
-	}
+	sends := append(w.updates(idx), w.cancellations()...)
 	msgs, statuses, err := w.s.prepare(ctx, w.me, objUUID, sends)
 	if err != nil {
 		return err
@@ -98,6 +68,50 @@ func (w *write) organizer(ctx context.Context) error {
 	w.finish(store.SchedOrganizer, newTag(), "")
 	w.s.queue(w.pc.Write, msgs)
 	return nil
+}
+
+// updates are the REQUESTs (or CANCELs, for a cancelled event) to the
+// attendees the server schedules whose view of the event changed, or whom
+// SCHEDULE-FORCE-SEND names.
+func (w *write) updates(idx map[string][]*ical.Prop) []send {
+	seq := masterSequence(w.obj)
+	method := itip.Request
+	if masterStatus(w.obj) == "CANCELLED" {
+		method = itip.Cancel
+	}
+	var prevIdx map[string][]*ical.Prop
+	if w.prevObj != nil {
+		prevIdx = indexAttendees(w.prevObj)
+	}
+	reqs := newRequests(w.obj, w.s.opt.Now())
+	var sends []send
+	for _, addr := range w.attendees(w.obj) {
+		agent, force := paramsOf(idx[addr])
+		if force {
+			clearForce(idx[addr])
+			w.changed = true
+		}
+		if agent != "SERVER" {
+			continue // the client or nobody schedules this attendee (RFC 6638 §7.1)
+		}
+		if method == itip.Request && !force && !w.viewChanged(addr) && prevAgent(prevIdx, addr) == "SERVER" {
+			continue // they have this version already
+		}
+		sends = append(sends, send{to: addr, method: method, obj: w.obj, seq: seq, reqs: reqs})
+	}
+	return sends
+}
+
+// cancellations are the CANCELs to attendees the new version leaves out.
+func (w *write) cancellations() []send {
+	var sends []send
+	seq := masterSequence(w.obj)
+	for _, addr := range w.removed(w.cmpNew) {
+		if agent, _ := scheduleParams(w.prevObj, addr); agent == "SERVER" {
+			sends = append(sends, send{to: addr, method: itip.Cancel, obj: w.prevObj, seq: max(seq, masterSequence(w.prevObj))})
+		}
+	}
+	return sends
 }
 
 // objectUUID returns the public id the resource has or will have, which
