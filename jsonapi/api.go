@@ -14,6 +14,7 @@ import (
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/changefeed"
 	"github.com/almanac/almanac/reminders"
+	"github.com/almanac/almanac/scheduling"
 	"github.com/almanac/almanac/store"
 )
 
@@ -26,6 +27,8 @@ type Options struct {
 	Feed *changefeed.Feed
 	// Shutdown is closed when the server stops, ending open streams.
 	Shutdown <-chan struct{}
+	// Scheduler serves /invitations and the RSVP links; nil disables them.
+	Scheduler *scheduling.Scheduler
 	// WebhookAllowPrivate accepts reminder webhook URLs on loopback and
 	// private addresses (the operator's --webhook-allow-private).
 	WebhookAllowPrivate bool

@@ -23,6 +23,15 @@ func (h hook) BeforePut(ctx context.Context, p *calendar.PutContext) error {
 	if err != nil {
 		return err
 	}
+	// The rows (and a sharee's split) are computed from this version: if
+	// another write lands first, the calendar service runs the hooks again.
+	if p.Conditions.Stored == nil {
+		stored := ""
+		if prev != nil {
+			stored = prev.ETag
+		}
+		p.Conditions.Stored = &stored
+	}
 	sub := &subject{cal: p.Calendar, obj: p.Object, series: p.Series}
 	var per *store.PerUserData
 	if p.User != nil && p.User.ID != p.Calendar.OwnerID {

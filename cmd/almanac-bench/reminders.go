@@ -48,7 +48,7 @@ func benchReminders(args []string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	for _, be := range backends(dir) {
+	for _, be := range reminderBackends(dir) {
 		if *only != "" && *only != be.key {
 			continue
 		}
@@ -63,14 +63,14 @@ func benchReminders(args []string) error {
 // minutes, to keep the run short; the default only stages earlier).
 const lookahead = 30 * time.Second
 
-type backend struct{ key, name, url, schema string }
+type reminderBackend struct{ key, name, url, schema string }
 
-func backends(dir string) []backend {
-	out := []backend{{"sqlite", "SQLite", filepath.Join(dir, "reminders.db"), ""}}
+func reminderBackends(dir string) []reminderBackend {
+	out := []reminderBackend{{"sqlite", "SQLite", filepath.Join(dir, "reminders.db"), ""}}
 	if url := os.Getenv("ALMANAC_TEST_DATABASE_URL"); url != "" {
 		var b [4]byte
 		_, _ = rand.Read(b[:])
-		out = append(out, backend{"postgres", "PostgreSQL", url, "bench_" + hex.EncodeToString(b[:])})
+		out = append(out, reminderBackend{"postgres", "PostgreSQL", url, "bench_" + hex.EncodeToString(b[:])})
 	}
 	return out
 }
@@ -80,7 +80,7 @@ type shiftClock struct{ off atomic.Int64 }
 
 func (c *shiftClock) now() time.Time { return time.Now().Add(-time.Duration(c.off.Load())) }
 
-func reminderRun(be backend, dir string, n, writers int, spread time.Duration) error {
+func reminderRun(be reminderBackend, dir string, n, writers int, spread time.Duration) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	st, err := store.Open(ctx, be.url, store.Options{Schema: be.schema, MaxConns: 24})

@@ -43,6 +43,7 @@ type serveConfig struct {
 	SMTP              mailer.Config
 	MailFrom          string
 	AdminListen       string
+	Mail              mailInConfig
 	WebhookPrivate    bool
 	ReminderLookahead time.Duration
 }
@@ -69,6 +70,7 @@ func (c *serveConfig) register(s *settings) {
 	s.String(&c.SMTP.Password, "smtp-password", "", "SMTP relay password")
 	s.String(&c.AdminListen, "admin-listen", "", "address for the admin endpoints (pprof profiles under /debug/pprof/); empty: off. Keep it private")
 	s.String(&c.MailFrom, "mail-from", "", "sender address of the server's own mail (default: calendar@HOST of --listen)")
+	c.Mail.register(s)
 	s.Bool(&c.WebhookPrivate, "webhook-allow-private", false, "let reminder webhooks reach loopback and private addresses (tests, internal deployments)")
 	s.Duration(&c.ReminderLookahead, "reminder-lookahead", 2*time.Minute, "how long before a reminder is due its deliveries are queued")
 }
@@ -122,25 +124,35 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		return err
 	}
 	pub := changefeed.NewPublisher(b.Conn(), log)
-	hooks := egress.New(egress.Options{AllowPrivate: cfg.WebhookPrivate, Timeout: 15 * time.Second, UserAgent: "Almanac"})
+	webhooks := egress.New(egress.Options{AllowPrivate: cfg.WebhookPrivate, Timeout: 15 * time.Second, UserAgent: "Almanac"})
+	handlers := map[string]outbox.Handler{
+		reminders.KindEmail:   mail,
+		reminders.KindWeb:     reminders.WebHandler(pub),
+		reminders.KindWebhook: reminders.NewWebhook(st, webhooks),
+	}
 	deliveries := outbox.New(st, outbox.Options{
-		Handlers: map[string]outbox.Handler{
-			mailer.Kind:           mail,
-			reminders.KindEmail:   mail,
-			reminders.KindWeb:     reminders.WebHandler(pub),
-			reminders.KindWebhook: reminders.NewWebhook(st, hooks),
-		},
-		Registerer: reg,
-		Logger:     log,
+		Handlers:    handlers,
+		MaxAttempts: maxMailAttempts,
+		Registerer:  reg,
+		Logger:      log,
 	})
-	rem := reminders.New(st, reminders.Options{MailFrom: mailFrom(cfg), Lookahead: cfg.ReminderLookahead,
+	sched, err := newScheduler(cfg, st, deliveries.Kick, reg, log)
+	if err != nil {
+		return err
+	}
+	rem := reminders.New(st, reminders.Options{MailFrom: sched.MailFrom(), Lookahead: cfg.ReminderLookahead,
 		Kick: deliveries.Kick, Notifier: pub, Registerer: reg, Logger: log})
 	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
-	cals := calendar.New(st, calendar.Options{Notifier: pub, Kick: deliveries.Kick, Hooks: []calendar.Hook{rem.Hook()}, Viewer: rem})
+	// Reminders come after scheduling, so that they see what is stored.
+	cals := calendar.New(st, calendar.Options{Notifier: pub, Kick: deliveries.Kick,
+		Hooks: []calendar.Hook{sched, rem.Hook()}, Viewer: rem})
+	for kind, h := range sched.Handlers(cals, mail, maxMailAttempts) {
+		handlers[kind] = h
+	}
 	feed := changefeed.New(b.Conn(), cals, log)
 	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done(),
-		WebhookAllowPrivate: cfg.WebhookPrivate, Reminders: rem})
-	dav := caldav.New(accounts, cals, caldav.Options{Logger: log})
+		Scheduler: sched, WebhookAllowPrivate: cfg.WebhookPrivate, Reminders: rem})
+	dav := caldav.New(accounts, cals, caldav.Options{Logger: log, Scheduler: sched})
 
 	r := chi.NewRouter()
 	r.Use(httpserver.Observe(log, httpserver.NewMetrics(reg)))
@@ -151,6 +163,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	))
 	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	r.Mount("/api/v1", api.Routes())
+	r.Mount("/rsvp", api.RSVPRoutes())
 	r.Mount(caldav.Prefix, dav.Routes())
 	r.Handle("/.well-known/caldav", http.HandlerFunc(dav.WellKnown))
 
@@ -167,6 +180,11 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 			return err
 		}
 	}
+	mailIn, err := cfg.Mail.start(sched, sched.MailFrom(), log)
+	if err != nil {
+		return err
+	}
+	defer mailIn.stop()
 	workers := startWorkers(ctx, log, st, cals, deliveries, rem)
 	err = httpserver.Serve(ctx, ln, r, cfg.ShutdownGrace, log)
 	workers.Wait()
@@ -208,17 +226,4 @@ func serveAdmin(ctx context.Context, addr string, log *slog.Logger) error {
 		}
 	}()
 	return nil
-}
-
-// mailFrom is the sender of the server's own mail: --mail-from, else
-// calendar@ the host of --listen.
-func mailFrom(cfg serveConfig) string {
-	if cfg.MailFrom != "" {
-		return cfg.MailFrom
-	}
-	host, _, err := net.SplitHostPort(cfg.Listen)
-	if err != nil || host == "" {
-		host = "localhost"
-	}
-	return "calendar@" + host
 }
