@@ -37,6 +37,8 @@ func benchReminders(args []string) error {
 	spread := fs.Duration("spread", time.Minute, "the reminders come due evenly over this span")
 	writers := fs.Int("writers", 8, "concurrent writers while loading")
 	only := fs.String("store", "", "sqlite or postgres (default: both, PostgreSQL when ALMANAC_TEST_DATABASE_URL is set)")
+	batch := fs.Int("batch", 0, "outbox messages leased at once (0: the outbox default)")
+	conc := fs.Int("concurrency", 0, "outbox deliveries in parallel (0: the outbox default)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,7 +54,7 @@ func benchReminders(args []string) error {
 		if *only != "" && *only != be.key {
 			continue
 		}
-		if err := reminderRun(be, dir, *n, *writers, *spread); err != nil {
+		if err := reminderRun(be, dir, *n, *writers, *spread, outbox.Options{Batch: *batch, Concurrency: *conc}); err != nil {
 			return err
 		}
 	}
@@ -80,7 +82,7 @@ type shiftClock struct{ off atomic.Int64 }
 
 func (c *shiftClock) now() time.Time { return time.Now().Add(-time.Duration(c.off.Load())) }
 
-func reminderRun(be reminderBackend, dir string, n, writers int, spread time.Duration) error {
+func reminderRun(be reminderBackend, dir string, n, writers int, spread time.Duration, tune outbox.Options) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	st, err := store.Open(ctx, be.url, store.Options{Schema: be.schema, MaxConns: 24})
@@ -103,7 +105,7 @@ func reminderRun(be reminderBackend, dir string, n, writers int, spread time.Dur
 	rec := &lagRecorder{clock: clock}
 	pub := changefeed.NewPublisher(b.Conn(), quiet)
 	web := reminders.WebHandler(pub)
-	worker := outbox.New(st, outbox.Options{Logger: quiet,
+	worker := outbox.New(st, outbox.Options{Logger: quiet, Batch: tune.Batch, Concurrency: tune.Concurrency,
 		Handlers: map[string]outbox.Handler{reminders.KindWeb: outbox.HandlerFunc(func(ctx context.Context, m *store.OutboxMessage) error {
 			err := web.Deliver(ctx, m)
 			rec.add(m.DueAt)
