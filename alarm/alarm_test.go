@@ -252,3 +252,50 @@ func TestEdit(t *testing.T) {
 		t.Errorf("second remove: %v", err)
 	}
 }
+
+// All-day and floating events are read in the reminder owner's zone: an
+// all-day event on 1 June with a trigger 15 hours before reminds at 09:00
+// on 31 May there.
+func TestAllDayInOwnersZone(t *testing.T) {
+	obj, s, list := parse(t, `
+BEGIN:VEVENT
+UID:ad@test
+DTSTAMP:20260101T000000Z
+DTSTART;VALUE=DATE:20260601
+SUMMARY:Birthday
+BEGIN:VALARM
+ACTION:DISPLAY
+DESCRIPTION:x
+TRIGGER:-PT15H
+END:VALARM
+END:VEVENT`)
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	f, _, err := Next(&list[0], obj, s, ZonesOf(obj, tokyo), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := f.At.In(tokyo); l.Format("01-02 15:04") != "05-31 09:00" {
+		t.Errorf("fires at %s in Tokyo", l)
+	}
+}
+
+// A task's END-related trigger counts from its DUE.
+func TestTaskDue(t *testing.T) {
+	obj, s, list := parse(t, `
+BEGIN:VTODO
+UID:td@test
+DTSTAMP:20260101T000000Z
+DTSTART:20260601T080000Z
+DUE:20260601T170000Z
+SUMMARY:Report
+BEGIN:VALARM
+ACTION:DISPLAY
+DESCRIPTION:x
+TRIGGER;RELATED=END:-PT1H
+END:VALARM
+END:VTODO`)
+	f, _, err := Next(&list[0], obj, s, ZonesOf(obj, time.UTC), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil || f.At.Format("15:04") != "16:00" {
+		t.Errorf("fires at %s (%v), want 16:00", f.At, err)
+	}
+}
