@@ -46,8 +46,8 @@ type Options struct {
 	BaseDelay   time.Duration // first retry delay, doubled each time (default 30 s)
 	MaxDelay    time.Duration // longest retry delay (default 6 h)
 	Lease       time.Duration // how long a claim lasts (default 2 min)
-	Batch       int           // messages claimed at once (default 100)
-	Concurrency int           // deliveries in parallel (default 16)
+	Batch       int           // messages claimed at once (default 200)
+	Concurrency int           // deliveries in parallel (default 32)
 	Poll        time.Duration // longest wait between looks for due messages (default 500 ms)
 	Registerer  prometheus.Registerer
 	Logger      *slog.Logger
@@ -66,11 +66,14 @@ func (o *Options) defaults() {
 	if o.MaxAttempts == 0 {
 		o.MaxAttempts = 8
 	}
+	// Sized for reminders, which come due by the thousand at the same
+	// second (almanac-bench reminders): fewer, larger leases and enough
+	// hand-offs in flight keep SQLite's single writer from queueing.
 	if o.Batch == 0 {
-		o.Batch = 100
+		o.Batch = 200
 	}
 	if o.Concurrency == 0 {
-		o.Concurrency = 16
+		o.Concurrency = 32
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
