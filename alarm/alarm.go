@@ -106,6 +106,7 @@ func FromComponent(c *icalendar.Component, index int) ([]Alarm, error) {
 		rid = strings.TrimSpace(p.Value)
 	}
 	recurring := rid == "" && (c.Props.Get(ical.PropRecurrenceRule) != nil || c.Props.Get(ical.PropRecurrenceDates) != nil)
+	lastAck, snooze := mozillaState(c)
 	var out []Alarm
 	n := 0
 	for _, v := range c.Children {
@@ -124,9 +125,35 @@ func FromComponent(c *icalendar.Component, index int) ([]Alarm, error) {
 		if a.Summary == "" {
 			a.Summary = c.Summary()
 		}
+		if lastAck.After(a.Acknowledged) {
+			a.Acknowledged = lastAck
+		}
 		out = append(out, a)
 	}
+	if !snooze.IsZero() && len(out) > 0 {
+		s := out[0]
+		s.UID, s.SnoozeOf, s.Related, s.At, s.Repeat, s.Recurring = out[0].UID+"-snooze", out[0].UID, RelAbsolute, snooze, 0, false
+		s.Acknowledged = lastAck
+		out = append(out, s)
+	}
 	return out, nil
+}
+
+// mozillaState reads how Thunderbird and Lightning record dismissing and
+// snoozing, which predate RFC 9074: X-MOZ-LASTACK on the component (every
+// trigger up to then is dealt with) and X-MOZ-SNOOZE-TIME (remind again
+// then). The per-instance X-MOZ-SNOOZE-TIME-<id> of recurring events is
+// not read.
+func mozillaState(c *icalendar.Component) (lastAck, snooze time.Time) {
+	if p := c.Props.Get("X-MOZ-LASTACK"); p != nil {
+		lastAck, _ = parseUTC(p.Value)
+	}
+	if p := c.Props.Get("X-MOZ-SNOOZE-TIME"); p != nil {
+		if t, err := parseUTC(p.Value); err == nil && t.After(lastAck) {
+			snooze = t
+		}
+	}
+	return lastAck, snooze
 }
 
 func fromVALARM(v *ical.Component, rid string, n int) (Alarm, error) {

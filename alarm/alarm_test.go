@@ -299,3 +299,31 @@ END:VTODO`)
 		t.Errorf("fires at %s (%v), want 16:00", f.At, err)
 	}
 }
+
+// Thunderbird's X-MOZ-LASTACK acknowledges, and X-MOZ-SNOOZE-TIME snoozes.
+func TestMozillaDismissAndSnooze(t *testing.T) {
+	obj, s, list := parse(t, `
+BEGIN:VEVENT
+UID:moz@test
+DTSTAMP:20260101T000000Z
+DTSTART:20260601T120000Z
+DURATION:PT1H
+X-MOZ-LASTACK:20260601T114600Z
+X-MOZ-SNOOZE-TIME:20260601T115500Z
+BEGIN:VALARM
+ACTION:DISPLAY
+DESCRIPTION:x
+TRIGGER:-PT15M
+END:VALARM
+END:VEVENT`)
+	if len(list) != 2 {
+		t.Fatalf("alarms %+v", list)
+	}
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	if got := fires(t, obj, s, &list[0], from, 3); len(got) != 0 {
+		t.Errorf("acknowledged alarm fires %v", got)
+	}
+	if got := fires(t, obj, s, &list[1], from, 3); len(got) != 1 || got[0].At.Format("15:04") != "11:55" {
+		t.Errorf("snooze fires %v", got)
+	}
+}
