@@ -1,0 +1,427 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+)
+
+// Batch is a set of writes to one calendar committed together: many objects
+// with their index rows and change-log entries, and deletions. An import
+// writes one batch per few hundred objects; a subscription's refresh writes
+// its whole feed as one batch, so that readers see the old set or the new
+// one, never a mix.
+type Batch struct {
+	Writes []BatchWrite
+	// Deletes names resources to remove; names that do not exist are
+	// ignored.
+	Deletes []string
+	// DeleteOthers removes every resource of the calendar that is neither
+	// written nor named in Keep: the batch replaces the whole content.
+	DeleteOthers bool
+	Keep         []string
+}
+
+// BatchWrite is one object of a batch with its own preconditions.
+type BatchWrite struct {
+	*ObjectWrite
+	Conditions Conditions
+}
+
+// BatchResult says what became of a batch.
+type BatchResult struct {
+	// Writes holds one result per write, in order. Err is
+	// ErrPreconditionFailed or a *UIDConflictError for a write that was
+	// skipped; the others were committed.
+	Writes  []BatchWriteResult
+	Deleted []Change // resources removed, with their tombstones' revisions
+}
+
+// BatchWriteResult is the outcome of one write of a batch.
+type BatchWriteResult struct {
+	WriteResult
+	Err error
+}
+
+// batchChunk bounds the rows of one multi-row statement, well below the
+// 65,535 parameters PostgreSQL accepts.
+const batchChunk = 200
+
+// current is what a batch needs to know of an existing resource.
+type current struct {
+	id         int64
+	uuid, etag string
+	name, uid  string
+}
+
+// PutObjects commits b to calendar calID in one transaction. A write
+// whose preconditions fail, or whose UID another resource holds (RFC 4791
+// §5.3.2.1), is skipped and reported in its result; the rest of the batch
+// goes ahead. The revision is bumped once per change, so every change has
+// its own entry in the change log. It returns ErrNotFound if the calendar
+// does not exist and an error for a batch that names a resource twice.
+func (s *Store) PutObjects(ctx context.Context, calID int64, b *Batch) (*BatchResult, error) {
+	if err := b.check(); err != nil {
+		return nil, err
+	}
+	var res *BatchResult
+	err := s.inTx(ctx, func(q querier) error {
+		var err error
+		res, err = s.putBatch(ctx, q, calID, b)
+		return err
+	})
+	if err != nil {
+		if _, ok := uniqueViolation(err); ok {
+			return nil, fmt.Errorf("%w: concurrent write to the calendar", ErrPreconditionFailed)
+		}
+		return nil, err
+	}
+	return res, nil
+}
+
+// check rejects a batch that names a resource twice: its writes could not
+// be ordered.
+func (b *Batch) check() error {
+	seen := make(map[string]bool, len(b.Writes)+len(b.Deletes))
+	for _, w := range b.Writes {
+		if seen[w.Name] {
+			return fmt.Errorf("store: batch writes %q twice", w.Name)
+		}
+		seen[w.Name] = true
+	}
+	for _, n := range b.Deletes {
+		if seen[n] {
+			return fmt.Errorf("store: batch writes and deletes %q", n)
+		}
+		seen[n] = true
+	}
+	return nil
+}
+
+func (s *Store) putBatch(ctx context.Context, q querier, calID int64, b *Batch) (*BatchResult, error) {
+	if err := s.lockCalendar(ctx, q, calID); err != nil {
+		return nil, err
+	}
+	byName, byUID, err := s.currentOf(ctx, q, calID, b)
+	if err != nil {
+		return nil, err
+	}
+	res := &BatchResult{Writes: make([]BatchWriteResult, len(b.Writes))}
+	var ok []int // indexes of the writes that go ahead
+	for i, w := range b.Writes {
+		cur, exists := byName[w.Name]
+		if other, taken := byUID[w.UID]; taken && other.name != w.Name {
+			res.Writes[i].Err = &UIDConflictError{UID: w.UID, Name: other.name}
+		} else if err := w.Conditions.check(exists, cur.etag); err != nil {
+			res.Writes[i].Err = err
+		} else {
+			ok = append(ok, i)
+		}
+	}
+	dels, err := s.deletions(ctx, q, calID, b)
+	if err != nil {
+		return nil, err
+	}
+	n := int64(len(ok) + len(dels))
+	if n == 0 {
+		return res, nil
+	}
+	now := s.nowMicro()
+	var rev, maxSpan int64
+	err = q.queryRow(ctx, `UPDATE calendars SET revision = revision + $2, updated_at = $3
+		WHERE id = $1 RETURNING revision, max_span`, calID, n, now).Scan(&rev, &maxSpan)
+	if err != nil {
+		return nil, err
+	}
+	first := rev - n + 1
+	if err := s.writeAll(ctx, q, calID, b, res, ok, byName, first, now, maxSpan); err != nil {
+		return nil, err
+	}
+	res.Deleted, err = deleteAll(ctx, q, calID, dels, first+int64(len(ok)))
+	return res, err
+}
+
+// lockCalendar takes the calendar's row lock, as every writer does first,
+// and fails with ErrNotFound when it does not exist. SQLite has one writer
+// at a time anyway.
+func (s *Store) lockCalendar(ctx context.Context, q querier, calID int64) error {
+	lock := `SELECT id FROM calendars WHERE id = $1`
+	if s.dialect == "postgres" {
+		lock += ` FOR UPDATE`
+	}
+	var id int64
+	err := q.queryRow(ctx, lock, calID).Scan(&id)
+	if isNoRows(err) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// currentOf reads the resources a batch's writes touch, by name and by UID.
+func (s *Store) currentOf(ctx context.Context, q querier, calID int64, b *Batch) (byName, byUID map[string]current, err error) {
+	names := make([]string, len(b.Writes))
+	uids := make([]string, len(b.Writes))
+	for i, w := range b.Writes {
+		names[i], uids[i] = w.Name, w.UID
+	}
+	byName, byUID = map[string]current{}, map[string]current{}
+	for part := range slices.Chunk(names, 1000) {
+		if err := s.scanCurrent(ctx, q, byName, func(c current) string { return c.name }, `name`, calID, part); err != nil {
+			return nil, nil, err
+		}
+	}
+	for part := range slices.Chunk(uids, 1000) {
+		if err := s.scanCurrent(ctx, q, byUID, func(c current) string { return c.uid }, `uid`, calID, part); err != nil {
+			return nil, nil, err
+		}
+	}
+	return byName, byUID, nil
+}
+
+func (s *Store) scanCurrent(ctx context.Context, q querier, into map[string]current, key func(current) string, col string, calID int64, vals []string) error {
+	rs, err := q.query(ctx, `SELECT id, uuid, etag, name, uid FROM objects WHERE calendar_id = $1 AND `+col+` `+s.inList(2),
+		calID, s.listArg(vals))
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var c current
+		if err := rs.Scan(&c.id, &c.uuid, &c.etag, &c.name, &c.uid); err != nil {
+			return err
+		}
+		into[key(c)] = c
+	}
+	return rs.Err()
+}
+
+// deletions lists the existing resources the batch removes.
+func (s *Store) deletions(ctx context.Context, q querier, calID int64, b *Batch) ([]current, error) {
+	if !b.DeleteOthers && len(b.Deletes) == 0 {
+		return nil, nil
+	}
+	keep := make(map[string]bool, len(b.Writes)+len(b.Keep))
+	for _, w := range b.Writes {
+		keep[w.Name] = true
+	}
+	for _, n := range b.Keep {
+		keep[n] = true
+	}
+	del := make(map[string]bool, len(b.Deletes))
+	for _, n := range b.Deletes {
+		del[n] = true
+	}
+	rs, err := q.query(ctx, `SELECT id, uuid, etag, name, uid FROM objects WHERE calendar_id = $1 ORDER BY name`, calID)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []current
+	for rs.Next() {
+		var c current
+		if err := rs.Scan(&c.id, &c.uuid, &c.etag, &c.name, &c.uid); err != nil {
+			return nil, err
+		}
+		if del[c.name] || (b.DeleteOthers && !keep[c.name]) {
+			out = append(out, c)
+		}
+	}
+	return out, rs.Err()
+}
+
+// writeAll stores the writes at indexes ok, giving them revisions from
+// first on, with their index rows, outbox messages and change-log entries.
+func (s *Store) writeAll(ctx context.Context, q querier, calID int64, b *Batch, res *BatchResult, ok []int, byName map[string]current, first, now, maxSpan int64) error {
+	var inserts []int
+	var updated []int64
+	for k, i := range ok {
+		w, r := b.Writes[i], &res.Writes[i].WriteResult
+		r.ETag, r.Revision = ETagOf(w.Data), first+int64(k)
+		if cur, exists := byName[w.Name]; exists {
+			r.ObjectID, r.UUID = cur.id, cur.uuid
+			if _, err := q.exec(ctx, `UPDATE objects SET uid = $2, component = $3, data = $4, etag = $5, size = $6,
+				sequence = $7, revision = $8, indexed_until = $9, modified_at = $10 WHERE id = $1`,
+				cur.id, w.UID, w.Component, w.Data, r.ETag, len(w.Data), w.Sequence, r.Revision, w.IndexedUntil, now); err != nil {
+				return err
+			}
+			updated = append(updated, cur.id)
+		} else {
+			r.Created, r.UUID = true, NewUUID()
+			inserts = append(inserts, i)
+		}
+	}
+	for part := range slices.Chunk(updated, 1000) {
+		if _, err := q.exec(ctx, `DELETE FROM instances WHERE object_id `+s.inList(1), s.listArg(part)); err != nil {
+			return err
+		}
+	}
+	if err := s.insertObjects(ctx, q, calID, b, res, inserts, now); err != nil {
+		return err
+	}
+	var outbox []OutboxMessage
+	var changes []Change
+	var rows []indexRow
+	for _, i := range ok {
+		w, r := b.Writes[i], res.Writes[i]
+		outbox = append(outbox, w.Outbox...)
+		changes = append(changes, Change{Name: w.Name, UUID: r.UUID, Revision: r.Revision})
+		for _, in := range w.Instances {
+			rows = append(rows, indexRow{objID: r.ObjectID, Instance: in})
+		}
+	}
+	if err := insertIndexRows(ctx, q, calID, maxSpan, rows); err != nil {
+		return err
+	}
+	if err := enqueue(ctx, q, now, outbox); err != nil {
+		return err
+	}
+	return logChanges(ctx, q, calID, changes)
+}
+
+// insertObjects inserts the new objects of a batch in multi-row
+// statements and records their ids.
+func (s *Store) insertObjects(ctx context.Context, q querier, calID int64, b *Batch, res *BatchResult, idx []int, now int64) error {
+	const cols = 12
+	for part := range slices.Chunk(idx, batchChunk) {
+		sql := []byte(`INSERT INTO objects (uuid, calendar_id, name, uid, component, data, etag, size,
+			sequence, revision, indexed_until, created_at, modified_at) VALUES `)
+		args := make([]any, 0, len(part)*cols)
+		byUUID := make(map[string]int, len(part))
+		for k, i := range part {
+			w, r := b.Writes[i], &res.Writes[i]
+			if k > 0 {
+				sql = append(sql, ',')
+			}
+			n := k * cols
+			sql = fmt.Appendf(sql, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)",
+				n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+12)
+			args = append(args, r.UUID, calID, w.Name, w.UID, w.Component, w.Data, r.ETag, len(w.Data),
+				w.Sequence, r.Revision, w.IndexedUntil, now)
+			byUUID[r.UUID] = i
+		}
+		sql = append(sql, " RETURNING id, uuid"...)
+		if err := scanIDs(ctx, q, string(sql), args, func(id int64, uuid string) {
+			res.Writes[byUUID[uuid]].ObjectID = id
+		}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func scanIDs(ctx context.Context, q querier, sql string, args []any, set func(int64, string)) error {
+	rs, err := q.query(ctx, sql, args...)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var id int64
+		var uuid string
+		if err := rs.Scan(&id, &uuid); err != nil {
+			return err
+		}
+		set(id, uuid)
+	}
+	return rs.Err()
+}
+
+// indexRow is an index row with the object it belongs to.
+type indexRow struct {
+	objID int64
+	Instance
+}
+
+// insertIndexRows writes the index rows of many objects in multi-row
+// statements and widens the calendar's max span once.
+func insertIndexRows(ctx context.Context, q querier, calID, maxSpan int64, rows []indexRow) error {
+	newMax := maxSpan
+	for part := range slices.Chunk(rows, batchChunk) {
+		sql, args := indexInsert(calID, part)
+		if _, err := q.exec(ctx, sql, args...); err != nil {
+			return fmt.Errorf("store: index: %w", err)
+		}
+		for _, r := range part {
+			if span := r.End - r.Start; span <= LongInstance && span > newMax {
+				newMax = span
+			}
+		}
+	}
+	if newMax > maxSpan {
+		_, err := q.exec(ctx, `UPDATE calendars SET max_span = $2 WHERE id = $1 AND max_span < $2`, calID, newMax)
+		return err
+	}
+	return nil
+}
+
+func indexInsert(calID int64, rows []indexRow) (string, []any) {
+	const cols = 11
+	b := make([]byte, 0, len(instanceInsertPrefix)+len(rows)*cols*5)
+	b = append(b, instanceInsertPrefix...)
+	args := make([]any, 0, len(rows)*cols)
+	for i, r := range rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		n := i * cols
+		b = fmt.Appendf(b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)",
+			n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11)
+		args = append(args, calID, r.objID, r.Start, r.End, r.RecurrenceID,
+			r.Floating, r.AllDay, r.Override, r.Transparent, r.Status, r.End-r.Start > LongInstance)
+	}
+	return string(b), args
+}
+
+// logChanges records many changes in multi-row statements; the names are
+// distinct, as the batch checked.
+func logChanges(ctx context.Context, q querier, calID int64, list []Change) error {
+	const cols = 5
+	for part := range slices.Chunk(list, batchChunk) {
+		sql := []byte(`INSERT INTO changes (calendar_id, revision, name, uuid, deleted) VALUES `)
+		args := make([]any, 0, len(part)*cols)
+		for i, c := range part {
+			if i > 0 {
+				sql = append(sql, ',')
+			}
+			n := i * cols
+			sql = fmt.Appendf(sql, "($%d,$%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4, n+5)
+			args = append(args, calID, c.Revision, c.Name, c.UUID, c.Deleted)
+		}
+		sql = append(sql, ` ON CONFLICT (calendar_id, name) DO UPDATE SET revision = excluded.revision,
+			uuid = excluded.uuid, deleted = excluded.deleted`...)
+		if _, err := q.exec(ctx, string(sql), args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteAll removes resources (their index rows go with them) and records
+// their tombstones with revisions from first on.
+func deleteAll(ctx context.Context, q querier, calID int64, dels []current, first int64) ([]Change, error) {
+	if len(dels) == 0 {
+		return nil, nil
+	}
+	out := make([]Change, len(dels))
+	ids := make([]int64, len(dels))
+	for i, d := range dels {
+		out[i] = Change{Name: d.name, UUID: d.uuid, Revision: first + int64(i), Deleted: true}
+		ids[i] = d.id
+	}
+	for part := range slices.Chunk(ids, batchChunk) {
+		sql := []byte(`DELETE FROM objects WHERE id IN (`)
+		args := make([]any, len(part))
+		for i, id := range part {
+			if i > 0 {
+				sql = append(sql, ',')
+			}
+			sql = fmt.Appendf(sql, "$%d", i+1)
+			args[i] = id
+		}
+		sql = append(sql, ')')
+		if _, err := q.exec(ctx, string(sql), args...); err != nil {
+			return nil, err
+		}
+	}
+	return out, logChanges(ctx, q, calID, out)
+}
