@@ -106,21 +106,27 @@ func (s *Store) putBatch(ctx context.Context, q querier, calID int64, b *Batch) 
 	if err != nil {
 		return nil, err
 	}
+	dels, err := s.deletions(ctx, q, calID, b)
+	if err != nil {
+		return nil, err
+	}
+	// A UID held by a resource the batch deletes is free for its writes
+	// (a resource renamed at the source).
+	deleted := make(map[string]bool, len(dels))
+	for _, d := range dels {
+		deleted[d.name] = true
+	}
 	res := &BatchResult{Writes: make([]BatchWriteResult, len(b.Writes))}
 	var ok []int // indexes of the writes that go ahead
 	for i, w := range b.Writes {
 		cur, exists := byName[w.Name]
-		if other, taken := byUID[w.UID]; taken && other.name != w.Name {
+		if other, taken := byUID[w.UID]; taken && other.name != w.Name && !deleted[other.name] {
 			res.Writes[i].Err = &UIDConflictError{UID: w.UID, Name: other.name}
 		} else if err := w.Conditions.check(exists, cur.etag); err != nil {
 			res.Writes[i].Err = err
 		} else {
 			ok = append(ok, i)
 		}
-	}
-	dels, err := s.deletions(ctx, q, calID, b)
-	if err != nil {
-		return nil, err
 	}
 	n := int64(len(ok) + len(dels))
 	if n == 0 {
@@ -133,11 +139,12 @@ func (s *Store) putBatch(ctx context.Context, q querier, calID int64, b *Batch) 
 	if err != nil {
 		return nil, err
 	}
+	// Deletions first, so that their UIDs are free for the writes.
 	first := rev - n + 1
-	if err := s.writeAll(ctx, q, calID, b, res, ok, byName, first, now, maxSpan); err != nil {
+	if res.Deleted, err = deleteAll(ctx, q, calID, dels, first); err != nil {
 		return nil, err
 	}
-	res.Deleted, err = deleteAll(ctx, q, calID, dels, first+int64(len(ok)))
+	err = s.writeAll(ctx, q, calID, b, res, ok, byName, first+int64(len(dels)), now, maxSpan)
 	return res, err
 }
 

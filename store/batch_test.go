@@ -104,7 +104,7 @@ func TestPutObjectsReplacesContent(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res.Deleted) != 1 || res.Deleted[0].Name != "a.ics" || res.Deleted[0].Revision != 6 {
+		if len(res.Deleted) != 1 || res.Deleted[0].Name != "a.ics" || res.Deleted[0].Revision != 4 {
 			t.Fatalf("deleted %+v", res.Deleted)
 		}
 		objs, err := s.ListObjects(ctx, c.ID, false)
@@ -112,7 +112,7 @@ func TestPutObjectsReplacesContent(t *testing.T) {
 			t.Fatalf("objects after replace: %v, %v", objs, err)
 		}
 		changes, _, err := s.ChangesSince(ctx, c.ID, 3, 0)
-		if err != nil || len(changes) != 3 || !changes[2].Deleted {
+		if err != nil || len(changes) != 3 || !changes[0].Deleted {
 			t.Fatalf("changes since 3: %+v, %v", changes, err)
 		}
 		// Replacing with nothing written and nothing to delete changes nothing.
