@@ -324,7 +324,7 @@ func busy(c *ical.Component) *ical.Component {
 	}
 	out.Props.SetText(ical.PropSummary, title)
 	// Outlook reads the busy status from here rather than from TRANSP.
-	out.Props.SetText("X-MICROSOFT-CDO-BUSYSTATUS", status)
+	out.Props.Set(&ical.Prop{Name: "X-MICROSOFT-CDO-BUSYSTATUS", Params: ical.Params{}, Value: status})
 	return out
 }
 

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/almanac/almanac/recurrence"
+	"github.com/almanac/almanac/secret"
 	"github.com/almanac/almanac/store"
 	"github.com/almanac/almanac/timezone"
 )
@@ -82,6 +83,9 @@ type Options struct {
 	// Kick is called after a write queued outbox messages, to wake the
 	// delivery workers (nil: they find them on their next poll).
 	Kick func()
+	// Secrets seals publication tokens and source passwords (nil: a
+	// keyring with a random key, good for the life of the process only).
+	Secrets *secret.Keyring
 }
 
 // Service implements the calendar domain over the store.
@@ -93,6 +97,7 @@ type Service struct {
 	now    func() time.Time
 	hooks  []Hook
 	kick   func()
+	keys   *secret.Keyring
 }
 
 // New returns a service over st.
@@ -106,8 +111,11 @@ func New(st *store.Store, opt Options) *Service {
 	if opt.Recurrence == (recurrence.Limits{}) {
 		opt.Recurrence = recurrence.DefaultLimits
 	}
+	if opt.Secrets == nil {
+		opt.Secrets, _ = secret.New(secret.NewKey())
+	}
 	return &Service{st: st, notify: opt.Notifier, lim: opt.Limits.withDefaults(), recur: opt.Recurrence, now: opt.Now,
-		hooks: opt.Hooks, kick: opt.Kick}
+		hooks: opt.Hooks, kick: opt.Kick, keys: opt.Secrets}
 }
 
 type nopNotifier struct{}
