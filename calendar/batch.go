@@ -99,8 +99,28 @@ type prepared struct {
 // the others are written. Items whose content is unchanged (apart from
 // DTSTAMP) are not written at all.
 func (s *Service) writeBatch(ctx context.Context, u *store.User, cal *store.Calendar, role Role, items []Item, opt batchOptions) ([]ItemResult, error) {
-	results := make([]ItemResult, len(items))
-	preps := s.deriveAll(cal, items, results)
+	return s.storeBatch(ctx, u, cal, role, s.deriveBatch(cal, items), opt)
+}
+
+// derivedBatch is a batch whose items are validated and expanded, ready
+// for the store: the CPU-bound half of writeBatch, which an import runs
+// for the next batch while the store writes the current one.
+type derivedBatch struct {
+	items   []Item
+	results []ItemResult
+	preps   []*prepared
+}
+
+func (s *Service) deriveBatch(cal *store.Calendar, items []Item) *derivedBatch {
+	b := &derivedBatch{items: items, results: make([]ItemResult, len(items))}
+	b.preps = s.deriveAll(cal, items, b.results)
+	return b
+}
+
+// storeBatch names the items of a derived batch, lets the hooks take part
+// and writes it.
+func (s *Service) storeBatch(ctx context.Context, u *store.User, cal *store.Calendar, role Role, db *derivedBatch, opt batchOptions) ([]ItemResult, error) {
+	preps := db.preps
 	if err := checkInstances(preps, opt.maxInstances); err != nil {
 		return nil, err
 	}
@@ -109,7 +129,7 @@ func (s *Service) writeBatch(ctx context.Context, u *store.User, cal *store.Cale
 	}
 	batch := &store.Batch{DeleteOthers: opt.replace, Keep: opt.keep, Deletes: opt.deletes}
 	if opt.replace {
-		keep, err := s.keepFailed(ctx, cal, items, results)
+		keep, err := s.keepFailed(ctx, cal, db.items, db.results)
 		if err != nil {
 			return nil, err
 		}
@@ -136,7 +156,7 @@ func (s *Service) writeBatch(ctx context.Context, u *store.User, cal *store.Cale
 		return nil, err
 	}
 	s.committed(ctx, cal, written, out)
-	return results, nil
+	return db.results, nil
 }
 
 // deriveAll validates and expands the items on every core. Items that

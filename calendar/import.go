@@ -3,8 +3,8 @@ package calendar
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
+	"strconv"
 
 	"github.com/almanac/almanac/icalendar"
 	"github.com/almanac/almanac/store"
@@ -57,7 +57,8 @@ type ImportError struct {
 // objects that did not change. The error is for the import as a whole:
 // data that is not iCalendar, a limit, the caller's rights, the database.
 func (s *Service) Import(ctx context.Context, u *store.User, cal *store.Calendar, src io.ReaderAt, size int64, opt ImportOptions) (*ImportReport, error) {
-	if _, err := s.authorize(ctx, u, cal, ActWrite); err != nil {
+	role, err := s.authorize(ctx, u, cal, ActWrite)
+	if err != nil {
 		return nil, err
 	}
 	if cal.ReadOnly() {
@@ -76,37 +77,69 @@ func (s *Service) Import(ctx context.Context, u *store.User, cal *store.Calendar
 		opt.MaxErrors = 1000
 	}
 	rep := &ImportReport{Total: len(sp.Resources), Warnings: sp.Warnings, Calendar: sp.Props, Errors: []ImportError{}}
-	for start := 0; start < len(sp.Resources); start += opt.BatchSize {
-		if err := ctx.Err(); err != nil {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := 0
+	for b := range s.deriveBatches(ctx, cal, sp, opt.BatchSize) {
+		for _, f := range b.unreadable {
+			rep.fail(f.uid, f.line, f.err, opt.MaxErrors)
+		}
+		results, err := s.storeBatch(ctx, u, cal, role, b.derived, batchOptions{origin: OriginImport})
+		if err != nil {
 			return rep, err
 		}
-		batch := sp.Resources[start:min(start+opt.BatchSize, len(sp.Resources))]
-		if err := s.importBatch(ctx, u, cal, sp, batch, rep, opt.MaxErrors); err != nil {
-			return rep, err
-		}
+		rep.count(b.derived.items, results, opt.MaxErrors)
+		done += len(b.derived.items) + len(b.unreadable)
 		if opt.Progress != nil {
-			opt.Progress(start+len(batch), rep.Total)
+			opt.Progress(done, rep.Total)
 		}
 	}
-	return rep, nil
+	return rep, ctx.Err()
 }
 
-func (s *Service) importBatch(ctx context.Context, u *store.User, cal *store.Calendar, sp *icalendar.Split, batch []*icalendar.Resource, rep *ImportReport, maxErrors int) error {
-	items := make([]Item, 0, len(batch))
-	var lines []int
-	for _, r := range batch {
-		data, err := sp.Data(r)
-		if err != nil {
-			rep.fail(r.UID, r.Line, objectError(err), maxErrors)
-			continue
+// importBatch is a batch of an import on its way to the store.
+type importBatch struct {
+	derived    *derivedBatch
+	unreadable []importFailure // resources whose data could not be put together
+}
+
+type importFailure struct {
+	uid  string
+	line int
+	err  error
+}
+
+// deriveBatches reads and derives the import's batches one ahead of the
+// writer, so that validation and expansion (CPU) overlap with the
+// database's work on the previous batch.
+func (s *Service) deriveBatches(ctx context.Context, cal *store.Calendar, sp *icalendar.Split, size int) <-chan importBatch {
+	out := make(chan importBatch, 1)
+	go func() {
+		defer close(out)
+		for start := 0; start < len(sp.Resources); start += size {
+			b := importBatch{}
+			var items []Item
+			for _, r := range sp.Resources[start:min(start+size, len(sp.Resources))] {
+				data, err := sp.Data(r)
+				if err != nil {
+					b.unreadable = append(b.unreadable, importFailure{r.UID, r.Line, objectError(err)})
+					continue
+				}
+				items = append(items, Item{Data: data, Ref: strconv.Itoa(r.Line), UID: r.UID})
+			}
+			b.derived = s.deriveBatch(cal, items)
+			select {
+			case out <- b:
+			case <-ctx.Done():
+				return
+			}
 		}
-		items = append(items, Item{Data: data, Ref: fmt.Sprint(r.Line), UID: r.UID})
-		lines = append(lines, r.Line)
-	}
-	results, err := s.PutObjects(ctx, u, cal, items, OriginImport)
-	if err != nil {
-		return err
-	}
+	}()
+	return out
+}
+
+// count adds a batch's results to the report.
+func (rep *ImportReport) count(items []Item, results []ItemResult, maxErrors int) {
 	for i, r := range results {
 		switch r.Status {
 		case ItemCreated:
@@ -120,10 +153,10 @@ func (s *Service) importBatch(ctx context.Context, u *store.User, cal *store.Cal
 			if uid == "" {
 				uid = items[i].UID
 			}
-			rep.fail(uid, lines[i], r.Err, maxErrors)
+			line, _ := strconv.Atoi(items[i].Ref)
+			rep.fail(uid, line, r.Err, maxErrors)
 		}
 	}
-	return nil
 }
 
 func (rep *ImportReport) fail(uid string, line int, err error, maxErrors int) {

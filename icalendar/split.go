@@ -115,7 +115,7 @@ func SplitBytes(data []byte, lim SplitLimits) (*Split, error) {
 func SplitStream(src io.ReaderAt, size int64, lim SplitLimits) (*Split, error) {
 	sp := &Split{src: src}
 	st := &splitter{out: sp, lim: lim.withDefaults(), byKey: map[string]*Resource{}}
-	st.sc = newLineScanner(io.NewSectionReader(src, 0, size))
+	st.sc = newLineScanner(io.NewSectionReader(src, 0, size), size)
 	if err := st.run(); err != nil {
 		return nil, err
 	}
@@ -641,8 +641,10 @@ type lineScanner struct {
 	buf  []byte
 }
 
-func newLineScanner(r io.Reader) *lineScanner {
-	sc := &lineScanner{br: bufio.NewReaderSize(r, 64<<10)}
+func newLineScanner(r io.Reader, size int64) *lineScanner {
+	// A small object needs a small buffer: exports split every stored
+	// object.
+	sc := &lineScanner{br: bufio.NewReaderSize(r, int(min(max(size+1, 512), 64<<10)))}
 	if b, err := sc.br.Peek(3); err == nil && string(b) == "\xef\xbb\xbf" {
 		_, _ = sc.br.Discard(3)
 		sc.off = 3

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Batch is a set of writes to one calendar committed together: many objects
@@ -141,7 +144,7 @@ func (s *Store) putBatch(ctx context.Context, q querier, calID int64, b *Batch) 
 	}
 	// Deletions first, so that their UIDs are free for the writes.
 	first := rev - n + 1
-	if res.Deleted, err = deleteAll(ctx, q, calID, dels, first); err != nil {
+	if res.Deleted, err = s.deleteAll(ctx, q, calID, dels, first); err != nil {
 		return nil, err
 	}
 	err = s.writeAll(ctx, q, calID, b, res, ok, byName, first+int64(len(dels)), now, maxSpan)
@@ -276,38 +279,34 @@ func (s *Store) writeAll(ctx context.Context, q querier, calID int64, b *Batch, 
 			rows = append(rows, indexRow{objID: r.ObjectID, Instance: in})
 		}
 	}
-	if err := insertIndexRows(ctx, q, calID, maxSpan, rows); err != nil {
+	if err := s.insertIndexRows(ctx, q, calID, maxSpan, rows); err != nil {
 		return err
 	}
 	if err := enqueue(ctx, q, now, outbox); err != nil {
 		return err
 	}
-	return logChanges(ctx, q, calID, changes)
+	return s.logChanges(ctx, q, calID, changes)
 }
 
 // insertObjects inserts the new objects of a batch in multi-row
 // statements and records their ids.
 func (s *Store) insertObjects(ctx context.Context, q querier, calID int64, b *Batch, res *BatchResult, idx []int, now int64) error {
-	const cols = 12
-	for part := range slices.Chunk(idx, batchChunk) {
-		sql := []byte(`INSERT INTO objects (uuid, calendar_id, name, uid, component, data, etag, size,
-			sequence, revision, indexed_until, created_at, modified_at) VALUES `)
-		args := make([]any, 0, len(part)*cols)
+	for part := range slices.Chunk(idx, s.rowsPerStatement()) {
+		var uuids, names, uids, comps, etags textCol
+		var cals, sizes, seqs, revs, until, times int64Col
+		var data bytesCol
 		byUUID := make(map[string]int, len(part))
-		for k, i := range part {
+		for _, i := range part {
 			w, r := b.Writes[i], &res.Writes[i]
-			if k > 0 {
-				sql = append(sql, ',')
-			}
-			n := k * cols
-			sql = fmt.Appendf(sql, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)",
-				n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11, n+12, n+12)
-			args = append(args, r.UUID, calID, w.Name, w.UID, w.Component, w.Data, r.ETag, len(w.Data),
-				w.Sequence, r.Revision, w.IndexedUntil, now)
+			uuids, cals, names, uids = append(uuids, r.UUID), append(cals, calID), append(names, w.Name), append(uids, w.UID)
+			comps, data, etags, sizes = append(comps, w.Component), append(data, w.Data), append(etags, r.ETag), append(sizes, int64(len(w.Data)))
+			seqs, revs, until, times = append(seqs, int64(w.Sequence)), append(revs, r.Revision), append(until, w.IndexedUntil), append(times, now)
 			byUUID[r.UUID] = i
 		}
-		sql = append(sql, " RETURNING id, uuid"...)
-		if err := scanIDs(ctx, q, string(sql), args, func(id int64, uuid string) {
+		sql, args := s.insertRows(`INSERT INTO objects (uuid, calendar_id, name, uid, component, data, etag, size,
+			sequence, revision, indexed_until, created_at, modified_at)`, ` RETURNING id, uuid`,
+			uuids, cals, names, uids, comps, data, etags, sizes, seqs, revs, until, times, times)
+		if err := scanIDs(ctx, q, sql, args, func(id int64, uuid string) {
 			res.Writes[byUUID[uuid]].ObjectID = id
 		}); err != nil {
 			return err
@@ -341,17 +340,14 @@ type indexRow struct {
 
 // insertIndexRows writes the index rows of many objects in multi-row
 // statements and widens the calendar's max span once.
-func insertIndexRows(ctx context.Context, q querier, calID, maxSpan int64, rows []indexRow) error {
+func (s *Store) insertIndexRows(ctx context.Context, q querier, calID, maxSpan int64, rows []indexRow) error {
+	if err := s.writeIndexRows(ctx, q, calID, rows); err != nil {
+		return fmt.Errorf("store: index: %w", err)
+	}
 	newMax := maxSpan
-	for part := range slices.Chunk(rows, batchChunk) {
-		sql, args := indexInsert(calID, part)
-		if _, err := q.exec(ctx, sql, args...); err != nil {
-			return fmt.Errorf("store: index: %w", err)
-		}
-		for _, r := range part {
-			if span := r.End - r.Start; span <= LongInstance && span > newMax {
-				newMax = span
-			}
+	for _, r := range rows {
+		if span := r.End - r.Start; span <= LongInstance && span > newMax {
+			newMax = span
 		}
 	}
 	if newMax > maxSpan {
@@ -361,42 +357,55 @@ func insertIndexRows(ctx context.Context, q querier, calID, maxSpan int64, rows 
 	return nil
 }
 
-func indexInsert(calID int64, rows []indexRow) (string, []any) {
-	const cols = 11
-	b := make([]byte, 0, len(instanceInsertPrefix)+len(rows)*cols*5)
-	b = append(b, instanceInsertPrefix...)
-	args := make([]any, 0, len(rows)*cols)
-	for i, r := range rows {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		n := i * cols
-		b = fmt.Appendf(b, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)",
-			n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8, n+9, n+10, n+11)
-		args = append(args, calID, r.objID, r.Start, r.End, r.RecurrenceID,
-			r.Floating, r.AllDay, r.Override, r.Transparent, r.Status, r.End-r.Start > LongInstance)
+// writeIndexRows inserts index rows. Many rows go to PostgreSQL with
+// COPY, its fastest way in; an import writes a few hundred thousand.
+func (s *Store) writeIndexRows(ctx context.Context, q querier, calID int64, rows []indexRow) error {
+	if tx, ok := q.(pgTx); ok && len(rows) > 100 {
+		_, err := tx.tx.CopyFrom(ctx, pgx.Identifier{"instances"}, []string{"calendar_id", "object_id", "start_at",
+			"end_at", "recurrence_id", "floating", "all_day", "override", "transparent", "status", "long"},
+			pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+				r := rows[i]
+				return []any{calID, r.objID, r.Start, r.End, r.RecurrenceID, r.Floating, r.AllDay, r.Override,
+					r.Transparent, r.Status, r.End-r.Start > LongInstance}, nil
+			}))
+		return err
 	}
-	return string(b), args
+	for part := range slices.Chunk(rows, s.rowsPerStatement()) {
+		sql, args := s.indexInsert(calID, part)
+		if _, err := q.exec(ctx, sql, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *Store) indexInsert(calID int64, rows []indexRow) (string, []any) {
+	n := len(rows)
+	cals, objs, starts, ends, rids := make(int64Col, n), make(int64Col, n), make(int64Col, n), make(int64Col, n), make(int64Col, n)
+	floating, allDay, override, transp, long := make(boolCol, n), make(boolCol, n), make(boolCol, n), make(boolCol, n), make(boolCol, n)
+	status := make(textCol, n)
+	for i, r := range rows {
+		cals[i], objs[i], starts[i], ends[i], rids[i] = calID, r.objID, r.Start, r.End, r.RecurrenceID
+		floating[i], allDay[i], override[i], transp[i] = r.Floating, r.AllDay, r.Override, r.Transparent
+		status[i], long[i] = r.Status, r.End-r.Start > LongInstance
+	}
+	return s.insertRows(instanceInsertHead, "", cals, objs, starts, ends, rids, floating, allDay, override, transp, status, long)
 }
 
 // logChanges records many changes in multi-row statements; the names are
 // distinct, as the batch checked.
-func logChanges(ctx context.Context, q querier, calID int64, list []Change) error {
-	const cols = 5
-	for part := range slices.Chunk(list, batchChunk) {
-		sql := []byte(`INSERT INTO changes (calendar_id, revision, name, uuid, deleted) VALUES `)
-		args := make([]any, 0, len(part)*cols)
-		for i, c := range part {
-			if i > 0 {
-				sql = append(sql, ',')
-			}
-			n := i * cols
-			sql = fmt.Appendf(sql, "($%d,$%d,$%d,$%d,$%d)", n+1, n+2, n+3, n+4, n+5)
-			args = append(args, calID, c.Revision, c.Name, c.UUID, c.Deleted)
+func (s *Store) logChanges(ctx context.Context, q querier, calID int64, list []Change) error {
+	for part := range slices.Chunk(list, s.rowsPerStatement()) {
+		var cals, revs int64Col
+		var names, uuids textCol
+		var deleted boolCol
+		for _, c := range part {
+			cals, revs, names, uuids, deleted = append(cals, calID), append(revs, c.Revision), append(names, c.Name), append(uuids, c.UUID), append(deleted, c.Deleted)
 		}
-		sql = append(sql, ` ON CONFLICT (calendar_id, name) DO UPDATE SET revision = excluded.revision,
-			uuid = excluded.uuid, deleted = excluded.deleted`...)
-		if _, err := q.exec(ctx, string(sql), args...); err != nil {
+		sql, args := s.insertRows(`INSERT INTO changes (calendar_id, revision, name, uuid, deleted)`,
+			` ON CONFLICT (calendar_id, name) DO UPDATE SET revision = excluded.revision,
+			uuid = excluded.uuid, deleted = excluded.deleted`, cals, revs, names, uuids, deleted)
+		if _, err := q.exec(ctx, sql, args...); err != nil {
 			return err
 		}
 	}
@@ -405,7 +414,7 @@ func logChanges(ctx context.Context, q querier, calID int64, list []Change) erro
 
 // deleteAll removes resources (their index rows go with them) and records
 // their tombstones with revisions from first on.
-func deleteAll(ctx context.Context, q querier, calID int64, dels []current, first int64) ([]Change, error) {
+func (s *Store) deleteAll(ctx context.Context, q querier, calID int64, dels []current, first int64) ([]Change, error) {
 	if len(dels) == 0 {
 		return nil, nil
 	}
@@ -416,19 +425,103 @@ func deleteAll(ctx context.Context, q querier, calID int64, dels []current, firs
 		ids[i] = d.id
 	}
 	for part := range slices.Chunk(ids, batchChunk) {
-		sql := []byte(`DELETE FROM objects WHERE id IN (`)
-		args := make([]any, len(part))
-		for i, id := range part {
-			if i > 0 {
-				sql = append(sql, ',')
-			}
-			sql = fmt.Appendf(sql, "$%d", i+1)
-			args[i] = id
-		}
-		sql = append(sql, ')')
-		if _, err := q.exec(ctx, string(sql), args...); err != nil {
+		if _, err := q.exec(ctx, `DELETE FROM objects WHERE id `+s.inList(1), s.listArg(part)); err != nil {
 			return nil, err
 		}
 	}
-	return out, logChanges(ctx, q, calID, out)
+	return out, s.logChanges(ctx, q, calID, out)
+}
+
+// values appends the VALUES list of a multi-row SQLite statement: rows
+// groups of cols anonymous placeholders. Not $n: the driver asks for every
+// parameter's name, which SQLite looks up in a list of the named ones,
+// quadratic in the number of parameters.
+func (s *Store) values(b []byte, rows, cols int) []byte {
+	for i := range rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '(')
+		for c := range cols {
+			if c > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '?')
+		}
+		b = append(b, ')')
+	}
+	return b
+}
+
+// column is one column of the rows of a multi-row INSERT.
+type column interface {
+	len() int
+	at(i int) any
+	pgType() string // the PostgreSQL array type
+	slice() any     // the values as a plain slice, for the PostgreSQL driver
+}
+
+type int64Col []int64
+type textCol []string
+type boolCol []bool
+type bytesCol [][]byte
+
+func (c int64Col) len() int     { return len(c) }
+func (c int64Col) at(i int) any { return c[i] }
+func (int64Col) pgType() string { return "bigint[]" }
+func (c textCol) len() int      { return len(c) }
+func (c textCol) at(i int) any  { return c[i] }
+func (textCol) pgType() string  { return "text[]" }
+func (c boolCol) len() int      { return len(c) }
+func (c boolCol) at(i int) any  { return c[i] }
+func (boolCol) pgType() string  { return "boolean[]" }
+func (c bytesCol) len() int     { return len(c) }
+func (c bytesCol) at(i int) any { return c[i] }
+func (bytesCol) pgType() string { return "bytea[]" }
+func (c int64Col) slice() any   { return []int64(c) }
+func (c textCol) slice() any    { return []string(c) }
+func (c boolCol) slice() any    { return []bool(c) }
+func (c bytesCol) slice() any   { return [][]byte(c) }
+
+// insertRows builds a multi-row INSERT of the columns after head (the
+// INSERT INTO … (…) part) and before tail. PostgreSQL gets one array per
+// column, expanded by unnest: one statement text, so one plan, whatever
+// the number of rows. SQLite gets a VALUES list.
+func (s *Store) insertRows(head, tail string, cols ...column) (string, []any) {
+	n := cols[0].len()
+	if s.dialect == "postgres" {
+		var b strings.Builder
+		b.WriteString(head)
+		b.WriteString(" SELECT * FROM unnest(")
+		args := make([]any, len(cols))
+		for i, c := range cols {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, "$%d::%s", i+1, c.pgType())
+			args[i] = c.slice()
+		}
+		b.WriteString(")")
+		b.WriteString(tail)
+		return b.String(), args
+	}
+	sql := append([]byte(head), " VALUES "...)
+	sql = s.values(sql, n, len(cols))
+	args := make([]any, 0, n*len(cols))
+	for i := range n {
+		for _, c := range cols {
+			args = append(args, c.at(i))
+		}
+	}
+	return string(append(sql, tail...)), args
+}
+
+// rowsPerStatement bounds the rows of one multi-row statement: SQLite
+// binds each value separately; PostgreSQL's arrays have no such limit,
+// but very long ones would only hold up other writers.
+func (s *Store) rowsPerStatement() int {
+	if s.dialect == "postgres" {
+		return 5000
+	}
+	return batchChunk
 }

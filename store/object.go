@@ -132,7 +132,7 @@ func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond
 		if err != nil {
 			return err
 		}
-		if err := insertInstances(ctx, q, calID, res.ObjectID, maxSpan, w.Instances); err != nil {
+		if err := s.insertInstances(ctx, q, calID, res.ObjectID, maxSpan, w.Instances); err != nil {
 			return err
 		}
 		if err := enqueue(ctx, q, now, w.Outbox); err != nil {
@@ -165,16 +165,16 @@ func (c Conditions) check(exists bool, etag string) error {
 
 // insertInstances writes one object's index rows and widens the
 // calendar's max span when a new short instance is longer than any before.
-func insertInstances(ctx context.Context, q querier, calID, objID, maxSpan int64, list []Instance) error {
+func (s *Store) insertInstances(ctx context.Context, q querier, calID, objID, maxSpan int64, list []Instance) error {
 	rows := make([]indexRow, len(list))
 	for i, in := range list {
 		rows[i] = indexRow{objID: objID, Instance: in}
 	}
-	return insertIndexRows(ctx, q, calID, maxSpan, rows)
+	return s.insertIndexRows(ctx, q, calID, maxSpan, rows)
 }
 
-var instanceInsertPrefix = `INSERT INTO instances (calendar_id, object_id, start_at, end_at, recurrence_id,
-	floating, all_day, override, transparent, status, long) VALUES `
+const instanceInsertHead = `INSERT INTO instances (calendar_id, object_id, start_at, end_at, recurrence_id,
+	floating, all_day, override, transparent, status, long)`
 
 // DeleteObject removes the resource name from calendar calID with its index
 // rows and records a tombstone. It returns ErrNotFound or

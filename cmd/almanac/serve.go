@@ -121,7 +121,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		Logger:     log,
 	})
 	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
-	cals := calendar.New(st, calendar.Options{Notifier: changefeed.NewPublisher(b.Conn(), log), Kick: deliveries.Kick})
+	cals := calendar.New(st, calendar.Options{Notifier: changefeed.NewPublisher(b.Conn(), log), Kick: deliveries.Kick, Hooks: hooks()})
 	feed := changefeed.New(b.Conn(), cals, log)
 	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done()})
 	dav := caldav.New(accounts, cals, caldav.Options{Logger: log})
