@@ -336,3 +336,22 @@ func (s *Service) DeleteCalendar(ctx context.Context, u *store.User, c *store.Ca
 	s.notify.Changed(ctx, Change{CalendarID: c.ID, CalendarUUID: c.UUID, OwnerID: c.OwnerID, Kind: CalendarDeleted})
 	return nil
 }
+
+// CreateSourceCalendar makes a read-only calendar owned by the caller
+// whose content comes from src (see package external), in one
+// transaction. It returns an *InvalidError or store.ErrExists.
+func (s *Service) CreateSourceCalendar(ctx context.Context, u *store.User, c *store.Calendar, src *store.Source) error {
+	c.OwnerID, c.Source = u.ID, src.Kind
+	if len(c.Components) == 0 {
+		c.Components = []string{"VEVENT", "VTODO", "VJOURNAL"}
+	}
+	if err := CheckCalendar(c); err != nil {
+		return err
+	}
+	if err := s.st.CreateSourceCalendar(ctx, c, src); err != nil {
+		return err
+	}
+	s.notify.Changed(ctx, Change{CalendarID: c.ID, CalendarUUID: c.UUID, OwnerID: c.OwnerID, Revision: c.Revision,
+		Kind: AccessGranted, UserID: c.OwnerID})
+	return nil
+}

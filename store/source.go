@@ -172,6 +172,7 @@ func (s *Store) LeaseSources(ctx context.Context, n int, lease time.Duration) ([
 // SourceOutcome is the result of one refresh.
 type SourceOutcome struct {
 	Err                error     // nil: success
+	Warning            string    // on success: what was skipped (kept as the last error)
 	ETag, LastModified string    // new validators (kept when empty on success)
 	SyncToken          string    // new sync token (CalDAV)
 	SyncSupported      bool      // whether sync-collection worked
@@ -189,10 +190,10 @@ func (s *Store) FinishRefresh(ctx context.Context, calID int64, o SourceOutcome)
 				calID, truncate(o.Err.Error(), 2000), Micro(o.Next), now)
 			return err
 		}
-		_, err := q.exec(ctx, `UPDATE calendar_sources SET failures = 0, last_error = '', last_success_at = $2,
+		_, err := q.exec(ctx, `UPDATE calendar_sources SET failures = 0, last_error = $8, last_success_at = $2,
 			etag = $3, last_modified = $4, sync_token = $5, sync_supported = $6, next_attempt_at = $7,
 			leased_until = 0, updated_at = $2 WHERE calendar_id = $1`,
-			calID, now, o.ETag, o.LastModified, o.SyncToken, o.SyncSupported, Micro(o.Next))
+			calID, now, o.ETag, o.LastModified, o.SyncToken, o.SyncSupported, Micro(o.Next), truncate(o.Warning, 2000))
 		return err
 	})
 }
@@ -202,6 +203,15 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// CountTombstones returns how many deleted resources a calendar's change
+// log remembers, and how many live ones it has.
+func (s *Store) CountTombstones(ctx context.Context, calID int64) (tombstones, live int64, err error) {
+	err = s.read.queryRow(ctx, `SELECT
+		(SELECT count(*) FROM changes WHERE calendar_id = $1 AND deleted),
+		(SELECT count(*) FROM objects WHERE calendar_id = $1)`, calID).Scan(&tombstones, &live)
+	return tombstones, live, err
 }
 
 // ListSources returns every source, for administration and key rotation.
