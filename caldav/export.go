@@ -1,7 +1,6 @@
 package caldav
 
 import (
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -37,9 +36,9 @@ func (h *Handler) getCalendar(w http.ResponseWriter, r *http.Request, t *target)
 		return nil
 	}
 	body, finish := httpserver.Compressed(w, r)
-	cw := &countingWriter{w: body}
+	cw := &httpserver.CountingWriter{W: body}
 	if err := h.cals.Export(r.Context(), t.user, t.cal, cw); err != nil {
-		if cw.n == 0 {
+		if cw.N == 0 {
 			return err
 		}
 		// The status is sent; all that can be done is to cut the body
@@ -48,16 +47,4 @@ func (h *Handler) getCalendar(w http.ResponseWriter, r *http.Request, t *target)
 		return nil
 	}
 	return finish()
-}
-
-// countingWriter tells whether a response has started.
-type countingWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countingWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
 }

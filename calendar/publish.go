@@ -21,8 +21,8 @@ type Publication struct {
 	UpdatedAt time.Time
 }
 
-// publicationContext binds a sealed token to its calendar.
-func publicationContext(cal *store.Calendar) string { return "publication-token\x00" + cal.UUID }
+// PublicationContext binds a sealed publication token to its calendar.
+func PublicationContext(cal *store.Calendar) string { return "publication-token\x00" + cal.UUID }
 
 // TokenDigest is how a publication token is looked up: the token itself
 // is never searchable in the database.
@@ -46,7 +46,7 @@ func (s *Service) Publication(ctx context.Context, u *store.User, cal *store.Cal
 }
 
 func (s *Service) openPublication(cal *store.Calendar, p *store.Publication) (*Publication, error) {
-	token, err := s.keys.Open(p.Token, publicationContext(cal))
+	token, err := s.keys.Open(p.Token, PublicationContext(cal))
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +76,7 @@ func (s *Service) Publish(ctx context.Context, u *store.User, cal *store.Calenda
 	p := &store.Publication{CalendarID: cal.ID, Level: string(level)}
 	if rotate {
 		token := newToken()
-		p.Digest, p.Token = TokenDigest(token), s.keys.Seal([]byte(token), publicationContext(cal))
+		p.Digest, p.Token = TokenDigest(token), s.keys.Seal([]byte(token), PublicationContext(cal))
 	} else {
 		p.Digest, p.Token = cur.Digest, cur.Token
 	}

@@ -21,6 +21,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/almanac/almanac/calendar"
@@ -34,10 +35,12 @@ type Options struct {
 	// AllowPrivate lets feeds live on loopback, private and link-local
 	// addresses: for tests, and for deployments whose feeds are internal.
 	AllowPrivate bool
-	MaxBytes     int64         // of one feed or one CalDAV answer; default 20 MiB
-	Timeout      time.Duration // of one request, body included; default 60 s
-	MaxObjects   int           // calendar object resources of one source; default 20,000
-	MaxInstances int           // index rows of one refresh; default 250,000
+	// AllowNetworks may be reached although they are not public.
+	AllowNetworks []netip.Prefix
+	MaxBytes      int64         // of one feed or one CalDAV answer; default 20 MiB
+	Timeout       time.Duration // of one request, body included; default 60 s
+	MaxObjects    int           // calendar object resources of one source; default 20,000
+	MaxInstances  int           // index rows of one refresh; default 250,000
 	// MinInterval is the shortest refresh interval a user may choose and
 	// the first delay after a failure; Default the interval of a new
 	// source; MaxBackoff the longest delay after failures.
@@ -90,7 +93,8 @@ type Service struct {
 // service's keyring.
 func New(cals *calendar.Service, opt Options) *Service {
 	opt = opt.withDefaults()
-	hc := egress.New(egress.Options{AllowPrivate: opt.AllowPrivate, Timeout: opt.Timeout, UserAgent: "Almanac (calendar subscription)"})
+	hc := egress.New(egress.Options{AllowPrivate: opt.AllowPrivate, Allow: opt.AllowNetworks, Timeout: opt.Timeout,
+		UserAgent: "Almanac (calendar subscription)"})
 	return &Service{cals: cals, st: cals.Store(), keys: cals.Secrets(), http: hc, opt: opt}
 }
 

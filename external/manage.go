@@ -39,7 +39,7 @@ func (s *Service) Subscribe(ctx context.Context, u *store.User, sub Subscription
 		cal.DisplayName = displayName(src.URL)
 	}
 	if sub.Password != "" {
-		src.Secret = s.keys.Seal([]byte(sub.Password), passwordContext(cal))
+		src.Secret = s.keys.Seal([]byte(sub.Password), PasswordContext(cal))
 	}
 	if err := s.cals.CreateSourceCalendar(ctx, u, cal, src); err != nil {
 		return nil, err
@@ -102,8 +102,8 @@ func displayName(raw string) string {
 	return "Subscription"
 }
 
-// passwordContext binds a sealed password to its calendar.
-func passwordContext(cal *store.Calendar) string { return "source-password\x00" + cal.UUID }
+// PasswordContext binds a sealed source password to its calendar.
+func PasswordContext(cal *store.Calendar) string { return "source-password\x00" + cal.UUID }
 
 // SourceUpdate changes a source; nil fields keep their value.
 type SourceUpdate struct {
@@ -136,7 +136,7 @@ func (s *Service) Update(ctx context.Context, u *store.User, cal *store.Calendar
 	if upd.Password != nil {
 		src.Secret = nil
 		if *upd.Password != "" {
-			src.Secret = s.keys.Seal([]byte(*upd.Password), passwordContext(cal))
+			src.Secret = s.keys.Seal([]byte(*upd.Password), PasswordContext(cal))
 		}
 	}
 	if err := s.st.UpdateSourceSettings(ctx, src); err != nil {

@@ -82,7 +82,7 @@ func (s *Service) davClient(cal *store.Calendar, src *store.Source) (webdav.HTTP
 	}
 	password := ""
 	if len(src.Secret) > 0 {
-		b, err := s.keys.Open(src.Secret, passwordContext(cal))
+		b, err := s.keys.Open(src.Secret, PasswordContext(cal))
 		if err != nil {
 			return nil, fmt.Errorf("the stored password cannot be read (%w); enter it again", err)
 		}

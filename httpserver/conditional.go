@@ -79,3 +79,17 @@ func acceptsGzip(r *http.Request) bool {
 	}
 	return false
 }
+
+// CountingWriter counts what passes through it, so that a handler that
+// streams its answer knows whether the response has started (and its
+// status can no longer change) when an error comes.
+type CountingWriter struct {
+	W io.Writer
+	N int64
+}
+
+func (c *CountingWriter) Write(p []byte) (int, error) {
+	n, err := c.W.Write(p)
+	c.N += int64(n)
+	return n, err
+}

@@ -76,6 +76,9 @@ func toProblem(err error) *Problem {
 		rle *account.RateLimitedError
 		ie  *calendar.InvalidError
 	)
+	if p := externalProblem(err); p != nil {
+		return p
+	}
 	switch {
 	case errors.As(err, &p):
 		return p

@@ -24,6 +24,7 @@ func commands() []command {
 		{"recur", "print the instances of an iCalendar object read on stdin", runRecur},
 		{"import", "import an iCalendar file into a calendar", runImport},
 		{"export", "write a calendar as an iCalendar file", runExport},
+		{"secrets", "rotate the key that seals stored passwords and tokens", runSecrets},
 	}
 }
 

@@ -19,10 +19,12 @@ import (
 	"github.com/almanac/almanac/caldav"
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/changefeed"
+	"github.com/almanac/almanac/external"
 	"github.com/almanac/almanac/httpserver"
 	"github.com/almanac/almanac/jsonapi"
 	"github.com/almanac/almanac/mailer"
 	"github.com/almanac/almanac/outbox"
+	"github.com/almanac/almanac/publish"
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -41,6 +43,10 @@ type serveConfig struct {
 	SMTP              mailer.Config
 	MailFrom          string
 	AdminListen       string
+	Secrets           secretConfig
+	Feeds             feedConfig
+	PublicURL         string
+	MaxImportBytes    int
 }
 
 const serveUsage = `Usage: almanac serve [flags]
@@ -65,6 +71,10 @@ func (c *serveConfig) register(s *settings) {
 	s.String(&c.SMTP.Password, "smtp-password", "", "SMTP relay password")
 	s.String(&c.AdminListen, "admin-listen", "", "address for the admin endpoints (pprof profiles under /debug/pprof/); empty: off. Keep it private")
 	s.String(&c.MailFrom, "mail-from", "", "sender address of the server's own mail (default: calendar@HOST of --listen)")
+	s.String(&c.PublicURL, "public-url", "", "the server's URL as users reach it, for the links of published calendars (default: from each request)")
+	s.Int(&c.MaxImportBytes, "import-max-bytes", 64<<20, "largest iCalendar file imported over HTTP (almanac import has no limit)")
+	c.Secrets.register(s)
+	c.Feeds.register(s)
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -121,9 +131,21 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		Logger:     log,
 	})
 	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
-	cals := calendar.New(st, calendar.Options{Notifier: changefeed.NewPublisher(b.Conn(), log), Kick: deliveries.Kick, Hooks: hooks()})
+	keys, err := cfg.Secrets.keyring(cfg.storage.DataDir)
+	if err != nil {
+		return err
+	}
+	cals := calendar.New(st, calendar.Options{Notifier: changefeed.NewPublisher(b.Conn(), log), Kick: deliveries.Kick,
+		Hooks: hooks(), Secrets: keys})
+	feedOpt, err := cfg.Feeds.options()
+	if err != nil {
+		return err
+	}
+	feedOpt.Logger = log
+	sources := external.New(cals, feedOpt)
 	feed := changefeed.New(b.Conn(), cals, log)
-	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done()})
+	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done(),
+		External: sources, MaxImportBytes: int64(cfg.MaxImportBytes), PublicURL: cfg.PublicURL})
 	dav := caldav.New(accounts, cals, caldav.Options{Logger: log})
 
 	r := chi.NewRouter()
@@ -136,6 +158,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	r.Mount("/api/v1", api.Routes())
 	r.Mount(caldav.Prefix, dav.Routes())
+	r.Mount(publish.Prefix, publish.New(cals).Routes())
 	r.Handle("/.well-known/caldav", http.HandlerFunc(dav.WellKnown))
 
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -151,7 +174,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 			return err
 		}
 	}
-	workers := startWorkers(ctx, log, st, cals, deliveries)
+	workers := startWorkers(ctx, log, st, cals, deliveries, sources)
 	err = httpserver.Serve(ctx, ln, r, cfg.ShutdownGrace, log)
 	workers.Wait()
 	return err

@@ -7,13 +7,14 @@ import (
 	"time"
 
 	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/external"
 	"github.com/almanac/almanac/outbox"
 	"github.com/almanac/almanac/store"
 )
 
 // startWorkers runs the node's background jobs until ctx ends; Wait on the
 // result returns when each has finished its current round.
-func startWorkers(ctx context.Context, log *slog.Logger, st *store.Store, cals *calendar.Service, deliveries *outbox.Worker) *sync.WaitGroup {
+func startWorkers(ctx context.Context, log *slog.Logger, st *store.Store, cals *calendar.Service, deliveries *outbox.Worker, sources *external.Service) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	every(ctx, &wg, time.Hour, func(ctx context.Context) {
 		if n, err := cals.ExtendIndex(ctx); err != nil && ctx.Err() == nil {
@@ -40,6 +41,15 @@ func startWorkers(ctx context.Context, log *slog.Logger, st *store.Store, cals *
 			log.Warn("purging expired sessions", "err", err)
 		} else if n > 0 {
 			log.Info("purged expired sessions", "count", n)
+		}
+	})
+	// Subscriptions and mirrors: each source knows when it is due; the
+	// workers of every node look for due ones every minute.
+	every(ctx, &wg, time.Minute, func(ctx context.Context) {
+		if n, err := sources.RunDue(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("refreshing calendar sources", "err", err)
+		} else if n > 0 {
+			log.Debug("refreshed calendar sources", "count", n)
 		}
 	})
 	return &wg
