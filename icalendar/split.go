@@ -219,7 +219,7 @@ func (st *splitter) noise(ll logicalLine, what string) error {
 		return nil
 	}
 	if st.done == 0 && len(st.stack) == 0 {
-		return syntaxError(ll.line, "%.40q %s; expected BEGIN:VCALENDAR", string(ll.text), what)
+		return syntaxError(ll.line, "%.40q %s: this is not an iCalendar file (it must start with BEGIN:VCALENDAR)", string(ll.text), what)
 	}
 	st.warn("line %d %s; skipped", ll.line, what)
 	return nil
