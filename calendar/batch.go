@@ -90,7 +90,8 @@ type prepared struct {
 	write  *store.ObjectWrite
 	obj    *icalendar.Object
 	series *recurrence.Series
-	force  bool // written without preconditions
+	force  bool             // written without preconditions
+	cond   store.Conditions // as the hooks left them
 }
 
 // writeBatch validates, derives and writes items to cal in one store
@@ -148,7 +149,7 @@ func (s *Service) storeBatch(ctx context.Context, u *store.User, cal *store.Cale
 			p.res.Status, p.res.Err = ItemFailed, err
 			continue
 		}
-		batch.Writes = append(batch.Writes, store.BatchWrite{ObjectWrite: p.write, Conditions: p.conditions()})
+		batch.Writes = append(batch.Writes, store.BatchWrite{ObjectWrite: p.write, Conditions: p.cond})
 		written = append(written, p)
 	}
 	out, err := s.st.PutObjects(ctx, cal.ID, batch)
@@ -170,7 +171,7 @@ func (s *Service) deriveAll(cal *store.Calendar, items []Item, results []ItemRes
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				preps[i] = s.prepare(cal, items[i], &results[i])
+				preps[i] = s.prepareItem(cal, items[i], &results[i])
 			}
 		}()
 	}
@@ -182,7 +183,7 @@ func (s *Service) deriveAll(cal *store.Calendar, items []Item, results []ItemRes
 	return slices.DeleteFunc(preps, func(p *prepared) bool { return p == nil })
 }
 
-func (s *Service) prepare(cal *store.Calendar, it Item, res *ItemResult) *prepared {
+func (s *Service) prepareItem(cal *store.Calendar, it Item, res *ItemResult) *prepared {
 	res.Ref, res.Name = it.Ref, it.Name
 	if len(it.Data) > s.lim.MaxResourceSize {
 		res.Status, res.Err = ItemFailed, &ObjectError{PreMaxResourceSize,
@@ -344,9 +345,9 @@ func (p *prepared) conditions() store.Conditions {
 }
 
 func (s *Service) beforePut(ctx context.Context, u *store.User, cal *store.Calendar, role Role, p *prepared, origin Origin) error {
-	cond := p.conditions()
+	p.cond = p.conditions()
 	pc := &PutContext{User: u, Calendar: cal, Role: role, Name: p.res.Name, Object: p.obj, Series: p.series,
-		Write: p.write, Conditions: &cond, Origin: origin}
+		Write: p.write, Conditions: &p.cond, Origin: origin}
 	for _, h := range s.hooks {
 		if err := h.BeforePut(ctx, pc); err != nil {
 			return err

@@ -14,6 +14,7 @@ import (
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/changefeed"
 	"github.com/almanac/almanac/external"
+	"github.com/almanac/almanac/scheduling"
 	"github.com/almanac/almanac/store"
 )
 
@@ -33,6 +34,8 @@ type Options struct {
 	// PublicURL is the server's URL as its users reach it, for the links
 	// of published calendars (default: taken from each request).
 	PublicURL string
+	// Scheduler serves /invitations and the RSVP links; nil disables them.
+	Scheduler *scheduling.Scheduler
 }
 
 // API serves the JSON front end.

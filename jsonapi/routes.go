@@ -46,6 +46,14 @@ func (a *API) Routes() http.Handler {
 		r.Patch("/calendars/{id}/collaborators/{user_id}", a.changeRole)
 		r.Delete("/calendars/{id}/collaborators/{user_id}", a.removeCollaborator)
 
+		r.Get("/invitations", a.myInvitations)
+		r.Post("/invitations/{event_id}", a.invite)
+		r.Get("/invitations/{event_id}", a.listEventInvitations)
+		r.Get("/invitations/{event_id}/{id}", a.getInvitation)
+		r.Put("/invitations/{event_id}/{id}", a.respond)
+		r.Delete("/invitations/{event_id}/{id}", a.removeInvitation)
+		r.Post("/invitations/{event_id}/{id}/resend", a.resendInvitation)
+
 		// External calendars: import, export, publishing, subscriptions.
 		r.Post("/calendars/{id}/import", a.importCalendar)
 		r.Get("/calendars/{id}/export.ics", a.exportCalendar)

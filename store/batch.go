@@ -34,8 +34,8 @@ type BatchWrite struct {
 // BatchResult says what became of a batch.
 type BatchResult struct {
 	// Writes holds one result per write, in order. Err is
-	// ErrPreconditionFailed or a *UIDConflictError for a write that was
-	// skipped; the others were committed.
+	// ErrPreconditionFailed, ErrStale or a *UIDConflictError for a write
+	// that was skipped; the others were committed.
 	Writes  []BatchWriteResult
 	Deleted []Change // resources removed, with their tombstones' revisions
 }
@@ -52,9 +52,10 @@ const batchChunk = 200
 
 // current is what a batch needs to know of an existing resource.
 type current struct {
-	id         int64
-	uuid, etag string
-	name, uid  string
+	id          int64
+	uuid, etag  string
+	name, uid   string
+	scheduleTag string
 }
 
 // PutObjects commits b to calendar calID in one transaction. A write
@@ -125,7 +126,7 @@ func (s *Store) putBatch(ctx context.Context, q querier, calID int64, b *Batch) 
 		cur, exists := byName[w.Name]
 		if other, taken := byUID[w.UID]; taken && other.name != w.Name && !deleted[other.name] {
 			res.Writes[i].Err = &UIDConflictError{UID: w.UID, Name: other.name}
-		} else if err := w.Conditions.check(exists, cur.etag); err != nil {
+		} else if err := w.Conditions.check(exists, cur.etag, cur.scheduleTag); err != nil {
 			res.Writes[i].Err = err
 		} else {
 			ok = append(ok, i)
@@ -189,7 +190,7 @@ func (s *Store) currentOf(ctx context.Context, q querier, calID int64, b *Batch)
 }
 
 func (s *Store) scanCurrent(ctx context.Context, q querier, into map[string]current, key func(current) string, col string, calID int64, vals []string) error {
-	rs, err := q.query(ctx, `SELECT id, uuid, etag, name, uid FROM objects WHERE calendar_id = $1 AND `+col+` `+s.inList(2),
+	rs, err := q.query(ctx, `SELECT id, uuid, etag, name, uid, schedule_tag FROM objects WHERE calendar_id = $1 AND `+col+` `+s.inList(2),
 		calID, s.listArg(vals))
 	if err != nil {
 		return err
@@ -197,7 +198,7 @@ func (s *Store) scanCurrent(ctx context.Context, q querier, into map[string]curr
 	defer rs.Close()
 	for rs.Next() {
 		var c current
-		if err := rs.Scan(&c.id, &c.uuid, &c.etag, &c.name, &c.uid); err != nil {
+		if err := rs.Scan(&c.id, &c.uuid, &c.etag, &c.name, &c.uid, &c.scheduleTag); err != nil {
 			return err
 		}
 		into[key(c)] = c
@@ -221,7 +222,7 @@ func (s *Store) deletions(ctx context.Context, q querier, calID int64, b *Batch)
 	for _, n := range b.Deletes {
 		del[n] = true
 	}
-	rs, err := q.query(ctx, `SELECT id, uuid, etag, name, uid FROM objects WHERE calendar_id = $1 ORDER BY name`, calID)
+	rs, err := q.query(ctx, `SELECT id, uuid, etag, name, uid, schedule_tag FROM objects WHERE calendar_id = $1 ORDER BY name`, calID)
 	if err != nil {
 		return nil, err
 	}
@@ -229,7 +230,7 @@ func (s *Store) deletions(ctx context.Context, q querier, calID int64, b *Batch)
 	var out []current
 	for rs.Next() {
 		var c current
-		if err := rs.Scan(&c.id, &c.uuid, &c.etag, &c.name, &c.uid); err != nil {
+		if err := rs.Scan(&c.id, &c.uuid, &c.etag, &c.name, &c.uid, &c.scheduleTag); err != nil {
 			return nil, err
 		}
 		if del[c.name] || (b.DeleteOthers && !keep[c.name]) {
@@ -246,17 +247,23 @@ func (s *Store) writeAll(ctx context.Context, q querier, calID int64, b *Batch, 
 	var updated []int64
 	for k, i := range ok {
 		w, r := b.Writes[i], &res.Writes[i].WriteResult
-		r.ETag, r.Revision = ETagOf(w.Data), first+int64(k)
+		r.ETag, r.Revision, r.ScheduleTag = ETagOf(w.Data), first+int64(k), w.Scheduling.ScheduleTag
 		if cur, exists := byName[w.Name]; exists {
 			r.ObjectID, r.UUID = cur.id, cur.uuid
+			sc := w.Scheduling
 			if _, err := q.exec(ctx, `UPDATE objects SET uid = $2, component = $3, data = $4, etag = $5, size = $6,
-				sequence = $7, revision = $8, indexed_until = $9, modified_at = $10 WHERE id = $1`,
-				cur.id, w.UID, w.Component, w.Data, r.ETag, len(w.Data), w.Sequence, r.Revision, w.IndexedUntil, now); err != nil {
+				sequence = $7, revision = $8, indexed_until = $9, modified_at = $10,
+				schedule_tag = $11, sched_role = $12, partstat = $13 WHERE id = $1`,
+				cur.id, w.UID, w.Component, w.Data, r.ETag, len(w.Data), w.Sequence, r.Revision, w.IndexedUntil, now,
+				sc.ScheduleTag, sc.Role, sc.PartStat); err != nil {
 				return err
 			}
 			updated = append(updated, cur.id)
 		} else {
-			r.Created, r.UUID = true, NewUUID()
+			r.Created, r.UUID = true, w.UUID
+			if r.UUID == "" {
+				r.UUID = NewUUID()
+			}
 			inserts = append(inserts, i)
 		}
 	}
@@ -292,7 +299,7 @@ func (s *Store) writeAll(ctx context.Context, q querier, calID int64, b *Batch, 
 // statements and records their ids.
 func (s *Store) insertObjects(ctx context.Context, q querier, calID int64, b *Batch, res *BatchResult, idx []int, now int64) error {
 	for part := range slices.Chunk(idx, s.rowsPerStatement()) {
-		var uuids, names, uids, comps, etags textCol
+		var uuids, names, uids, comps, etags, tags, roles, partstats textCol
 		var cals, sizes, seqs, revs, until, times int64Col
 		var data bytesCol
 		byUUID := make(map[string]int, len(part))
@@ -301,11 +308,13 @@ func (s *Store) insertObjects(ctx context.Context, q querier, calID int64, b *Ba
 			uuids, cals, names, uids = append(uuids, r.UUID), append(cals, calID), append(names, w.Name), append(uids, w.UID)
 			comps, data, etags, sizes = append(comps, w.Component), append(data, w.Data), append(etags, r.ETag), append(sizes, int64(len(w.Data)))
 			seqs, revs, until, times = append(seqs, int64(w.Sequence)), append(revs, r.Revision), append(until, w.IndexedUntil), append(times, now)
+			sc := w.Scheduling
+			tags, roles, partstats = append(tags, sc.ScheduleTag), append(roles, sc.Role), append(partstats, sc.PartStat)
 			byUUID[r.UUID] = i
 		}
 		sql, args := s.insertRows(`INSERT INTO objects (uuid, calendar_id, name, uid, component, data, etag, size,
-			sequence, revision, indexed_until, created_at, modified_at)`, ` RETURNING id, uuid`,
-			uuids, cals, names, uids, comps, data, etags, sizes, seqs, revs, until, times, times)
+			sequence, revision, indexed_until, created_at, modified_at, schedule_tag, sched_role, partstat)`, ` RETURNING id, uuid`,
+			uuids, cals, names, uids, comps, data, etags, sizes, seqs, revs, until, times, times, tags, roles, partstats)
 		if err := scanIDs(ctx, q, sql, args, func(id int64, uuid string) {
 			res.Writes[byUUID[uuid]].ObjectID = id
 		}); err != nil {

@@ -3,8 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"flag"
 	"fmt"
 	"os"
@@ -55,24 +53,12 @@ func benchImport(args []string) error {
 		*n, float64(size)/1e6, *batch, runtime.GOMAXPROCS(0), time.Now().UTC().Format("2006-01-02"))
 	fmt.Println("| store | import | objects/s | again (unchanged) | export | peak heap |")
 	fmt.Println("|---|---:|---:|---:|---:|---:|")
-	for _, be := range backends(dir) {
+	for _, be := range benchBackends(dir) {
 		if err := importOnce(be, file, *batch); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-type backend struct{ name, url, schema string }
-
-func backends(dir string) []backend {
-	out := []backend{{"SQLite", filepath.Join(dir, "import.db"), ""}}
-	if url := os.Getenv("ALMANAC_TEST_DATABASE_URL"); url != "" {
-		var b [4]byte
-		_, _ = rand.Read(b[:])
-		out = append(out, backend{"PostgreSQL", url, "bench_" + hex.EncodeToString(b[:])})
-	}
-	return out
 }
 
 func importOnce(be backend, file string, batch int) error {

@@ -43,9 +43,9 @@ type serveConfig struct {
 	SMTP              mailer.Config
 	MailFrom          string
 	AdminListen       string
+	Mail              mailInConfig
 	Secrets           secretConfig
 	Feeds             feedConfig
-	PublicURL         string
 	MaxImportBytes    int
 }
 
@@ -71,7 +71,7 @@ func (c *serveConfig) register(s *settings) {
 	s.String(&c.SMTP.Password, "smtp-password", "", "SMTP relay password")
 	s.String(&c.AdminListen, "admin-listen", "", "address for the admin endpoints (pprof profiles under /debug/pprof/); empty: off. Keep it private")
 	s.String(&c.MailFrom, "mail-from", "", "sender address of the server's own mail (default: calendar@HOST of --listen)")
-	s.String(&c.PublicURL, "public-url", "", "the server's URL as users reach it, for the links of published calendars (default: from each request)")
+	c.Mail.register(s)
 	s.Int(&c.MaxImportBytes, "import-max-bytes", 64<<20, "largest iCalendar file imported over HTTP (almanac import has no limit)")
 	c.Secrets.register(s)
 	c.Feeds.register(s)
@@ -125,18 +125,27 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
+	handlers := map[string]outbox.Handler{}
 	deliveries := outbox.New(st, outbox.Options{
-		Handlers:   map[string]outbox.Handler{mailer.Kind: mail},
-		Registerer: reg,
-		Logger:     log,
+		Handlers:    handlers,
+		MaxAttempts: maxMailAttempts,
+		Registerer:  reg,
+		Logger:      log,
 	})
+	sched, err := newScheduler(cfg, st, deliveries.Kick, reg, log)
+	if err != nil {
+		return err
+	}
 	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
 	keys, err := cfg.Secrets.keyring(cfg.storage.DataDir)
 	if err != nil {
 		return err
 	}
 	cals := calendar.New(st, calendar.Options{Notifier: changefeed.NewPublisher(b.Conn(), log), Kick: deliveries.Kick,
-		Hooks: hooks(), Secrets: keys})
+		Hooks: hooks(sched), Secrets: keys})
+	for kind, h := range sched.Handlers(cals, mail, maxMailAttempts) {
+		handlers[kind] = h
+	}
 	feedOpt, err := cfg.Feeds.options()
 	if err != nil {
 		return err
@@ -145,8 +154,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	sources := external.New(cals, feedOpt)
 	feed := changefeed.New(b.Conn(), cals, log)
 	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done(),
-		External: sources, MaxImportBytes: int64(cfg.MaxImportBytes), PublicURL: cfg.PublicURL})
-	dav := caldav.New(accounts, cals, caldav.Options{Logger: log})
+		Scheduler: sched, External: sources, MaxImportBytes: int64(cfg.MaxImportBytes), PublicURL: cfg.Mail.PublicURL})
+	dav := caldav.New(accounts, cals, caldav.Options{Logger: log, Scheduler: sched})
 
 	r := chi.NewRouter()
 	r.Use(httpserver.Observe(log, httpserver.NewMetrics(reg)))
@@ -157,6 +166,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	))
 	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	r.Mount("/api/v1", api.Routes())
+	r.Mount("/rsvp", api.RSVPRoutes())
 	r.Mount(caldav.Prefix, dav.Routes())
 	r.Mount(publish.Prefix, publish.New(cals).Routes())
 	r.Handle("/.well-known/caldav", http.HandlerFunc(dav.WellKnown))
@@ -174,6 +184,11 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 			return err
 		}
 	}
+	mailIn, err := cfg.Mail.start(sched, sched.MailFrom(), log)
+	if err != nil {
+		return err
+	}
+	defer mailIn.stop()
 	workers := startWorkers(ctx, log, st, cals, deliveries, sources)
 	err = httpserver.Serve(ctx, ln, r, cfg.ShutdownGrace, log)
 	workers.Wait()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/scheduling"
 	"github.com/almanac/almanac/store"
 	"golang.org/x/term"
 )
@@ -91,7 +92,7 @@ func importFile(ctx context.Context, f transferFlags, file string, stdin io.Read
 		return 1, err
 	}
 	defer st.Close()
-	cals := calendar.New(st, calendar.Options{Hooks: hooks()})
+	cals := calendar.New(st, calendar.Options{Hooks: hooks(nil)})
 	u, cal, err := importTarget(ctx, st, cals, f, file, stdout)
 	if err != nil {
 		return 1, err
@@ -246,8 +247,16 @@ func exportFile(ctx context.Context, f transferFlags, file string, stdout io.Wri
 }
 
 // hooks are the features that take part in every object write (see
-// calendar.Hook); the server and the importer use the same ones.
-func hooks() []calendar.Hook { return nil }
+// calendar.Hook); the server and the importer use the same list. The
+// importer has no scheduler: implicit scheduling leaves imported data
+// alone anyway (calendar.OriginImport).
+func hooks(sched *scheduling.Scheduler) []calendar.Hook {
+	var out []calendar.Hook
+	if sched != nil {
+		out = append(out, sched)
+	}
+	return out
+}
 
 // progress draws a progress bar on a terminal; elsewhere it stays silent,
 // so that logs and pipes get the summary only.
