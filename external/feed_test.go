@@ -168,11 +168,10 @@ func TestSubscriptionChurningUIDs(t *testing.T) {
 		fmt.Fprint(w, feed(evs...))
 	}
 	f := newFixture(t, st, Options{AllowPrivate: true})
-	cal, err := f.svc.Subscribe(ctx, f.user, Subscription{Kind: store.SourceICS, URL: "webcal" + strings.TrimPrefix(srv.URL, "http") + "/churn.ics"})
-	if err == nil {
+	if _, err := f.svc.Subscribe(ctx, f.user, Subscription{Kind: store.SourceICS, URL: "webcal" + strings.TrimPrefix(srv.URL, "http") + "/churn.ics"}); err == nil {
 		t.Fatal("webcal:// is fetched as https://; the test server speaks http")
 	}
-	cal, err = f.svc.Subscribe(ctx, f.user, Subscription{Kind: store.SourceICS, URL: srv.URL + "/churn.ics"})
+	cal, err := f.svc.Subscribe(ctx, f.user, Subscription{Kind: store.SourceICS, URL: srv.URL + "/churn.ics"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -264,5 +265,33 @@ func TestSameContent(t *testing.T) {
 		if got := SameContent([]byte(a), []byte(b)); got != want {
 			t.Errorf("SameContent(%q) = %v", b, got)
 		}
+	}
+}
+
+// TestSplitGiganticLine splits a file whose one line is 20 MB: the
+// splitter keeps a few kilobytes of it, and the object is refused for
+// its size, not read into memory.
+func TestSplitGiganticLine(t *testing.T) {
+	var b bytes.Buffer
+	b.WriteString("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:huge\r\nDESCRIPTION:")
+	b.Write(bytes.Repeat([]byte("x"), 20<<20))
+	b.WriteString("\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nUID:small\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260101T100000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+	data := b.Bytes()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	sp, err := SplitBytes(data, SplitLimits{})
+	runtime.ReadMemStats(&after)
+	if err != nil || len(sp.Resources) != 2 {
+		t.Fatalf("split: %v", err)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 2<<20 {
+		t.Errorf("splitting allocated %d bytes for a 20 MB line", grew)
+	}
+	if _, err := sp.Data(sp.Resources[0]); err == nil || !strings.Contains(err.Error(), "at most") {
+		t.Errorf("huge object: %v", err)
+	}
+	if _, err := sp.Data(sp.Resources[1]); err != nil {
+		t.Errorf("the object after it: %v", err)
 	}
 }
