@@ -94,7 +94,7 @@ func (s *Service) export(ctx context.Context, cal *store.Calendar, level Level, 
 	for _, tzid := range order {
 		bw.Write(zones[tzid])
 	}
-	var after int64
+	after := ""
 	for {
 		page, err := s.st.ObjectsAfter(ctx, cal.ID, after, exportPage, true)
 		if err != nil {
@@ -108,7 +108,7 @@ func (s *Service) export(ctx context.Context, cal *store.Calendar, level Level, 
 		if len(page) < exportPage {
 			break
 		}
-		after = page[len(page)-1].ID
+		after = page[len(page)-1].Name
 		if err := bw.Flush(); err != nil {
 			return err
 		}
@@ -124,7 +124,7 @@ func (s *Service) export(ctx context.Context, cal *store.Calendar, level Level, 
 // name is known.
 func (s *Service) exportZones(ctx context.Context, cal *store.Calendar) (map[string][]byte, []string, error) {
 	zones := map[string][]byte{}
-	var after int64
+	after := ""
 	for {
 		page, err := s.st.ObjectsAfter(ctx, cal.ID, after, exportPage, true)
 		if err != nil {
@@ -136,7 +136,7 @@ func (s *Service) exportZones(ctx context.Context, cal *store.Calendar) (map[str
 		if len(page) < exportPage {
 			break
 		}
-		after = page[len(page)-1].ID
+		after = page[len(page)-1].Name
 	}
 	order := make([]string, 0, len(zones))
 	for tzid, def := range zones {

@@ -411,16 +411,18 @@ func (s *Store) GetObjectsByUID(ctx context.Context, calID int64, uids []string)
 }
 
 // ObjectsAfter returns up to limit resources of a calendar in order of
-// their internal id, starting after id after (0: from the first), with
-// their data when withData is set. Exports page through a calendar with it
-// so that they never hold all of it.
-func (s *Store) ObjectsAfter(ctx context.Context, calID, after int64, limit int, withData bool) ([]*Object, error) {
+// name, starting after the name after ("": from the first), with their
+// data when withData is set. Exports page through a calendar with it so
+// that they never hold all of it; each page is a range of the (calendar,
+// name) index, so a page costs the same at the end of a large calendar as
+// at its start.
+func (s *Store) ObjectsAfter(ctx context.Context, calID int64, after string, limit int, withData bool) ([]*Object, error) {
 	cols := objectColumns
 	if withData {
 		cols += ", data"
 	}
-	return s.queryObjects(ctx, withData, `SELECT `+cols+` FROM objects WHERE calendar_id = $1 AND id > $2
-		ORDER BY id LIMIT $3`, calID, after, limit)
+	return s.queryObjects(ctx, withData, `SELECT `+cols+` FROM objects WHERE calendar_id = $1 AND name > $2
+		ORDER BY name LIMIT $3`, calID, after, limit)
 }
 
 // GetObjectsByID returns the resources with the given internal ids, with
