@@ -3,6 +3,7 @@ package icalendar
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -310,30 +311,22 @@ func (st *splitter) calendarProp(name, params, value string) {
 	case "NAME":
 		p.Name = text
 	case "X-WR-CALNAME":
-		p.Name = cmp(p.Name, text)
+		p.Name = cmp.Or(p.Name, text)
 	case "DESCRIPTION":
 		p.Description = text
 	case "X-WR-CALDESC":
-		p.Description = cmp(p.Description, text)
+		p.Description = cmp.Or(p.Description, text)
 	case "X-WR-TIMEZONE":
 		p.TimeZone = text
 	case "X-APPLE-CALENDAR-COLOR":
 		p.Color = text
 	case "COLOR":
-		p.Color = cmp(p.Color, text)
+		p.Color = cmp.Or(p.Color, text)
 	case "REFRESH-INTERVAL", "X-PUBLISHED-TTL":
 		if d, err := ParseDuration(text); err == nil && !d.Negative && (p.Refresh == 0 || name == "REFRESH-INTERVAL") {
 			p.Refresh = d.Approx()
 		}
 	}
-}
-
-// cmp returns the first non-empty string.
-func cmp(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func (st *splitter) componentProp(name, params, value string) {

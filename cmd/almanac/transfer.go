@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/icalendar"
 	"github.com/almanac/almanac/scheduling"
 	"github.com/almanac/almanac/store"
 	"golang.org/x/term"
@@ -93,7 +95,7 @@ func importFile(ctx context.Context, f transferFlags, file string, stdin io.Read
 	}
 	defer st.Close()
 	cals := calendar.New(st, calendar.Options{Hooks: hooks(nil)})
-	u, cal, err := importTarget(ctx, st, cals, f, file, stdout)
+	u, cal, created, err := importTarget(ctx, st, cals, f, file, stdout)
 	if err != nil {
 		return 1, err
 	}
@@ -103,6 +105,9 @@ func importFile(ctx context.Context, f transferFlags, file string, stdin io.Read
 	if err != nil {
 		return 1, err
 	}
+	if created {
+		describe(ctx, cals, u, cal, rep.Calendar)
+	}
 	printReport(stdout, stderr, rep, u.Name+"/"+cal.Name)
 	if rep.Failed > 0 {
 		return 1, nil
@@ -111,24 +116,44 @@ func importFile(ctx context.Context, f transferFlags, file string, stdin io.Read
 }
 
 // importTarget finds the calendar, creating it when it does not exist.
-func importTarget(ctx context.Context, st *store.Store, cals *calendar.Service, f transferFlags, file string, stdout io.Writer) (*store.User, *store.Calendar, error) {
+func importTarget(ctx context.Context, st *store.Store, cals *calendar.Service, f transferFlags, file string, stdout io.Writer) (*store.User, *store.Calendar, bool, error) {
 	u, err := st.GetUserByName(ctx, f.user)
 	if err != nil {
-		return nil, nil, fmt.Errorf("user %q: %w", f.user, err)
+		return nil, nil, false, fmt.Errorf("user %q: %w", f.user, err)
 	}
 	cal, err := findCalendar(ctx, st, u, f.calendar)
 	if !errors.Is(err, store.ErrNotFound) {
-		return u, cal, err
+		return u, cal, false, err
 	}
 	cal = &store.Calendar{Name: f.calendar, DisplayName: f.calendar, Components: []string{"VEVENT", "VTODO", "VJOURNAL"}}
 	if file != "-" {
 		cal.DisplayName = strings.TrimSuffix(filepath.Base(file), filepath.Ext(file))
 	}
 	if err := cals.CreateCalendar(ctx, u, cal); err != nil {
-		return nil, nil, fmt.Errorf("creating calendar %q: %w", f.calendar, err)
+		return nil, nil, false, fmt.Errorf("creating calendar %q: %w", f.calendar, err)
 	}
 	fmt.Fprintf(stdout, "created calendar %s/%s\n", u.Name, cal.Name)
-	return u, cal, nil
+	return u, cal, true, nil
+}
+
+// describe gives a calendar the import created the name, description,
+// colour and time zone the file's calendar had (X-WR-CALNAME and RFC 7986
+// NAME, …), where they are valid; an export imported again looks the same.
+func describe(ctx context.Context, cals *calendar.Service, u *store.User, cal *store.Calendar, p icalendar.CalendarProps) {
+	c := *cal
+	for _, set := range []func(){
+		func() { c.DisplayName = cmp.Or(p.Name, c.DisplayName) },
+		func() { c.Description = p.Description },
+		func() { c.Color = p.Color },
+		func() { c.TimeZone = p.TimeZone },
+	} {
+		before := c
+		set()
+		if calendar.CheckCalendar(&c) != nil {
+			c = before // a value this server cannot take is left out
+		}
+	}
+	_ = cals.UpdateCalendar(ctx, u, &c)
 }
 
 func findCalendar(ctx context.Context, st *store.Store, u *store.User, nameOrID string) (*store.Calendar, error) {

@@ -53,7 +53,8 @@ func TestImportExportCommands(t *testing.T) {
 		t.Fatalf("export: %d %s", code, errs)
 	}
 	exported, _ := os.ReadFile(target)
-	if !strings.Contains(string(exported), "X-WR-CALNAME:google") || strings.Count(string(exported), "BEGIN:VEVENT") != 3 {
+	if !strings.Contains(string(exported), "X-WR-CALNAME:Family") ||
+		!strings.Contains(string(exported), "X-WR-TIMEZONE:America/New_York") || strings.Count(string(exported), "BEGIN:VEVENT") != 3 {
 		t.Errorf("export:\n%s", exported)
 	}
 	if code, _, _ := cmd("", "export", "--user", "alice", "--calendar", "nope"); code != 1 {
