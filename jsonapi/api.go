@@ -91,8 +91,11 @@ func safeMethod(m string) bool {
 }
 
 // caller is the authenticated user of the request.
-func caller(r *http.Request) *store.User {
-	u, _ := r.Context().Value(userKey).(*store.User)
+func caller(r *http.Request) *store.User { return ctxUser(r.Context()) }
+
+// ctxUser is the authenticated user of a request's context.
+func ctxUser(ctx context.Context) *store.User {
+	u, _ := ctx.Value(userKey).(*store.User)
 	return u
 }
 

@@ -45,6 +45,17 @@ func (a *API) Routes() http.Handler {
 		r.Put("/calendars/{id}/collaborators/{user_id}", a.changeRole)
 		r.Patch("/calendars/{id}/collaborators/{user_id}", a.changeRole)
 		r.Delete("/calendars/{id}/collaborators/{user_id}", a.removeCollaborator)
+		r.Get("/calendars/{id}/events", a.listCalendarEvents)
+		r.Get("/calendars/{id}/view", a.view)
+
+		r.Get("/events", a.listEvents)
+		r.Post("/events", a.createEvent)
+		r.Get("/events/{id}", a.getEvent)
+		r.Put("/events/{id}", a.updateEvent)
+		r.Patch("/events/{id}", a.updateEvent)
+		r.Delete("/events/{id}", a.deleteEvent)
+
+		r.Post("/freebusy", a.freeBusy)
 	})
 	return r
 }
