@@ -1,0 +1,241 @@
+package jsonapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/almanac/almanac/store"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// golden compares got with the file, or rewrites it with -update.
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs (run with -update to accept):\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// testNow is the clock of the event tests: stamps in the data are stable.
+var testNow = time.Date(2026, 2, 20, 12, 0, 0, 0, time.UTC)
+
+// eventFixture is a server with a signed-in user and one calendar.
+type eventFixture struct {
+	*testServer
+	tok, cal string
+	user     map[string]any
+}
+
+func newEventFixture(t *testing.T) *eventFixture {
+	t.Helper()
+	s := newTestServer(t)
+	s.st.SetClock(func() time.Time { return testNow })
+	tok, user := s.register(t, "alice")
+	r := s.do(t, "PATCH", "/users/"+user["id"].(string), tok, `{"time_zone":"Europe/Berlin","week_start":1}`)
+	if r.status != 200 {
+		t.Fatalf("profile: %d %s", r.status, r.raw)
+	}
+	r = s.do(t, "POST", "/calendars", tok, `{"display_name":"Work","color":"#3366ff","time_zone":"Europe/Berlin"}`)
+	if r.status != 201 {
+		t.Fatalf("calendar: %d %s", r.status, r.raw)
+	}
+	return &eventFixture{testServer: s, tok: tok, cal: r.body["id"].(string), user: user}
+}
+
+// fixture reads a request body from testdata, naming the calendar.
+func (f *eventFixture) fixture(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "events", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.ReplaceAll(string(b), "CALENDAR", f.cal)
+}
+
+// create posts an event and returns its id.
+func (f *eventFixture) create(t *testing.T, body string) string {
+	t.Helper()
+	r := f.do(t, "POST", "/events", f.tok, body)
+	if r.status != 201 {
+		t.Fatalf("create: %d %s", r.status, r.raw)
+	}
+	return r.body["id"].(string)
+}
+
+// event is a minimal request body for a timed event in Berlin.
+func (f *eventFixture) event(title, start, end string, extra string) string {
+	return `{"calendar_id":"` + f.cal + `","title":"` + title + `","start":{"date_time":"` + start +
+		`","time_zone":"Europe/Berlin"},"end":{"date_time":"` + end + `","time_zone":"Europe/Berlin"}` + extra + `}`
+}
+
+// ics returns the stored iCalendar of an event.
+func (f *eventFixture) ics(t *testing.T, id string) string {
+	t.Helper()
+	o, err := f.st.GetObjectByUUID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(o.Data)
+}
+
+// putICS stores iCalendar data as a CalDAV client would.
+func (f *eventFixture) putICS(t *testing.T, name string, data []byte) string {
+	t.Helper()
+	ctx := context.Background()
+	u, err := f.st.GetUserByUUID(ctx, f.user["id"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := f.st.GetCalendarByUUID(ctx, f.cal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.cals.PutObject(ctx, u, cal, name, data, store.Conditions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.UUID
+}
+
+var uuidRE = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+
+// TestCreateEventICalendar checks the iCalendar a JSON event becomes: the
+// properties of every field, the VTIMEZONE, folding, escaping.
+func TestCreateEventICalendar(t *testing.T) {
+	f := newEventFixture(t)
+	id := f.create(t, f.fixture(t, "create-weekly.json"))
+	got := uuidRE.ReplaceAllString(f.ics(t, id), "UUID")
+	golden(t, filepath.Join("testdata", "events", "create-weekly.ics"), []byte(got))
+
+	r := f.do(t, "GET", "/events/"+id, f.tok, "")
+	if r.status != 200 {
+		t.Fatalf("get: %d %s", r.status, r.raw)
+	}
+	got = uuidRE.ReplaceAllString(r.raw, "UUID")
+	got = regexp.MustCompile(`"etag":"\\"[0-9a-f]+\\""`).ReplaceAllString(got, `"etag":"ETAG"`)
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, []byte(got), "", "  "); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, filepath.Join("testdata", "events", "create-weekly.golden.json"), pretty.Bytes())
+	if r.header.Get("ETag") != r.body["etag"] || r.header.Get("ETag") == "" {
+		t.Fatalf("ETag header %q, etag field %v", r.header.Get("ETag"), r.body["etag"])
+	}
+}
+
+// TestForeignEventRoundTrip reads an event Outlook wrote over CalDAV and
+// edits it through JSON: the Windows TZID reads as its IANA zone, and the
+// edit keeps every property and parameter the JSON form does not show.
+func TestForeignEventRoundTrip(t *testing.T) {
+	f := newEventFixture(t)
+	data, err := os.ReadFile(filepath.Join("testdata", "events", "outlook-meeting.ics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := f.putICS(t, "outlook.ics", data)
+	r := f.do(t, "GET", "/events/"+id, f.tok, "")
+	if r.status != 200 {
+		t.Fatalf("get: %d %s", r.status, r.raw)
+	}
+	start := r.body["start"].(map[string]any)
+	if start["time_zone"] != "Europe/Berlin" || start["date_time"] != "2026-03-16T10:00:00+01:00" {
+		t.Fatalf("start %v", start)
+	}
+	if r.body["title"] != "Quarterly review" || r.body["description"] != "Quarterly numbers, then questions.\n" {
+		t.Fatalf("texts: %v / %q", r.body["title"], r.body["description"])
+	}
+	atts := r.body["attendees"].([]any)
+	if len(atts) != 2 || atts[0].(map[string]any)["status"] != "accepted" {
+		t.Fatalf("attendees %v", atts)
+	}
+	etag := r.header.Get("ETag")
+	r = f.do(t, "PATCH", "/events/"+id, f.tok,
+		`{"title":"Quarterly review (moved)","attendees":[{"email":"FOX@example.com","status":"tentative"},{"email":"walter@example.com"},{"email":"new@example.com","name":"New"}]}`,
+		"If-Match", etag)
+	if r.status != 200 {
+		t.Fatalf("patch: %d %s", r.status, r.raw)
+	}
+	after := f.ics(t, id)
+	for _, want := range []string{
+		"X-WR-RELCALID:{0000002E-AD2B-AB6A-21E8-CAFC9B25D8F1}",
+		"X-MICROSOFT-CDO-BUSYSTATUS:BUSY",
+		"X-WR-ALARMUID:6B2A8F0C-0D5E-4F0A-9B7E-1C2D3E4F5A6B",
+		"SCHEDULE-STATUS=2.0",
+		"X-NUM-GUESTS=0",
+		`DELEGATED-FROM="mailto:boss@example.com"`,
+		"PARTSTAT=TENTATIVE",
+		"SUMMARY;LANGUAGE=en-us:Quarterly review (moved)",
+		"DTSTART;TZID=W. Europe Standard Time:20260316T100000", // quotes only where RFC 5545 §3.2 needs them
+		"BEGIN:VTIMEZONE\r\nTZID:W. Europe Standard Time",
+		"mailto:new@example.com",
+		"SEQUENCE:3", // nothing significant changed (RFC 5545 §3.8.7.4)
+	} {
+		if !strings.Contains(unfold(after), want) {
+			t.Errorf("after the edit the data lacks %q:\n%s", want, after)
+		}
+	}
+	if strings.Contains(after, "PARTSTAT=ACCEPTED") {
+		t.Errorf("the old participation status stayed:\n%s", after)
+	}
+}
+
+// unfold undoes line folding (RFC 5545 §3.1).
+func unfold(s string) string { return strings.ReplaceAll(s, "\r\n ", "") }
+
+// TestEventPreconditions checks ETags, If-Match and If-None-Match on
+// every kind of request, and that a 412 carries the current version.
+func TestEventPreconditions(t *testing.T) {
+	f := newEventFixture(t)
+	id := f.create(t, f.event("Lunch", "2026-03-03T12:00:00", "2026-03-03T13:00:00", ""))
+	r := f.do(t, "GET", "/events/"+id, f.tok, "")
+	etag := r.header.Get("ETag")
+	if r := f.do(t, "GET", "/events/"+id, f.tok, "", "If-None-Match", etag); r.status != 304 {
+		t.Fatalf("If-None-Match: %d", r.status)
+	}
+	r = f.do(t, "PATCH", "/events/"+id, f.tok, `{"location":"Canteen"}`, "If-Match", etag)
+	if r.status != 200 || r.header.Get("ETag") == etag {
+		t.Fatalf("patch: %d %s", r.status, r.raw)
+	}
+	for _, method := range []string{"PATCH", "PUT", "DELETE"} {
+		body := ""
+		if method != "DELETE" {
+			body = f.event("Stale", "2026-03-03T12:00:00", "2026-03-03T13:00:00", "")
+		}
+		r := f.do(t, method, "/events/"+id, f.tok, body, "If-Match", etag)
+		if r.status != 412 {
+			t.Fatalf("%s with a stale If-Match: %d %s", method, r.status, r.raw)
+		}
+		cur, _ := r.body["current"].(map[string]any)
+		if cur["location"] != "Canteen" || r.body["etag"] == "" || r.body["etag"] == etag {
+			t.Fatalf("%s: 412 without the current version: %s", method, r.raw)
+		}
+	}
+	if r := f.do(t, "DELETE", "/events/"+id, f.tok, "", "If-Match", `W/`+etag); r.status != 412 {
+		t.Fatalf("a weak tag matched If-Match: %d", r.status)
+	}
+	if r := f.do(t, "DELETE", "/events/"+id, f.tok, "", "If-Match", "*"); r.status != 204 {
+		t.Fatalf("delete: %d %s", r.status, r.raw)
+	}
+	if r := f.do(t, "GET", "/events/"+id, f.tok, ""); r.status != 404 {
+		t.Fatalf("deleted event: %d", r.status)
+	}
+}
