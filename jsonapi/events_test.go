@@ -239,3 +239,112 @@ func TestEventPreconditions(t *testing.T) {
 		t.Fatalf("deleted event: %d", r.status)
 	}
 }
+
+// instances lists the instance ids and titles of the calendar in March
+// 2026, as GET /events returns them.
+func (f *eventFixture) instances(t *testing.T) []string {
+	t.Helper()
+	r := f.do(t, "GET", "/events?calendar_id="+f.cal+"&start_time=2026-03-01T00:00:00Z&end_time=2026-04-01T00:00:00Z", f.tok, "")
+	if r.status != 200 {
+		t.Fatalf("list: %d %s", r.status, r.raw)
+	}
+	var out []string
+	for _, it := range r.body["items"].([]any) {
+		ev := it.(map[string]any)
+		start := ev["start"].(map[string]any)["date_time"].(string)
+		out = append(out, start[5:16]+" "+ev["title"].(string))
+	}
+	return out
+}
+
+// TestRecurringEdits changes and deletes instances of a daily series with
+// each scope, and checks the instances that result and the iCalendar
+// CalDAV clients will read.
+func TestRecurringEdits(t *testing.T) {
+	daily := `,"recurrence":["RRULE:FREQ=DAILY;COUNT=5"]`
+	tests := []struct {
+		name, method, path, body string
+		want                     []string // instances afterwards
+		ics                      []string // in the stored data of the series
+	}{
+		{"this: move one", "PATCH", "_20260303T080000Z", `{"title":"Moved","start":{"date_time":"2026-03-03T15:00:00","time_zone":"Europe/Berlin"}}`,
+			[]string{"03-02T09:00 Daily", "03-03T15:00 Moved", "03-04T09:00 Daily", "03-05T09:00 Daily", "03-06T09:00 Daily"},
+			[]string{"RECURRENCE-ID;TZID=Europe/Berlin:20260303T090000", "DTSTART;TZID=Europe/Berlin:20260303T150000", "DTEND;TZID=Europe/Berlin:20260303T153000"}},
+		{"this: cancel one", "DELETE", "_20260304T080000Z", ``,
+			[]string{"03-02T09:00 Daily", "03-03T09:00 Daily", "03-05T09:00 Daily", "03-06T09:00 Daily"},
+			[]string{"EXDATE;TZID=Europe/Berlin:20260304T090000", "SEQUENCE:1"}},
+		{"following: retitle", "PATCH", "_20260304T080000Z?scope=following", `{"title":"Later"}`,
+			[]string{"03-02T09:00 Daily", "03-03T09:00 Daily", "03-04T09:00 Later", "03-05T09:00 Later", "03-06T09:00 Later"},
+			[]string{"RRULE:FREQ=DAILY;COUNT=2"}},
+		{"following: delete", "DELETE", "_20260305T080000Z?scope=following", ``,
+			[]string{"03-02T09:00 Daily", "03-03T09:00 Daily", "03-04T09:00 Daily"},
+			[]string{"RRULE:FREQ=DAILY;COUNT=3"}},
+		{"following from the first is all", "PATCH", "_20260302T080000Z?scope=following", `{"title":"All"}`,
+			[]string{"03-02T09:00 All", "03-03T09:00 All", "03-04T09:00 All", "03-05T09:00 All", "03-06T09:00 All"},
+			[]string{"SUMMARY:All"}},
+		{"all through an instance: shift", "PATCH", "_20260304T080000Z?scope=all", `{"start":{"date_time":"2026-03-04T10:00:00","time_zone":"Europe/Berlin"}}`,
+			[]string{"03-02T10:00 Daily", "03-03T10:00 Daily", "03-04T10:00 Daily", "03-05T10:00 Daily", "03-06T10:00 Daily"},
+			[]string{"DTSTART;TZID=Europe/Berlin:20260302T100000", "DTEND;TZID=Europe/Berlin:20260302T103000", "SEQUENCE:1"}},
+		{"all: the series id", "PUT", "", `{"title":"Renamed","start":{"date_time":"2026-03-02T09:00:00","time_zone":"Europe/Berlin"},"end":{"date_time":"2026-03-02T09:30:00","time_zone":"Europe/Berlin"},"recurrence":["RRULE:FREQ=DAILY;COUNT=2"]}`,
+			[]string{"03-02T09:00 Renamed", "03-03T09:00 Renamed"},
+			[]string{"RRULE:FREQ=DAILY;COUNT=2", "SUMMARY:Renamed"}},
+		{"all: delete", "DELETE", "_20260303T080000Z?scope=all", ``, nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newEventFixture(t)
+			id := f.create(t, f.event("Daily", "2026-03-02T09:00:00", "2026-03-02T09:30:00", daily))
+			r := f.do(t, tt.method, "/events/"+id+tt.path, f.tok, tt.body)
+			if r.status != 200 && r.status != 204 {
+				t.Fatalf("%s: %d %s", tt.method, r.status, r.raw)
+			}
+			if got := f.instances(t); strings.Join(got, "|") != strings.Join(tt.want, "|") {
+				t.Fatalf("instances\n%v\nwant\n%v", got, tt.want)
+			}
+			if tt.ics == nil {
+				return
+			}
+			data := f.ics(t, id)
+			for _, want := range tt.ics {
+				if !strings.Contains(data, want) {
+					t.Errorf("the series lacks %q:\n%s", want, data)
+				}
+			}
+		})
+	}
+}
+
+// TestInstanceIDs checks that instance ids are stable across edits and
+// accepted back, for timed and all-day series.
+func TestInstanceIDs(t *testing.T) {
+	f := newEventFixture(t)
+	id := f.create(t, `{"calendar_id":"`+f.cal+`","title":"Holiday","start":{"date":"2026-03-02"},"end":{"date":"2026-03-03"},"recurrence":["RRULE:FREQ=WEEKLY;COUNT=3"]}`)
+	inst := id + "_20260309"
+	r := f.do(t, "PATCH", "/events/"+inst, f.tok, `{"title":"Moved holiday","start":{"date":"2026-03-10"},"end":{"date":"2026-03-11"}}`)
+	if r.status != 200 || r.body["id"] != inst || r.body["recurring_event_id"] != id {
+		t.Fatalf("patch: %d %s", r.status, r.raw)
+	}
+	if orig := r.body["original_start"].(map[string]any); orig["date"] != "2026-03-09" {
+		t.Fatalf("original start %v", orig)
+	}
+	r = f.do(t, "GET", "/events/"+inst, f.tok, "")
+	if r.status != 200 || r.body["title"] != "Moved holiday" || r.body["start"].(map[string]any)["date"] != "2026-03-10" {
+		t.Fatalf("get: %d %s", r.status, r.raw)
+	}
+	if !strings.Contains(f.ics(t, id), "RECURRENCE-ID;VALUE=DATE:20260309") {
+		t.Fatalf("override:\n%s", f.ics(t, id))
+	}
+	for _, missing := range []string{id + "_20260311", id + "_20260309T080000Z"} {
+		if r := f.do(t, "GET", "/events/"+missing, f.tok, ""); r.status != 404 {
+			t.Fatalf("%s: %d", missing, r.status)
+		}
+	}
+	r = f.do(t, "GET", "/calendars/"+f.cal+"/view?view_type=month&date=2026-03-01", f.tok, "")
+	var ids []string
+	for _, in := range r.body["instances"].([]any) {
+		ids = append(ids, in.(map[string]any)["id"].(string))
+	}
+	if strings.Join(ids, " ") != id+"_20260302 "+inst+" "+id+"_20260316" {
+		t.Fatalf("view ids %v", ids)
+	}
+}
