@@ -33,7 +33,7 @@ func newTestServer(t *testing.T) *testServer {
 	cals := calendar.New(st, calendar.Options{})
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", New(acc, cals, Options{}).Routes()))
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(newOpenAPICheck(t).wrap(mux))
 	t.Cleanup(srv.Close)
 	return &testServer{srv, st, acc, cals}
 }

@@ -15,7 +15,8 @@ func (a *API) Routes() http.Handler {
 		writeError(w, r, newProblem(http.StatusMethodNotAllowed, "method-not-allowed", r.Method+" is not allowed here"))
 	})
 
-	// Public: sign-up and sign-in.
+	// Public: the API's description, sign-up and sign-in.
+	r.Get("/openapi.json", a.openAPI)
 	r.Post("/users/register", a.register)
 	r.Post("/users/login", a.login)
 
