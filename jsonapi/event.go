@@ -105,20 +105,20 @@ type Reminder struct {
 // are never touched. The read-only fields of Event are accepted, so that
 // a GET answer can be sent back, and ignored.
 type EventRequest struct {
-	CalendarID   *string    `json:"calendar_id,omitempty"`
-	UID          *string    `json:"uid,omitempty"`
-	Title        *string    `json:"title,omitempty"`
-	Description  *string    `json:"description,omitempty"`
-	Location     *string    `json:"location,omitempty"`
-	Start        *EventTime `json:"start,omitempty"`
-	End          *EventTime `json:"end,omitempty"`
-	Status       *string    `json:"status,omitempty"`
-	Transparency *string    `json:"transparency,omitempty"`
-	Color        *string    `json:"color,omitempty"`
-	Recurrence   []string   `json:"recurrence,omitempty"`
-	Organizer    *Person    `json:"organizer,omitempty"`
-	Attendees    []Attendee `json:"attendees,omitempty"`
-	Reminders    []Reminder `json:"reminders,omitempty"`
+	CalendarID   *string     `json:"calendar_id,omitempty"`
+	UID          *string     `json:"uid,omitempty"`
+	Title        *string     `json:"title,omitempty"`
+	Description  *string     `json:"description,omitempty"`
+	Location     *string     `json:"location,omitempty"`
+	Start        *EventTime  `json:"start,omitempty"`
+	End          *EventTime  `json:"end,omitempty"`
+	Status       *string     `json:"status,omitempty"`
+	Transparency *string     `json:"transparency,omitempty"`
+	Color        *string     `json:"color,omitempty"`
+	Recurrence   *[]string   `json:"recurrence,omitempty"`
+	Organizer    *Person     `json:"organizer,omitempty"`
+	Attendees    *[]Attendee `json:"attendees,omitempty"`
+	Reminders    *[]Reminder `json:"reminders,omitempty"`
 
 	// Read-only, ignored.
 	ID               json.RawMessage `json:"id,omitempty"`
@@ -133,6 +133,14 @@ type EventRequest struct {
 	// present names the fields the body holds (null included), so that
 	// PATCH can tell "leave alone" from "clear".
 	present map[string]bool
+}
+
+// list returns the value of a list field, nil when absent or null.
+func list[T any](v *[]T) []T {
+	if v == nil {
+		return nil
+	}
+	return *v
 }
 
 // has reports whether the request sets field: always for a whole

@@ -58,9 +58,9 @@ func (e *editor) people(c *ical.Component) error {
 
 func (e *editor) attendees(c *ical.Component) error {
 	old := c.Props.Values(ical.PropAttendee)
-	out := make([]ical.Prop, 0, len(e.in.Attendees))
+	out := make([]ical.Prop, 0, len(list(e.in.Attendees)))
 	seen := map[string]bool{}
-	for i, a := range e.in.Attendees {
+	for i, a := range list(e.in.Attendees) {
 		field := fmt.Sprintf("attendees[%d]", i)
 		addr, err := address(field, a.Email, a.URI)
 		if err != nil {
@@ -161,7 +161,7 @@ func (e *editor) reminders(c *ical.Component) error {
 		}
 	}
 	used := make([]bool, len(alarms))
-	for i, r := range e.in.Reminders {
+	for i, r := range list(e.in.Reminders) {
 		want, err := normReminder(fmt.Sprintf("reminders[%d]", i), r)
 		if err != nil {
 			return err

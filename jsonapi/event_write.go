@@ -296,12 +296,12 @@ func (e *editor) recurrence(c *ical.Component, override bool) error {
 		return nil
 	}
 	if override {
-		if len(in.Recurrence) > 0 {
+		if len(list(in.Recurrence)) > 0 {
 			return invalid("recurrence", "belongs to the series; an instance has none")
 		}
 		return nil
 	}
-	props, err := parseRecurrence(in.Recurrence)
+	props, err := parseRecurrence(list(in.Recurrence))
 	if err != nil {
 		return err
 	}
