@@ -34,7 +34,7 @@ func (s *Service) Items(ctx context.Context, u *store.User, cals []*store.Calend
 	if err := s.checkRange(from, to); err != nil {
 		return nil, err
 	}
-	v := viewQuery{svc: s, byID: make(map[int64]viewCal, len(cals)), sums: map[int64]Summaries{}}
+	v := viewQuery{svc: s, byID: make(map[int64]viewCal, len(cals))}
 	ids := make([]int64, 0, len(cals))
 	for _, c := range cals {
 		role, err := s.authorize(ctx, u, c, ActFreeBusy)
@@ -48,30 +48,31 @@ func (s *Service) Items(ctx context.Context, u *store.User, cals []*store.Calend
 	if err != nil {
 		return nil, err
 	}
+	if v.infos, err = s.objectInfos(ctx, v.byID, rows); err != nil {
+		return nil, err
+	}
 	out := make([]Item, 0, len(rows))
-	var unsummarized []int64
 	for _, r := range rows {
-		vc := v.byID[r.CalendarID]
-		oc, _ := occurrence(r.IndexedInstance, vc.zone)
-		if !oc.overlaps(from, to) {
-			continue
+		info, ok := v.infos[r.ObjectID]
+		if !ok {
+			continue // deleted since the index was read
 		}
-		if vc.role >= RoleReader && !v.summaries(r.ObjectID, r.Summary) {
-			unsummarized = append(unsummarized, r.ObjectID)
+		oc, _ := occurrence(r, v.byID[r.CalendarID].zone)
+		if oc.overlaps(from, to) {
+			out = append(out, Item{Occurrence: oc, ObjectUUID: info.uuid, Component: r.Component})
 		}
-		out = append(out, Item{Occurrence: oc, ObjectUUID: r.ObjectUUID, Component: r.Component})
 	}
 	beyond, err := v.beyondHorizon(ctx, ids, from, to)
 	if err != nil {
 		return nil, err
 	}
 	out = append(out, beyond...)
-	if err := v.summarizeLegacy(ctx, unsummarized); err != nil {
+	if err := v.summarizeLegacy(ctx, out); err != nil {
 		return nil, err
 	}
 	for i := range out {
 		if v.byID[out[i].CalendarID].role >= RoleReader {
-			out[i].Summary = v.sums[out[i].ObjectID].Of(out[i].Component)
+			out[i].Summary = v.infos[out[i].ObjectID].sums.Of(out[i].Component)
 		}
 	}
 	SortItems(out)
@@ -79,9 +80,15 @@ func (s *Service) Items(ctx context.Context, u *store.User, cals []*store.Calend
 }
 
 // SortItems orders items by start, then object, then recurrence id: the
-// order in which list answers are paged.
+// order in which list answers are paged. Items are large, so it sorts
+// their indexes and moves each item once.
 func SortItems(list []Item) {
-	slices.SortFunc(list, func(a, b Item) int {
+	idx := make([]int32, len(list))
+	for i := range idx {
+		idx[i] = int32(i)
+	}
+	slices.SortFunc(idx, func(i, j int32) int {
+		a, b := &list[i], &list[j]
 		if c := a.Start.Compare(b.Start); c != 0 {
 			return c
 		}
@@ -90,6 +97,11 @@ func SortItems(list []Item) {
 		}
 		return a.RecurrenceID.Compare(b.RecurrenceID)
 	})
+	sorted := make([]Item, len(list))
+	for i, j := range idx {
+		sorted[i] = list[j]
+	}
+	copy(list, sorted)
 }
 
 type viewCal struct {
@@ -100,26 +112,20 @@ type viewCal struct {
 
 // viewQuery holds the state of one Items call.
 type viewQuery struct {
-	svc  *Service
-	byID map[int64]viewCal
-	sums map[int64]Summaries // by object id
+	svc   *Service
+	byID  map[int64]viewCal
+	infos map[int64]objectInfo // by object id
 }
 
-// summaries decodes an object's stored summaries once per query and
-// reports whether it has any.
-func (v *viewQuery) summaries(objID int64, stored string) bool {
-	if _, ok := v.sums[objID]; ok {
-		return true
+// summarizeLegacy parses the objects stored before summaries existed,
+// when a reader is to see their titles.
+func (v *viewQuery) summarizeLegacy(ctx context.Context, items []Item) error {
+	var ids []int64
+	for _, it := range items {
+		if info := v.infos[it.ObjectID]; info.sums == nil && v.byID[it.CalendarID].role >= RoleReader {
+			ids = append(ids, it.ObjectID)
+		}
 	}
-	list, ok := DecodeSummaries(stored)
-	if ok {
-		v.sums[objID] = list
-	}
-	return ok
-}
-
-// summarizeLegacy parses the objects stored without summaries.
-func (v *viewQuery) summarizeLegacy(ctx context.Context, ids []int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
@@ -130,7 +136,8 @@ func (v *viewQuery) summarizeLegacy(ctx context.Context, ids []int64) error {
 	}
 	for _, o := range objs {
 		if obj, err := icalendar.ParseObject(o.Data, icalendar.Options{}); err == nil {
-			v.sums[o.ID], _ = DecodeSummaries(summarize(obj))
+			sums, _ := DecodeSummaries(summarize(obj))
+			v.infos[o.ID] = objectInfo{uuid: o.UUID, sums: sums}
 		}
 	}
 	return nil
@@ -159,7 +166,8 @@ func (v *viewQuery) beyondHorizon(ctx context.Context, ids []int64, from, to tim
 		if err != nil {
 			return nil, objectError(err)
 		}
-		v.sums[o.ID], _ = DecodeSummaries(summarize(obj))
+		sums, _ := DecodeSummaries(summarize(obj))
+		v.infos[o.ID] = objectInfo{uuid: o.UUID, sums: sums}
 		for _, in := range list {
 			if in.Start.Before(horizon) {
 				continue // in the index

@@ -97,7 +97,7 @@ func (a *API) view(w http.ResponseWriter, r *http.Request) {
 			out.Instances = append(out.Instances, vi)
 		}
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeView(w, &out)
 }
 
 // period returns the first day of the view containing day and the first

@@ -11,53 +11,70 @@ import (
 )
 
 // TestViewInstances checks the multi-calendar overlap query: rows of every
-// calendar asked for and of no other, with their object's public id,
-// summary and component, and the max span of the widest calendar applied.
+// calendar asked for and of no other, with their component and flags, and
+// the max span of the widest calendar applied; and the summaries query.
 func TestViewInstances(t *testing.T) {
 	const h = int64(3600e6)
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
 		u := mustUser(t, s, "vera")
 		a, b, other := mustCalendar(t, s, u, "a"), mustCalendar(t, s, u, "b"), mustCalendar(t, s, u, "other")
-		put := func(c *store.Calendar, name string, summary string, in ...store.Instance) string {
+		names := map[int64]string{}
+		put := func(c *store.Calendar, name string, summary string, in ...store.Instance) {
 			w := write(name+".ics", name, in...)
 			w.Summary = summary
 			res, err := s.PutObject(ctx, c.ID, w, store.Conditions{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			return res.UUID
+			names[res.ObjectID] = name
 		}
-		uuids := map[string]string{
-			"a-day":    put(a, "a-day", `[{"t":"day"}]`, store.Instance{Start: 12 * h, End: 13 * h}),
-			"a-multi":  put(a, "a-multi", `[{"t":"multi"}]`, store.Instance{Start: 0, End: 3 * 24 * h}),
-			"b-series": put(b, "b-series", `[{"t":"m"},{"t":"o"}]`, store.Instance{Start: 11 * h, End: 12 * h, RecurrenceID: 11 * h}, store.Instance{Start: 30 * h, End: 31 * h, RecurrenceID: 35 * h, Override: true, Component: 1}),
-			"b-long":   put(b, "b-long", `[{"t":"long"}]`, store.Instance{Start: -1000 * h, End: 1000 * h}),
-			"b-before": put(b, "b-before", ``, store.Instance{Start: 0, End: 1 * h}),
-		}
-		put(other, "o-day", `[{"t":"no"}]`, store.Instance{Start: 12 * h, End: 13 * h})
+		put(a, "a-day", "day", store.Instance{Start: 12 * h, End: 13 * h, Transparent: true, Status: "TENTATIVE"})
+		put(a, "a-multi", "multi", store.Instance{Start: 0, End: 3 * 24 * h, AllDay: true, Floating: true})
+		put(b, "b-series", "m\x1eo", store.Instance{Start: 11 * h, End: 12 * h, RecurrenceID: 11 * h},
+			store.Instance{Start: 30 * h, End: 31 * h, RecurrenceID: 35 * h, Override: true, Component: 1})
+		put(b, "b-long", "long", store.Instance{Start: -1000 * h, End: 1000 * h, Status: "X-ODD"})
+		put(b, "b-before", "", store.Instance{Start: 0, End: 1 * h})
+		put(other, "o-day", "no", store.Instance{Start: 12 * h, End: 13 * h})
 		got, err := s.ViewInstances(ctx, []int64{a.ID, b.ID}, 10*h, 40*h)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var seen []string
+		var ids []int64
 		for _, v := range got {
-			seen = append(seen, fmt.Sprintf("%s:%d:%s", v.ObjectUUID[:4], v.Component, v.Summary))
+			seen = append(seen, fmt.Sprintf("%s:%d:%d-%d:%t%t%t%t:%s", names[v.ObjectID], v.Component, v.Start/h, v.End/h,
+				v.Floating, v.AllDay, v.Override, v.Transparent, v.Status))
+			ids = append(ids, v.ObjectID)
 		}
 		slices.Sort(seen)
 		want := []string{
-			uuids["a-day"][:4] + `:0:[{"t":"day"}]`,
-			uuids["a-multi"][:4] + `:0:[{"t":"multi"}]`,
-			uuids["b-long"][:4] + `:0:[{"t":"long"}]`,
-			uuids["b-series"][:4] + `:0:[{"t":"m"},{"t":"o"}]`,
-			uuids["b-series"][:4] + `:1:[{"t":"m"},{"t":"o"}]`,
+			"a-day:0:12-13:falsefalsefalsetrue:TENTATIVE",
+			"a-multi:0:0-72:truetruefalsefalse:",
+			"b-long:0:-1000-1000:falsefalsefalsefalse:X-ODD",
+			"b-series:0:11-12:falsefalsefalsefalse:",
+			"b-series:1:30-31:falsefalsetruefalse:",
 		}
-		slices.Sort(want)
 		if fmt.Sprint(seen) != fmt.Sprint(want) {
 			t.Fatalf("got\n%v\nwant\n%v", seen, want)
 		}
 		if got, err := s.ViewInstances(ctx, nil, 0, h); err != nil || len(got) != 0 {
 			t.Fatalf("no calendars: %v, %v", got, err)
+		}
+		sums, err := s.ObjectSummaries(ctx, append(ids, 999999))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var summaries []string
+		for _, o := range sums {
+			if len(o.UUID) != 36 {
+				t.Fatalf("uuid %q", o.UUID)
+			}
+			summaries = append(summaries, o.Summary)
+		}
+		slices.Sort(summaries)
+		if fmt.Sprint(summaries) != "[day long m\x1eo multi]" {
+			t.Fatalf("summaries %q", summaries)
 		}
 	})
 }
