@@ -88,16 +88,11 @@ func (a *API) view(w http.ResponseWriter, r *http.Request) {
 	}
 	out := View{CalendarID: v.UUID, ViewType: kind, Date: day.Format(dateLayout), TimeZone: zone.String(),
 		WeekStart: u.WeekStart, Start: from.In(zone).Format(time.RFC3339), End: to.In(zone).Format(time.RFC3339),
-		Role: v.Role.String(), Color: v.Color, Instances: make([]ViewInstance, 0, len(items))}
+		Role: v.Role.String(), Color: v.Color, Instances: []ViewInstance{}}
 	if v.Share != nil {
 		out.Color = v.Share.Color
 	}
-	for _, it := range items {
-		if vi, ok := viewInstance(it, v.Role, out.Color, zone); ok {
-			out.Instances = append(out.Instances, vi)
-		}
-	}
-	writeView(w, &out)
+	writeView(w, &out, items, viewWriter{role: v.Role, calColor: out.Color, zone: zone})
 }
 
 // period returns the first day of the view containing day and the first
