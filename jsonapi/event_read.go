@@ -29,12 +29,6 @@ func (s *stored) master() *icalendar.Component {
 	return s.ical.Components[0]
 }
 
-// recurring reports whether the event is a series.
-func (s *stored) recurring() bool {
-	m := s.ical.Master()
-	return m != nil && (m.Props.Get(ical.PropRecurrenceRule) != nil || m.Props.Get(ical.PropRecurrenceDates) != nil)
-}
-
 // seriesEvent is the JSON form of the whole event.
 func (s *stored) seriesEvent() (Event, error) {
 	c := s.master()
