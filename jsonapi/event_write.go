@@ -29,6 +29,8 @@ type editor struct {
 	cur span
 	// fresh is set for a component the edit creates.
 	fresh bool
+	// recurChanged is set when the edit changed the recurrence.
+	recurChanged bool
 	// significant is set by changes that oblige the organizer to raise
 	// SEQUENCE (RFC 5545 §3.8.7.4).
 	significant bool
@@ -323,7 +325,7 @@ func (e *editor) recurrence(c *ical.Component, override bool) error {
 	for i := range props {
 		c.Props.Add(&props[i])
 	}
-	e.significant = true
+	e.significant, e.recurChanged = true, true
 	return nil
 }
 

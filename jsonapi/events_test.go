@@ -348,3 +348,56 @@ func TestInstanceIDs(t *testing.T) {
 		t.Fatalf("view ids %v", ids)
 	}
 }
+
+// TestRuleChangeDropsOrphans changes a series' rule: the override and the
+// EXDATE of instances the new rule no longer has go, the others stay.
+func TestRuleChangeDropsOrphans(t *testing.T) {
+	f := newEventFixture(t)
+	id := f.create(t, f.event("Daily", "2026-03-02T09:00:00", "2026-03-02T09:30:00", `,"recurrence":["RRULE:FREQ=DAILY;COUNT=6"]`))
+	f.do(t, "PATCH", "/events/"+id+"_20260303T080000Z", f.tok, `{"title":"Tuesday special"}`)
+	f.do(t, "PATCH", "/events/"+id+"_20260304T080000Z", f.tok, `{"title":"Wednesday special"}`)
+	f.do(t, "DELETE", "/events/"+id+"_20260305T080000Z", f.tok, ``)
+	f.do(t, "DELETE", "/events/"+id+"_20260306T080000Z", f.tok, ``)
+	// Every other day: 2, 4, 6 March remain instances. The recurrence
+	// field carries the EXDATEs too, as Google's does.
+	r := f.do(t, "GET", "/events/"+id, f.tok, "")
+	lines := r.body["recurrence"].([]any)
+	if len(lines) != 3 {
+		t.Fatalf("recurrence %v", lines)
+	}
+	r = f.do(t, "PATCH", "/events/"+id, f.tok, `{"recurrence":["RRULE:FREQ=DAILY;INTERVAL=2;COUNT=3","`+lines[1].(string)+`","`+lines[2].(string)+`"]}`)
+	if r.status != 200 {
+		t.Fatalf("patch: %d %s", r.status, r.raw)
+	}
+	data := f.ics(t, id)
+	if strings.Contains(data, "Tuesday special") || strings.Contains(data, "20260305T090000") {
+		t.Errorf("orphans stayed:\n%s", data)
+	}
+	if !strings.Contains(data, "Wednesday special") || !strings.Contains(data, "EXDATE;TZID=Europe/Berlin:20260306T090000") {
+		t.Errorf("live exceptions went:\n%s", data)
+	}
+	want := "03-02T09:00 Daily|03-04T09:00 Wednesday special"
+	if got := f.instances(t); strings.Join(got, "|") != want {
+		t.Fatalf("instances %v, want %s", got, want)
+	}
+}
+
+// TestFloatingEvent writes and reads a floating time: no zone, the same
+// wall clock for every viewer (RFC 5545 §3.3.5 form #1).
+func TestFloatingEvent(t *testing.T) {
+	f := newEventFixture(t)
+	id := f.create(t, `{"calendar_id":"`+f.cal+`","title":"Wake up","start":{"date_time":"2026-03-02T07:00:00","floating":true},"end":{"date_time":"2026-03-02T07:10:00","floating":true}}`)
+	if data := f.ics(t, id); !strings.Contains(data, "DTSTART:20260302T070000\r\n") || strings.Contains(data, "VTIMEZONE") {
+		t.Fatalf("stored:\n%s", data)
+	}
+	r := f.do(t, "GET", "/events/"+id, f.tok, "")
+	if start := r.body["start"].(map[string]any); start["date_time"] != "2026-03-02T07:00:00" || start["floating"] != true {
+		t.Fatalf("start %v", start)
+	}
+	for tz, want := range map[string]string{"Asia/Tokyo": "2026-03-02T07:00:00+09:00", "America/New_York": "2026-03-02T07:00:00-05:00"} {
+		r := f.do(t, "GET", "/calendars/"+f.cal+"/view?view_type=day&date=2026-03-02&tz="+tz, f.tok, "")
+		if got := viewLines(t, r); len(got) != 1 || !strings.HasPrefix(got[0], want) {
+			t.Fatalf("%s: %v", tz, got)
+		}
+	}
+}

@@ -128,9 +128,86 @@ func editSeries(s *stored, ed *editor) error {
 		if err := shiftExceptions(s.ical, m, cur.start, ed.cur.start); err != nil {
 			return err
 		}
+		fallthrough
+	case ed.recurChanged:
+		pruneOrphans(vcal)
 	}
 	syncTimezones(vcal, ed.written)
 	return nil
+}
+
+// pruneOrphans drops the overrides and EXDATEs that no longer name an
+// instance of the series, as a changed rule or start can leave them: an
+// override of no instance would show as an extra one (RFC 5545 §3.8.4.4
+// has RECURRENCE-ID name an instance of the recurrence set).
+func pruneOrphans(vcal *ical.Component) {
+	var comps []*ical.Component
+	for _, c := range vcal.Children {
+		if c.Name != ical.CompTimezone {
+			comps = append(comps, c)
+		}
+	}
+	master := masterOf(vcal)
+	occurs, ok := occurrenceTest(vcal, master)
+	if !ok {
+		return // invalid data: validation will say why
+	}
+	data, _ := icalendar.Marshal(vcal)
+	obj, err := icalendar.ParseObject(data, icalendar.Options{})
+	if err != nil || len(obj.Components) != len(comps) {
+		return
+	}
+	for i, c := range obj.Components {
+		if r, err := c.RecurrenceID(); err == nil && !r.IsZero() && !occurs(ridKey(r.DateTime)) {
+			removeChild(vcal, comps[i])
+		}
+	}
+	m := obj.Master()
+	exdates, err := m.ExDates()
+	st, serr := m.Start()
+	if err != nil || serr != nil {
+		return
+	}
+	master.Props.Del(ical.PropExceptionDates)
+	for _, d := range exdates {
+		if occurs(ridKey(d)) {
+			master.Props.Add(atForm(ridKey(d), st).Prop(ical.PropExceptionDates))
+		}
+	}
+}
+
+// occurrenceTest returns whether the master alone (no exceptions) has an
+// instance with a given recurrence id.
+func occurrenceTest(vcal, master *ical.Component) (func(time.Time) bool, bool) {
+	bare := ical.NewComponent(ical.CompCalendar)
+	bare.Props = vcal.Props
+	for _, c := range vcal.Children {
+		if c.Name == ical.CompTimezone {
+			bare.Children = append(bare.Children, c)
+		}
+	}
+	bare.Children = append(bare.Children, copyComponent(master, ical.PropExceptionDates))
+	data, err := icalendar.Marshal(bare)
+	if err != nil {
+		return nil, false
+	}
+	obj, err := icalendar.ParseObject(data, icalendar.Options{})
+	if err != nil {
+		return nil, false
+	}
+	series, err := recurrence.NewSeries(obj, recurrence.Options{})
+	if err != nil {
+		return nil, false
+	}
+	return func(rid time.Time) bool {
+		list, _ := series.Expand(rid.Add(-time.Second), rid.Add(time.Second))
+		for _, in := range list {
+			if in.RecurrenceID.Equal(rid) {
+				return true
+			}
+		}
+		return false
+	}, true
 }
 
 // editInstance edits one instance: its override, made from the master
