@@ -219,5 +219,10 @@ func (c *Client) GetRaw(ctx context.Context, path string) ([]byte, error) {
 		_ = json.NewDecoder(resp.Body).Decode(&e.Problem)
 		return nil, e
 	}
+	if n := resp.ContentLength; n > 0 && n < 1<<30 {
+		b := make([]byte, n) // a year view is megabytes: read it in one piece
+		_, err := io.ReadFull(resp.Body, b)
+		return b, err
+	}
 	return io.ReadAll(resp.Body)
 }
