@@ -11,4 +11,4 @@ ALTER TABLE instances ADD COLUMN component INTEGER NOT NULL DEFAULT 0;
 -- which it is an extension.
 CREATE INDEX instances_view ON instances (calendar_id, start_at, end_at, long, floating, all_day, override,
     transparent, recurrence_id, component, status, object_id);
-DROP INDEX instances_range;
+DROP INDEX IF EXISTS instances_range;
