@@ -1,6 +1,7 @@
 package jsonapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -58,6 +59,10 @@ func fieldProblem(status int, field, msg string) *Problem {
 // without internals.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p := toProblem(err)
+	if p == nil && errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client went away; there is nobody to answer and nothing to log.
+		p = newProblem(http.StatusServiceUnavailable, "cancelled", "the request was cancelled")
+	}
 	if p == nil {
 		httpserver.Logger(r.Context()).Error("internal error", "err", err, "path", r.URL.Path)
 		p = newProblem(http.StatusInternalServerError, "internal", "the server failed to handle the request; it has been logged")
