@@ -24,3 +24,14 @@ func (s *Store) listArg(v any) any {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// instancesBy names the instances table for a scan that must use the
+// partial index idx. PostgreSQL picks it from its statistics; SQLite,
+// without them, prefers the covering instances_cover and would walk every
+// instance before the window, so it is told.
+func (s *Store) instancesBy(idx string) string {
+	if s.dialect == "sqlite" {
+		return "instances INDEXED BY " + idx
+	}
+	return "instances"
+}

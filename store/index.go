@@ -41,7 +41,7 @@ func (s *Store) instancesOf(ctx context.Context, out []IndexedInstance, calID, f
 		  AND NOT long AND (end_at > $2 OR start_at >= $2)
 		UNION ALL
 		SELECT object_id, start_at, end_at, recurrence_id, floating, all_day, override, transparent, status
-		FROM instances
+		FROM `+s.instancesBy("instances_long")+`
 		WHERE calendar_id = $1 AND long AND start_at < $3 AND end_at > $2`, calID, lo, hi)
 	if err != nil {
 		return nil, err

@@ -34,7 +34,7 @@ func (s *Store) ViewInstances(ctx context.Context, calIDs []int64, from, to int6
 		  AND start_at >= $2 - (SELECT COALESCE(MAX(max_span), 0) FROM calendars WHERE id `+in+`)
 		  AND NOT long AND (end_at > $2 OR start_at >= $2)
 		UNION ALL
-		SELECT `+viewColumns+` FROM instances`+s.forceIndex("instances_long")+`
+		SELECT `+viewColumns+` FROM `+s.instancesBy("instances_long")+`
 		WHERE calendar_id `+in+` AND long AND start_at < $3 AND end_at > $2`,
 		s.listArg(calIDs), lo, hi)
 	if err != nil {
@@ -78,17 +78,6 @@ func (s *Store) otherStatuses(ctx context.Context, rows []IndexedInstance, which
 		}
 	}
 	return nil
-}
-
-// forceIndex names the index SQLite must use. Its planner prefers a
-// covering index even when that means scanning every instance of a
-// calendar before the window, as it would for the few long ones, which
-// have a partial index of their own; PostgreSQL picks that one itself.
-func (s *Store) forceIndex(name string) string {
-	if s.dialect == "sqlite" {
-		return " INDEXED BY " + name
-	}
-	return ""
 }
 
 // ObjectSummary is what views need of an object besides its index rows.

@@ -16,6 +16,7 @@ import (
 
 	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/bus"
+	"github.com/almanac/almanac/caldav"
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/changefeed"
 	"github.com/almanac/almanac/httpserver"
@@ -123,6 +124,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	cals := calendar.New(st, calendar.Options{Notifier: changefeed.NewPublisher(b.Conn(), log), Kick: deliveries.Kick})
 	feed := changefeed.New(b.Conn(), cals, log)
 	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done()})
+	dav := caldav.New(accounts, cals, caldav.Options{Logger: log})
 
 	r := chi.NewRouter()
 	r.Use(httpserver.Observe(log, httpserver.NewMetrics(reg)))
@@ -133,6 +135,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	))
 	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	r.Mount("/api/v1", api.Routes())
+	r.Mount(caldav.Prefix, dav.Routes())
+	r.Handle("/.well-known/caldav", http.HandlerFunc(dav.WellKnown))
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

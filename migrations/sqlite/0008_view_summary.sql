@@ -7,8 +7,9 @@ ALTER TABLE objects ADD COLUMN summary TEXT NOT NULL DEFAULT '';
 -- or the override that replaces it.
 ALTER TABLE instances ADD COLUMN component INTEGER NOT NULL DEFAULT 0;
 -- Views read every column of the instances they scan; with them in the
--- index the scan never visits the table. It replaces instances_range, of
--- which it is an extension.
+-- index the scan never visits the table. It replaces instances_range and
+-- instances_cover (0004), of which it is an extension.
 CREATE INDEX instances_view ON instances (calendar_id, start_at, end_at, long, floating, all_day, override,
     transparent, recurrence_id, component, status, object_id);
 DROP INDEX IF EXISTS instances_range;
+DROP INDEX IF EXISTS instances_cover;

@@ -1,0 +1,273 @@
+package caldav
+
+import (
+	"net/http"
+	"strings"
+	"time"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+)
+
+// The calendar-query filter language (RFC 4791 §9.7), parsed from XML and
+// evaluated against parsed components (match.go).
+
+type compFilter struct {
+	name       string
+	notDefined bool
+	timeRange  *timeRange
+	props      []*propFilter
+	comps      []*compFilter
+}
+
+type propFilter struct {
+	name       string
+	notDefined bool
+	timeRange  *timeRange
+	textMatch  *textMatch
+	params     []*paramFilter
+}
+
+type paramFilter struct {
+	name       string
+	notDefined bool
+	textMatch  *textMatch
+}
+
+type textMatch struct {
+	collation string
+	negate    bool
+	value     string // folded for the collation
+}
+
+// timeRange is [start, end); a zero bound is open (RFC 4791 §9.9).
+type timeRange struct{ start, end time.Time }
+
+func (tr *timeRange) from() time.Time {
+	if tr.start.IsZero() {
+		return time.Unix(-62135596800, 0).UTC() // year 1
+	}
+	return tr.start
+}
+
+func (tr *timeRange) to() time.Time {
+	if tr.end.IsZero() {
+		return time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	}
+	return tr.end
+}
+
+func invalidFilter(msg string) error {
+	return precondition(http.StatusForbidden, nsCalDAV, "valid-filter", msg)
+}
+
+// parseFilter reads CALDAV:filter: exactly one comp-filter, on VCALENDAR
+// (RFC 4791 §9.7.1).
+func parseFilter(n *node) (*compFilter, error) {
+	if n == nil {
+		return nil, invalidFilter("calendar-query needs a CALDAV:filter")
+	}
+	var top []*node
+	for _, c := range n.Children {
+		if c.is(nsCalDAV, "comp-filter") {
+			top = append(top, c)
+		}
+	}
+	if len(top) != 1 {
+		return nil, invalidFilter("the filter must hold exactly one comp-filter")
+	}
+	f, err := parseCompFilter(top[0])
+	if err != nil {
+		return nil, err
+	}
+	if f.name != "VCALENDAR" {
+		return nil, invalidFilter("the top comp-filter must name VCALENDAR")
+	}
+	if f.timeRange != nil {
+		return nil, invalidFilter("time-range does not apply to VCALENDAR")
+	}
+	return f, nil
+}
+
+func parseCompFilter(n *node) (*compFilter, error) {
+	name, _ := n.attr("name")
+	f := &compFilter{name: strings.ToUpper(name)}
+	if f.name == "" {
+		return nil, invalidFilter("comp-filter without a name")
+	}
+	for _, c := range n.Children {
+		var err error
+		switch {
+		case c.is(nsCalDAV, "is-not-defined"):
+			f.notDefined = true
+		case c.is(nsCalDAV, "time-range"):
+			f.timeRange, err = parseTimeRange(c)
+		case c.is(nsCalDAV, "prop-filter"):
+			var p *propFilter
+			p, err = parsePropFilter(c)
+			f.props = append(f.props, p)
+		case c.is(nsCalDAV, "comp-filter"):
+			var sub *compFilter
+			sub, err = parseCompFilter(c)
+			f.comps = append(f.comps, sub)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+func parsePropFilter(n *node) (*propFilter, error) {
+	name, _ := n.attr("name")
+	f := &propFilter{name: strings.ToUpper(name)}
+	if f.name == "" {
+		return nil, invalidFilter("prop-filter without a name")
+	}
+	for _, c := range n.Children {
+		var err error
+		switch {
+		case c.is(nsCalDAV, "is-not-defined"):
+			f.notDefined = true
+		case c.is(nsCalDAV, "time-range"):
+			f.timeRange, err = parseTimeRange(c)
+		case c.is(nsCalDAV, "text-match"):
+			f.textMatch, err = parseTextMatch(c)
+		case c.is(nsCalDAV, "param-filter"):
+			var p *paramFilter
+			p, err = parseParamFilter(c)
+			f.params = append(f.params, p)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return f, nil
+}
+
+func parseParamFilter(n *node) (*paramFilter, error) {
+	name, _ := n.attr("name")
+	f := &paramFilter{name: strings.ToUpper(name)}
+	if f.name == "" {
+		return nil, invalidFilter("param-filter without a name")
+	}
+	for _, c := range n.Children {
+		switch {
+		case c.is(nsCalDAV, "is-not-defined"):
+			f.notDefined = true
+		case c.is(nsCalDAV, "text-match"):
+			tm, err := parseTextMatch(c)
+			if err != nil {
+				return nil, err
+			}
+			f.textMatch = tm
+		}
+	}
+	return f, nil
+}
+
+// parseTextMatch reads text-match; the default collation is
+// i;ascii-casemap (RFC 4791 §9.7.5), and an unknown one fails the
+// CALDAV:supported-collation precondition (§7.5.1).
+func parseTextMatch(n *node) (*textMatch, error) {
+	tm := &textMatch{collation: "i;ascii-casemap"}
+	if c, ok := n.attr("collation"); ok {
+		tm.collation = c
+	}
+	switch tm.collation {
+	case "i;ascii-casemap", "i;octet", "i;unicode-casemap":
+	default:
+		return nil, precondition(http.StatusForbidden, nsCalDAV, "supported-collation", "unsupported collation "+tm.collation)
+	}
+	if v, ok := n.attr("negate-condition"); ok {
+		switch v {
+		case "yes":
+			tm.negate = true
+		case "no":
+		default:
+			return nil, invalidFilter(`negate-condition must be "yes" or "no"`)
+		}
+	}
+	tm.value = fold(tm.collation, n.Text)
+	return tm, nil
+}
+
+// fold maps s to the form in which the collation compares.
+func fold(collation, s string) string {
+	switch collation {
+	case "i;octet":
+		return s
+	case "i;unicode-casemap":
+		// RFC 5051: case folding of the compatibility decomposition.
+		return norm.NFKD.String(cases.Fold().String(norm.NFKD.String(s)))
+	}
+	return asciiLower(s)
+}
+
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// matches applies the text-match (a substring test) to a value.
+func (tm *textMatch) matches(value string) bool {
+	return strings.Contains(fold(tm.collation, value), tm.value) != tm.negate
+}
+
+// parseTimeRange reads start and end, UTC date-times (RFC 4791 §9.9).
+func parseTimeRange(n *node) (*timeRange, error) {
+	tr := &timeRange{}
+	var err error
+	s, hasStart := n.attr("start")
+	e, hasEnd := n.attr("end")
+	if !hasStart && !hasEnd {
+		return nil, invalidFilter("time-range needs start or end")
+	}
+	if hasStart {
+		if tr.start, err = parseUTC(s); err != nil {
+			return nil, invalidFilter("time-range start: " + err.Error())
+		}
+	}
+	if hasEnd {
+		if tr.end, err = parseUTC(e); err != nil {
+			return nil, invalidFilter("time-range end: " + err.Error())
+		}
+	}
+	if hasStart && hasEnd && !tr.start.Before(tr.end) {
+		return nil, invalidFilter("time-range start must be before end")
+	}
+	return tr, nil
+}
+
+func parseUTC(s string) (time.Time, error) {
+	return time.Parse("20060102T150405Z", strings.TrimSpace(s))
+}
+
+// indexable reports whether the filter's only test on the object's
+// top-level component is a time-range that the index answers, returning
+// that component filter. RFC 4791 §9.9 on VEVENT is what the index
+// materialises; VTODO and VJOURNAL rules depend on properties the index
+// does not keep, so they are evaluated on the data.
+func (f *compFilter) indexable() (*compFilter, bool) {
+	if len(f.props) > 0 || len(f.comps) != 1 || f.notDefined {
+		return nil, false
+	}
+	c := f.comps[0]
+	return c, c.name == "VEVENT" && c.timeRange != nil && !c.notDefined
+}
+
+// simple reports whether, beyond the time-range the index answers, the
+// component filter tests nothing, so that no object needs parsing.
+func (f *compFilter) simple() bool {
+	return len(f.props) == 0 && len(f.comps) == 0
+}

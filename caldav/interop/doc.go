@@ -1,0 +1,8 @@
+// Package interop runs real CalDAV clients (python3-caldav, vdirsyncer
+// with khal, tsdav, Apple Calendar, Thunderbird and DAVx5 request
+// sequences) against a real "almanac serve". It holds tests only.
+//
+// A client that is not installed skips its test, unless
+// ALMANAC_TEST_REQUIRE_CLIENTS=1 (set by .ci/run), which makes the skip a
+// failure so that CI cannot pass without them.
+package interop

@@ -1,0 +1,199 @@
+package caldav
+
+import (
+	"bufio"
+	"encoding/xml"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+// prefixes of the namespaces declared on every multistatus and error body.
+var prefixes = map[string]string{nsDAV: "D", nsCalDAV: "C", nsCS: "CS", nsApple: "I"}
+
+const rootNS = `xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav" xmlns:CS="http://calendarserver.org/ns/" xmlns:I="http://apple.com/ns/ical/"`
+
+// openTag returns the start tag of an element; names outside the declared
+// namespaces carry their own declaration.
+func openTag(n xml.Name) string {
+	if p, ok := prefixes[n.Space]; ok {
+		return "<" + p + ":" + n.Local + ">"
+	}
+	return `<X:` + n.Local + ` xmlns:X="` + escapeAttr(n.Space) + `">`
+}
+
+func closeTag(n xml.Name) string {
+	if p, ok := prefixes[n.Space]; ok {
+		return "</" + p + ":" + n.Local + ">"
+	}
+	return "</X:" + n.Local + ">"
+}
+
+func emptyTag(n xml.Name) string {
+	t := openTag(n)
+	return t[:len(t)-1] + "/>"
+}
+
+// prop is one property of a response: its name and its value as XML
+// content (already escaped).
+type prop struct {
+	name  xml.Name
+	inner string
+	raw   string // the whole element, for dead properties stored verbatim
+}
+
+// propstat groups properties that share a status.
+type propstat struct {
+	status int
+	props  []prop
+	cond   xml.Name // error element (RFC 4918 §14.5), for 403/409 answers
+}
+
+// multistatus writes a 207 response as it goes, so large answers are never
+// held in memory. The body is gzip-compressed when the client accepts it.
+type multistatus struct {
+	w       *bufio.Writer
+	gz      *gzip.Writer
+	hw      http.ResponseWriter
+	count   int
+	minimal bool // leave out 404 propstats (RFC 8144 §2.1, Brief: t)
+}
+
+func newMultistatus(w http.ResponseWriter, r *http.Request) *multistatus {
+	h := w.Header()
+	h.Set("Content-Type", "application/xml; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	var out io.Writer = w
+	m := &multistatus{hw: w, minimal: wantsMinimal(r)}
+	if m.minimal && r.Header.Get("Prefer") != "" {
+		h.Set("Preference-Applied", "return=minimal")
+	}
+	h.Add("Vary", "Brief, Prefer")
+	if acceptsGzip(r) {
+		h.Set("Content-Encoding", "gzip")
+		h.Add("Vary", "Accept-Encoding")
+		m.gz, _ = gzip.NewWriterLevel(w, gzip.BestSpeed)
+		out = m.gz
+	}
+	w.WriteHeader(http.StatusMultiStatus)
+	m.w = bufio.NewWriterSize(out, 32<<10)
+	m.w.WriteString(xml.Header)
+	m.w.WriteString(`<D:multistatus ` + rootNS + `>`)
+	return m
+}
+
+// wantsMinimal reports whether the client asked to be spared the
+// properties a resource does not have: "Prefer: return=minimal" (RFC 8144)
+// or the older "Brief: t" that Apple's clients send.
+func wantsMinimal(r *http.Request) bool {
+	if strings.EqualFold(strings.TrimSpace(r.Header.Get("Brief")), "t") {
+		return true
+	}
+	for _, p := range r.Header.Values("Prefer") {
+		for _, v := range strings.Split(p, ",") {
+			if strings.EqualFold(strings.TrimSpace(v), "return=minimal") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func acceptsGzip(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
+		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if strings.EqualFold(strings.TrimSpace(enc), "gzip") && !strings.Contains(strings.ReplaceAll(q, " ", ""), "q=0") {
+			return true
+		}
+	}
+	return false
+}
+
+// response writes one DAV:response with its propstats; empty propstats are
+// left out.
+func (m *multistatus) response(href string, stats ...propstat) {
+	w := m.w
+	w.WriteString("<D:response><D:href>")
+	writeText(w, href)
+	w.WriteString("</D:href>")
+	for _, ps := range stats {
+		if len(ps.props) == 0 || (m.minimal && ps.status == http.StatusNotFound) {
+			continue
+		}
+		w.WriteString("<D:propstat><D:prop>")
+		for _, p := range ps.props {
+			if p.raw != "" {
+				w.WriteString(p.raw)
+				continue
+			}
+			if p.inner == "" {
+				w.WriteString(emptyTag(p.name))
+				continue
+			}
+			w.WriteString(openTag(p.name))
+			w.WriteString(p.inner)
+			w.WriteString(closeTag(p.name))
+		}
+		w.WriteString("</D:prop>")
+		m.statusLine(ps.status)
+		if ps.cond.Local != "" {
+			w.WriteString("<D:error>" + emptyTag(ps.cond) + "</D:error>")
+		}
+		w.WriteString("</D:propstat>")
+	}
+	w.WriteString("</D:response>")
+	m.flushSometimes()
+}
+
+// status writes a DAV:response that carries only a status, such as the 404
+// of a deleted member in a sync report (RFC 6578 §3.5).
+func (m *multistatus) status(href string, code int) {
+	m.w.WriteString("<D:response><D:href>")
+	writeText(m.w, href)
+	m.w.WriteString("</D:href>")
+	m.statusLine(code)
+	m.w.WriteString("</D:response>")
+	m.flushSometimes()
+}
+
+func (m *multistatus) statusLine(code int) {
+	m.w.WriteString("<D:status>HTTP/1.1 ")
+	m.w.WriteString(strconv.Itoa(code))
+	m.w.WriteString(" ")
+	m.w.WriteString(http.StatusText(code))
+	m.w.WriteString("</D:status>")
+}
+
+// flushSometimes sends what is buffered now and then, so a long answer
+// reaches the client while it is being written.
+func (m *multistatus) flushSometimes() {
+	m.count++
+	if m.count%256 == 0 {
+		m.w.Flush()
+		if m.gz != nil {
+			m.gz.Flush()
+		}
+	}
+}
+
+// close ends the document, with DAV:sync-token when token is set.
+func (m *multistatus) close(syncToken string) error {
+	if syncToken != "" {
+		m.w.WriteString("<D:sync-token>")
+		writeText(m.w, syncToken)
+		m.w.WriteString("</D:sync-token>")
+	}
+	m.w.WriteString("</D:multistatus>\n")
+	err := m.w.Flush()
+	if m.gz != nil {
+		if cerr := m.gz.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
+
+func statusText(code int) string { return strconv.Itoa(code) + " " + http.StatusText(code) }

@@ -1,0 +1,277 @@
+package caldav
+
+import (
+	"context"
+	"encoding/xml"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/store"
+)
+
+func dav(local string) xml.Name    { return xml.Name{Space: nsDAV, Local: local} }
+func cdav(local string) xml.Name   { return xml.Name{Space: nsCalDAV, Local: local} }
+func cs(local string) xml.Name     { return xml.Name{Space: nsCS, Local: local} }
+func apple(local string) xml.Name  { return xml.Name{Space: nsApple, Local: local} }
+func hrefXML(href string) string   { return "<D:href>" + escapeText(href) + "</D:href>" }
+func quoteETag(etag string) string { return `"` + etag + `"` }
+
+// Property names used in more than one place.
+var (
+	pnResourceType   = dav("resourcetype")
+	pnDisplayName    = dav("displayname")
+	pnGetETag        = dav("getetag")
+	pnSyncToken      = dav("sync-token")
+	pnCTag           = cs("getctag")
+	pnCalendarData   = cdav("calendar-data")
+	pnDescription    = cdav("calendar-description")
+	pnTimezone       = cdav("calendar-timezone")
+	pnComponentSet   = cdav("supported-calendar-component-set")
+	pnColor          = apple("calendar-color")
+	pnOrder          = apple("calendar-order")
+	pnCurrentUserPri = dav("current-user-principal")
+)
+
+// resource is what properties are computed from: a resolved target, or a
+// member of one listed with Depth: 1.
+type resource struct {
+	kind  kind
+	href  string
+	user  *store.User // the caller
+	owner *store.User
+	cal   *store.Calendar
+	role  calendar.Role
+	obj   *store.Object // for objects; Data may be nil
+	dead  []store.DeadProperty
+	// tzText is the calendar-timezone the client set, verbatim.
+	tzText string
+}
+
+// tzTextProp names the stored calendar-timezone text (namespace nsAlmanac).
+const tzTextProp = "calendar-timezone-text"
+
+// liveProp computes one live property. ok false means the resource does not
+// have it (404 in the propstat).
+type liveProp struct {
+	kinds    []kind
+	allprop  bool // returned by allprop (RFC 4918 §9.1: not the expensive ones)
+	compute  func(h *Handler, ctx context.Context, rs *resource) (inner string, ok bool, err error)
+	writable bool // set by PROPPATCH (see proppatch.go); others are protected
+}
+
+var everything = []kind{kindRoot, kindPrincipals, kindPrincipal, kindHome, kindCalendar, kindObject}
+
+func constant(s string) func(*Handler, context.Context, *resource) (string, bool, error) {
+	return func(*Handler, context.Context, *resource) (string, bool, error) { return s, true, nil }
+}
+
+func fromResource(f func(rs *resource) (string, bool)) func(*Handler, context.Context, *resource) (string, bool, error) {
+	return func(_ *Handler, _ context.Context, rs *resource) (string, bool, error) {
+		s, ok := f(rs)
+		return s, ok, nil
+	}
+}
+
+// liveProps is every live property, with the resources that have it.
+var liveProps map[xml.Name]liveProp
+
+func init() {
+	liveProps = map[xml.Name]liveProp{
+		pnResourceType:                  {everything, true, fromResource(resourceType), false},
+		pnDisplayName:                   {everything, true, fromResource(displayName), true},
+		pnCurrentUserPri:                {everything, false, fromResource(func(rs *resource) (string, bool) { return hrefXML(principalHref(rs.user.Name)), true }), false},
+		dav("principal-URL"):            {[]kind{kindPrincipal}, true, fromResource(func(rs *resource) (string, bool) { return hrefXML(principalHref(rs.owner.Name)), true }), false},
+		dav("principal-collection-set"): {everything, false, constant(hrefXML(principalsHref())), false},
+		dav("owner"):                    {[]kind{kindPrincipal, kindHome, kindCalendar, kindObject}, true, fromResource(func(rs *resource) (string, bool) { return hrefXML(principalHref(rs.owner.Name)), true }), false},
+		dav("alternate-URI-set"):        {[]kind{kindPrincipal}, false, constant(""), false},
+		dav("group-membership"):         {[]kind{kindPrincipal}, false, constant(""), false},
+		cdav("calendar-home-set"):       {[]kind{kindPrincipal}, false, fromResource(func(rs *resource) (string, bool) { return hrefXML(homeHref(rs.owner.Name)), true }), false},
+		cdav("calendar-user-address-set"): {[]kind{kindPrincipal}, false, fromResource(func(rs *resource) (string, bool) {
+			return hrefXML("mailto:"+rs.owner.Email) + hrefXML(principalHref(rs.owner.Name)), true
+		}), false},
+		cs("email-address-set"): {[]kind{kindPrincipal}, false, fromResource(func(rs *resource) (string, bool) {
+			return "<CS:email-address>" + escapeText(rs.owner.Email) + "</CS:email-address>", true
+		}), false},
+		cdav("calendar-user-type"):        {[]kind{kindPrincipal}, false, constant("INDIVIDUAL"), false},
+		dav("supported-report-set"):       {everything, false, fromResource(supportedReports), false},
+		dav("current-user-privilege-set"): {everything, false, fromResource(privileges), false},
+		dav("getetag"):                    {[]kind{kindCalendar, kindObject}, true, fromResource(etag), false},
+		dav("getcontenttype"): {[]kind{kindObject}, true, fromResource(func(rs *resource) (string, bool) {
+			return "text/calendar; charset=utf-8; component=" + strings.ToLower(rs.obj.Component), true
+		}), false},
+		dav("getcontentlength"):         {[]kind{kindObject}, true, fromResource(func(rs *resource) (string, bool) { return strconv.Itoa(rs.obj.Size), true }), false},
+		dav("getlastmodified"):          {[]kind{kindCalendar, kindObject}, true, fromResource(lastModified), false},
+		dav("creationdate"):             {[]kind{kindCalendar, kindObject}, true, fromResource(creationDate), false},
+		pnSyncToken:                     {[]kind{kindCalendar}, true, fromResource(func(rs *resource) (string, bool) { return escapeText(syncToken(rs.cal)), true }), false},
+		pnCTag:                          {[]kind{kindCalendar}, true, fromResource(func(rs *resource) (string, bool) { return escapeText(syncToken(rs.cal)), true }), false},
+		pnDescription:                   {[]kind{kindCalendar}, true, fromResource(func(rs *resource) (string, bool) { return escapeText(rs.cal.Description), rs.cal.Description != "" }), true},
+		pnTimezone:                      {[]kind{kindCalendar}, false, fromResource(calendarTimezone), true},
+		pnColor:                         {[]kind{kindCalendar}, true, fromResource(func(rs *resource) (string, bool) { return escapeText(rs.cal.Color), rs.cal.Color != "" }), true},
+		pnOrder:                         {[]kind{kindCalendar}, true, fromResource(func(rs *resource) (string, bool) { return strconv.Itoa(rs.cal.Order), true }), true},
+		pnComponentSet:                  {[]kind{kindCalendar}, true, fromResource(componentSet), false},
+		cdav("supported-calendar-data"): {[]kind{kindCalendar}, false, constant(`<C:calendar-data content-type="text/calendar" version="2.0"/>`), false},
+		cdav("supported-collation-set"): {[]kind{kindCalendar}, false, constant(collationSet), false},
+		cdav("max-resource-size"): {[]kind{kindCalendar}, false, func(h *Handler, _ context.Context, _ *resource) (string, bool, error) {
+			return strconv.Itoa(h.cals.Limits().MaxResourceSize), true, nil
+		}, false},
+		dav("quota-used-bytes"):          {[]kind{kindHome, kindCalendar}, false, quotaUsed, false},
+		pnCalendarData:                   {[]kind{kindObject}, false, calendarData, false},
+		cdav("schedule-calendar-transp"): {[]kind{kindCalendar}, false, constant("<C:opaque/>"), false},
+		dav("supported-method-set"):      {everything, false, fromResource(func(rs *resource) (string, bool) { return methodSet(rs.kind), true }), false},
+	}
+}
+
+const collationSet = `<C:supported-collation>i;ascii-casemap</C:supported-collation><C:supported-collation>i;octet</C:supported-collation><C:supported-collation>i;unicode-casemap</C:supported-collation>`
+
+func has(kinds []kind, k kind) bool {
+	for _, x := range kinds {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+func resourceType(rs *resource) (string, bool) {
+	switch rs.kind {
+	case kindPrincipal:
+		return "<D:collection/><D:principal/>", true
+	case kindCalendar:
+		return "<D:collection/><C:calendar/>", true
+	case kindObject:
+		return "", true
+	}
+	return "<D:collection/>", true
+}
+
+func displayName(rs *resource) (string, bool) {
+	switch rs.kind {
+	case kindPrincipal:
+		name := rs.owner.DisplayName
+		if name == "" {
+			name = rs.owner.Name
+		}
+		return escapeText(name), true
+	case kindCalendar:
+		name := rs.cal.DisplayName
+		if name == "" {
+			name = rs.cal.Name
+		}
+		return escapeText(name), true
+	case kindHome:
+		return escapeText(rs.owner.Name), true
+	}
+	return "", false
+}
+
+func supportedReports(rs *resource) (string, bool) {
+	var names []xml.Name
+	switch rs.kind {
+	case kindCalendar, kindObject:
+		names = []xml.Name{cdav("calendar-query"), cdav("calendar-multiget"), cdav("free-busy-query")}
+		if rs.kind == kindCalendar {
+			names = append(names, dav("sync-collection"))
+		}
+	}
+	names = append(names, dav("expand-property"), dav("principal-property-search"), dav("principal-search-property-set"))
+	var b strings.Builder
+	for _, n := range names {
+		b.WriteString("<D:supported-report><D:report>" + emptyTag(n) + "</D:report></D:supported-report>")
+	}
+	return b.String(), true
+}
+
+// privileges lists the caller's privileges from their real role (RFC 3744
+// §5.4); read-free-busy is CalDAV's (RFC 4791 §6.1.1).
+func privileges(rs *resource) (string, bool) {
+	role := rs.role
+	if rs.kind != kindCalendar && rs.kind != kindObject {
+		role = calendar.RoleOwner // the caller's own home and principal
+		if rs.kind == kindRoot || rs.kind == kindPrincipals {
+			role = calendar.RoleReader
+		}
+	}
+	var b strings.Builder
+	for _, p := range role.Privileges() {
+		ns := "D"
+		if p == calendar.PrivReadFreeBusy {
+			ns = "C"
+		}
+		b.WriteString("<D:privilege><" + ns + ":" + string(p) + "/></D:privilege>")
+	}
+	return b.String(), true
+}
+
+func etag(rs *resource) (string, bool) {
+	if rs.kind == kindCalendar {
+		return escapeText(quoteETag(rs.cal.UUID + "-" + strconv.FormatInt(rs.cal.Revision, 10))), true
+	}
+	return escapeText(quoteETag(rs.obj.ETag)), true
+}
+
+func lastModified(rs *resource) (string, bool) {
+	t := rs.cal.UpdatedAt
+	if rs.kind == kindObject {
+		t = rs.obj.ModifiedAt
+	}
+	return t.UTC().Format(http.TimeFormat), true
+}
+
+func creationDate(rs *resource) (string, bool) {
+	t := rs.cal.CreatedAt
+	if rs.kind == kindObject {
+		t = rs.obj.CreatedAt
+	}
+	return t.UTC().Format(time.RFC3339), true
+}
+
+func componentSet(rs *resource) (string, bool) {
+	var b strings.Builder
+	for _, c := range rs.cal.Components {
+		b.WriteString(`<C:comp name="` + escapeAttr(c) + `"/>`)
+	}
+	return b.String(), true
+}
+
+// calendarTimezone returns the VTIMEZONE the client set, verbatim, or one
+// made from the calendar's IANA zone.
+func calendarTimezone(rs *resource) (string, bool) {
+	if rs.tzText != "" {
+		return escapeText(rs.tzText), true
+	}
+	if rs.cal.TimeZone == "" {
+		return "", false
+	}
+	return escapeText(vtimezone(rs.cal.TimeZone)), true
+}
+
+func quotaUsed(h *Handler, ctx context.Context, rs *resource) (string, bool, error) {
+	var calID int64
+	if rs.kind == kindCalendar {
+		calID = rs.cal.ID
+	}
+	n, err := h.st.Usage(ctx, rs.owner.ID, calID)
+	return strconv.FormatInt(n, 10), err == nil, err
+}
+
+func calendarData(h *Handler, ctx context.Context, rs *resource) (string, bool, error) {
+	if rs.obj.Data == nil {
+		o, err := h.st.GetObject(ctx, rs.cal.ID, rs.obj.Name)
+		if err != nil {
+			return "", false, err
+		}
+		rs.obj = o
+	}
+	return escapeText(string(rs.obj.Data)), true, nil
+}
+
+func methodSet(k kind) string {
+	var b strings.Builder
+	for _, m := range strings.Split(allowed(k), ", ") {
+		b.WriteString(`<D:supported-method name="` + m + `"/>`)
+	}
+	return b.String()
+}

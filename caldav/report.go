@@ -1,0 +1,182 @@
+package caldav
+
+import (
+	"context"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/store"
+)
+
+// report dispatches REPORT on the request body's root element; each report
+// has its own file.
+func (h *Handler) report(w http.ResponseWriter, r *http.Request, t *target) error {
+	root, err := parseXML(r.Body)
+	if err != nil {
+		return err
+	}
+	if root == nil {
+		return badXML("REPORT needs a body")
+	}
+	onCalendar := t.kind == kindCalendar
+	switch {
+	case root.is(nsCalDAV, "calendar-query") && onCalendar:
+		return h.calendarQuery(w, r, t, root)
+	case root.is(nsCalDAV, "calendar-multiget") && onCalendar:
+		return h.calendarMultiget(w, r, t, root)
+	case root.is(nsCalDAV, "free-busy-query") && onCalendar:
+		return h.freeBusyQuery(w, r, t, root)
+	case root.is(nsDAV, "sync-collection") && onCalendar:
+		return h.syncCollection(w, r, t, root)
+	case root.is(nsDAV, "expand-property"):
+		return h.expandProperty(w, r, t, root)
+	case root.is(nsDAV, "principal-property-search"):
+		return h.principalPropertySearch(w, r, t, root)
+	case root.is(nsDAV, "principal-search-property-set"):
+		return h.principalSearchPropertySet(w, r, t)
+	}
+	// RFC 3253 §3.6: DAV:supported-report.
+	return precondition(http.StatusForbidden, nsDAV, "supported-report", "this report is not supported on this resource")
+}
+
+// objectProps is the DAV:prop of a calendar report: the properties to
+// return for each object, with calendar-data's options apart.
+type objectProps struct {
+	req  *propRequest
+	data *dataRequest // nil: calendar-data not asked for
+}
+
+func parseObjectProps(root *node) (*objectProps, error) {
+	op := &objectProps{req: &propRequest{}}
+	switch {
+	case root.child(nsDAV, "allprop") != nil:
+		op.req.allprop = true
+	case root.child(nsDAV, "propname") != nil:
+		op.req.propname = true
+	}
+	for _, p := range root.child(nsDAV, "prop").childrenOrNil() {
+		op.req.names = append(op.req.names, p.Name)
+		if p.is(nsCalDAV, "calendar-data") {
+			d, err := parseDataRequest(p)
+			if err != nil {
+				return nil, err
+			}
+			op.data = d
+		}
+	}
+	return op, nil
+}
+
+func (n *node) childrenOrNil() []*node {
+	if n == nil {
+		return nil
+	}
+	return n.Children
+}
+
+// occurrenceRange is the window whose occurrences calendar-data needs.
+func (op *objectProps) occurrenceRange() *timeRange {
+	if op.data == nil {
+		return nil
+	}
+	if op.data.expand != nil {
+		return op.data.expand
+	}
+	return op.data.limitRecur
+}
+
+// writeObjects streams one response per object, fetching their data in
+// batches so that memory stays bounded whatever the size of the answer.
+// keep, when set, decides on each object after it is read.
+func (h *Handler) writeObjects(ctx context.Context, ms *multistatus, t *target, op *objectProps, ids []int64,
+	occs map[int64][]calendar.Occurrence, keep func(*store.Object) (bool, error)) error {
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	const batch = 500
+	for len(ids) > 0 {
+		n := min(batch, len(ids))
+		var objs []*store.Object
+		var err error
+		if op.direct() {
+			objs, err = h.st.GetObjectBodies(ctx, t.cal.ID, ids[:n])
+		} else {
+			objs, err = h.st.GetObjectsByID(ctx, ids[:n])
+		}
+		if err != nil {
+			return err
+		}
+		ids = ids[n:]
+		sort.Slice(objs, func(i, j int) bool { return objs[i].ID < objs[j].ID })
+		for _, o := range objs {
+			if o.CalendarID != t.cal.ID {
+				continue
+			}
+			if keep != nil {
+				ok, err := keep(o)
+				if err != nil {
+					return err
+				}
+				if !ok {
+					continue
+				}
+			}
+			if err := h.writeObject(ctx, ms, t, op, o, occs[o.ID]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// writeObject writes the response of one object.
+func (h *Handler) writeObject(ctx context.Context, ms *multistatus, t *target, op *objectProps, o *store.Object, occs []calendar.Occurrence) error {
+	href := objectHref(t.owner.Name, t.cal.Name, o.Name)
+	if op.direct() {
+		ms.objectResponse(href, o, op.req.names)
+		return nil
+	}
+	rs := &resource{kind: kindObject, href: href, user: t.user, owner: t.owner, cal: t.cal, role: t.role, obj: o}
+	if op.data == nil || op.data.plain() {
+		stats, err := h.props(ctx, rs, op.req)
+		if err != nil {
+			return err
+		}
+		ms.response(rs.href, stats...)
+		return nil
+	}
+	rest := &propRequest{allprop: op.req.allprop, propname: op.req.propname}
+	for _, n := range op.req.names {
+		if n != pnCalendarData {
+			rest.names = append(rest.names, n)
+		}
+	}
+	stats, err := h.props(ctx, rs, rest)
+	if err != nil {
+		return err
+	}
+	text, err := op.data.render(o.Data, occs)
+	if err != nil {
+		return err
+	}
+	stats[0].props = append(stats[0].props, prop{name: pnCalendarData, inner: escapeText(text)})
+	ms.response(rs.href, stats...)
+	return nil
+}
+
+// occurrencesByObject returns the calendar's occurrences in tr grouped by
+// object, for expand and limit-recurrence-set.
+func (h *Handler) occurrencesByObject(ctx context.Context, t *target, tr *timeRange, tz *time.Location) (map[int64][]calendar.Occurrence, error) {
+	if tr == nil {
+		return nil, nil
+	}
+	list, err := h.cals.Instances(ctx, t.user, t.cal, tr.from(), tr.to(), tz)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64][]calendar.Occurrence{}
+	for _, o := range list {
+		out[o.ObjectID] = append(out[o.ObjectID], o)
+	}
+	return out, nil
+}

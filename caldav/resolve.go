@@ -1,0 +1,155 @@
+package caldav
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/store"
+	"github.com/go-chi/chi/v5"
+)
+
+// kind is what a URL names.
+type kind int
+
+const (
+	kindRoot kind = iota
+	kindPrincipals
+	kindPrincipal
+	kindHome
+	kindCalendar
+	kindObject
+)
+
+// target is the resolved request URL. Everything the handlers know about
+// where a request points comes from resolve, so that later layouts (shared
+// calendars in a sharee's home, scheduling inbox and outbox) change one
+// place.
+type target struct {
+	kind    kind
+	user    *store.User     // the caller
+	owner   *store.User     // the {user} of the URL
+	cal     *store.Calendar // nil when the calendar does not exist (yet)
+	role    calendar.Role   // the caller's role on cal
+	calName string
+	objName string
+}
+
+func (t *target) isCollection() bool { return t.kind != kindObject }
+
+// resolve maps the route's parameters to a target. Calendars the caller may
+// not know exist resolve like missing ones: the answer is 404, never 403.
+func (h *Handler) resolve(r *http.Request, k kind) (*target, error) {
+	t := &target{kind: k, user: caller(r)}
+	if k == kindRoot || k == kindPrincipals {
+		return t, nil
+	}
+	name, err := param(r, "user")
+	if err != nil {
+		return nil, err
+	}
+	// A user's principal and calendar home are theirs alone for now.
+	if name != t.user.Name {
+		return nil, store.ErrNotFound
+	}
+	t.owner = t.user
+	if k == kindPrincipal || k == kindHome {
+		return t, nil
+	}
+	if t.calName, err = param(r, "calendar"); err != nil {
+		return nil, err
+	}
+	if k == kindObject {
+		if t.objName, err = param(r, "object"); err != nil {
+			return nil, err
+		}
+	}
+	cal, role, err := h.cals.CalendarAt(r.Context(), t.user, t.owner.ID, t.calName, calendar.ActFreeBusy)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if k == kindObject {
+			return nil, err
+		}
+	case err != nil:
+		return nil, err
+	default:
+		t.cal, t.role = cal, role
+	}
+	return t, nil
+}
+
+func param(r *http.Request, name string) (string, error) {
+	v, err := url.PathUnescape(chi.URLParam(r, name))
+	if err != nil || v == "" || strings.Contains(v, "/") {
+		return "", store.ErrNotFound
+	}
+	return v, nil
+}
+
+// Hrefs. Segments are escaped, so names with spaces or '@' round-trip.
+
+func rootHref() string                 { return Prefix + "/" }
+func principalsHref() string           { return Prefix + "/principals/" }
+func principalHref(user string) string { return Prefix + "/principals/" + url.PathEscape(user) + "/" }
+func homeHref(user string) string      { return Prefix + "/calendars/" + url.PathEscape(user) + "/" }
+func calendarHref(user, cal string) string {
+	return homeHref(user) + url.PathEscape(cal) + "/"
+}
+func objectHref(user, cal, obj string) string { return calendarHref(user, cal) + url.PathEscape(obj) }
+
+// href is the canonical URL of the target (collections end in '/').
+func (t *target) href() string {
+	switch t.kind {
+	case kindRoot:
+		return rootHref()
+	case kindPrincipals:
+		return principalsHref()
+	case kindPrincipal:
+		return principalHref(t.owner.Name)
+	case kindHome:
+		return homeHref(t.owner.Name)
+	case kindCalendar:
+		return calendarHref(t.owner.Name, t.calName)
+	}
+	return objectHref(t.owner.Name, t.calName, t.objName)
+}
+
+// parseHref resolves an href from a request body (multiget, Destination)
+// to a calendar name and object name in the caller's home. It accepts
+// absolute URLs and paths.
+func parseHref(user *store.User, href string) (calName, objName string, ok bool) {
+	if u, err := url.Parse(href); err == nil {
+		href = u.EscapedPath()
+	}
+	rest, found := strings.CutPrefix(href, homeHref(user.Name))
+	if !found {
+		// Clients may escape the user name differently.
+		p, err := url.PathUnescape(href)
+		if err != nil {
+			return "", "", false
+		}
+		if rest, found = strings.CutPrefix(p, Prefix+"/calendars/"+user.Name+"/"); !found {
+			return "", "", false
+		}
+		return splitCalObj(rest, false)
+	}
+	return splitCalObj(rest, true)
+}
+
+func splitCalObj(rest string, escaped bool) (string, string, bool) {
+	cal, obj, _ := strings.Cut(rest, "/")
+	if escaped {
+		var err1, err2 error
+		cal, err1 = url.PathUnescape(cal)
+		obj, err2 = url.PathUnescape(obj)
+		if err1 != nil || err2 != nil {
+			return "", "", false
+		}
+	}
+	if cal == "" || strings.Contains(obj, "/") {
+		return "", "", false
+	}
+	return cal, obj, true
+}

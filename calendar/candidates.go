@@ -1,0 +1,127 @@
+package calendar
+
+import (
+	"context"
+	"time"
+
+	"github.com/almanac/almanac/icalendar"
+	"github.com/almanac/almanac/store"
+)
+
+// ObjectsOverlapping returns the ids of cal's objects with an instance
+// overlapping [from, to) (RFC 4791 §9.9), each once; floating and all-day
+// instances are read in tz (nil: the calendar's zone). It is Instances for
+// callers that need the objects, not the instances (calendar-query): one
+// row per object from the index. Objects whose series runs past its
+// indexed horizon before to are answered through Instances.
+func (s *Service) ObjectsOverlapping(ctx context.Context, u *store.User, cal *store.Calendar, from, to time.Time, tz *time.Location) ([]int64, error) {
+	tz, beyond, err := s.overlapQuery(ctx, u, cal, from, to, tz)
+	if err != nil {
+		return nil, err
+	}
+	if beyond {
+		return s.objectsFromInstances(ctx, u, cal, from, to, tz)
+	}
+	ids, floating, err := s.st.ObjectsBetween(ctx, cal.ID, store.Micro(from), store.Micro(to))
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[int64]bool, len(ids))
+	for _, id := range ids {
+		seen[id] = true
+	}
+	return append(ids, floatingObjects(floating, seen, from, to, tz)...), nil
+}
+
+// EachOverlapping calls fn with each of cal's objects that has an instance
+// overlapping [from, to), as ObjectsOverlapping finds them; the objects
+// carry only their name, component, ETag, size and data. The common case
+// streams from one index scan joined with the objects.
+func (s *Service) EachOverlapping(ctx context.Context, u *store.User, cal *store.Calendar, from, to time.Time, tz *time.Location, fn func(*store.Object) error) error {
+	tz, beyond, err := s.overlapQuery(ctx, u, cal, from, to, tz)
+	if err != nil {
+		return err
+	}
+	if beyond {
+		ids, err := s.objectsFromInstances(ctx, u, cal, from, to, tz)
+		if err != nil {
+			return err
+		}
+		return s.eachBody(ctx, cal, ids, fn)
+	}
+	seen := map[int64]bool{}
+	err = s.st.EachObjectBetween(ctx, cal.ID, store.Micro(from), store.Micro(to), func(o *store.Object) error {
+		seen[o.ID] = true
+		return fn(o)
+	})
+	if err != nil {
+		return err
+	}
+	floating, err := s.st.FloatingBetween(ctx, cal.ID, store.Micro(from), store.Micro(to))
+	if err != nil {
+		return err
+	}
+	return s.eachBody(ctx, cal, floatingObjects(floating, seen, from, to, tz), fn)
+}
+
+// overlapQuery checks the caller and the range, and says whether some
+// series of cal runs past its indexed horizon before to.
+func (s *Service) overlapQuery(ctx context.Context, u *store.User, cal *store.Calendar, from, to time.Time, tz *time.Location) (*time.Location, bool, error) {
+	if _, err := s.authorize(ctx, u, cal, ActRead); err != nil {
+		return nil, false, err
+	}
+	if err := s.checkRange(from, to); err != nil {
+		return nil, false, err
+	}
+	beyond, err := s.st.ObjectsIndexedBefore(ctx, cal.ID, store.Micro(to))
+	return calendarZone(cal, tz), len(beyond) > 0, err
+}
+
+// floatingObjects returns the objects, not yet seen, of the floating and
+// all-day instances that overlap [from, to) once read in tz.
+func floatingObjects(floating []store.IndexedInstance, seen map[int64]bool, from, to time.Time, tz *time.Location) []int64 {
+	var ids []int64
+	for _, in := range floating {
+		start, end := icalendar.InZone(store.FromMicro(in.Start), tz), icalendar.InZone(store.FromMicro(in.End), tz)
+		if !seen[in.ObjectID] && start.Before(to) && (end.After(from) || !start.Before(from)) {
+			seen[in.ObjectID] = true
+			ids = append(ids, in.ObjectID)
+		}
+	}
+	return ids
+}
+
+// eachBody reads objects by id in batches and hands them to fn.
+func (s *Service) eachBody(ctx context.Context, cal *store.Calendar, ids []int64, fn func(*store.Object) error) error {
+	const batch = 500
+	for len(ids) > 0 {
+		n := min(batch, len(ids))
+		objs, err := s.st.GetObjectBodies(ctx, cal.ID, ids[:n])
+		if err != nil {
+			return err
+		}
+		ids = ids[n:]
+		for _, o := range objs {
+			if err := fn(o); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (s *Service) objectsFromInstances(ctx context.Context, u *store.User, cal *store.Calendar, from, to time.Time, tz *time.Location) ([]int64, error) {
+	occs, err := s.Instances(ctx, u, cal, from, to, tz)
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[int64]bool, len(occs))
+	var ids []int64
+	for _, o := range occs {
+		if !seen[o.ObjectID] {
+			seen[o.ObjectID] = true
+			ids = append(ids, o.ObjectID)
+		}
+	}
+	return ids, nil
+}

@@ -1,0 +1,178 @@
+package store
+
+import "context"
+
+// ObjectsBetween returns the ids of the calendar's objects with an
+// absolute-time instance overlapping [from, to) (µs), each once, and the
+// floating and all-day instances that may overlap it once read in some
+// zone (FloatingBetween), for the caller to decide. It answers
+// calendar-query's top-level time-range (RFC 4791 §9.9) with one index
+// range scan that returns one row per object, not per instance.
+func (s *Store) ObjectsBetween(ctx context.Context, calID, from, to int64) ([]int64, []IndexedInstance, error) {
+	rs, err := s.read.query(ctx, `SELECT DISTINCT object_id FROM instances
+		WHERE calendar_id = $1 AND start_at < $3 AND start_at >= $2 - (SELECT max_span FROM calendars WHERE id = $1)
+		  AND NOT long AND NOT floating AND (end_at > $2 OR start_at >= $2)
+		UNION ALL
+		SELECT object_id FROM `+s.instancesBy("instances_long")+`
+		WHERE calendar_id = $1 AND long AND NOT floating AND start_at < $3 AND end_at > $2`, calID, from, to)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rs.Close()
+	var ids []int64
+	seen := map[int64]bool{} // an object with long and short instances comes twice
+	for rs.Next() {
+		var id int64
+		if err := rs.Scan(&id); err != nil {
+			return nil, nil, err
+		}
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	if err := rs.Err(); err != nil {
+		return nil, nil, err
+	}
+	floating, err := s.FloatingBetween(ctx, calID, from, to)
+	return ids, floating, err
+}
+
+// FloatingBetween returns the calendar's floating and all-day instances
+// that overlap [from, to) (µs) in some time zone: their stored wall-clock
+// times widened by 14 hours on each side. The caller reads them in its
+// zone.
+func (s *Store) FloatingBetween(ctx context.Context, calID, from, to int64) ([]IndexedInstance, error) {
+	lo, hi := sat(from, -floatSlack), sat(to, floatSlack)
+	rs, err := s.read.query(ctx, `SELECT object_id, start_at, end_at, all_day FROM `+s.instancesBy("instances_floating")+`
+		WHERE calendar_id = $1 AND floating AND NOT long AND start_at < $3
+		  AND start_at >= $2 - (SELECT max_span FROM calendars WHERE id = $1)
+		UNION ALL
+		SELECT object_id, start_at, end_at, all_day FROM `+s.instancesBy("instances_long")+`
+		WHERE calendar_id = $1 AND floating AND long AND start_at < $3 AND end_at > $2`, calID, lo, hi)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []IndexedInstance
+	for rs.Next() {
+		in := IndexedInstance{CalendarID: calID, Instance: Instance{Floating: true}}
+		if err := rs.Scan(&in.ObjectID, &in.Start, &in.End, &in.AllDay); err != nil {
+			return nil, err
+		}
+		out = append(out, in)
+	}
+	return out, rs.Err()
+}
+
+// GetObjectBodies returns the named objects of a calendar with only what a
+// report writes of them (name, component, ETag, size and data): fewer
+// columns to read for every row of a large answer. Ids of other calendars
+// or that do not exist are skipped.
+func (s *Store) GetObjectBodies(ctx context.Context, calID int64, ids []int64) ([]*Object, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	// "+calendar_id" keeps SQLite from scanning the calendar's index
+	// instead of looking the ids up by primary key.
+	rs, err := s.read.query(ctx, `SELECT id, name, component, etag, size, data FROM objects
+		WHERE +calendar_id = $1 AND id `+s.inList(2), calID, s.listArg(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []*Object
+	for rs.Next() {
+		o := &Object{CalendarID: calID}
+		if err := rs.Scan(&o.ID, &o.Name, &o.Component, &o.ETag, &o.Size, &o.Data); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rs.Err()
+}
+
+// ComponentsOf returns the component type (VEVENT, VTODO …) of each of the
+// calendar's objects among ids, for free-busy, which counts events only.
+func (s *Store) ComponentsOf(ctx context.Context, calID int64, ids []int64) (map[int64]string, error) {
+	out := make(map[int64]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rs, err := s.read.query(ctx, `SELECT id, component FROM objects WHERE +calendar_id = $1 AND id `+s.inList(2), calID, s.listArg(ids))
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var id int64
+		var comp string
+		if err := rs.Scan(&id, &comp); err != nil {
+			return nil, err
+		}
+		out[id] = comp
+	}
+	return out, rs.Err()
+}
+
+// EachObjectBetween calls fn, as the rows arrive, with every object of
+// the calendar that has an absolute-time instance overlapping [from, to)
+// (µs): its name, component, ETag, size and data, each object once. It is
+// ObjectsBetween and GetObjectBodies in one statement, so that a
+// calendar-query answer streams from the database cursor to the client.
+// Floating and all-day instances are not considered: the caller asks
+// ObjectsBetween for them. fn must not use the store.
+func (s *Store) EachObjectBetween(ctx context.Context, calID, from, to int64, fn func(*Object) error) error {
+	rs, err := s.read.query(ctx, `SELECT o.id, o.name, o.component, o.etag, o.size, o.data FROM objects o
+		WHERE o.id IN (
+			SELECT object_id FROM instances
+			WHERE calendar_id = $1 AND start_at < $3 AND start_at >= $2 - (SELECT max_span FROM calendars WHERE id = $1)
+			  AND NOT long AND NOT floating AND (end_at > $2 OR start_at >= $2)
+			UNION ALL
+			SELECT object_id FROM `+s.instancesBy("instances_long")+`
+			WHERE calendar_id = $1 AND long AND NOT floating AND start_at < $3 AND end_at > $2)
+		ORDER BY o.id`, calID, from, to)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		o := &Object{CalendarID: calID}
+		if err := rs.Scan(&o.ID, &o.Name, &o.Component, &o.ETag, &o.Size, &o.Data); err != nil {
+			return err
+		}
+		if err := fn(o); err != nil {
+			return err
+		}
+	}
+	return rs.Err()
+}
+
+// GetObjectHeads returns the named objects of a calendar with their name,
+// component, ETag and size, and their data only when withData is set: a
+// sync that asks for ETags alone reads no calendar data. Names that do not
+// exist are skipped.
+func (s *Store) GetObjectHeads(ctx context.Context, calID int64, names []string, withData bool) ([]*Object, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	data := "NULL"
+	if withData {
+		data = "data"
+	}
+	rs, err := s.read.query(ctx, `SELECT id, name, component, etag, size, `+data+` FROM objects
+		WHERE calendar_id = $1 AND name `+s.inList(2), calID, s.listArg(names))
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []*Object
+	for rs.Next() {
+		o := &Object{CalendarID: calID}
+		if err := rs.Scan(&o.ID, &o.Name, &o.Component, &o.ETag, &o.Size, &o.Data); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rs.Err()
+}

@@ -1,0 +1,84 @@
+package store_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/almanac/almanac/store"
+	"github.com/almanac/almanac/store/storetest"
+)
+
+func TestObjectsBetween(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		u := mustUser(t, s, "alice")
+		c := mustCalendar(t, s, u, "work")
+		const h = int64(3600e6)
+		day := 24 * h
+		put := func(name string, in ...store.Instance) int64 {
+			res, err := s.PutObject(ctx, c.ID, write(name, name, in...), store.Conditions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.ObjectID
+		}
+		inside := put("inside", store.Instance{Start: 10 * h, End: 11 * h}, store.Instance{Start: 12 * h, End: 13 * h})
+		put("before", store.Instance{Start: 1 * h, End: 2 * h})
+		edge := put("edge", store.Instance{Start: 8 * h, End: 9 * h}) // ends where the window starts
+		long := put("long", store.Instance{Start: -30 * day, End: 30 * day})
+		zero := put("zero", store.Instance{Start: 9 * h, End: 9 * h})
+		float := put("float", store.Instance{Start: 20 * h, End: 21 * h, Floating: true})
+		ids, floating, err := s.ObjectsBetween(ctx, c.ID, 9*h, 18*h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(ids)
+		want := []int64{inside, long, zero}
+		slices.Sort(want)
+		if !slices.Equal(ids, want) || slices.Contains(ids, edge) {
+			t.Fatalf("ids %v, want %v", ids, want)
+		}
+		if len(floating) != 1 || floating[0].ObjectID != float || !floating[0].Floating {
+			t.Fatalf("floating %+v", floating)
+		}
+		var streamed []int64
+		err = s.EachObjectBetween(ctx, c.ID, 9*h, 18*h, func(o *store.Object) error {
+			if len(o.Data) == 0 || o.ETag == "" {
+				t.Errorf("object %d without data or ETag", o.ID)
+			}
+			streamed = append(streamed, o.ID)
+			return nil
+		})
+		if err != nil || !slices.Equal(streamed, want) {
+			t.Fatalf("streamed %v, %v; want %v", streamed, err, want)
+		}
+	})
+}
+
+func TestGetObjectBodies(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		u := mustUser(t, s, "alice")
+		c := mustCalendar(t, s, u, "work")
+		other := mustCalendar(t, s, u, "other")
+		a, _ := s.PutObject(ctx, c.ID, write("a.ics", "a"), store.Conditions{})
+		b, _ := s.PutObject(ctx, other.ID, write("b.ics", "b"), store.Conditions{})
+		got, err := s.GetObjectBodies(ctx, c.ID, []int64{a.ObjectID, b.ObjectID, 999})
+		if err != nil || len(got) != 1 || got[0].Name != "a.ics" || got[0].ETag != a.ETag || string(got[0].Data) != string(event("a")) {
+			t.Fatalf("got %+v, %v", got, err)
+		}
+		heads, err := s.GetObjectHeads(ctx, c.ID, []string{"a.ics", "b.ics"}, false)
+		if err != nil || len(heads) != 1 || heads[0].ETag != a.ETag || heads[0].Data != nil || heads[0].Size == 0 {
+			t.Fatalf("heads %+v, %v", heads, err)
+		}
+		heads, err = s.GetObjectHeads(ctx, c.ID, []string{"a.ics"}, true)
+		if err != nil || len(heads) != 1 || string(heads[0].Data) != string(event("a")) {
+			t.Fatalf("heads with data %+v, %v", heads, err)
+		}
+		comps, err := s.ComponentsOf(ctx, c.ID, []int64{a.ObjectID, b.ObjectID})
+		if err != nil || len(comps) != 1 || comps[a.ObjectID] != "VEVENT" {
+			t.Fatalf("components %v, %v", comps, err)
+		}
+	})
+}
