@@ -166,7 +166,9 @@ func timeSpan(events []*ical.Component) (from, to time.Time) {
 		from = time.Now()
 		to = from
 	}
-	return from.AddDate(0, 0, -7), to.AddDate(0, 0, 7)
+	// A year at least, so that a zone with daylight saving time gets both
+	// observances: a client that moves the event keeps a usable definition.
+	return from.AddDate(0, 0, -7), maxTime(to.AddDate(0, 0, 7), from.AddDate(1, 0, 0))
 }
 
 func maxTime(a, b time.Time) time.Time {

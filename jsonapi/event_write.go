@@ -225,20 +225,27 @@ func (e *editor) times(c *ical.Component) error {
 	} else if next.end, err = keepLength(e.cur, next.start); err != nil {
 		return err
 	}
+	next.start, next.end = keepSpelling(next.start, e.cur.start), keepSpelling(next.end, e.cur.end)
 	if err := checkSpan(next); err != nil {
 		return err
 	}
-	if !sameValue(next.start, e.cur.start) || !sameValue(next.end, e.cur.end) {
-		e.significant = true
+	if sameValue(next.start, e.cur.start) && sameValue(next.end, e.cur.end) {
+		return nil // unchanged: DTEND or DURATION stays as written
 	}
-	c.Props.Set(next.start.Prop(ical.PropDateTimeStart))
-	c.Props.Set(next.end.Prop(ical.PropDateTimeEnd))
-	c.Props.Del(ical.PropDuration)
-	for _, d := range []icalendar.DateTime{next.start, next.end} {
-		if d.Kind == icalendar.Zoned {
-			e.written[d.TZID] = d.Time.Location()
+	e.significant = true
+	for _, v := range []struct {
+		prop      string
+		next, cur icalendar.DateTime
+	}{{ical.PropDateTimeStart, next.start, e.cur.start}, {ical.PropDateTimeEnd, next.end, e.cur.end}} {
+		if sameValue(v.next, v.cur) && c.Props.Get(v.prop) != nil {
+			continue // as written, TZID spelling and VTIMEZONE included
+		}
+		c.Props.Set(v.next.Prop(v.prop))
+		if v.next.Kind == icalendar.Zoned {
+			e.written[v.next.TZID] = v.next.Time.Location()
 		}
 	}
+	c.Props.Del(ical.PropDuration)
 	e.cur = next
 	return nil
 }
@@ -267,6 +274,28 @@ func checkSpan(s span) error {
 		return invalid("end", "must be after start")
 	}
 	return nil
+}
+
+// keepSpelling returns cur when v means the same as it: a client that
+// sends back the time it read must not turn the Outlook TZID it came with
+// into the IANA name it was shown, or a zone known only by its VTIMEZONE
+// into the UTC offset it was shown.
+func keepSpelling(v, cur icalendar.DateTime) icalendar.DateTime {
+	if cur.IsZero() || v.IsZero() {
+		return v
+	}
+	switch {
+	case v.Kind == icalendar.Zoned && cur.Kind == icalendar.Zoned:
+		name := zoneName(cur.Time.Location())
+		if name != "" && name == zoneName(v.Time.Location()) && v.Wall().Equal(cur.Wall()) {
+			return cur
+		}
+	case v.Kind == icalendar.UTC && cur.Kind == icalendar.Zoned:
+		if zoneName(cur.Time.Location()) == "" && v.Time.Equal(cur.Time) {
+			return cur
+		}
+	}
+	return v
 }
 
 // sameValue reports whether two values are written alike.

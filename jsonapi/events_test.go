@@ -401,3 +401,29 @@ func TestFloatingEvent(t *testing.T) {
 		}
 	}
 }
+
+// TestPutWhatWasRead sends back what GET gave, as a client that edits
+// nothing would: the data stays as it was, alarms, attendees' parameters
+// and SEQUENCE included; only the stamps of the change move.
+func TestPutWhatWasRead(t *testing.T) {
+	f := newEventFixture(t)
+	data, err := os.ReadFile(filepath.Join("testdata", "events", "outlook-meeting.ics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := f.putICS(t, "outlook.ics", data)
+	// A PATCH that names no field re-encodes the data without changing it.
+	if r := f.do(t, "PATCH", "/events/"+id, f.tok, `{}`); r.status != 200 {
+		t.Fatalf("empty patch: %d %s", r.status, r.raw)
+	}
+	before := f.ics(t, id)
+	r := f.do(t, "GET", "/events/"+id, f.tok, "")
+	f.st.SetClock(func() time.Time { return testNow.Add(time.Hour) })
+	if r := f.do(t, "PUT", "/events/"+id, f.tok, r.raw, "If-Match", r.header.Get("ETag")); r.status != 200 {
+		t.Fatalf("put: %d %s", r.status, r.raw)
+	}
+	stamps := regexp.MustCompile(`(?m)^(DTSTAMP|LAST-MODIFIED):.*\r\n`)
+	if a, b := stamps.ReplaceAllString(before, ""), stamps.ReplaceAllString(f.ics(t, id), ""); a != b {
+		t.Fatalf("PUT of the unchanged event changed it:\n--- before\n%s\n--- after\n%s", a, b)
+	}
+}
