@@ -43,6 +43,9 @@ type Options struct {
 	// Logger is used for errors outside a request; requests log through
 	// httpserver.Logger.
 	Logger *slog.Logger
+	// ReportCacheBytes bounds the cache of report answers (0: 64 MiB;
+	// negative: no cache).
+	ReportCacheBytes int64
 }
 
 // Handler serves CalDAV.
@@ -51,6 +54,7 @@ type Handler struct {
 	cals     *calendar.Service
 	st       *store.Store
 	log      *slog.Logger
+	reports  *reportCache
 }
 
 // New returns a handler over the account and calendar services.
@@ -58,7 +62,11 @@ func New(accounts *account.Service, cals *calendar.Service, opt Options) *Handle
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	return &Handler{accounts: accounts, cals: cals, st: cals.Store(), log: opt.Logger}
+	if opt.ReportCacheBytes == 0 {
+		opt.ReportCacheBytes = 64 << 20
+	}
+	return &Handler{accounts: accounts, cals: cals, st: cals.Store(), log: opt.Logger,
+		reports: newReportCache(opt.ReportCacheBytes)}
 }
 
 // Routes returns the handler for everything under Prefix; mount it there.

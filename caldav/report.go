@@ -13,7 +13,11 @@ import (
 // report dispatches REPORT on the request body's root element; each report
 // has its own file.
 func (h *Handler) report(w http.ResponseWriter, r *http.Request, t *target) error {
-	root, err := parseXML(r.Body)
+	body, err := readXMLBody(r.Body)
+	if err != nil {
+		return err
+	}
+	root, err := parseXMLBytes(body)
 	if err != nil {
 		return err
 	}
@@ -21,13 +25,11 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request, t *target) erro
 		return badXML("REPORT needs a body")
 	}
 	onCalendar := t.kind == kindCalendar
+	if onCalendar && (root.is(nsCalDAV, "calendar-query") || root.is(nsCalDAV, "calendar-multiget") ||
+		root.is(nsCalDAV, "free-busy-query")) {
+		return h.cachedReport(w, r, t, root, body)
+	}
 	switch {
-	case root.is(nsCalDAV, "calendar-query") && onCalendar:
-		return h.calendarQuery(w, r, t, root)
-	case root.is(nsCalDAV, "calendar-multiget") && onCalendar:
-		return h.calendarMultiget(w, r, t, root)
-	case root.is(nsCalDAV, "free-busy-query") && onCalendar:
-		return h.freeBusyQuery(w, r, t, root)
 	case root.is(nsDAV, "sync-collection") && onCalendar:
 		return h.syncCollection(w, r, t, root)
 	case root.is(nsDAV, "expand-property"):
@@ -39,6 +41,30 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request, t *target) erro
 	}
 	// RFC 3253 §3.6: DAV:supported-report.
 	return precondition(http.StatusForbidden, nsDAV, "supported-report", "this report is not supported on this resource")
+}
+
+// cachedReport answers a calendar report from the report cache, or runs it
+// and keeps the answer.
+func (h *Handler) cachedReport(w http.ResponseWriter, r *http.Request, t *target, root *node, body []byte) error {
+	key := reportKey(t, r, body)
+	if a, ok := h.reports.get(key); ok {
+		a.replay(w)
+		return nil
+	}
+	rec := &recorder{ResponseWriter: w}
+	var err error
+	switch {
+	case root.is(nsCalDAV, "calendar-query"):
+		err = h.calendarQuery(rec, r, t, root)
+	case root.is(nsCalDAV, "calendar-multiget"):
+		err = h.calendarMultiget(rec, r, t, root)
+	default:
+		err = h.freeBusyQuery(rec, r, t, root)
+	}
+	if a, ok := rec.answer(key); ok && err == nil {
+		h.reports.put(a)
+	}
+	return err
 }
 
 // objectProps is the DAV:prop of a calendar report: the properties to

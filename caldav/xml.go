@@ -46,6 +46,15 @@ type node struct {
 // parseXML reads one XML document of at most maxXMLBody bytes. An empty
 // body gives (nil, nil): several methods treat it as a default request.
 func parseXML(r io.Reader) (*node, error) {
+	data, err := readXMLBody(r)
+	if err != nil {
+		return nil, err
+	}
+	return parseXMLBytes(data)
+}
+
+// readXMLBody reads a request body up to the size limit.
+func readXMLBody(r io.Reader) ([]byte, error) {
 	data, err := io.ReadAll(io.LimitReader(r, maxXMLBody+1))
 	if err != nil {
 		return nil, err
@@ -53,15 +62,15 @@ func parseXML(r io.Reader) (*node, error) {
 	if len(data) > maxXMLBody {
 		return nil, errTooLarge
 	}
-	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, nil
-	}
-	return parseXMLBytes(data)
+	return data, nil
 }
 
 var errTooLarge = errors.New("request body too large")
 
 func parseXMLBytes(data []byte) (*node, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, nil
+	}
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = true
 	d.CharsetReader = func(charset string, in io.Reader) (io.Reader, error) {
