@@ -25,6 +25,8 @@ type Options struct {
 	Feed *changefeed.Feed
 	// Shutdown is closed when the server stops, ending open streams.
 	Shutdown <-chan struct{}
+	// NoViewCache computes every view afresh, to measure the query path.
+	NoViewCache bool
 }
 
 // API serves the JSON front end.
@@ -33,12 +35,13 @@ type API struct {
 	cals     *calendar.Service
 	store    *store.Store
 	feed     *changefeed.Feed
+	views    *viewCache
 	opt      Options
 }
 
 // New returns the API over the given services.
 func New(accounts *account.Service, cals *calendar.Service, opt Options) *API {
-	return &API{accounts: accounts, cals: cals, store: cals.Store(), feed: opt.Feed, opt: opt}
+	return &API{accounts: accounts, cals: cals, store: cals.Store(), feed: opt.Feed, views: newViewCache(), opt: opt}
 }
 
 // SessionCookie is the name of the web client's session cookie.

@@ -24,10 +24,22 @@ type viewWriter struct {
 	zone     *time.Location
 }
 
-func writeView(w http.ResponseWriter, v *View, items []calendar.Item, vw viewWriter) {
-	b := make([]byte, 0, 512+len(items)*400)
+// writeView answers with the view v whose instances are drawn, the JSON
+// of its instances (appendItems).
+func writeView(w http.ResponseWriter, v *View, drawn []byte) {
+	b := make([]byte, 0, 512+len(drawn))
 	b = appendView(b, v)
 	b = b[:len(b)-3] // reopen the empty instance list: "]}\n"
+	b = append(b, drawn...)
+	b = append(b, "]}\n"...)
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+}
+
+// appendItems writes the items the viewer sees, separated by commas.
+func (vw viewWriter) appendItems(b []byte, items []calendar.Item) []byte {
 	first := true
 	for i := range items {
 		if vw.visible(&items[i]) {
@@ -38,11 +50,7 @@ func writeView(w http.ResponseWriter, v *View, items []calendar.Item, vw viewWri
 			b = vw.appendItem(b, &items[i])
 		}
 	}
-	b = append(b, "]}\n"...)
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
-	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	return b
 }
 
 func appendView(b []byte, v *View) []byte {

@@ -64,8 +64,9 @@ func TestWriteViewMatchesViewInstance(t *testing.T) {
 		var want bytes.Buffer
 		_ = json.NewEncoder(&want).Encode(v)
 		rec := httptest.NewRecorder()
+		drawn := viewWriter{role: role, calColor: "#3366ff", zone: berlin}.appendItems(nil, items)
 		writeView(rec, &View{CalendarID: "c", ViewType: "day", Date: "2026-03-02", TimeZone: "Europe/Berlin",
-			Role: role.String(), Color: "#3366ff"}, items, viewWriter{role: role, calColor: "#3366ff", zone: berlin})
+			Role: role.String(), Color: "#3366ff"}, drawn)
 		if got := rec.Body.Bytes(); !bytes.Equal(got, want.Bytes()) {
 			t.Errorf("%s:\ngot  %s\nwant %s", role, got, want.Bytes())
 		}

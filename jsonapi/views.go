@@ -81,18 +81,25 @@ func (a *API) view(w http.ResponseWriter, r *http.Request) {
 	}
 	first, next := period(kind, day, time.Weekday(u.WeekStart))
 	from, to := icalendar.InZone(first, zone), icalendar.InZone(next, zone)
-	items, err := a.cals.Items(r.Context(), u, []*store.Calendar{v.Calendar}, from, to, zone)
-	if err != nil {
-		writeError(w, r, err)
-		return
-	}
 	out := View{CalendarID: v.UUID, ViewType: kind, Date: day.Format(dateLayout), TimeZone: zone.String(),
 		WeekStart: u.WeekStart, Start: from.In(zone).Format(time.RFC3339), End: to.In(zone).Format(time.RFC3339),
 		Role: v.Role.String(), Color: v.Color, Instances: []ViewInstance{}}
 	if v.Share != nil {
 		out.Color = v.Share.Color
 	}
-	writeView(w, &out, items, viewWriter{role: v.Role, calColor: out.Color, zone: zone})
+	key := viewKey{cal: v.ID, rev: v.Revision, user: u.ID, role: v.Role, color: out.Color, zone: zone.String(),
+		from: from.UnixMicro(), to: to.UnixMicro()}
+	drawn, ok := a.views.get(key)
+	if !ok || a.opt.NoViewCache {
+		items, err := a.cals.Items(r.Context(), u, []*store.Calendar{v.Calendar}, from, to, zone)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		drawn = viewWriter{role: v.Role, calColor: out.Color, zone: zone}.appendItems(nil, items)
+		a.views.put(key, drawn)
+	}
+	writeView(w, &out, drawn)
 }
 
 // period returns the first day of the view containing day and the first

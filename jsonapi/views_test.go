@@ -234,3 +234,35 @@ func TestListEvents(t *testing.T) {
 		t.Fatalf("a user with no calendars Alice sees: %d", r.status)
 	}
 }
+
+// TestViewCacheNeverStale views a week, changes what it shows in every way
+// that matters, and views it again.
+func TestViewCacheNeverStale(t *testing.T) {
+	f := newEventFixture(t)
+	id := f.create(t, f.event("Before", "2026-03-03T09:00:00", "2026-03-03T10:00:00", ""))
+	path := "/calendars/" + f.cal + "/view?view_type=week&date=2026-03-04"
+	first := viewLines(t, f.do(t, "GET", path, f.tok, ""))
+	if again := viewLines(t, f.do(t, "GET", path, f.tok, "")); strings.Join(again, "|") != strings.Join(first, "|") {
+		t.Fatalf("the same view twice: %v, %v", first, again)
+	}
+	f.do(t, "PATCH", "/events/"+id, f.tok, `{"title":"After"}`)
+	if got := viewLines(t, f.do(t, "GET", path, f.tok, "")); len(got) != 1 || !strings.Contains(got[0], "After") {
+		t.Fatalf("after an edit: %v", got)
+	}
+	f.do(t, "PATCH", "/calendars/"+f.cal, f.tok, `{"color":"#112233"}`)
+	if got := viewLines(t, f.do(t, "GET", path, f.tok, "")); len(got) != 1 || !strings.Contains(got[0], "#112233") {
+		t.Fatalf("after a colour change: %v", got)
+	}
+	if got := viewLines(t, f.do(t, "GET", path+"&tz=Asia/Tokyo", f.tok, "")); len(got) != 1 || !strings.Contains(got[0], "+09:00") {
+		t.Fatalf("in another zone: %v", got)
+	}
+	otherTok, other := f.register(t, "olga")
+	f.do(t, "POST", "/calendars/"+f.cal+"/share", f.tok, `{"user_id":"`+other["id"].(string)+`","role":"reader"}`)
+	if got := viewLines(t, f.do(t, "GET", path+"&tz=Europe/Berlin", otherTok, "")); len(got) != 1 || !strings.Contains(got[0], "After") {
+		t.Fatalf("as a reader: %v", got)
+	}
+	f.do(t, "PUT", "/calendars/"+f.cal+"/collaborators/"+other["id"].(string), f.tok, `{"role":"freebusy"}`)
+	if got := viewLines(t, f.do(t, "GET", path+"&tz=Europe/Berlin", otherTok, "")); len(got) != 1 || strings.Contains(got[0], "After") {
+		t.Fatalf("after the role went down to free/busy: %v", got)
+	}
+}
