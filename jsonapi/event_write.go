@@ -131,7 +131,8 @@ func (e *editor) texts(c *ical.Component) error {
 		}
 		v := ""
 		if f.v != nil {
-			v = *f.v
+			// TEXT has one line break, the escaped LF (RFC 5545 §3.3.11).
+			v = strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(*f.v)
 		}
 		if err := checkText(f.field, v); err != nil {
 			return err

@@ -386,8 +386,9 @@ func TestRuleChangeDropsOrphans(t *testing.T) {
 // wall clock for every viewer (RFC 5545 §3.3.5 form #1).
 func TestFloatingEvent(t *testing.T) {
 	f := newEventFixture(t)
-	id := f.create(t, `{"calendar_id":"`+f.cal+`","title":"Wake up","start":{"date_time":"2026-03-02T07:00:00","floating":true},"end":{"date_time":"2026-03-02T07:10:00","floating":true}}`)
-	if data := f.ics(t, id); !strings.Contains(data, "DTSTART:20260302T070000\r\n") || strings.Contains(data, "VTIMEZONE") {
+	id := f.create(t, `{"calendar_id":"`+f.cal+`","title":"Wake up","description":"Windows\r\nline ends","start":{"date_time":"2026-03-02T07:00:00","floating":true},"end":{"date_time":"2026-03-02T07:10:00","floating":true}}`)
+	if data := f.ics(t, id); !strings.Contains(data, "DTSTART:20260302T070000\r\n") || strings.Contains(data, "VTIMEZONE") ||
+		!strings.Contains(data, "DESCRIPTION:Windows\\nline ends") {
 		t.Fatalf("stored:\n%s", data)
 	}
 	r := f.do(t, "GET", "/events/"+id, f.tok, "")
