@@ -13,6 +13,7 @@ import (
 	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/changefeed"
+	"github.com/almanac/almanac/scheduling"
 	"github.com/almanac/almanac/store"
 )
 
@@ -27,6 +28,8 @@ type Options struct {
 	Shutdown <-chan struct{}
 	// NoViewCache computes every view afresh, to measure the query path.
 	NoViewCache bool
+	// Scheduler serves /invitations and the RSVP links; nil disables them.
+	Scheduler *scheduling.Scheduler
 }
 
 // API serves the JSON front end.

@@ -27,8 +27,8 @@ func decodeEvent(w http.ResponseWriter, r *http.Request) (*EventRequest, error) 
 	return &in, nil
 }
 
-// eventParam reads the {id} of an event route.
-func eventParam(r *http.Request) (eventID, error) {
+// eventIDParam reads the {id} of an event route.
+func eventIDParam(r *http.Request) (eventID, error) {
 	id, ok := parseEventID(chi.URLParam(r, "id"))
 	if !ok {
 		return id, fieldProblem(http.StatusBadRequest, "id", "is not an event id: a UUID, or {UUID}_{original start} for an instance")
@@ -74,7 +74,7 @@ func writeEvent(w http.ResponseWriter, status int, ev Event) {
 }
 
 func (a *API) getEvent(w http.ResponseWriter, r *http.Request) {
-	id, err := eventParam(r)
+	id, err := eventIDParam(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -205,7 +205,7 @@ const maxRetries = 3
 
 // updateEvent serves PUT (the whole event) and PATCH (the named fields).
 func (a *API) updateEvent(w http.ResponseWriter, r *http.Request) {
-	id, err := eventParam(r)
+	id, err := eventIDParam(r)
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -356,7 +356,7 @@ func (a *API) preconditionFailed(w http.ResponseWriter, r *http.Request, id even
 }
 
 func (a *API) deleteEvent(w http.ResponseWriter, r *http.Request) {
-	id, err := eventParam(r)
+	id, err := eventIDParam(r)
 	if err != nil {
 		writeError(w, r, err)
 		return

@@ -57,6 +57,14 @@ func (a *API) Routes() http.Handler {
 		r.Delete("/events/{id}", a.deleteEvent)
 
 		r.Post("/freebusy", a.freeBusy)
+
+		r.Get("/invitations", a.myInvitations)
+		r.Post("/invitations/{event_id}", a.invite)
+		r.Get("/invitations/{event_id}", a.listEventInvitations)
+		r.Get("/invitations/{event_id}/{id}", a.getInvitation)
+		r.Put("/invitations/{event_id}/{id}", a.respond)
+		r.Delete("/invitations/{event_id}/{id}", a.removeInvitation)
+		r.Post("/invitations/{event_id}/{id}/resend", a.resendInvitation)
 	})
 	return r
 }
