@@ -81,7 +81,7 @@ func TestReadOnlyCalendar(t *testing.T) {
 			t.Fatal(err)
 		}
 		data := strings.NewReplacer("%s", "h1").Replace(berlinEvent)
-		if _, err := srv.cals.SyncSource(ctx, cal, []calendar.Item{{Data: []byte(data), Name: "h1.ics"}}, calendar.SyncOptions{Replace: true}); err != nil {
+		if _, err := srv.cals.SyncSource(ctx, cal, []calendar.BatchItem{{Data: []byte(data), Name: "h1.ics"}}, calendar.SyncOptions{Replace: true}); err != nil {
 			t.Fatal(err)
 		}
 		if r := srv.do(t, "alice", "GET", "/dav/calendars/alice/holidays/h1.ics", ""); r.status != 200 {

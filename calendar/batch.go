@@ -20,8 +20,8 @@ import (
 // data from elsewhere (a subscription or a CalDAV mirror).
 var ErrReadOnly = errors.New("calendar: the calendar is read-only: its events come from elsewhere")
 
-// Item is one calendar object resource of a batch write.
-type Item struct {
+// BatchItem is one calendar object resource of a batch write.
+type BatchItem struct {
 	Data []byte
 	// Name is the resource name the item must have; empty: the name of
 	// the resource already holding its UID, or one derived from the UID.
@@ -99,7 +99,7 @@ type prepared struct {
 // is invalid, or that a hook or a precondition refuses, fails on its own;
 // the others are written. Items whose content is unchanged (apart from
 // DTSTAMP) are not written at all.
-func (s *Service) writeBatch(ctx context.Context, u *store.User, cal *store.Calendar, role Role, items []Item, opt batchOptions) ([]ItemResult, error) {
+func (s *Service) writeBatch(ctx context.Context, u *store.User, cal *store.Calendar, role Role, items []BatchItem, opt batchOptions) ([]ItemResult, error) {
 	return s.storeBatch(ctx, u, cal, role, s.deriveBatch(cal, items), opt)
 }
 
@@ -107,12 +107,12 @@ func (s *Service) writeBatch(ctx context.Context, u *store.User, cal *store.Cale
 // for the store: the CPU-bound half of writeBatch, which an import runs
 // for the next batch while the store writes the current one.
 type derivedBatch struct {
-	items   []Item
+	items   []BatchItem
 	results []ItemResult
 	preps   []*prepared
 }
 
-func (s *Service) deriveBatch(cal *store.Calendar, items []Item) *derivedBatch {
+func (s *Service) deriveBatch(cal *store.Calendar, items []BatchItem) *derivedBatch {
 	b := &derivedBatch{items: items, results: make([]ItemResult, len(items))}
 	b.preps = s.deriveAll(cal, items, b.results)
 	return b
@@ -162,7 +162,7 @@ func (s *Service) storeBatch(ctx context.Context, u *store.User, cal *store.Cale
 
 // deriveAll validates and expands the items on every core. Items that
 // fail are marked in results and left out.
-func (s *Service) deriveAll(cal *store.Calendar, items []Item, results []ItemResult) []*prepared {
+func (s *Service) deriveAll(cal *store.Calendar, items []BatchItem, results []ItemResult) []*prepared {
 	preps := make([]*prepared, len(items))
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -183,7 +183,7 @@ func (s *Service) deriveAll(cal *store.Calendar, items []Item, results []ItemRes
 	return slices.DeleteFunc(preps, func(p *prepared) bool { return p == nil })
 }
 
-func (s *Service) prepareItem(cal *store.Calendar, it Item, res *ItemResult) *prepared {
+func (s *Service) prepareItem(cal *store.Calendar, it BatchItem, res *ItemResult) *prepared {
 	res.Ref, res.Name = it.Ref, it.Name
 	if len(it.Data) > s.lim.MaxResourceSize {
 		res.Status, res.Err = ItemFailed, &ObjectError{PreMaxResourceSize,
@@ -269,7 +269,7 @@ func (s *Service) name(ctx context.Context, cal *store.Calendar, preps []*prepar
 
 // keepFailed names the existing resources that items which failed stood
 // for, so that a replacing sync keeps their previous version.
-func (s *Service) keepFailed(ctx context.Context, cal *store.Calendar, items []Item, results []ItemResult) ([]string, error) {
+func (s *Service) keepFailed(ctx context.Context, cal *store.Calendar, items []BatchItem, results []ItemResult) ([]string, error) {
 	var uids []string
 	for i, r := range results {
 		if r.Status == ItemFailed && items[i].UID != "" {
@@ -388,7 +388,7 @@ func (s *Service) committed(ctx context.Context, cal *store.Calendar, written []
 // item succeeds or fails on its own (see ItemResult); the error is for
 // the batch as a whole (ErrForbidden, ErrReadOnly, store.ErrNotFound, a
 // database failure), when nothing was written.
-func (s *Service) PutObjects(ctx context.Context, u *store.User, cal *store.Calendar, items []Item, origin Origin) ([]ItemResult, error) {
+func (s *Service) PutObjects(ctx context.Context, u *store.User, cal *store.Calendar, items []BatchItem, origin Origin) ([]ItemResult, error) {
 	role, err := s.authorize(ctx, u, cal, ActWrite)
 	if err != nil {
 		return nil, err
@@ -416,7 +416,7 @@ type SyncOptions struct {
 // transaction, as the server itself: readers see the previous state or the
 // new one, never a mix. Hooks see the calendar's owner as the user and the
 // source as the origin.
-func (s *Service) SyncSource(ctx context.Context, cal *store.Calendar, items []Item, opt SyncOptions) ([]ItemResult, error) {
+func (s *Service) SyncSource(ctx context.Context, cal *store.Calendar, items []BatchItem, opt SyncOptions) ([]ItemResult, error) {
 	if !cal.ReadOnly() {
 		return nil, fmt.Errorf("calendar: %s has no source to sync", cal.UUID)
 	}

@@ -21,9 +21,9 @@ func BenchmarkExport(b *testing.B) {
 	_ = st.CreateUser(ctx, u)
 	cal := &store.Calendar{Name: "c", DisplayName: "C"}
 	_ = s.CreateCalendar(ctx, u, cal)
-	var items []Item
+	var items []BatchItem
 	for i := range 5000 {
-		items = append(items, Item{Data: ics(strings.Replace(weeklyBerlin, "UID:weekly", fmt.Sprintf("UID:w%d", i), 1))})
+		items = append(items, BatchItem{Data: ics(strings.Replace(weeklyBerlin, "UID:weekly", fmt.Sprintf("UID:w%d", i), 1))})
 	}
 	if _, err := s.PutObjects(ctx, u, cal, items, OriginImport); err != nil {
 		b.Fatal(err)

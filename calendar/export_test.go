@@ -102,9 +102,9 @@ func components(t *testing.T, data []byte) []byte {
 func TestExportPages(t *testing.T) {
 	st := storetest.SQLite(t)
 	f := newFixture(t, st)
-	var items []Item
+	var items []BatchItem
 	for i := range 1234 {
-		items = append(items, Item{Data: ics(fmt.Sprintf("BEGIN:VEVENT\nUID:e%d\nDTSTAMP:20260101T000000Z\nDTSTART:20260105T100000Z\nEND:VEVENT\n", i))})
+		items = append(items, BatchItem{Data: ics(fmt.Sprintf("BEGIN:VEVENT\nUID:e%d\nDTSTAMP:20260101T000000Z\nDTSTART:20260105T100000Z\nEND:VEVENT\n", i))})
 	}
 	if _, err := f.s.PutObjects(context.Background(), f.owner, f.cal, items, OriginImport); err != nil {
 		t.Fatal(err)

@@ -118,14 +118,14 @@ func (s *Service) deriveBatches(ctx context.Context, cal *store.Calendar, sp *ic
 		defer close(out)
 		for start := 0; start < len(sp.Resources); start += size {
 			b := importBatch{}
-			var items []Item
+			var items []BatchItem
 			for _, r := range sp.Resources[start:min(start+size, len(sp.Resources))] {
 				data, err := sp.Data(r)
 				if err != nil {
 					b.unreadable = append(b.unreadable, importFailure{r.UID, r.Line, objectError(err)})
 					continue
 				}
-				items = append(items, Item{Data: data, Ref: strconv.Itoa(r.Line), UID: r.UID})
+				items = append(items, BatchItem{Data: data, Ref: strconv.Itoa(r.Line), UID: r.UID})
 			}
 			b.derived = s.deriveBatch(cal, items)
 			select {
@@ -139,7 +139,7 @@ func (s *Service) deriveBatches(ctx context.Context, cal *store.Calendar, sp *ic
 }
 
 // count adds a batch's results to the report.
-func (rep *ImportReport) count(items []Item, results []ItemResult, maxErrors int) {
+func (rep *ImportReport) count(items []BatchItem, results []ItemResult, maxErrors int) {
 	for i, r := range results {
 		switch r.Status {
 		case ItemCreated:

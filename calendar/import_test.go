@@ -124,7 +124,7 @@ func TestImportRefusedOnReadOnlyCalendar(t *testing.T) {
 		if _, err := f.s.PutObject(ctx, f.owner, sub, "x.ics", data, store.Conditions{}); !errors.Is(err, ErrReadOnly) {
 			t.Errorf("PUT into a subscription: %v", err)
 		}
-		res, err := f.s.SyncSource(ctx, sub, []Item{{Data: data}}, SyncOptions{Replace: true})
+		res, err := f.s.SyncSource(ctx, sub, []BatchItem{{Data: data}}, SyncOptions{Replace: true})
 		if err != nil || res[0].Status != ItemCreated {
 			t.Fatalf("sync: %+v, %v", res, err)
 		}

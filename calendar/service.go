@@ -98,6 +98,7 @@ type Service struct {
 	hooks  []Hook
 	kick   func()
 	keys   *secret.Keyring
+	cache  *summaryCache
 }
 
 // New returns a service over st.
@@ -115,7 +116,7 @@ func New(st *store.Store, opt Options) *Service {
 		opt.Secrets, _ = secret.New(secret.NewKey())
 	}
 	return &Service{st: st, notify: opt.Notifier, lim: opt.Limits.withDefaults(), recur: opt.Recurrence, now: opt.Now,
-		hooks: opt.Hooks, kick: opt.Kick, keys: opt.Secrets}
+		hooks: opt.Hooks, kick: opt.Kick, keys: opt.Secrets, cache: newSummaryCache()}
 }
 
 type nopNotifier struct{}

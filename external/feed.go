@@ -104,7 +104,7 @@ func (s *Service) applyFeed(ctx context.Context, cal *store.Calendar, url string
 	if n := len(sp.Resources); n > s.opt.MaxObjects {
 		return 0, "", fail(url, "the feed holds %d events; this server keeps at most %d per subscription", n, s.opt.MaxObjects)
 	}
-	items := make([]calendar.Item, 0, len(sp.Resources))
+	items := make([]calendar.BatchItem, 0, len(sp.Resources))
 	skipped := 0
 	for _, r := range sp.Resources {
 		data, err := sp.Data(r)
@@ -112,7 +112,7 @@ func (s *Service) applyFeed(ctx context.Context, cal *store.Calendar, url string
 			skipped++
 			continue
 		}
-		items = append(items, calendar.Item{Data: data, UID: r.UID, Ref: fmt.Sprint(r.Line)})
+		items = append(items, calendar.BatchItem{Data: data, UID: r.UID, Ref: fmt.Sprint(r.Line)})
 	}
 	results, err := s.cals.SyncSource(ctx, cal, items, calendar.SyncOptions{Replace: true, MaxInstances: s.opt.MaxInstances})
 	var oe *calendar.ObjectError

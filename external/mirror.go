@@ -176,13 +176,13 @@ func diff(members []member, known map[string]store.MirrorItem, full bool) *chang
 // answer whole is fetched one resource at a time, so one bad resource
 // costs only itself. It returns the items, their ETags by local name, and
 // how many could not be read.
-func fetchAll(ctx context.Context, hc webdav.HTTPClient, collection string, list []member) ([]calendar.Item, map[string]string, int) {
+func fetchAll(ctx context.Context, hc webdav.HTTPClient, collection string, list []member) ([]calendar.BatchItem, map[string]string, int) {
 	c, err := caldav.NewClient(hc, collection)
 	if err != nil {
 		return nil, nil, len(list)
 	}
 	base, _ := url.Parse(collection)
-	var items []calendar.Item
+	var items []calendar.BatchItem
 	etags := map[string]string{}
 	bad := 0
 	for part := range slices.Chunk(list, multigetChunk) {
@@ -206,7 +206,7 @@ func fetchAll(ctx context.Context, hc webdav.HTTPClient, collection string, list
 				continue
 			}
 			name := localName(o.Path)
-			items = append(items, calendar.Item{Data: data, Name: name, Ref: o.Path})
+			items = append(items, calendar.BatchItem{Data: data, Name: name, Ref: o.Path})
 			etags[name] = o.ETag
 			got++
 		}
@@ -248,7 +248,7 @@ func localName(p string) string {
 
 // recordItems remembers the remote ETag of every resource that is now
 // stored, so that the next listing can skip it, and forgets removed ones.
-func (s *Service) recordItems(ctx context.Context, cal *store.Calendar, items []calendar.Item, results []calendar.ItemResult, etags map[string]string, gone []string) error {
+func (s *Service) recordItems(ctx context.Context, cal *store.Calendar, items []calendar.BatchItem, results []calendar.ItemResult, etags map[string]string, gone []string) error {
 	var put []store.MirrorItem
 	for i, r := range results {
 		if r.Status != calendar.ItemFailed {

@@ -34,6 +34,8 @@ type Options struct {
 	// PublicURL is the server's URL as its users reach it, for the links
 	// of published calendars (default: taken from each request).
 	PublicURL string
+	// NoViewCache computes every view afresh, to measure the query path.
+	NoViewCache bool
 	// Scheduler serves /invitations and the RSVP links; nil disables them.
 	Scheduler *scheduling.Scheduler
 }
@@ -44,6 +46,7 @@ type API struct {
 	cals     *calendar.Service
 	store    *store.Store
 	feed     *changefeed.Feed
+	views    *viewCache
 	opt      Options
 }
 
@@ -52,7 +55,7 @@ func New(accounts *account.Service, cals *calendar.Service, opt Options) *API {
 	if opt.MaxImportBytes <= 0 {
 		opt.MaxImportBytes = 64 << 20
 	}
-	return &API{accounts: accounts, cals: cals, store: cals.Store(), feed: opt.Feed, opt: opt}
+	return &API{accounts: accounts, cals: cals, store: cals.Store(), feed: opt.Feed, views: newViewCache(), opt: opt}
 }
 
 // SessionCookie is the name of the web client's session cookie.
@@ -105,8 +108,11 @@ func safeMethod(m string) bool {
 }
 
 // caller is the authenticated user of the request.
-func caller(r *http.Request) *store.User {
-	u, _ := r.Context().Value(userKey).(*store.User)
+func caller(r *http.Request) *store.User { return ctxUser(r.Context()) }
+
+// ctxUser is the authenticated user of a request's context.
+func ctxUser(ctx context.Context) *store.User {
+	u, _ := ctx.Value(userKey).(*store.User)
 	return u
 }
 

@@ -411,25 +411,14 @@ func (a *API) refreshSource(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, sourceJSON(src))
 }
 
-// externalProblem maps the errors of imports, read-only calendars and
-// sources.
+// externalProblem maps the errors of read-only calendars and sources.
 func externalProblem(err error) *Problem {
-	var (
-		oe *calendar.ObjectError
-		ee *external.Error
-		uc *store.UIDConflictError
-	)
+	var ee *external.Error
 	switch {
 	case errors.Is(err, calendar.ErrReadOnly):
 		return newProblem(http.StatusForbidden, "read-only-calendar", "this calendar's events come from a subscription or another server; it cannot be changed here")
-	case errors.As(err, &oe):
-		p := newProblem(http.StatusUnprocessableEntity, "invalid-calendar-data", oe.Message)
-		p.Errors = []FieldProblem{{Field: oe.Precondition, Message: oe.Message}}
-		return p
 	case errors.As(err, &ee):
 		return newProblem(http.StatusUnprocessableEntity, "source-unavailable", ee.Msg)
-	case errors.As(err, &uc):
-		return newProblem(http.StatusConflict, "uid-conflict", uc.Error())
 	}
 	return nil
 }

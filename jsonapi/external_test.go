@@ -18,7 +18,11 @@ import (
 	"github.com/almanac/almanac/external"
 	"github.com/almanac/almanac/publish"
 	"github.com/almanac/almanac/store"
+	"github.com/getkin/kin-openapi/openapi3filter"
 )
+
+// iCalendar bodies are checked for their content type only.
+func init() { openapi3filter.RegisterBodyDecoder("text/calendar", openapi3filter.FileBodyDecoder) }
 
 // newExternalServer serves the API with subscriptions (allowed to fetch
 // from loopback) and the publication handler at /ical/.
@@ -35,9 +39,9 @@ func newExternalServer(t *testing.T) *testServer {
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", New(acc, cals, Options{External: ext, MaxImportBytes: 64 << 10}).Routes()))
 	mux.Handle("/ical/", http.StripPrefix("/ical", publish.New(cals).Routes()))
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(newOpenAPICheck(t).wrap(mux))
 	t.Cleanup(srv.Close)
-	return &testServer{srv, st, acc}
+	return &testServer{srv, st, acc, cals}
 }
 
 func (s *testServer) upload(t *testing.T, path, token, contentType string, body []byte) reply {

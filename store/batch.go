@@ -253,9 +253,9 @@ func (s *Store) writeAll(ctx context.Context, q querier, calID int64, b *Batch, 
 			sc := w.Scheduling
 			if _, err := q.exec(ctx, `UPDATE objects SET uid = $2, component = $3, data = $4, etag = $5, size = $6,
 				sequence = $7, revision = $8, indexed_until = $9, modified_at = $10,
-				schedule_tag = $11, sched_role = $12, partstat = $13 WHERE id = $1`,
+				schedule_tag = $11, sched_role = $12, partstat = $13, summary = $14 WHERE id = $1`,
 				cur.id, w.UID, w.Component, w.Data, r.ETag, len(w.Data), w.Sequence, r.Revision, w.IndexedUntil, now,
-				sc.ScheduleTag, sc.Role, sc.PartStat); err != nil {
+				sc.ScheduleTag, sc.Role, sc.PartStat, w.Summary); err != nil {
 				return err
 			}
 			updated = append(updated, cur.id)
@@ -299,7 +299,7 @@ func (s *Store) writeAll(ctx context.Context, q querier, calID int64, b *Batch, 
 // statements and records their ids.
 func (s *Store) insertObjects(ctx context.Context, q querier, calID int64, b *Batch, res *BatchResult, idx []int, now int64) error {
 	for part := range slices.Chunk(idx, s.rowsPerStatement()) {
-		var uuids, names, uids, comps, etags, tags, roles, partstats textCol
+		var uuids, names, uids, comps, etags, tags, roles, partstats, summaries textCol
 		var cals, sizes, seqs, revs, until, times int64Col
 		var data bytesCol
 		byUUID := make(map[string]int, len(part))
@@ -310,11 +310,13 @@ func (s *Store) insertObjects(ctx context.Context, q querier, calID int64, b *Ba
 			seqs, revs, until, times = append(seqs, int64(w.Sequence)), append(revs, r.Revision), append(until, w.IndexedUntil), append(times, now)
 			sc := w.Scheduling
 			tags, roles, partstats = append(tags, sc.ScheduleTag), append(roles, sc.Role), append(partstats, sc.PartStat)
+			summaries = append(summaries, w.Summary)
 			byUUID[r.UUID] = i
 		}
 		sql, args := s.insertRows(`INSERT INTO objects (uuid, calendar_id, name, uid, component, data, etag, size,
-			sequence, revision, indexed_until, created_at, modified_at, schedule_tag, sched_role, partstat)`, ` RETURNING id, uuid`,
-			uuids, cals, names, uids, comps, data, etags, sizes, seqs, revs, until, times, times, tags, roles, partstats)
+			sequence, revision, indexed_until, created_at, modified_at, schedule_tag, sched_role, partstat, summary)`,
+			` RETURNING id, uuid`, uuids, cals, names, uids, comps, data, etags, sizes, seqs, revs, until, times, times,
+			tags, roles, partstats, summaries)
 		if err := scanIDs(ctx, q, sql, args, func(id int64, uuid string) {
 			res.Writes[byUUID[uuid]].ObjectID = id
 		}); err != nil {
@@ -371,11 +373,11 @@ func (s *Store) insertIndexRows(ctx context.Context, q querier, calID, maxSpan i
 func (s *Store) writeIndexRows(ctx context.Context, q querier, calID int64, rows []indexRow) error {
 	if tx, ok := q.(pgTx); ok && len(rows) > 100 {
 		_, err := tx.tx.CopyFrom(ctx, pgx.Identifier{"instances"}, []string{"calendar_id", "object_id", "start_at",
-			"end_at", "recurrence_id", "floating", "all_day", "override", "transparent", "status", "long"},
+			"end_at", "recurrence_id", "floating", "all_day", "override", "transparent", "status", "long", "component"},
 			pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
 				r := rows[i]
 				return []any{calID, r.objID, r.Start, r.End, r.RecurrenceID, r.Floating, r.AllDay, r.Override,
-					r.Transparent, r.Status, r.End-r.Start > LongInstance}, nil
+					r.Transparent, r.Status, r.End-r.Start > LongInstance, int64(r.Component)}, nil
 			}))
 		return err
 	}
@@ -392,13 +394,13 @@ func (s *Store) indexInsert(calID int64, rows []indexRow) (string, []any) {
 	n := len(rows)
 	cals, objs, starts, ends, rids := make(int64Col, n), make(int64Col, n), make(int64Col, n), make(int64Col, n), make(int64Col, n)
 	floating, allDay, override, transp, long := make(boolCol, n), make(boolCol, n), make(boolCol, n), make(boolCol, n), make(boolCol, n)
-	status := make(textCol, n)
+	status, comps := make(textCol, n), make(int64Col, n)
 	for i, r := range rows {
 		cals[i], objs[i], starts[i], ends[i], rids[i] = calID, r.objID, r.Start, r.End, r.RecurrenceID
 		floating[i], allDay[i], override[i], transp[i] = r.Floating, r.AllDay, r.Override, r.Transparent
-		status[i], long[i] = r.Status, r.End-r.Start > LongInstance
+		status[i], long[i], comps[i] = r.Status, r.End-r.Start > LongInstance, int64(r.Component)
 	}
-	return s.insertRows(instanceInsertHead, "", cals, objs, starts, ends, rids, floating, allDay, override, transp, status, long)
+	return s.insertRows(instanceInsertHead, "", cals, objs, starts, ends, rids, floating, allDay, override, transp, status, long, comps)
 }
 
 // logChanges records many changes in multi-row statements; the names are
