@@ -77,6 +77,9 @@ func (s *Service) Import(ctx context.Context, u *store.User, cal *store.Calendar
 		opt.MaxErrors = 1000
 	}
 	rep := &ImportReport{Total: len(sp.Resources), Warnings: sp.Warnings, Calendar: sp.Props, Errors: []ImportError{}}
+	if opt.Progress != nil {
+		opt.Progress(0, rep.Total)
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	done := 0

@@ -100,6 +100,7 @@ func importFile(ctx context.Context, f transferFlags, file string, stdin io.Read
 		return 1, err
 	}
 	bar := newProgress(stderr, "importing")
+	bar.note("reading " + file + " …")
 	rep, err := cals.Import(ctx, u, cal, src, size, calendar.ImportOptions{Progress: bar.update})
 	bar.done()
 	if err != nil {
@@ -298,7 +299,7 @@ func newProgress(w io.Writer, label string) *progress {
 }
 
 func (p *progress) update(done, total int) {
-	if !p.on || (time.Since(p.last) < 100*time.Millisecond && done < total) {
+	if !p.on || (time.Since(p.last) < 100*time.Millisecond && done > 0 && done < total) {
 		return
 	}
 	p.last = time.Now()
@@ -315,6 +316,13 @@ func (p *progress) update(done, total int) {
 	}
 	fmt.Fprintf(p.w, "\r%s %3.0f%% [%s%s] %d/%d objects, %.0f/s%s\x1b[K", p.label, frac*100,
 		strings.Repeat("=", filled), strings.Repeat(" ", width-filled), done, total, rate, eta)
+}
+
+// note shows what happens before the bar can (reading the file).
+func (p *progress) note(s string) {
+	if p.on {
+		fmt.Fprintf(p.w, "\r%s\x1b[K", s)
+	}
 }
 
 func (p *progress) done() {
