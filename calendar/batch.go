@@ -415,7 +415,8 @@ type SyncOptions struct {
 // mirrored CalDAV collection) holds into that read-only calendar, in one
 // transaction, as the server itself: readers see the previous state or the
 // new one, never a mix. Hooks see the calendar's owner as the user and the
-// source as the origin.
+// source as the origin; deletions run no hooks (the objects left the
+// source, not the user's hands).
 func (s *Service) SyncSource(ctx context.Context, cal *store.Calendar, items []BatchItem, opt SyncOptions) ([]ItemResult, error) {
 	if !cal.ReadOnly() {
 		return nil, fmt.Errorf("calendar: %s has no source to sync", cal.UUID)
