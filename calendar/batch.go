@@ -218,19 +218,9 @@ func checkInstances(preps []*prepared, max int) error {
 // again updates it), else one derived from the UID. It marks items whose
 // content is unchanged.
 func (s *Service) name(ctx context.Context, cal *store.Calendar, preps []*prepared) error {
-	uids := make([]string, len(preps))
-	for i, p := range preps {
-		uids[i] = p.write.UID
-	}
-	existing := map[string]*store.Object{}
-	for part := range slices.Chunk(uids, 500) {
-		objs, err := s.st.GetObjectsByUID(ctx, cal.ID, part)
-		if err != nil {
-			return err
-		}
-		for _, o := range objs {
-			existing[o.UID] = o
-		}
+	existing, err := s.existing(ctx, cal, preps)
+	if err != nil {
+		return err
 	}
 	var fresh []*prepared
 	seenUID, seenName := map[string]string{}, map[string]bool{}
@@ -265,6 +255,25 @@ func (s *Service) name(ctx context.Context, cal *store.Calendar, preps []*prepar
 		seenUID[p.write.UID], seenName[p.res.Name] = p.res.Name, true
 	}
 	return s.avoidTakenNames(ctx, cal, fresh)
+}
+
+// existing returns the calendar's resources that hold the items' UIDs.
+func (s *Service) existing(ctx context.Context, cal *store.Calendar, preps []*prepared) (map[string]*store.Object, error) {
+	uids := make([]string, len(preps))
+	for i, p := range preps {
+		uids[i] = p.write.UID
+	}
+	out := map[string]*store.Object{}
+	for part := range slices.Chunk(uids, 500) {
+		objs, err := s.st.GetObjectsByUID(ctx, cal.ID, part)
+		if err != nil {
+			return nil, err
+		}
+		for _, o := range objs {
+			out[o.UID] = o
+		}
+	}
+	return out, nil
 }
 
 // keepFailed names the existing resources that items which failed stood

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
@@ -114,24 +115,8 @@ func (s *Store) putBatch(ctx context.Context, q querier, calID int64, b *Batch) 
 	if err != nil {
 		return nil, err
 	}
-	// A UID held by a resource the batch deletes is free for its writes
-	// (a resource renamed at the source).
-	deleted := make(map[string]bool, len(dels))
-	for _, d := range dels {
-		deleted[d.name] = true
-	}
 	res := &BatchResult{Writes: make([]BatchWriteResult, len(b.Writes))}
-	var ok []int // indexes of the writes that go ahead
-	for i, w := range b.Writes {
-		cur, exists := byName[w.Name]
-		if other, taken := byUID[w.UID]; taken && other.name != w.Name && !deleted[other.name] {
-			res.Writes[i].Err = &UIDConflictError{UID: w.UID, Name: other.name}
-		} else if err := w.Conditions.check(exists, cur.etag, cur.scheduleTag); err != nil {
-			res.Writes[i].Err = err
-		} else {
-			ok = append(ok, i)
-		}
-	}
+	ok := checkWrites(b, res, byName, byUID, dels)
 	n := int64(len(ok) + len(dels))
 	if n == 0 {
 		return res, nil
@@ -150,6 +135,30 @@ func (s *Store) putBatch(ctx context.Context, q querier, calID int64, b *Batch) 
 	}
 	err = s.writeAll(ctx, q, calID, b, res, ok, byName, first+int64(len(dels)), now, maxSpan)
 	return res, err
+}
+
+// checkWrites applies each write's preconditions and the calendar's UID
+// uniqueness (RFC 4791 §5.3.2.1), recording failures in res, and returns
+// the indexes of the writes that go ahead.
+func checkWrites(b *Batch, res *BatchResult, byName, byUID map[string]current, dels []current) []int {
+	// A UID held by a resource the batch deletes is free for its writes
+	// (a resource renamed at the source).
+	deleted := make(map[string]bool, len(dels))
+	for _, d := range dels {
+		deleted[d.name] = true
+	}
+	var ok []int
+	for i, w := range b.Writes {
+		cur, exists := byName[w.Name]
+		if other, taken := byUID[w.UID]; taken && other.name != w.Name && !deleted[other.name] {
+			res.Writes[i].Err = &UIDConflictError{UID: w.UID, Name: other.name}
+		} else if err := w.Conditions.check(exists, cur.etag, cur.scheduleTag); err != nil {
+			res.Writes[i].Err = err
+		} else {
+			ok = append(ok, i)
+		}
+	}
+	return ok
 }
 
 // lockCalendar takes the calendar's row lock, as every writer does first,
@@ -243,34 +252,9 @@ func (s *Store) deletions(ctx context.Context, q querier, calID int64, b *Batch)
 // writeAll stores the writes at indexes ok, giving them revisions from
 // first on, with their index rows, outbox messages and change-log entries.
 func (s *Store) writeAll(ctx context.Context, q querier, calID int64, b *Batch, res *BatchResult, ok []int, byName map[string]current, first, now, maxSpan int64) error {
-	var inserts []int
-	var updated []int64
-	for k, i := range ok {
-		w, r := b.Writes[i], &res.Writes[i].WriteResult
-		r.ETag, r.Revision, r.ScheduleTag = ETagOf(w.Data), first+int64(k), w.Scheduling.ScheduleTag
-		if cur, exists := byName[w.Name]; exists {
-			r.ObjectID, r.UUID = cur.id, cur.uuid
-			sc := w.Scheduling
-			if _, err := q.exec(ctx, `UPDATE objects SET uid = $2, component = $3, data = $4, etag = $5, size = $6,
-				sequence = $7, revision = $8, indexed_until = $9, modified_at = $10,
-				schedule_tag = $11, sched_role = $12, partstat = $13, summary = $14 WHERE id = $1`,
-				cur.id, w.UID, w.Component, w.Data, r.ETag, len(w.Data), w.Sequence, r.Revision, w.IndexedUntil, now,
-				sc.ScheduleTag, sc.Role, sc.PartStat, w.Summary); err != nil {
-				return err
-			}
-			updated = append(updated, cur.id)
-		} else {
-			r.Created, r.UUID = true, w.UUID
-			if r.UUID == "" {
-				r.UUID = NewUUID()
-			}
-			inserts = append(inserts, i)
-		}
-	}
-	for part := range slices.Chunk(updated, 1000) {
-		if _, err := q.exec(ctx, `DELETE FROM instances WHERE object_id `+s.inList(1), s.listArg(part)); err != nil {
-			return err
-		}
+	inserts, err := s.updateObjects(ctx, q, b, res, ok, byName, first, now)
+	if err != nil {
+		return err
 	}
 	if err := s.insertObjects(ctx, q, calID, b, res, inserts, now); err != nil {
 		return err
@@ -293,6 +277,40 @@ func (s *Store) writeAll(ctx context.Context, q querier, calID int64, b *Batch, 
 		return err
 	}
 	return s.logChanges(ctx, q, calID, changes)
+}
+
+// updateObjects gives the writes at indexes ok their revisions from first
+// on, rewrites those that replace an existing resource (dropping their old
+// index rows) and returns the indexes of the new ones.
+func (s *Store) updateObjects(ctx context.Context, q querier, b *Batch, res *BatchResult, ok []int, byName map[string]current, first, now int64) ([]int, error) {
+	var inserts []int
+	var updated []int64
+	for k, i := range ok {
+		w, r := b.Writes[i], &res.Writes[i].WriteResult
+		r.ETag, r.Revision, r.ScheduleTag = ETagOf(w.Data), first+int64(k), w.Scheduling.ScheduleTag
+		cur, exists := byName[w.Name]
+		if !exists {
+			r.Created, r.UUID = true, cmp.Or(w.UUID, NewUUID())
+			inserts = append(inserts, i)
+			continue
+		}
+		r.ObjectID, r.UUID = cur.id, cur.uuid
+		sc := w.Scheduling
+		if _, err := q.exec(ctx, `UPDATE objects SET uid = $2, component = $3, data = $4, etag = $5, size = $6,
+			sequence = $7, revision = $8, indexed_until = $9, modified_at = $10,
+			schedule_tag = $11, sched_role = $12, partstat = $13, summary = $14 WHERE id = $1`,
+			cur.id, w.UID, w.Component, w.Data, r.ETag, len(w.Data), w.Sequence, r.Revision, w.IndexedUntil, now,
+			sc.ScheduleTag, sc.Role, sc.PartStat, w.Summary); err != nil {
+			return nil, err
+		}
+		updated = append(updated, cur.id)
+	}
+	for part := range slices.Chunk(updated, 1000) {
+		if _, err := q.exec(ctx, `DELETE FROM instances WHERE object_id `+s.inList(1), s.listArg(part)); err != nil {
+			return nil, err
+		}
+	}
+	return inserts, nil
 }
 
 // insertObjects inserts the new objects of a batch in multi-row
