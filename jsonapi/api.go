@@ -13,6 +13,7 @@ import (
 	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/changefeed"
+	"github.com/almanac/almanac/external"
 	"github.com/almanac/almanac/reminders"
 	"github.com/almanac/almanac/scheduling"
 	"github.com/almanac/almanac/store"
@@ -27,6 +28,15 @@ type Options struct {
 	Feed *changefeed.Feed
 	// Shutdown is closed when the server stops, ending open streams.
 	Shutdown <-chan struct{}
+	// External serves subscriptions and mirrors; nil disables them.
+	External *external.Service
+	// MaxImportBytes bounds an uploaded import (default 64 MiB).
+	MaxImportBytes int64
+	// PublicURL is the server's URL as its users reach it, for the links
+	// of published calendars (default: taken from each request).
+	PublicURL string
+	// NoViewCache computes every view afresh, to measure the query path.
+	NoViewCache bool
 	// Scheduler serves /invitations and the RSVP links; nil disables them.
 	Scheduler *scheduling.Scheduler
 	// WebhookAllowPrivate accepts reminder webhook URLs on loopback and
@@ -43,12 +53,16 @@ type API struct {
 	cals     *calendar.Service
 	store    *store.Store
 	feed     *changefeed.Feed
+	views    *viewCache
 	opt      Options
 }
 
 // New returns the API over the given services.
 func New(accounts *account.Service, cals *calendar.Service, opt Options) *API {
-	return &API{accounts: accounts, cals: cals, store: cals.Store(), feed: opt.Feed, opt: opt}
+	if opt.MaxImportBytes <= 0 {
+		opt.MaxImportBytes = 64 << 20
+	}
+	return &API{accounts: accounts, cals: cals, store: cals.Store(), feed: opt.Feed, views: newViewCache(), opt: opt}
 }
 
 // SessionCookie is the name of the web client's session cookie.
@@ -101,8 +115,11 @@ func safeMethod(m string) bool {
 }
 
 // caller is the authenticated user of the request.
-func caller(r *http.Request) *store.User {
-	u, _ := r.Context().Value(userKey).(*store.User)
+func caller(r *http.Request) *store.User { return ctxUser(r.Context()) }
+
+// ctxUser is the authenticated user of a request's context.
+func ctxUser(ctx context.Context) *store.User {
+	u, _ := ctx.Value(userKey).(*store.User)
 	return u
 }
 

@@ -1,6 +1,7 @@
 package jsonapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -14,19 +15,36 @@ import (
 // calendar shared with them, the display name, colour and order are their
 // own.
 type Calendar struct {
-	ID          string    `json:"id"`
-	DisplayName string    `json:"display_name"`
-	Description string    `json:"description"`
-	Color       string    `json:"color"`
-	Order       int       `json:"order"`
-	TimeZone    string    `json:"time_zone"`
-	Components  []string  `json:"components"`
-	Role        string    `json:"role"`
-	Owner       UserRef   `json:"owner"`
-	Revision    int64     `json:"revision"`
-	CalDAVURL   string    `json:"caldav_url"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          string   `json:"id"`
+	DisplayName string   `json:"display_name"`
+	Description string   `json:"description"`
+	Color       string   `json:"color"`
+	Order       int      `json:"order"`
+	TimeZone    string   `json:"time_zone"`
+	Components  []string `json:"components"`
+	Role        string   `json:"role"`
+	Owner       UserRef  `json:"owner"`
+	Revision    int64    `json:"revision"`
+	CalDAVURL   string   `json:"caldav_url"`
+	// Source is "ics" for a subscription and "caldav" for a mirror of
+	// another server; such calendars are read-only.
+	Source    string    `json:"source,omitempty"`
+	ReadOnly  bool      `json:"read_only"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	// ETag identifies this representation (as the ETag header does);
+	// If-Match with it makes a change conditional.
+	ETag string `json:"etag"`
+}
+
+// withETag sets c's entity tag: a digest of the representation, which for
+// a calendar shared with the caller includes their own view of it, so it
+// changes whenever what they see changes.
+func (c Calendar) withETag() Calendar {
+	c.ETag = ""
+	b, _ := json.Marshal(c)
+	c.ETag = quoteETag(store.ETagOf(b))
+	return c
 }
 
 // UserRef names a user where another resource refers to one.
@@ -49,7 +67,7 @@ func (a *API) calendarJSON(r *http.Request, v calendar.Visible) (Calendar, error
 	c := Calendar{ID: v.UUID, DisplayName: v.DisplayName, Description: v.Description, Color: v.Color,
 		Order: v.Order, TimeZone: v.TimeZone, Components: v.Components, Role: v.Role.String(),
 		Owner: userRef(owner), Revision: v.Revision, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
-		CalDAVURL: "/dav/calendars/" + owner.Name + "/" + v.Name + "/"}
+		CalDAVURL: "/dav/calendars/" + owner.Name + "/" + v.Name + "/", Source: v.Calendar.Source, ReadOnly: v.ReadOnly()}
 	if v.Share != nil {
 		c.DisplayName, c.Color, c.Order = v.Share.DisplayName, v.Share.Color, v.Share.Order
 		c.CalDAVURL = "/dav/calendars/" + caller(r).Name + "/" + v.Share.Name + "/"
@@ -57,7 +75,35 @@ func (a *API) calendarJSON(r *http.Request, v calendar.Visible) (Calendar, error
 	if v.Role < calendar.RoleReader {
 		c.Description = "" // free/busy viewers see busy times only
 	}
-	return c, nil
+	return c.withETag(), nil
+}
+
+// checkCalendarMatch applies If-Match to a calendar (RFC 9110 §13.1.1).
+func (a *API) checkCalendarMatch(w http.ResponseWriter, r *http.Request, v calendar.Visible) bool {
+	im := r.Header.Get("If-Match")
+	if im == "" {
+		return true
+	}
+	cur, err := a.calendarJSON(r, v)
+	if err != nil {
+		writeError(w, r, err)
+		return false
+	}
+	if etagListHas(im, strings.Trim(cur.ETag, `"`), false) {
+		return true
+	}
+	p := newProblem(http.StatusPreconditionFailed, "precondition-failed",
+		"the calendar has changed since you read it; its current version is in current")
+	p.ETag, p.Current = cur.ETag, cur
+	w.Header().Set("ETag", cur.ETag)
+	writeError(w, r, p)
+	return false
+}
+
+// writeCalendar answers with a calendar and its ETag.
+func writeCalendar(w http.ResponseWriter, status int, c Calendar) {
+	w.Header().Set("ETag", c.ETag)
+	writeJSON(w, status, c)
 }
 
 func (a *API) listCalendars(w http.ResponseWriter, r *http.Request) {
@@ -130,7 +176,7 @@ func (a *API) createCalendar(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/calendars/"+c.UUID)
-	writeJSON(w, http.StatusCreated, out)
+	writeCalendar(w, http.StatusCreated, out)
 }
 
 // calendarParam loads the calendar named by {id} for act.
@@ -163,7 +209,7 @@ func (a *API) getCalendar(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeCalendar(w, http.StatusOK, out)
 }
 
 // updateCalendar changes the calendar for its owner; for a sharee it
@@ -177,6 +223,9 @@ func (a *API) updateCalendar(w http.ResponseWriter, r *http.Request) {
 	var in CalendarRequest
 	if err := decode(w, r, &in); err != nil {
 		writeError(w, r, err)
+		return
+	}
+	if !a.checkCalendarMatch(w, r, v) {
 		return
 	}
 	if v.Share != nil && (in.Description != nil || in.TimeZone != nil || in.Components != nil) && !v.Role.Can(calendar.ActEditCalendar) {
@@ -203,13 +252,16 @@ func (a *API) updateCalendar(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeCalendar(w, http.StatusOK, out)
 }
 
 // deleteCalendar deletes the caller's own calendar, or takes a shared one
 // out of their list.
 func (a *API) deleteCalendar(w http.ResponseWriter, r *http.Request) {
 	v, err := a.calendarParam(r, calendar.ActFreeBusy)
+	if err == nil && !a.checkCalendarMatch(w, r, v) {
+		return
+	}
 	if err == nil {
 		if v.Share != nil {
 			err = a.cals.Unshare(r.Context(), caller(r), v.Calendar, caller(r))

@@ -214,7 +214,7 @@ func reminderSpec(in reminderInput) (alarm.Spec, error) {
 	spec := alarm.Spec{UID: newAlarmUID(), Action: act}
 	switch {
 	case in.At != nil && in.Minutes != nil:
-		return spec, newProblem(http.StatusUnprocessableEntity, "invalid", "give either minutes or at, not both")
+		return spec, fieldProblem(http.StatusUnprocessableEntity, "minutes", "give either minutes or at, not both")
 	case in.At != nil:
 		spec.At = in.At.UTC().Truncate(time.Second)
 	case in.Minutes != nil:
@@ -223,7 +223,7 @@ func reminderSpec(in reminderInput) (alarm.Spec, error) {
 		}
 		spec.MinutesBefore = *in.Minutes
 	default:
-		return spec, newProblem(http.StatusUnprocessableEntity, "invalid", "give minutes (before the start) or at (a time)")
+		return spec, fieldProblem(http.StatusUnprocessableEntity, "minutes", "give minutes (before the start) or at (a time)")
 	}
 	return spec, nil
 }
@@ -334,7 +334,7 @@ func (a *API) snoozeReminder(w http.ResponseWriter, r *http.Request) {
 	case in.Minutes != nil && *in.Minutes > 0 && *in.Minutes <= maxReminderMinutes:
 		until = now.Add(time.Duration(*in.Minutes) * time.Minute)
 	default:
-		writeError(w, r, newProblem(http.StatusUnprocessableEntity, "invalid", "give minutes (1 to 40320) or a future until"))
+		writeError(w, r, fieldProblem(http.StatusUnprocessableEntity, "minutes", "give minutes (1 to 40320) or a future until"))
 		return
 	}
 	t, err := a.event(r)
@@ -350,17 +350,15 @@ func (a *API) snoozeReminder(w http.ResponseWriter, r *http.Request) {
 	a.answerReminder(w, r, t, snooze, http.StatusCreated)
 }
 
-// reminderError gives alarm and validation errors their problem types.
+// reminderError gives alarm and validation errors their problem types
+// (calendar.ObjectError is mapped where every error is).
 func reminderError(err error) error {
-	var oe *calendar.ObjectError
 	var ae *alarm.Error
 	switch {
 	case errors.Is(err, alarm.ErrNotFound):
 		return errNotFound
-	case errors.As(err, &oe):
-		return newProblem(http.StatusUnprocessableEntity, oe.Precondition, oe.Message)
 	case errors.As(err, &ae):
-		return newProblem(http.StatusUnprocessableEntity, "invalid-alarm", ae.Error())
+		return newProblem(http.StatusUnprocessableEntity, "invalid-calendar-data", ae.Error())
 	}
 	return err
 }

@@ -26,9 +26,9 @@ func newReminderServer(t *testing.T) (*testServer, *calendar.Service) {
 	cals := calendar.New(st, calendar.Options{Hooks: []calendar.Hook{rem.Hook()}, Viewer: rem})
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", New(acc, cals, Options{Reminders: rem}).Routes()))
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(newOpenAPICheck(t).wrap(mux))
 	t.Cleanup(srv.Close)
-	return &testServer{srv, st, acc}, cals
+	return &testServer{srv, st, acc, cals}, cals
 }
 
 const remindedEvent = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:ev\r\nDTSTAMP:20260101T000000Z\r\n" +

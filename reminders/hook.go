@@ -16,10 +16,7 @@ type hook struct{ s *Service }
 // BeforePut computes the object's alarm rows, stored with the write.
 func (h hook) BeforePut(ctx context.Context, p *calendar.PutContext) error {
 	s := h.s
-	prev, err := s.st.GetObject(ctx, p.Calendar.ID, p.Name)
-	if errors.Is(err, store.ErrNotFound) {
-		prev, err = nil, nil
-	}
+	prev, err := h.previous(ctx, p)
 	if err != nil {
 		return err
 	}
@@ -54,6 +51,19 @@ func (h hook) BeforePut(ctx context.Context, p *calendar.PutContext) error {
 	}
 	p.Write.Alarms = &store.AlarmSet{Rows: rows, PerUser: per}
 	return nil
+}
+
+// previous reads the stored version the write replaces: nil for a
+// create (If-None-Match, as every new object of an import is written).
+func (h hook) previous(ctx context.Context, p *calendar.PutContext) (*store.Object, error) {
+	if p.Conditions.IfNoneMatch {
+		return nil, nil
+	}
+	prev, err := h.s.st.GetObject(ctx, p.Calendar.ID, p.Name)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	return prev, err
 }
 
 // BeforeDelete has nothing to add: the alarm rows go with the object and

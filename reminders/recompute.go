@@ -14,6 +14,7 @@ import (
 // reminders that bear on it changed. Events whose data no longer parses
 // keep their rows. It reports how many events it went through.
 func (s *Service) Recompute(ctx context.Context, cal *store.Calendar) (int, error) {
+	s.settings.forget(cal.ID)
 	objs, err := s.st.ListObjects(ctx, cal.ID, true)
 	if err != nil {
 		return 0, err
@@ -41,6 +42,7 @@ func (s *Service) Recompute(ctx context.Context, cal *store.Calendar) (int, erro
 // RecomputeOwned recomputes the events of every calendar user owns, after
 // their general default reminders changed.
 func (s *Service) RecomputeOwned(ctx context.Context, u *store.User) (int, error) {
+	s.settings.forget(0)
 	cals, err := s.st.ListCalendars(ctx, u.ID)
 	if err != nil {
 		return 0, err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -242,6 +243,39 @@ func TestDefaultReminders(t *testing.T) {
 		}
 		if got := dueTimes(msgs, KindWeb); strings.Join(got, " ") != "06-01T11:55 06-01T11:59" {
 			t.Errorf("popups %v", got)
+		}
+	})
+}
+
+// Imported events (batched writes) get their reminders, and importing them
+// again replaces, rather than adds to, them.
+func TestImportedReminders(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, st, time.Date(2026, 5, 31, 12, 0, 0, 0, time.UTC))
+		items := make([]calendar.BatchItem, 3)
+		for i := range items {
+			items[i] = calendar.BatchItem{Data: ics(fmt.Sprintf("BEGIN:VEVENT\nUID:imp-%d\nDTSTAMP:20260101T000000Z\nDTSTART:20260601T1%d0000Z\nSUMMARY:Imported\n"+
+				"BEGIN:VALARM\nUID:a\nACTION:DISPLAY\nDESCRIPTION:x\nTRIGGER:-PT10M\nEND:VALARM\nEND:VEVENT\n", i, i))}
+		}
+		for range 2 {
+			res, err := f.cals.PutObjects(ctx, f.owner, f.cal, items, calendar.OriginImport)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range res {
+				if r.Err != nil {
+					t.Fatal(r.Err)
+				}
+			}
+			// A changed summary makes the second import write them again.
+			for i := range items {
+				items[i].Data = []byte(strings.Replace(string(items[i].Data), "Imported", "Imported again", 1))
+			}
+		}
+		msgs := f.stage(time.Date(2026, 6, 1, 12, 50, 0, 0, time.UTC))
+		if got := dueTimes(msgs, KindWeb); strings.Join(got, " ") != "06-01T09:50 06-01T10:50 06-01T11:50" {
+			t.Errorf("imported reminders %v", got)
 		}
 	})
 }

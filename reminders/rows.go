@@ -184,7 +184,7 @@ func setFire(r *store.AlarmRow, f alarm.Fire) {
 // loadSubject gathers what the rows of an object depend on besides its
 // data: per-user data, settings and the rows before the write.
 func (s *Service) loadSubject(ctx context.Context, sub *subject, objectID int64, uuid string) error {
-	sets, err := s.st.CalendarReminderSettings(ctx, sub.cal.ID, sub.cal.OwnerID)
+	sets, err := s.settings.get(ctx, s.st, sub.cal)
 	if err != nil {
 		return err
 	}

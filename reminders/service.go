@@ -90,16 +90,18 @@ func (o *Options) defaults() {
 
 // Service computes, stores and stages reminders.
 type Service struct {
-	st   *store.Store
-	opt  Options
-	m    *metrics
-	wake chan struct{}
+	st       *store.Store
+	opt      Options
+	m        *metrics
+	wake     chan struct{}
+	settings *settingsCache
 }
 
 // New returns a service over st.
 func New(st *store.Store, opt Options) *Service {
 	opt.defaults()
-	return &Service{st: st, opt: opt, m: newMetrics(opt.Registerer), wake: make(chan struct{}, 1)}
+	return &Service{st: st, opt: opt, m: newMetrics(opt.Registerer), wake: make(chan struct{}, 1),
+		settings: newSettingsCache(opt.Now)}
 }
 
 // Hook returns the calendar write hook that keeps the alarms table up to

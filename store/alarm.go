@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -46,11 +47,11 @@ func ReminderRef(objectUUID string) string { return "reminder:" + objectUUID }
 // and withdraws the staged deliveries nobody has tried yet: the new rows
 // stage them again if they still hold (the caller starts them early enough
 // to cover the withdrawn ones; idempotency keys drop what already went).
-func replaceAlarms(ctx context.Context, q querier, calID, objID int64, uuid string, now int64, set *AlarmSet) error {
+func (s *Store) replaceAlarms(ctx context.Context, q querier, calID, objID int64, uuid string, now int64, set *AlarmSet) error {
 	if _, err := q.exec(ctx, `DELETE FROM alarms WHERE object_id = $1`, objID); err != nil {
 		return err
 	}
-	if err := insertAlarms(ctx, q, calID, objID, set.Rows); err != nil {
+	if err := s.insertAlarms(ctx, q, calID, objID, set.Rows); err != nil {
 		return err
 	}
 	if err := cancelReminders(ctx, q, uuid, now); err != nil {
@@ -62,33 +63,93 @@ func replaceAlarms(ctx context.Context, q querier, calID, objID int64, uuid stri
 	return nil
 }
 
-func insertAlarms(ctx context.Context, q querier, calID, objID int64, list []AlarmRow) error {
-	const cols, perStmt = 12, 100
-	for len(list) > 0 {
-		n := min(len(list), perStmt)
-		var b strings.Builder
-		b.WriteString(`INSERT INTO alarms (object_id, calendar_id, user_id, alarm_uid, spec, recurring, next_trigger_at,
-			instance_start, instance_end, recurrence_id, repeat_index, recheck) VALUES `)
-		args := make([]any, 0, n*cols)
-		for i, a := range list[:n] {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteByte('(')
-			for c := range cols {
-				if c > 0 {
-					b.WriteByte(',')
-				}
-				fmt.Fprintf(&b, "$%d", i*cols+c+1)
-			}
-			b.WriteByte(')')
-			args = append(args, objID, calID, a.UserID, a.UID, string(a.Spec), a.Recurring, a.NextAt,
-				a.InstanceStart, a.InstanceEnd, a.RecurrenceID, a.Repeat, a.Recheck)
+func (s *Store) insertAlarms(ctx context.Context, q querier, calID, objID int64, list []AlarmRow) error {
+	rows := make([]objectAlarm, len(list))
+	for i, a := range list {
+		rows[i] = objectAlarm{objID, a}
+	}
+	return s.insertAlarmRows(ctx, q, calID, rows)
+}
+
+// objectAlarm is an alarm row with the object it belongs to.
+type objectAlarm struct {
+	objID int64
+	AlarmRow
+}
+
+// insertAlarmRows writes alarm rows of any objects of one calendar in
+// multi-row statements.
+func (s *Store) insertAlarmRows(ctx context.Context, q querier, calID int64, list []objectAlarm) error {
+	for part := range slices.Chunk(list, s.rowsPerStatement()) {
+		var obj, cal, user, next, istart, iend, rid, rep int64Col
+		var uid, spec textCol
+		var recurring, recheck boolCol
+		for _, a := range part {
+			obj, cal, user, uid, spec = append(obj, a.objID), append(cal, calID), append(user, a.UserID), append(uid, a.UID), append(spec, string(a.Spec))
+			recurring, next, istart, iend = append(recurring, a.Recurring), append(next, a.NextAt), append(istart, a.InstanceStart), append(iend, a.InstanceEnd)
+			rid, rep, recheck = append(rid, a.RecurrenceID), append(rep, int64(a.Repeat)), append(recheck, a.Recheck)
 		}
-		if _, err := q.exec(ctx, b.String(), args...); err != nil {
+		sql, args := s.insertRows(`INSERT INTO alarms (object_id, calendar_id, user_id, alarm_uid, spec, recurring, next_trigger_at,
+			instance_start, instance_end, recurrence_id, repeat_index, recheck)`, "",
+			obj, cal, user, uid, spec, recurring, next, istart, iend, rid, rep, recheck)
+		if _, err := q.exec(ctx, sql, args...); err != nil {
 			return fmt.Errorf("store: alarms: %w", err)
 		}
-		list = list[n:]
+	}
+	return nil
+}
+
+// batchAlarms stores the alarm rows of a batch's writes at indexes ok, in
+// multi-row statements, and withdraws the untried deliveries of the
+// objects it replaced (see replaceAlarms).
+func (s *Store) batchAlarms(ctx context.Context, q querier, calID int64, b *Batch, res *BatchResult, ok []int, byName map[string]current, now int64) error {
+	var replaced []int64
+	var refs []string
+	var rows []objectAlarm
+	for _, i := range ok {
+		w, r := b.Writes[i], res.Writes[i]
+		if w.Alarms == nil {
+			continue
+		}
+		if _, existed := byName[w.Name]; existed {
+			replaced, refs = append(replaced, r.ObjectID), append(refs, ReminderRef(r.UUID))
+		}
+		for _, a := range w.Alarms.Rows {
+			rows = append(rows, objectAlarm{r.ObjectID, a})
+		}
+		if w.Alarms.PerUser != nil {
+			if err := putPerUser(ctx, q, r.ObjectID, w.Alarms.PerUser); err != nil {
+				return err
+			}
+		}
+	}
+	for part := range slices.Chunk(replaced, batchChunk) {
+		if _, err := q.exec(ctx, `DELETE FROM alarms WHERE object_id `+s.inList(1), s.listArg(part)); err != nil {
+			return err
+		}
+	}
+	if err := s.cancelRefs(ctx, q, refs, now); err != nil {
+		return err
+	}
+	return s.insertAlarmRows(ctx, q, calID, rows)
+}
+
+// cancelBatchReminders withdraws the untried reminder deliveries of
+// objects a batch deletes.
+func (s *Store) cancelBatchReminders(ctx context.Context, q querier, dels []current) error {
+	refs := make([]string, len(dels))
+	for i, d := range dels {
+		refs[i] = ReminderRef(d.uuid)
+	}
+	return s.cancelRefs(ctx, q, refs, s.nowMicro())
+}
+
+func (s *Store) cancelRefs(ctx context.Context, q querier, refs []string, now int64) error {
+	for part := range slices.Chunk(refs, batchChunk) {
+		if _, err := q.exec(ctx, `DELETE FROM outbox WHERE status = 'pending' AND attempts = 0 AND leased_until < $1
+			AND ref `+s.inList(2), now, s.listArg(part)); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -288,7 +349,7 @@ func (s *Store) ReplaceUserAlarms(ctx context.Context, calID, objID, userID int6
 		for i := range rows {
 			rows[i].UserID = userID
 		}
-		if err := insertAlarms(ctx, q, calID, objID, rows); err != nil {
+		if err := s.insertAlarms(ctx, q, calID, objID, rows); err != nil {
 			return err
 		}
 		if _, err := q.exec(ctx, `DELETE FROM outbox WHERE ref = $1 AND status = 'pending' AND attempts = 0 AND leased_until < $2
@@ -351,7 +412,7 @@ func (s *Store) ReplaceObjectAlarms(ctx context.Context, calID, objID int64, row
 		} else if err != nil {
 			return err
 		}
-		return replaceAlarms(ctx, q, calID, objID, uuid, now, &AlarmSet{Rows: rows})
+		return s.replaceAlarms(ctx, q, calID, objID, uuid, now, &AlarmSet{Rows: rows})
 	})
 }
 

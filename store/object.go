@@ -21,8 +21,9 @@ type Object struct {
 	ETag         string // strong entity tag, without quotes
 	Size         int
 	Sequence     int
-	Revision     int64 // calendar revision of the latest write
-	IndexedUntil int64 // instances are materialised up to here (µs)
+	Revision     int64  // calendar revision of the latest write
+	IndexedUntil int64  // instances are materialised up to here (µs)
+	Summary      string // what views draw of each component (see ObjectWrite)
 	Scheduling
 	CreatedAt  time.Time
 	ModifiedAt time.Time
@@ -55,6 +56,7 @@ type Instance struct {
 	Override     bool // the instance comes from a RECURRENCE-ID component
 	Transparent  bool // TRANSP:TRANSPARENT
 	Status       string
+	Component    int // index of the component it comes from, in the data
 }
 
 // LongInstance is the span above which an instance is indexed as long (see
@@ -75,6 +77,9 @@ type ObjectWrite struct {
 	Instances    []Instance
 	IndexedUntil int64
 	Scheduling   Scheduling
+	// Summary is what calendar views draw of each component, encoded by
+	// the caller, so that views need not parse Data.
+	Summary string
 	// Outbox holds side effects of the write (invitations, for example),
 	// committed with it so that none is lost and none sent for a write
 	// that failed.
@@ -151,9 +156,9 @@ func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond
 		if exists {
 			_, err = q.exec(ctx, `UPDATE objects SET uid = $2, component = $3, data = $4, etag = $5, size = $6,
 				sequence = $7, revision = $8, indexed_until = $9, modified_at = $10,
-				schedule_tag = $11, sched_role = $12, partstat = $13 WHERE id = $1`,
+				schedule_tag = $11, sched_role = $12, partstat = $13, summary = $14 WHERE id = $1`,
 				res.ObjectID, w.UID, w.Component, w.Data, res.ETag, len(w.Data), w.Sequence, rev, w.IndexedUntil, now,
-				sc.ScheduleTag, sc.Role, sc.PartStat)
+				sc.ScheduleTag, sc.Role, sc.PartStat, w.Summary)
 			if err == nil {
 				_, err = q.exec(ctx, `DELETE FROM instances WHERE object_id = $1`, res.ObjectID)
 			}
@@ -163,19 +168,19 @@ func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond
 				res.UUID = NewUUID()
 			}
 			err = q.queryRow(ctx, `INSERT INTO objects (uuid, calendar_id, name, uid, component, data, etag, size,
-				sequence, revision, indexed_until, created_at, modified_at, schedule_tag, sched_role, partstat)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15) RETURNING id`,
+				sequence, revision, indexed_until, created_at, modified_at, schedule_tag, sched_role, partstat, summary)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16) RETURNING id`,
 				res.UUID, calID, w.Name, w.UID, w.Component, w.Data, res.ETag, len(w.Data), w.Sequence, rev,
-				w.IndexedUntil, now, sc.ScheduleTag, sc.Role, sc.PartStat).Scan(&res.ObjectID)
+				w.IndexedUntil, now, sc.ScheduleTag, sc.Role, sc.PartStat, w.Summary).Scan(&res.ObjectID)
 		}
 		if err != nil {
 			return err
 		}
-		if err := insertInstances(ctx, q, calID, res.ObjectID, maxSpan, w.Instances); err != nil {
+		if err := s.insertInstances(ctx, q, calID, res.ObjectID, maxSpan, w.Instances); err != nil {
 			return err
 		}
 		if w.Alarms != nil {
-			if err := replaceAlarms(ctx, q, calID, res.ObjectID, res.UUID, now, w.Alarms); err != nil {
+			if err := s.replaceAlarms(ctx, q, calID, res.ObjectID, res.UUID, now, w.Alarms); err != nil {
 				return err
 			}
 		}
@@ -212,56 +217,18 @@ func (c Conditions) check(exists bool, etag, scheduleTag string) error {
 	return nil
 }
 
-// insertInstances writes index rows in multi-row statements and widens the
+// insertInstances writes one object's index rows and widens the
 // calendar's max span when a new short instance is longer than any before.
-func insertInstances(ctx context.Context, q querier, calID, objID, maxSpan int64, list []Instance) error {
-	const perStmt = 200
-	newMax := maxSpan
-	for len(list) > 0 {
-		n := min(len(list), perStmt)
-		sql, args := instanceInsert(calID, objID, list[:n])
-		if _, err := q.exec(ctx, sql, args...); err != nil {
-			return fmt.Errorf("store: index: %w", err)
-		}
-		for _, in := range list[:n] {
-			if span := in.End - in.Start; span <= LongInstance && span > newMax {
-				newMax = span
-			}
-		}
-		list = list[n:]
-	}
-	if newMax > maxSpan {
-		_, err := q.exec(ctx, `UPDATE calendars SET max_span = $2 WHERE id = $1 AND max_span < $2`, calID, newMax)
-		return err
-	}
-	return nil
-}
-
-var instanceInsertPrefix = `INSERT INTO instances (calendar_id, object_id, start_at, end_at, recurrence_id,
-	floating, all_day, override, transparent, status, long) VALUES `
-
-func instanceInsert(calID, objID int64, list []Instance) (string, []any) {
-	const cols = 11
-	b := make([]byte, 0, len(instanceInsertPrefix)+len(list)*cols*5)
-	b = append(b, instanceInsertPrefix...)
-	args := make([]any, 0, len(list)*cols)
+func (s *Store) insertInstances(ctx context.Context, q querier, calID, objID, maxSpan int64, list []Instance) error {
+	rows := make([]indexRow, len(list))
 	for i, in := range list {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '(')
-		for c := 0; c < cols; c++ {
-			if c > 0 {
-				b = append(b, ',')
-			}
-			b = fmt.Appendf(b, "$%d", i*cols+c+1)
-		}
-		b = append(b, ')')
-		args = append(args, calID, objID, in.Start, in.End, in.RecurrenceID,
-			in.Floating, in.AllDay, in.Override, in.Transparent, in.Status, in.End-in.Start > LongInstance)
+		rows[i] = indexRow{objID: objID, Instance: in}
 	}
-	return string(b), args
+	return s.insertIndexRows(ctx, q, calID, maxSpan, rows)
 }
+
+const instanceInsertHead = `INSERT INTO instances (calendar_id, object_id, start_at, end_at, recurrence_id,
+	floating, all_day, override, transparent, status, long, component)`
 
 // DeleteObject removes the resource name from calendar calID with its index
 // rows and records a tombstone. It returns ErrNotFound or
@@ -403,13 +370,13 @@ func widenSpan(ctx context.Context, q querier, objID, calID, cur int64) error {
 }
 
 const objectColumns = `id, uuid, calendar_id, name, uid, component, etag, size, sequence, revision,
-	indexed_until, created_at, modified_at, schedule_tag, sched_role, partstat`
+	indexed_until, created_at, modified_at, schedule_tag, sched_role, partstat, summary`
 
 func scanObject(r row, withData bool) (*Object, error) {
 	var o Object
 	var created, modified int64
 	dest := []any{&o.ID, &o.UUID, &o.CalendarID, &o.Name, &o.UID, &o.Component, &o.ETag, &o.Size,
-		&o.Sequence, &o.Revision, &o.IndexedUntil, &created, &modified, &o.ScheduleTag, &o.Role, &o.PartStat}
+		&o.Sequence, &o.Revision, &o.IndexedUntil, &created, &modified, &o.ScheduleTag, &o.Role, &o.PartStat, &o.Summary}
 	if withData {
 		dest = append(dest, &o.Data)
 	}
@@ -449,6 +416,31 @@ func (s *Store) ListObjects(ctx context.Context, calID int64, withData bool) ([]
 		cols += ", data"
 	}
 	return s.queryObjects(ctx, withData, `SELECT `+cols+` FROM objects WHERE calendar_id = $1 ORDER BY name`, calID)
+}
+
+// GetObjectsByUID returns the calendar's resources holding the given UIDs,
+// with their data; UIDs that no resource holds are skipped.
+func (s *Store) GetObjectsByUID(ctx context.Context, calID int64, uids []string) ([]*Object, error) {
+	if len(uids) == 0 {
+		return nil, nil
+	}
+	return s.queryObjects(ctx, true, `SELECT `+objectColumns+`, data FROM objects
+		WHERE calendar_id = $1 AND uid `+s.inList(2), calID, s.listArg(uids))
+}
+
+// ObjectsAfter returns up to limit resources of a calendar in order of
+// name, starting after the name after ("": from the first), with their
+// data when withData is set. Exports page through a calendar with it so
+// that they never hold all of it; each page is a range of the (calendar,
+// name) index, so a page costs the same at the end of a large calendar as
+// at its start.
+func (s *Store) ObjectsAfter(ctx context.Context, calID int64, after string, limit int, withData bool) ([]*Object, error) {
+	cols := objectColumns
+	if withData {
+		cols += ", data"
+	}
+	return s.queryObjects(ctx, withData, `SELECT `+cols+` FROM objects WHERE calendar_id = $1 AND name > $2
+		ORDER BY name LIMIT $3`, calID, after, limit)
 }
 
 // GetObjectsByID returns the resources with the given internal ids, with

@@ -20,10 +20,12 @@ import (
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/changefeed"
 	"github.com/almanac/almanac/egress"
+	"github.com/almanac/almanac/external"
 	"github.com/almanac/almanac/httpserver"
 	"github.com/almanac/almanac/jsonapi"
 	"github.com/almanac/almanac/mailer"
 	"github.com/almanac/almanac/outbox"
+	"github.com/almanac/almanac/publish"
 	"github.com/almanac/almanac/reminders"
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,11 +41,15 @@ type serveConfig struct {
 	LogFormat         string
 	AllowRegistration bool
 	SecureCookies     bool
+	NoViewCache       bool
 	ShutdownGrace     time.Duration
 	SMTP              mailer.Config
 	MailFrom          string
 	AdminListen       string
 	Mail              mailInConfig
+	Secrets           secretConfig
+	Feeds             feedConfig
+	MaxImportBytes    int
 	WebhookPrivate    bool
 	ReminderLookahead time.Duration
 }
@@ -62,6 +68,7 @@ func (c *serveConfig) register(s *settings) {
 	s.String(&c.LogFormat, "log-format", "text", "text or json")
 	s.Bool(&c.AllowRegistration, "allow-registration", true, "let anyone create an account with POST /api/v1/users/register")
 	s.Bool(&c.SecureCookies, "secure-cookies", false, "mark session cookies Secure (when served over HTTPS)")
+	s.Bool(&c.NoViewCache, "no-view-cache", false, "compute every calendar view afresh (to measure the query path)")
 	s.Duration(&c.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long in-flight requests may finish after SIGTERM")
 	s.String(&c.SMTP.Host, "smtp-host", "", "SMTP relay for outgoing mail; empty: write mail as .eml files to DATA_DIR/mail-out")
 	s.Int(&c.SMTP.Port, "smtp-port", 0, "SMTP relay port (0: 587, or 465 with --smtp-security=tls)")
@@ -71,6 +78,9 @@ func (c *serveConfig) register(s *settings) {
 	s.String(&c.AdminListen, "admin-listen", "", "address for the admin endpoints (pprof profiles under /debug/pprof/); empty: off. Keep it private")
 	s.String(&c.MailFrom, "mail-from", "", "sender address of the server's own mail (default: calendar@HOST of --listen)")
 	c.Mail.register(s)
+	s.Int(&c.MaxImportBytes, "import-max-bytes", 64<<20, "largest iCalendar file imported over HTTP (almanac import has no limit)")
+	c.Secrets.register(s)
+	c.Feeds.register(s)
 	s.Bool(&c.WebhookPrivate, "webhook-allow-private", false, "let reminder webhooks reach loopback and private addresses (tests, internal deployments)")
 	s.Duration(&c.ReminderLookahead, "reminder-lookahead", 2*time.Minute, "how long before a reminder is due its deliveries are queued")
 }
@@ -143,15 +153,26 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	rem := reminders.New(st, reminders.Options{MailFrom: sched.MailFrom(), Lookahead: cfg.ReminderLookahead,
 		Kick: deliveries.Kick, Notifier: pub, Registerer: reg, Logger: log})
 	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
+	keys, err := cfg.Secrets.keyring(cfg.storage.DataDir)
+	if err != nil {
+		return err
+	}
 	// Reminders come after scheduling, so that they see what is stored.
 	cals := calendar.New(st, calendar.Options{Notifier: pub, Kick: deliveries.Kick,
-		Hooks: []calendar.Hook{sched, rem.Hook()}, Viewer: rem})
+		Hooks: hooks(sched, rem), Secrets: keys, Viewer: rem})
 	for kind, h := range sched.Handlers(cals, mail, maxMailAttempts) {
 		handlers[kind] = h
 	}
+	feedOpt, err := cfg.Feeds.options()
+	if err != nil {
+		return err
+	}
+	feedOpt.Logger = log
+	sources := external.New(cals, feedOpt)
 	feed := changefeed.New(b.Conn(), cals, log)
 	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done(),
-		Scheduler: sched, WebhookAllowPrivate: cfg.WebhookPrivate, Reminders: rem})
+		Scheduler: sched, NoViewCache: cfg.NoViewCache, External: sources, MaxImportBytes: int64(cfg.MaxImportBytes),
+		PublicURL: cfg.Mail.PublicURL, WebhookAllowPrivate: cfg.WebhookPrivate, Reminders: rem})
 	dav := caldav.New(accounts, cals, caldav.Options{Logger: log, Scheduler: sched})
 
 	r := chi.NewRouter()
@@ -165,6 +186,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	r.Mount("/api/v1", api.Routes())
 	r.Mount("/rsvp", api.RSVPRoutes())
 	r.Mount(caldav.Prefix, dav.Routes())
+	r.Mount(publish.Prefix, publish.New(cals).Routes())
 	r.Handle("/.well-known/caldav", http.HandlerFunc(dav.WellKnown))
 
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -185,7 +207,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		return err
 	}
 	defer mailIn.stop()
-	workers := startWorkers(ctx, log, st, cals, deliveries, rem)
+	workers := startWorkers(ctx, log, st, cals, deliveries, sources, rem)
 	err = httpserver.Serve(ctx, ln, r, cfg.ShutdownGrace, log)
 	workers.Wait()
 	return err
