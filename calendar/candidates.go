@@ -50,10 +50,14 @@ func (s *Service) EachOverlapping(ctx context.Context, u *store.User, cal *store
 		return s.eachBody(ctx, u, cal, ids, fn)
 	}
 	seen := map[int64]bool{}
+	view := s.viewing(ctx, u, cal, fn)
 	err = s.st.EachObjectBetween(ctx, cal.ID, store.Micro(from), store.Micro(to), func(o *store.Object) error {
 		seen[o.ID] = true
-		return fn(o)
+		return view.add(o)
 	})
+	if err == nil {
+		err = view.flush()
+	}
 	if err != nil {
 		return err
 	}
@@ -128,4 +132,47 @@ func (s *Service) objectsFromInstances(ctx context.Context, u *store.User, cal *
 		}
 	}
 	return ids, nil
+}
+
+// viewBatch hands objects to fn as u reads them (see Viewer), in batches so
+// that a sharee's per-user data is read once per batch; the calendar's
+// owner reads the stored bytes and gets each object at once.
+type viewBatch struct {
+	ctx  context.Context
+	s    *Service
+	u    *store.User
+	cal  *store.Calendar
+	fn   func(*store.Object) error
+	objs []*store.Object
+}
+
+func (s *Service) viewing(ctx context.Context, u *store.User, cal *store.Calendar, fn func(*store.Object) error) *viewBatch {
+	return &viewBatch{ctx: ctx, s: s, u: u, cal: cal, fn: fn}
+}
+
+func (v *viewBatch) add(o *store.Object) error {
+	if v.s.viewer == nil || v.u == nil || v.u.ID == v.cal.OwnerID {
+		return v.fn(o)
+	}
+	if v.objs = append(v.objs, o); len(v.objs) >= 500 {
+		return v.flush()
+	}
+	return nil
+}
+
+func (v *viewBatch) flush() error {
+	if len(v.objs) == 0 {
+		return nil
+	}
+	objs := v.objs
+	v.objs = nil
+	if err := v.s.ViewObjects(v.ctx, v.u, v.cal, objs); err != nil {
+		return err
+	}
+	for _, o := range objs {
+		if err := v.fn(o); err != nil {
+			return err
+		}
+	}
+	return nil
 }
