@@ -208,40 +208,40 @@ func (w *Worker) deliver(ctx context.Context, m *store.OutboxMessage) {
 	}
 }
 
-// completer marks delivered messages done, many per statement: up to a
-// batch, or what arrived within completeDelay of the first. A crash in
-// between delivers them again, which their idempotency keys allow for.
+// completer marks delivered messages done, as many per statement as have
+// queued up while the previous one ran: no delay when deliveries are few,
+// batches when they come by the thousand. A crash in between delivers
+// them again, which their idempotency keys allow for.
 func (w *Worker) completer() {
-	var ids []int64
-	var flush <-chan time.Time
-	record := func() {
+	ids := make([]int64, 0, w.opt.Batch)
+	for id := range w.done {
+		ids = append(ids[:0], id)
+		open := w.drain(&ids)
 		if err := w.st.CompleteOutboxBatch(context.Background(), ids); err != nil {
 			w.opt.Logger.Error("recording deliveries", "count", len(ids), "err", err)
 		}
-		ids, flush = ids[:0], nil
-	}
-	for {
-		select {
-		case id, ok := <-w.done:
-			if !ok {
-				record()
-				return
-			}
-			if len(ids) == 0 {
-				flush = time.After(completeDelay)
-			}
-			if ids = append(ids, id); len(ids) >= w.opt.Batch {
-				record()
-			}
-		case <-flush:
-			record()
+		if !open {
+			return
 		}
 	}
 }
 
-// completeDelay is how long a delivery may wait to be recorded with
-// others.
-const completeDelay = 20 * time.Millisecond
+// drain adds the ids already waiting, up to a batch, without waiting for
+// more; it reports whether the channel is still open.
+func (w *Worker) drain(ids *[]int64) bool {
+	for len(*ids) < w.opt.Batch {
+		select {
+		case id, ok := <-w.done:
+			if !ok {
+				return false
+			}
+			*ids = append(*ids, id)
+		default:
+			return true
+		}
+	}
+	return true
+}
 
 // backoff is the delay before attempt n+1: doubling from BaseDelay, capped
 // at MaxDelay, with ±20% jitter so that failures do not retry in lockstep.
