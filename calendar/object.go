@@ -107,6 +107,9 @@ func (s *Service) DeleteObject(ctx context.Context, u *store.User, cal *store.Ca
 	if err != nil {
 		return err
 	}
+	if ifMatch, err = s.storedTag(ctx, u, cal, obj, ifMatch); err != nil {
+		return err
+	}
 	dc := &DeleteContext{User: u, Calendar: cal, Role: role, Name: name, Previous: obj}
 	for _, h := range s.hooks {
 		if err := h.BeforeDelete(ctx, dc); err != nil {
@@ -149,6 +152,9 @@ func (s *Service) MoveObject(ctx context.Context, u *store.User, from *store.Cal
 	if !to.Supports(obj.Component) {
 		return nil, &ObjectError{PreSupportedComponent, fmt.Sprintf("the destination calendar does not accept %s components", obj.Component)}
 	}
+	if ifMatch, err = s.storedTag(ctx, u, from, obj, ifMatch); err != nil {
+		return nil, err
+	}
 	res, err := s.st.MoveObject(ctx, from.ID, name, to.ID, toName, ifMatch, overwrite)
 	if err != nil {
 		return nil, err
@@ -187,4 +193,20 @@ func (s *Service) checkRange(from, to time.Time) error {
 		return fmt.Errorf("%w: at most %s", ErrRangeTooWide, s.lim.MaxQuerySpan)
 	}
 	return nil
+}
+
+// storedTag turns an If-Match on the tag of u's view of obj (a sharee's,
+// see Viewer) into the stored version's, which the store checks.
+func (s *Service) storedTag(ctx context.Context, u *store.User, cal *store.Calendar, obj *store.Object, ifMatch string) (string, error) {
+	if ifMatch == "" || ifMatch == "*" || ifMatch == obj.ETag {
+		return ifMatch, nil
+	}
+	view := &store.Object{ID: obj.ID, ETag: obj.ETag}
+	if err := s.ViewObjects(ctx, u, cal, []*store.Object{view}); err != nil {
+		return "", err
+	}
+	if ifMatch == view.ETag {
+		return obj.ETag, nil
+	}
+	return ifMatch, nil
 }

@@ -53,6 +53,7 @@ type authzEnv struct {
 type fixture struct {
 	calID, calName, eventID, invID string
 	subID                          string // a subscribed calendar, shared the same way
+	remID                          string // alice's reminder of the event
 }
 
 // davEvent is the resource name of the event alice writes over CalDAV in
@@ -187,6 +188,11 @@ func (e *authzEnv) newFixture() fixture {
 		t.Fatalf("invitation: %d %s", code, body)
 	}
 	f.invID = field(body, "id")
+	code, body = e.json("alice", "POST", "/reminders/"+f.eventID, `{"minutes":10}`)
+	if code != 201 {
+		t.Fatalf("reminder: %d %s", code, body)
+	}
+	f.remID = field(body, "id")
 	ev := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:dav-hidden\r\nDTSTAMP:20260101T000000Z\r\n" +
 		"DTSTART:20260611T100000Z\r\nDTEND:20260611T110000Z\r\nSUMMARY:" + hidden + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 	if code, body := e.dav("alice", "PUT", davCalendar(owner, f.calName)+davEvent, ev, "Content-Type", "text/calendar"); code != 201 {
@@ -204,7 +210,7 @@ func field(body, name string) string {
 
 // fill puts the fixture's ids into a path or body.
 func (e *authzEnv) fill(s string, f fixture, role int) string {
-	r := strings.NewReplacer("{cal}", f.calID, "{event}", f.eventID, "{inv}", f.invID, "{sub}", f.subID,
+	r := strings.NewReplacer("{cal}", f.calID, "{event}", f.eventID, "{inv}", f.invID, "{sub}", f.subID, "{rem}", f.remID,
 		"{carol}", e.ids["carol"], "{alice}", e.ids["alice"], "{frank}", e.ids["frank"],
 		"{home}", davHome(role), "{feed}", e.feed, "{calpath}", davCalendar(role, f.calName), "{subpath}", davCalendar(role, f.subID))
 	return r.Replace(s)
@@ -321,6 +327,18 @@ var jsonCases = []authzCase{
 	{name: "answer invitation", method: "PUT", path: "/invitations/{event}/{inv}", body: `{"status":"ACCEPTED"}`, mutates: true, want: row(403, 403, 403, 404, 404, 401)},
 	{name: "remove invitation", method: "DELETE", path: "/invitations/{event}/{inv}", mutates: true, want: row(204, 204, 403, 404, 404, 401)},
 	{name: "resend invitation", method: "POST", path: "/invitations/{event}/{inv}/resend", mutates: true, want: row(202, 202, 403, 404, 404, 401)},
+	// Reminders are each caller's own: sharees who may read the event keep
+	// theirs (per-user data) and do not see alice's.
+	{name: "event's reminders", method: "GET", path: "/reminders/{event}", want: row(200, 200, 200, 404, 404, 401)},
+	{name: "add reminder", method: "POST", path: "/reminders/{event}", body: `{"minutes":5}`, mutates: true, want: row(201, 201, 201, 404, 404, 401)},
+	{name: "get reminder", method: "GET", path: "/reminders/{event}/{rem}", want: row(200, 404, 404, 404, 404, 401)},
+	{name: "remove reminder", method: "DELETE", path: "/reminders/{event}/{rem}", mutates: true, want: row(204, 404, 404, 404, 404, 401)},
+	{name: "dismiss reminder", method: "POST", path: "/reminders/{event}/{rem}/dismiss", mutates: true, want: row(200, 404, 404, 404, 404, 401)},
+	{name: "snooze reminder", method: "POST", path: "/reminders/{event}/{rem}/snooze", body: `{"minutes":5}`, mutates: true, want: row(201, 404, 404, 404, 404, 401)},
+	{name: "reminder settings", method: "GET", path: "/reminder-settings", want: row(200, 200, 200, 200, 200, 401)},
+	{name: "set reminder settings", method: "PUT", path: "/reminder-settings", body: `{"default_reminders":[{"minutes":10}]}`, want: row(200, 200, 200, 200, 200, 401)},
+	{name: "default reminders", method: "GET", path: "/calendars/{cal}/default-reminders", want: row(200, 200, 200, 403, 404, 401)},
+	{name: "set default reminders", method: "PUT", path: "/calendars/{cal}/default-reminders", body: `{"default_reminders":[{"minutes":15}]}`, mutates: true, want: row(200, 200, 200, 403, 404, 401)},
 	{name: "import", method: "POST", path: "/calendars/{cal}/import", body: "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:imp-1\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260615T100000Z\r\nSUMMARY:Imported\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n", hdr: []string{"Content-Type", "text/calendar"}, mutates: true, want: row(200, 200, 403, 403, 404, 401)},
 	// Free/busy viewers get the busy periods only.
 	{name: "export", method: "GET", path: "/calendars/{cal}/export.ics", want: row(200, 200, 200, 200, 404, 401)},
@@ -371,10 +389,10 @@ func TestAuthorizationMatrixCoversEveryRoute(t *testing.T) {
 // routeOf turns a matrix path back into the route pattern it exercises.
 func routeOf(path string) string {
 	path, _, _ = strings.Cut(path, "?")
-	if strings.HasPrefix(path, "/invitations/") {
+	if strings.HasPrefix(path, "/invitations/") || strings.HasPrefix(path, "/reminders/") {
 		path = strings.Replace(path, "{event}", "{event_id}", 1)
 	}
-	return strings.NewReplacer("{cal}", "{id}", "{sub}", "{id}", "{event}", "{id}", "{inv}", "{id}",
+	return strings.NewReplacer("{rem}", "{id}", "{cal}", "{id}", "{sub}", "{id}", "{event}", "{id}", "{inv}", "{id}",
 		"{alice}", "{id}", "{carol}", "{user_id}", "/app-passwords/x", "/app-passwords/{name}").Replace(path)
 }
 
@@ -415,7 +433,7 @@ var davCases = []authzCase{
 func (e *authzEnv) sameAsMissing(t *testing.T, c authzCase, code int, body string) {
 	t.Helper()
 	missing := fixture{calID: "00000000-0000-4000-8000-000000000000", calName: "00000000-0000-4000-8000-000000000000",
-		eventID: "00000000-0000-4000-8000-000000000001", invID: "00000000000000000000",
+		eventID: "00000000-0000-4000-8000-000000000001", invID: "00000000000000000000", remID: "00000000000000000000",
 		subID: "00000000-0000-4000-8000-000000000003"}
 	var code2 int
 	var body2 string
@@ -435,7 +453,7 @@ func (e *authzEnv) sameAsMissing(t *testing.T, c authzCase, code int, body strin
 
 var (
 	uuidRE        = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{16,}`)
-	placeholderRE = regexp.MustCompile(`\{(cal|event|inv|sub|calpath|subpath)\}`)
+	placeholderRE = regexp.MustCompile(`\{(cal|event|inv|rem|sub|calpath|subpath)\}`)
 )
 
 func blankIDs(s string) string { return uuidRE.ReplaceAllString(s, "ID") }
