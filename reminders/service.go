@@ -21,6 +21,7 @@
 package reminders
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -100,8 +101,26 @@ type Service struct {
 // New returns a service over st.
 func New(st *store.Store, opt Options) *Service {
 	opt.defaults()
-	return &Service{st: st, opt: opt, m: newMetrics(opt.Registerer), wake: make(chan struct{}, 1),
+	s := &Service{st: st, opt: opt, m: newMetrics(opt.Registerer), wake: make(chan struct{}, 1),
 		settings: newSettingsCache(opt.Now)}
+	if opt.Registerer != nil {
+		opt.Registerer.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: "almanac_reminders_overdue_seconds",
+			Help: "How long the earliest alarm not yet staged has been due (0: none is); staging keeps it at 0.",
+		}, s.overdue))
+	}
+	return s
+}
+
+// overdue is how long the earliest unstaged alarm has been due.
+func (s *Service) overdue() float64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	at, ok, err := s.st.NextAlarm(ctx)
+	if err != nil || !ok {
+		return 0
+	}
+	return max(0, s.opt.Now().Sub(store.FromMicro(at)).Seconds())
 }
 
 // Hook returns the calendar write hook that keeps the alarms table up to

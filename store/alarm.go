@@ -314,7 +314,7 @@ func applyAlarmUpdates(ctx context.Context, q querier, updates []AlarmUpdate) er
 }
 
 // NextAlarm returns the earliest trigger time of any alarm (µs), or false
-// when there is none; schedulers sleep until then.
+// when there is none.
 func (s *Store) NextAlarm(ctx context.Context) (int64, bool, error) {
 	var at int64
 	err := s.read.queryRow(ctx, `SELECT next_trigger_at FROM alarms ORDER BY next_trigger_at LIMIT 1`).Scan(&at)
