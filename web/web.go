@@ -168,5 +168,5 @@ func acceptsGzip(r *http.Request) bool {
 // csp allows only the application's own scripts and styles and
 // connections to its own origin; inline styles are needed by the calendar
 // grid, which positions events with style attributes.
-const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+const csp = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; " +
 	"connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"

@@ -208,8 +208,15 @@ export class App {
     e.preventDefault();
   }
 
-  /** Loads the calendar list and makes the grid's sources match it. */
-  async reloadCalendars(): Promise<void> {
+  private reloading: Promise<void> = Promise.resolve();
+
+  /** Loads the calendar list and makes the grid's sources match it; one load at a time. */
+  reloadCalendars(): Promise<void> {
+    this.reloading = this.reloading.then(() => this.loadCalendars());
+    return this.reloading;
+  }
+
+  private async loadCalendars(): Promise<void> {
     let cals: Calendar[];
     try {
       cals = await this.api.calendars();
@@ -238,6 +245,7 @@ export class App {
   }
 
   private addSource(c: Calendar): EventSourceApi {
+    this.grid.getEventSourceById(c.id)?.remove();
     this.sourceColors.set(c.id, c.color);
     this.sourceRoles.set(c.id, c.role);
     const editable = c.role === 'owner' || c.role === 'writer';
@@ -258,7 +266,9 @@ export class App {
   private async load(c: Calendar, start: string, end: string): Promise<EventInput[]> {
     const periods = cover(start, end, this.user.week_start);
     const views = await Promise.all(periods.map((p) => this.api.view(c.id, p.type, p.date, this.zone)));
-    performance.mark('almanac:data');
+    // The time from the last of these marks to "almanac:interactive" is
+    // how long the grid takes to draw what arrived (docs/benchmarks.md).
+    performance.mark('almanac:data', { detail: { calendar: c.id, instances: views.reduce((n, v) => n + v.instances.length, 0) } });
     const seen = new Set<string>();
     const out: EventInput[] = [];
     const editable = c.role === 'owner' || c.role === 'writer';
