@@ -143,6 +143,16 @@ async function run() {
   const [cal] = await api(alice, 'GET', '/calendars');
   expect(cal, 'alice has a calendar');
 
+  // The events API is newer than the rest: without it, only the parts that
+  // need no events run.
+  const hasEvents = await alice.evaluate(async (id) =>
+    (await fetch(`/api/v1/calendars/${id}/view?view_type=week`)).status === 200, cal.id);
+  if (!hasEvents) {
+    console.log('# events: not on this server; event steps skipped');
+    await withoutEvents(alice, cal);
+    return;
+  }
+
   // A weekly event, created by dragging in week view.
   await alice.keyboard.press('w');
   await alice.locator('.fc-timeGridWeek-view').waitFor();
@@ -294,6 +304,25 @@ async function run() {
     expect(errs.length === 0, `${who}'s page logged errors: ${errs.join('\n')}`);
   }
   ok('no script errors');
+}
+
+/** Views and sharing, for a server without the events API. */
+async function withoutEvents(alice, cal) {
+  await view(alice, 'Month', 'dayGridMonth');
+  await view(alice, 'Year', 'multiMonthYear');
+  await view(alice, 'Day', 'timeGridDay');
+  await view(alice, 'Week', 'timeGridWeek');
+  ok('day, week, month and year views open');
+  const bob = await newUser('bob', 'America/New_York');
+  await alice.getByRole('button', { name: `Share ${cal.display_name}` }).click();
+  const share = alice.getByRole('dialog', { name: `Share “${cal.display_name}”` });
+  await share.getByLabel('Add people by e-mail').fill('bob@example.com');
+  await share.getByLabel('Permission', { exact: true }).selectOption('reader');
+  await share.getByRole('button', { name: 'Share', exact: true }).click();
+  await share.locator('.collaborators li', { hasText: 'bob@example.com' }).waitFor();
+  await alice.keyboard.press('Escape');
+  await bob.locator('.cal-list li', { hasText: cal.display_name }).waitFor({ timeout: 10000 });
+  ok('bob\'s open page shows the calendar alice shares with him, without reloading');
 }
 
 async function gotoPhone(page, date) {

@@ -120,6 +120,8 @@ export class App {
       scrollTime: '08:00:00',
       slotEventOverlap: false,
       views: { multiMonthYear: { multiMonthMaxColumns: 4, multiMonthMinWidth: 220 } },
+      // A year has no room for titles: a day shows how many events it has.
+      moreLinkContent: (arg) => ({ domNodes: [document.createTextNode(arg.view.type === 'multiMonthYear' ? arg.shortText : arg.text)] }),
       select: (info) => {
         this.grid.unselect();
         this.createAt({ start: info.start, end: info.end, allDay: info.allDay });
