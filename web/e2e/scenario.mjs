@@ -199,10 +199,11 @@ async function run() {
   // Month, year and day views.
   await alice.keyboard.press('m');
   await alice.locator('.fc-dayGridMonth-view').waitFor();
-  expect(await alice.locator('.fc-event', { hasText: 'Team sync' }).count() >= 4, 'month view shows the series');
+  await until(async () => await alice.locator('.fc-event', { hasText: 'Team sync' }).count() >= 4, 'month view shows the series');
   await shot(alice, 'month');
   await view(alice, 'Year', 'multiMonthYear');
-  expect(await alice.locator('.fc-multimonth-month').count() === 12, 'the year view shows 12 months');
+  await until(async () => await alice.locator('.fc-multimonth-month').count() === 12, 'the year view shows 12 months');
+  await alice.locator('.fc-multimonth-month .day-count').first().waitFor();
   await shot(alice, 'year');
   await view(alice, 'Day', 'timeGridDay');
   await gotoDate(alice, NEXT_WED);

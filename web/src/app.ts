@@ -13,6 +13,7 @@ import { append, choose, field, h, modal, replace, select, toast } from './dom';
 import { openEventEditor, moveEvent, type Draft } from './eventdialog';
 import { Inbox } from './inbox';
 import { cover } from './range';
+import { countByDay, summariseMonth } from './summary';
 import { shareDialog } from './share';
 import { Stream } from './stream';
 import { browserZone, dateString, isZone, offsetAt, offsetLabel, wallAt, wallMs, zoneNames } from './tz';
@@ -27,6 +28,8 @@ const VIEWS: [string, string, string][] = [
 ];
 
 const HIDDEN_KEY = 'almanac.hidden';
+/** Timed events a month cell shows before "+N more" (per calendar). */
+const MONTH_PER_DAY = 4;
 const VIEW_KEY = 'almanac.view';
 
 export class App {
@@ -111,6 +114,9 @@ export class App {
       height: '100%',
       firstDay: this.user.week_start,
       nowIndicator: true,
+      // Each view asks for its own data: a month or a year is summarised
+      // (summary.ts), so it cannot be reused for the weeks and days in it.
+      lazyFetching: false,
       selectable: true,
       selectMirror: true,
       editable: true,
@@ -119,15 +125,20 @@ export class App {
       navLinks: true,
       scrollTime: '08:00:00',
       slotEventOverlap: false,
+      // A year shows how many events each day has (see summary.ts); where
+      // a cell is too small even for that, a dot opens the day's count.
       views: { multiMonthYear: { multiMonthMaxColumns: 4, multiMonthMinWidth: 220 } },
-      // A year has no room for titles: a day shows how many events it has.
-      moreLinkContent: (arg) => ({ domNodes: [document.createTextNode(arg.view.type === 'multiMonthYear' ? arg.shortText : arg.text)] }),
+      moreLinkContent: (arg) => ({ domNodes: [document.createTextNode(arg.view.type === 'multiMonthYear' ? '•' : arg.text)] }),
       select: (info) => {
         this.grid.unselect();
         this.createAt({ start: info.start, end: info.end, allDay: info.allDay });
       },
       eventClick: (info) => {
         info.jsEvent.preventDefault();
+        if (info.event.extendedProps.more !== undefined) {
+          this.grid.changeView('timeGridDay', info.event.extendedProps.date as string);
+          return;
+        }
         this.openEvent(info.event);
       },
       eventDrop: (info) => { void this.moved(info.event, info.oldEvent, info.revert); },
@@ -136,6 +147,13 @@ export class App {
       eventDidMount: (arg) => {
         const inst = arg.event.extendedProps.inst as ViewInstance | undefined;
         const cal = this.calendar(arg.event.extendedProps.calendarId as string);
+        const more = arg.event.extendedProps.more as number | undefined;
+        if (more !== undefined) {
+          const label = `${more} ${arg.view.type === 'multiMonthYear' ? '' : 'more '}event${more === 1 ? '' : 's'} in ${cal?.display_name ?? ''} on ${arg.event.extendedProps.date as string}`;
+          arg.el.setAttribute('aria-label', label);
+          arg.el.title = label;
+          return;
+        }
         const label = [arg.event.title || 'Busy', arg.timeText, inst?.location, cal?.display_name].filter(Boolean).join(', ');
         arg.el.setAttribute('aria-label', label);
         arg.el.title = label;
@@ -272,28 +290,49 @@ export class App {
     // how long the grid takes to draw what arrived (docs/benchmarks.md).
     performance.mark('almanac:data', { detail: { calendar: c.id, instances: views.reduce((n, v) => n + v.instances.length, 0) } });
     const seen = new Set<string>();
-    const out: EventInput[] = [];
-    const editable = c.role === 'owner' || c.role === 'writer';
+    const unique: ViewInstance[] = [];
     for (const v of views) {
       for (const inst of v.instances) {
         const key = inst.id ?? `${inst.start_utc}/${inst.end_utc}`;
-        if (seen.has(key)) continue;
-        seen.add(key);
-        const color = inst.color && inst.color !== c.color ? inst.color : undefined;
-        out.push({
-          id: inst.id,
-          title: inst.title ?? (inst.busy ? (inst.busy === 'tentative' ? 'Busy (tentative)' : 'Busy') : ''),
-          start: inst.all_day ? inst.start : inst.start.slice(0, 19),
-          end: inst.all_day ? inst.end : inst.end.slice(0, 19),
-          allDay: inst.all_day,
-          backgroundColor: color,
-          borderColor: color,
-          editable: editable && !!inst.id,
-          classNames: [inst.status === 'cancelled' ? 'is-cancelled' : '', inst.status === 'tentative' || inst.busy === 'tentative' ? 'is-tentative' : '',
-            inst.transparency === 'transparent' ? 'is-free' : ''].filter(Boolean),
-          extendedProps: { inst, calendarId: c.id },
-        });
+        if (!seen.has(key)) {
+          seen.add(key);
+          unique.push(inst);
+        }
       }
+    }
+    const item = (inst: ViewInstance) => ({
+      inst,
+      start: inst.all_day ? inst.start : inst.start.slice(0, 19),
+      end: inst.all_day ? inst.end : inst.end.slice(0, 19),
+      allDay: inst.all_day,
+    });
+    const type = this.grid.view.type;
+    if (type === 'multiMonthYear') {
+      return countByDay(unique.map(item)).map((m) => moreEvent(c, m.date, m.count, true));
+    }
+    let list = unique.map(item);
+    const out: EventInput[] = [];
+    if (type === 'dayGridMonth') {
+      const { keep, more } = summariseMonth(list, MONTH_PER_DAY);
+      list = keep;
+      out.push(...more.map((m) => moreEvent(c, m.date, m.count, false)));
+    }
+    const editable = c.role === 'owner' || c.role === 'writer';
+    for (const { inst } of list) {
+      const color = inst.color && inst.color !== c.color ? inst.color : undefined;
+      out.push({
+        id: inst.id,
+        title: inst.title ?? (inst.busy ? (inst.busy === 'tentative' ? 'Busy (tentative)' : 'Busy') : ''),
+        start: inst.all_day ? inst.start : inst.start.slice(0, 19),
+        end: inst.all_day ? inst.end : inst.end.slice(0, 19),
+        allDay: inst.all_day,
+        backgroundColor: color,
+        borderColor: color,
+        editable: editable && !!inst.id,
+        classNames: [inst.status === 'cancelled' ? 'is-cancelled' : '', inst.status === 'tentative' || inst.busy === 'tentative' ? 'is-tentative' : '',
+          inst.transparency === 'transparent' ? 'is-free' : ''].filter(Boolean),
+        extendedProps: { inst, calendarId: c.id },
+      });
     }
     return out;
   }
@@ -489,8 +528,32 @@ export function askScope(title: string): Promise<Scope | null> {
   ]);
 }
 
+/**
+ * A day's summary in place of its events: "+N more" in a month, the
+ * number of events in a year. It opens the day.
+ */
+function moreEvent(c: Calendar, date: string, count: number, year: boolean): EventInput {
+  return {
+    id: `more:${c.id}:${date}`,
+    title: year ? String(count) : `+${count} more`,
+    start: `${date}T23:59:00`,
+    end: `${date}T23:59:30`,
+    allDay: false,
+    display: 'list-item',
+    editable: false,
+    classNames: [year ? 'day-count' : 'day-more'],
+    extendedProps: { more: count, date, calendarId: c.id, color: c.color || '#1a73e8' },
+  };
+}
+
 /** What an event shows in the grid: text nodes only. */
 function eventNodes(ev: EventApi, timeText: string, viewType: string): Node[] {
+  const more = ev.extendedProps.more as number | undefined;
+  if (more !== undefined) {
+    const title = h('span', { class: 'ev-title' }, ev.title);
+    if (viewType === 'multiMonthYear') title.style.background = ev.extendedProps.color as string;
+    return [h('div', { class: 'ev' }, title)];
+  }
   const inst = ev.extendedProps.inst as ViewInstance | undefined;
   const title = h('span', { class: 'ev-title' }, ev.title || (inst?.busy ? 'Busy' : '(No title)'));
   const nodes: Node[] = [];
