@@ -76,12 +76,17 @@ export class App {
   private render(root: HTMLElement): void {
     const gridEl = h('div', { class: 'grid', id: 'grid' });
     const toolbar = this.toolbar();
+    const showSidebar = (open: boolean) => {
+      document.body.classList.toggle('sidebar-open', open);
+      menuButton.setAttribute('aria-expanded', String(open));
+      if (open) this.sidebar.querySelector<HTMLElement>('button, input')?.focus();
+      else menuButton.focus();
+    };
     const menuButton = h('button', { type: 'button', class: 'icon menu', 'aria-label': 'Show calendars', 'aria-expanded': 'false',
-      'aria-controls': 'sidebar', onclick: () => {
-        const open = !document.body.classList.contains('sidebar-open');
-        document.body.classList.toggle('sidebar-open', open);
-        menuButton.setAttribute('aria-expanded', String(open));
-      } }, '☰');
+      'aria-controls': 'sidebar', onclick: () => showSidebar(!document.body.classList.contains('sidebar-open')) }, '☰');
+    document.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape' && document.body.classList.contains('sidebar-open') && !document.querySelector('dialog[open]')) showSidebar(false);
+    });
     this.sidebar.id = 'sidebar';
     const header = h('header', { class: 'top' },
       menuButton,
@@ -93,6 +98,7 @@ export class App {
         h('button', { type: 'button', onclick: () => this.signOut() }, 'Sign out')));
     const create = h('button', { type: 'button', class: 'primary create', onclick: () => this.createAt(null) }, '+ Create');
     replace(this.sidebar,
+      h('button', { type: 'button', class: 'icon sidebar-close', 'aria-label': 'Hide calendars', onclick: () => showSidebar(false) }, '×'),
       create,
       h('h2', { class: 'section' }, 'Calendars'),
       this.calList,
