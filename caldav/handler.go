@@ -12,6 +12,8 @@
 //	/dav/calendars/{user}/                    calendar home
 //	/dav/calendars/{user}/{calendar}/         calendar collection
 //	/dav/calendars/{user}/{calendar}/{object} calendar object resource
+//	/dav/scheduling/{user}/inbox/             schedule inbox (RFC 6638 §2.2)
+//	/dav/scheduling/{user}/outbox/            schedule outbox (RFC 6638 §2.1)
 package caldav
 
 import (
@@ -24,6 +26,7 @@ import (
 
 	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/scheduling"
 	"github.com/almanac/almanac/store"
 	"github.com/go-chi/chi/v5"
 )
@@ -43,6 +46,9 @@ type Options struct {
 	// Logger is used for errors outside a request; requests log through
 	// httpserver.Logger.
 	Logger *slog.Logger
+	// Scheduler answers free-busy requests POSTed to the outbox (nil: the
+	// outbox refuses them).
+	Scheduler *scheduling.Scheduler
 	// ReportCacheBytes bounds the cache of report answers (0: 64 MiB;
 	// negative: no cache).
 	ReportCacheBytes int64
@@ -50,6 +56,7 @@ type Options struct {
 
 // Handler serves CalDAV.
 type Handler struct {
+	sched    *scheduling.Scheduler
 	accounts *account.Service
 	cals     *calendar.Service
 	st       *store.Store
@@ -65,7 +72,7 @@ func New(accounts *account.Service, cals *calendar.Service, opt Options) *Handle
 	if opt.ReportCacheBytes == 0 {
 		opt.ReportCacheBytes = 64 << 20
 	}
-	return &Handler{accounts: accounts, cals: cals, st: cals.Store(), log: opt.Logger,
+	return &Handler{sched: opt.Scheduler, accounts: accounts, cals: cals, st: cals.Store(), log: opt.Logger,
 		reports: newReportCache(opt.ReportCacheBytes)}
 }
 
@@ -85,6 +92,11 @@ func (h *Handler) Routes() http.Handler {
 	r.HandleFunc("/calendars/{user}/{calendar}", h.serve(kindCalendar))
 	r.HandleFunc("/calendars/{user}/{calendar}/", h.serve(kindCalendar))
 	r.HandleFunc("/calendars/{user}/{calendar}/{object}", h.serve(kindObject))
+	r.HandleFunc("/scheduling/{user}/inbox", h.serve(kindInbox))
+	r.HandleFunc("/scheduling/{user}/inbox/", h.serve(kindInbox))
+	r.HandleFunc("/scheduling/{user}/inbox/{item}", h.serve(kindInboxItem))
+	r.HandleFunc("/scheduling/{user}/outbox", h.serve(kindOutbox))
+	r.HandleFunc("/scheduling/{user}/outbox/", h.serve(kindOutbox))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { writeError(w, r, store.ErrNotFound) })
 	return r
 }

@@ -30,6 +30,9 @@ func init() {
 		kindObject: {"OPTIONS": (*Handler).options, "PROPFIND": (*Handler).propfind, "PROPPATCH": (*Handler).proppatch,
 			"GET": (*Handler).get, "HEAD": (*Handler).get, "PUT": (*Handler).put, "DELETE": (*Handler).deleteObject,
 			"MOVE": (*Handler).move, "COPY": (*Handler).copy, "REPORT": (*Handler).report},
+		kindInbox:     {"OPTIONS": (*Handler).options, "PROPFIND": (*Handler).propfind},
+		kindInboxItem: {"OPTIONS": (*Handler).options, "PROPFIND": (*Handler).propfind, "GET": (*Handler).getInboxItem, "HEAD": (*Handler).getInboxItem, "DELETE": (*Handler).deleteInboxItem},
+		kindOutbox:    {"OPTIONS": (*Handler).options, "PROPFIND": (*Handler).propfind, "POST": (*Handler).postOutbox},
 	}
 }
 
@@ -68,7 +71,8 @@ func (h *Handler) serve(k kind) http.HandlerFunc {
 // really implements (RFC 4918 §10.1, RFC 4791 §5.1) and the methods of the
 // resource.
 func (h *Handler) options(w http.ResponseWriter, r *http.Request, t *target) error {
-	w.Header().Set("DAV", "1, 3, calendar-access, extended-mkcol")
+	// RFC 6638 §2: calendar-auto-schedule, the server schedules.
+	w.Header().Set("DAV", "1, 3, calendar-access, extended-mkcol, calendar-auto-schedule")
 	w.Header().Set("Allow", allowed(t.kind))
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusOK)

@@ -23,6 +23,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, t *target) error {
 	}
 	hd := w.Header()
 	hd.Set("ETag", quoteETag(obj.ETag))
+	setScheduleTag(hd, obj.ScheduleTag)
 	hd.Set("Content-Type", "text/calendar; charset=utf-8")
 	hd.Set("Cache-Control", "private, no-cache")
 	http.ServeContent(w, r, "", obj.ModifiedAt, bytes.NewReader(obj.Data))
@@ -38,6 +39,7 @@ func conditions(r *http.Request) store.Conditions {
 	if strings.TrimSpace(r.Header.Get("If-None-Match")) == "*" {
 		c.IfNoneMatch = true
 	}
+	scheduleTagCondition(r, &c)
 	return c
 }
 
@@ -70,9 +72,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, t *target) error {
 	if err != nil {
 		return err
 	}
-	// The stored bytes are exactly those sent, so the ETag may be given
-	// (RFC 4791 §5.3.4).
-	w.Header().Set("ETag", quoteETag(res.ETag))
+	writeTags(w.Header(), res, data)
 	w.Header().Set("Content-Length", "0")
 	if res.Created {
 		w.Header().Set("Location", objectHref(t.owner.Name, t.cal.Name, t.objName))

@@ -127,6 +127,8 @@ func (h *Handler) resourceOf(ctx context.Context, t *target, req *propRequest) (
 		if t.cal == nil {
 			return nil, store.ErrNotFound
 		}
+	case kindInboxItem:
+		return h.inboxItemResource(ctx, t)
 	case kindObject:
 		if !t.role.Can(calendar.ActRead) {
 			return nil, calendar.ErrForbidden
@@ -180,6 +182,8 @@ func (h *Handler) members(ctx context.Context, t *target, req *propRequest) ([]*
 			out[i] = &resource{kind: kindObject, href: objectHref(t.owner.Name, t.cal.Name, o.Name), user: t.user, owner: t.owner, cal: t.cal, role: t.role, obj: o}
 		}
 		return out, nil
+	case kindInbox:
+		return h.inboxMembers(ctx, t)
 	}
 	return nil, nil
 }

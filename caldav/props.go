@@ -122,6 +122,7 @@ func init() {
 		cdav("schedule-calendar-transp"): {[]kind{kindCalendar}, false, constant("<C:opaque/>"), false},
 		dav("supported-method-set"):      {everything, false, fromResource(func(rs *resource) (string, bool) { return methodSet(rs.kind), true }), false},
 	}
+	registerSchedulingProps()
 }
 
 const collationSet = `<C:supported-collation>i;ascii-casemap</C:supported-collation><C:supported-collation>i;octet</C:supported-collation><C:supported-collation>i;unicode-casemap</C:supported-collation>`
@@ -141,8 +142,12 @@ func resourceType(rs *resource) (string, bool) {
 		return "<D:collection/><D:principal/>", true
 	case kindCalendar:
 		return "<D:collection/><C:calendar/>", true
-	case kindObject:
+	case kindObject, kindInboxItem:
 		return "", true
+	case kindInbox:
+		return "<D:collection/><C:schedule-inbox/>", true
+	case kindOutbox:
+		return "<D:collection/><C:schedule-outbox/>", true
 	}
 	return "<D:collection/>", true
 }

@@ -21,6 +21,10 @@ const (
 	kindHome
 	kindCalendar
 	kindObject
+	// Scheduling collections (RFC 6638 §2), in schedule.go.
+	kindInbox
+	kindInboxItem
+	kindOutbox
 )
 
 // target is the resolved request URL. Everything the handlers know about
@@ -55,8 +59,12 @@ func (h *Handler) resolve(r *http.Request, k kind) (*target, error) {
 		return nil, store.ErrNotFound
 	}
 	t.owner = t.user
-	if k == kindPrincipal || k == kindHome {
+	if k == kindPrincipal || k == kindHome || k == kindInbox || k == kindOutbox {
 		return t, nil
+	}
+	if k == kindInboxItem {
+		t.objName, err = param(r, "item")
+		return t, err
 	}
 	if t.calName, err = param(r, "calendar"); err != nil {
 		return nil, err
@@ -112,6 +120,12 @@ func (t *target) href() string {
 		return homeHref(t.owner.Name)
 	case kindCalendar:
 		return calendarHref(t.owner.Name, t.calName)
+	case kindInbox:
+		return inboxHref(t.owner.Name)
+	case kindInboxItem:
+		return inboxHref(t.owner.Name) + url.PathEscape(t.objName)
+	case kindOutbox:
+		return outboxHref(t.owner.Name)
 	}
 	return objectHref(t.owner.Name, t.calName, t.objName)
 }

@@ -34,6 +34,9 @@ type PutContext struct {
 	// Write.Outbox.
 	Write *store.ObjectWrite
 	// Conditions are the write's preconditions; a hook may add to them.
+	// A hook that read the stored version sets Conditions.Stored: if the
+	// resource changes before the write commits, PutObject runs the hooks
+	// again on the new version.
 	Conditions *store.Conditions
 }
 

@@ -47,17 +47,21 @@ func (s *Service) PutObject(ctx context.Context, u *store.User, cal *store.Calen
 	if len(data) > s.lim.MaxResourceSize {
 		return nil, &ObjectError{PreMaxResourceSize, fmt.Sprintf("the object is %d bytes; this server accepts up to %d", len(data), s.lim.MaxResourceSize)}
 	}
-	w, obj, series, err := s.derive(cal, name, data)
-	if err != nil {
-		return nil, err
-	}
-	pc := &PutContext{User: u, Calendar: cal, Role: role, Name: name, Object: obj, Series: series, Write: w, Conditions: &cond}
-	for _, h := range s.hooks {
-		if err := h.BeforePut(ctx, pc); err != nil {
+	// A hook that merged the stored version into the write (scheduling
+	// keeps answers the server recorded) pins it with Conditions.Stored;
+	// if it changed before the write committed, the hooks run again.
+	var w *store.ObjectWrite
+	var res *store.WriteResult
+	for attempt := 0; ; attempt++ {
+		c := cond
+		if w, err = s.prepare(ctx, u, cal, role, name, data, &c); err != nil {
 			return nil, err
 		}
+		res, err = s.st.PutObject(ctx, cal.ID, w, c)
+		if !errors.Is(err, store.ErrStale) || attempt == 4 {
+			break
+		}
 	}
-	res, err := s.st.PutObject(ctx, cal.ID, w, cond)
 	if err != nil {
 		return nil, err
 	}
@@ -69,6 +73,21 @@ func (s *Service) PutObject(ctx context.Context, u *store.User, cal *store.Calen
 		ObjectUUID: res.UUID, Name: name, ETag: res.ETag, Revision: res.Revision, Kind: kind})
 	s.afterWrite(w.Outbox)
 	return res, nil
+}
+
+// prepare derives what a write stores and lets the hooks take part.
+func (s *Service) prepare(ctx context.Context, u *store.User, cal *store.Calendar, role Role, name string, data []byte, cond *store.Conditions) (*store.ObjectWrite, error) {
+	w, obj, series, err := s.derive(cal, name, data)
+	if err != nil {
+		return nil, err
+	}
+	pc := &PutContext{User: u, Calendar: cal, Role: role, Name: name, Object: obj, Series: series, Write: w, Conditions: cond}
+	for _, h := range s.hooks {
+		if err := h.BeforePut(ctx, pc); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
 }
 
 // DeleteObject removes a resource. It returns store.ErrNotFound,

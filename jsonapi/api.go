@@ -13,6 +13,7 @@ import (
 	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/changefeed"
+	"github.com/almanac/almanac/scheduling"
 	"github.com/almanac/almanac/store"
 )
 
@@ -25,6 +26,8 @@ type Options struct {
 	Feed *changefeed.Feed
 	// Shutdown is closed when the server stops, ending open streams.
 	Shutdown <-chan struct{}
+	// Scheduler serves /invitations and the RSVP links; nil disables them.
+	Scheduler *scheduling.Scheduler
 }
 
 // API serves the JSON front end.

@@ -45,6 +45,14 @@ func (a *API) Routes() http.Handler {
 		r.Put("/calendars/{id}/collaborators/{user_id}", a.changeRole)
 		r.Patch("/calendars/{id}/collaborators/{user_id}", a.changeRole)
 		r.Delete("/calendars/{id}/collaborators/{user_id}", a.removeCollaborator)
+
+		r.Get("/invitations", a.myInvitations)
+		r.Post("/invitations/{event_id}", a.invite)
+		r.Get("/invitations/{event_id}", a.listEventInvitations)
+		r.Get("/invitations/{event_id}/{id}", a.getInvitation)
+		r.Put("/invitations/{event_id}/{id}", a.respond)
+		r.Delete("/invitations/{event_id}/{id}", a.removeInvitation)
+		r.Post("/invitations/{event_id}/{id}/resend", a.resendInvitation)
 	})
 	return r
 }

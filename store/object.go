@@ -23,9 +23,25 @@ type Object struct {
 	Sequence     int
 	Revision     int64 // calendar revision of the latest write
 	IndexedUntil int64 // instances are materialised up to here (µs)
-	CreatedAt    time.Time
-	ModifiedAt   time.Time
+	Scheduling
+	CreatedAt  time.Time
+	ModifiedAt time.Time
 }
+
+// Scheduling is what implicit scheduling (RFC 6638) derives from a
+// scheduling object resource: its Schedule-Tag, the calendar owner's role
+// in it and, for an attendee's copy, their participation status.
+type Scheduling struct {
+	ScheduleTag string // "" for an object that is not a scheduling object resource
+	Role        string // SchedOrganizer, SchedAttendee or ""
+	PartStat    string // the owner's PARTSTAT in an attendee copy
+}
+
+// Roles in Scheduling.Role.
+const (
+	SchedOrganizer = "organizer"
+	SchedAttendee  = "attendee"
+)
 
 // Instance is one occurrence in the time-range index.
 type Instance struct {
@@ -48,6 +64,9 @@ const LongInstance = int64(7 * 24 * time.Hour / time.Microsecond)
 // ObjectWrite is what PutObject stores: the resource and its index rows,
 // which the caller derived from the data.
 type ObjectWrite struct {
+	// UUID is the public id a new resource gets (random when empty); an
+	// existing resource keeps its own.
+	UUID         string
 	Name         string
 	UID          string
 	Component    string
@@ -55,6 +74,7 @@ type ObjectWrite struct {
 	Sequence     int
 	Instances    []Instance
 	IndexedUntil int64
+	Scheduling   Scheduling
 	// Outbox holds side effects of the write (invitations, for example),
 	// committed with it so that none is lost and none sent for a write
 	// that failed.
@@ -65,6 +85,14 @@ type ObjectWrite struct {
 type Conditions struct {
 	IfMatch     string // the current ETag must equal this ("*": must exist)
 	IfNoneMatch bool   // the resource must not exist (If-None-Match: *)
+	// IfScheduleTagMatch: the stored Schedule-Tag must equal this
+	// (RFC 6638 §3.3, If-Schedule-Tag-Match).
+	IfScheduleTagMatch *string
+	// Stored is set by a hook that read the stored version to prepare the
+	// write: its ETag, or "" when it read none. If the resource changed
+	// meanwhile the write fails with ErrStale, and the caller prepares it
+	// again; the client never sees this condition.
+	Stored *string
 }
 
 // WriteResult describes a successful write.
@@ -74,6 +102,9 @@ type WriteResult struct {
 	ETag     string
 	Created  bool
 	Revision int64 // the calendar's new revision (sync token)
+	// ScheduleTag is the stored Schedule-Tag ("" for an object that is not
+	// a scheduling object resource, RFC 6638 §3.2.10).
+	ScheduleTag string
 }
 
 // ETagOf returns the strong entity tag of a resource body.
@@ -88,7 +119,7 @@ func ETagOf(data []byte) string {
 // ErrPreconditionFailed if cond does not hold, and a *UIDConflictError if
 // another resource in the calendar already has w.UID (RFC 4791 §5.3.2.1).
 func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond Conditions) (*WriteResult, error) {
-	res := &WriteResult{ETag: ETagOf(w.Data)}
+	res := &WriteResult{ETag: ETagOf(w.Data), ScheduleTag: w.Scheduling.ScheduleTag}
 	now := s.nowMicro()
 	err := s.inTx(ctx, func(q querier) error {
 		rev, maxSpan, err := bumpRevision(ctx, q, calID, now)
@@ -104,30 +135,36 @@ func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond
 		} else if !isNoRows(err) {
 			return err
 		}
-		var curETag string
-		err = q.queryRow(ctx, `SELECT id, uuid, etag FROM objects WHERE calendar_id = $1 AND name = $2`,
-			calID, w.Name).Scan(&res.ObjectID, &res.UUID, &curETag)
+		var curETag, curTag string
+		err = q.queryRow(ctx, `SELECT id, uuid, etag, schedule_tag FROM objects WHERE calendar_id = $1 AND name = $2`,
+			calID, w.Name).Scan(&res.ObjectID, &res.UUID, &curETag, &curTag)
 		exists := err == nil
 		if err != nil && !isNoRows(err) {
 			return err
 		}
-		if err := cond.check(exists, curETag); err != nil {
+		if err := cond.check(exists, curETag, curTag); err != nil {
 			return err
 		}
+		sc := w.Scheduling
 		if exists {
 			_, err = q.exec(ctx, `UPDATE objects SET uid = $2, component = $3, data = $4, etag = $5, size = $6,
-				sequence = $7, revision = $8, indexed_until = $9, modified_at = $10 WHERE id = $1`,
-				res.ObjectID, w.UID, w.Component, w.Data, res.ETag, len(w.Data), w.Sequence, rev, w.IndexedUntil, now)
+				sequence = $7, revision = $8, indexed_until = $9, modified_at = $10,
+				schedule_tag = $11, sched_role = $12, partstat = $13 WHERE id = $1`,
+				res.ObjectID, w.UID, w.Component, w.Data, res.ETag, len(w.Data), w.Sequence, rev, w.IndexedUntil, now,
+				sc.ScheduleTag, sc.Role, sc.PartStat)
 			if err == nil {
 				_, err = q.exec(ctx, `DELETE FROM instances WHERE object_id = $1`, res.ObjectID)
 			}
 		} else {
-			res.Created, res.UUID = true, NewUUID()
+			res.Created, res.UUID = true, w.UUID
+			if res.UUID == "" {
+				res.UUID = NewUUID()
+			}
 			err = q.queryRow(ctx, `INSERT INTO objects (uuid, calendar_id, name, uid, component, data, etag, size,
-				sequence, revision, indexed_until, created_at, modified_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id`,
+				sequence, revision, indexed_until, created_at, modified_at, schedule_tag, sched_role, partstat)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15) RETURNING id`,
 				res.UUID, calID, w.Name, w.UID, w.Component, w.Data, res.ETag, len(w.Data), w.Sequence, rev,
-				w.IndexedUntil, now).Scan(&res.ObjectID)
+				w.IndexedUntil, now, sc.ScheduleTag, sc.Role, sc.PartStat).Scan(&res.ObjectID)
 		}
 		if err != nil {
 			return err
@@ -151,8 +188,13 @@ func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond
 	return res, nil
 }
 
-func (c Conditions) check(exists bool, etag string) error {
+func (c Conditions) check(exists bool, etag, scheduleTag string) error {
+	if c.Stored != nil && (exists && *c.Stored != etag || !exists && *c.Stored != "") {
+		return ErrStale
+	}
 	switch {
+	case c.IfScheduleTagMatch != nil && (!exists || *c.IfScheduleTagMatch != scheduleTag):
+		return ErrPreconditionFailed
 	case c.IfNoneMatch && exists:
 		return ErrPreconditionFailed
 	case c.IfMatch == "*" && !exists:
@@ -348,13 +390,13 @@ func widenSpan(ctx context.Context, q querier, objID, calID, cur int64) error {
 }
 
 const objectColumns = `id, uuid, calendar_id, name, uid, component, etag, size, sequence, revision,
-	indexed_until, created_at, modified_at`
+	indexed_until, created_at, modified_at, schedule_tag, sched_role, partstat`
 
 func scanObject(r row, withData bool) (*Object, error) {
 	var o Object
 	var created, modified int64
 	dest := []any{&o.ID, &o.UUID, &o.CalendarID, &o.Name, &o.UID, &o.Component, &o.ETag, &o.Size,
-		&o.Sequence, &o.Revision, &o.IndexedUntil, &created, &modified}
+		&o.Sequence, &o.Revision, &o.IndexedUntil, &created, &modified, &o.ScheduleTag, &o.Role, &o.PartStat}
 	if withData {
 		dest = append(dest, &o.Data)
 	}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 )
 
@@ -29,21 +31,40 @@ const (
 )
 
 // enqueue inserts messages in the caller's transaction; a message whose
-// idempotency key is already known is skipped.
+// idempotency key is already known is skipped. Rows go in multi-row
+// statements: an invitation to a large meeting queues hundreds at once,
+// and one round trip each would dominate the write.
 func enqueue(ctx context.Context, q querier, now int64, msgs []OutboxMessage) error {
-	for _, m := range msgs {
+	const perStmt = 50
+	for len(msgs) > 0 {
+		n := min(len(msgs), perStmt)
+		sql, args := outboxInsert(now, msgs[:n])
+		if _, err := q.exec(ctx, sql, args...); err != nil {
+			return err
+		}
+		msgs = msgs[n:]
+	}
+	return nil
+}
+
+func outboxInsert(now int64, msgs []OutboxMessage) (string, []any) {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO outbox (kind, idempotency_key, payload, due_at, next_attempt_at, ref, created_at, updated_at) VALUES `)
+	args := make([]any, 0, len(msgs)*6)
+	for i, m := range msgs {
 		due := now
 		if !m.DueAt.IsZero() {
 			due = Micro(m.DueAt)
 		}
-		_, err := q.exec(ctx, `INSERT INTO outbox (kind, idempotency_key, payload, due_at, next_attempt_at, ref, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $4, $5, $6, $6) ON CONFLICT (idempotency_key) DO NOTHING`,
-			m.Kind, m.IdempotencyKey, m.Payload, due, m.Ref, now)
-		if err != nil {
-			return err
+		if i > 0 {
+			b.WriteByte(',')
 		}
+		p := i * 6
+		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", p+1, p+2, p+3, p+4, p+4, p+5, p+6, p+6)
+		args = append(args, m.Kind, m.IdempotencyKey, m.Payload, due, m.Ref, now)
 	}
-	return nil
+	b.WriteString(` ON CONFLICT (idempotency_key) DO NOTHING`)
+	return b.String(), args
 }
 
 // Enqueue records messages for delivery in their own transaction.

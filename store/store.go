@@ -21,6 +21,9 @@ var (
 	ErrExists             = errors.New("store: already exists")
 	ErrPreconditionFailed = errors.New("store: precondition failed")
 	ErrInvalidSyncToken   = errors.New("store: sync token no longer valid")
+	// ErrStale: the resource changed after a write was prepared from it
+	// (Conditions.Stored); prepare the write again.
+	ErrStale = errors.New("store: the stored version changed meanwhile")
 )
 
 // UIDConflictError reports that another resource of the calendar already

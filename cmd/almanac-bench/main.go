@@ -4,6 +4,7 @@
 //	almanac-bench store [-n 3000] [-writers 8]
 //	almanac-bench stream [-url URL] [-streams 1000] [-changes 20]
 //	almanac-bench index [-queries 2000]
+//	almanac-bench scheduling [-local 100] [-external 100] [-updates 20]
 //
 // "store" writes single calendar objects (one PUT's worth of work: the
 // object, its index rows and its change-log entry in one transaction) into
@@ -11,7 +12,9 @@
 // PostgreSQL, sequentially and from concurrent writers. "stream" opens
 // change streams on a running server and measures fan-out latency and the
 // memory an idle stream costs. "index" loads 5,000 and then 50,000 events
-// and times month-window instance queries at each size.
+// and times month-window instance queries at each size. "scheduling" times
+// an organizer's update of a meeting with 200 attendees and the delivery
+// of every local attendee's copy.
 package main
 
 import (
@@ -21,7 +24,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: almanac-bench store|stream|index [flags]")
+		fmt.Fprintln(os.Stderr, "usage: almanac-bench store|stream|index|scheduling [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -32,6 +35,8 @@ func main() {
 		err = benchStream(os.Args[2:])
 	case "index":
 		err = benchIndex(os.Args[2:])
+	case "scheduling":
+		err = benchScheduling(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
 	}

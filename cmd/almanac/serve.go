@@ -42,6 +42,7 @@ type serveConfig struct {
 	SMTP              mailer.Config
 	MailFrom          string
 	AdminListen       string
+	Mail              mailInConfig
 }
 
 const serveUsage = `Usage: almanac serve [flags]
@@ -66,6 +67,7 @@ func (c *serveConfig) register(s *settings) {
 	s.String(&c.SMTP.Password, "smtp-password", "", "SMTP relay password")
 	s.String(&c.AdminListen, "admin-listen", "", "address for the admin endpoints (pprof profiles under /debug/pprof/); empty: off. Keep it private")
 	s.String(&c.MailFrom, "mail-from", "", "sender address of the server's own mail (default: calendar@HOST of --listen)")
+	c.Mail.register(s)
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -116,16 +118,27 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
+	handlers := map[string]outbox.Handler{}
 	deliveries := outbox.New(st, outbox.Options{
-		Handlers:   map[string]outbox.Handler{mailer.Kind: mail},
-		Registerer: reg,
-		Logger:     log,
+		Handlers:    handlers,
+		MaxAttempts: maxMailAttempts,
+		Registerer:  reg,
+		Logger:      log,
 	})
+	sched, err := newScheduler(cfg, st, deliveries.Kick, reg, log)
+	if err != nil {
+		return err
+	}
 	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
-	cals := calendar.New(st, calendar.Options{Notifier: changefeed.NewPublisher(b.Conn(), log), Kick: deliveries.Kick})
+	cals := calendar.New(st, calendar.Options{Notifier: changefeed.NewPublisher(b.Conn(), log), Kick: deliveries.Kick,
+		Hooks: []calendar.Hook{sched}})
+	for kind, h := range sched.Handlers(cals, mail, maxMailAttempts) {
+		handlers[kind] = h
+	}
 	feed := changefeed.New(b.Conn(), cals, log)
-	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done()})
-	dav := caldav.New(accounts, cals, caldav.Options{Logger: log})
+	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done(),
+		Scheduler: sched})
+	dav := caldav.New(accounts, cals, caldav.Options{Logger: log, Scheduler: sched})
 
 	r := chi.NewRouter()
 	r.Use(httpserver.Observe(log, httpserver.NewMetrics(reg)))
@@ -136,6 +149,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	))
 	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	r.Mount("/api/v1", api.Routes())
+	r.Mount("/rsvp", api.RSVPRoutes())
 	r.Mount(caldav.Prefix, dav.Routes())
 	r.Handle("/.well-known/caldav", http.HandlerFunc(dav.WellKnown))
 	// Everything else is the web client: its files, and index.html for
@@ -155,6 +169,11 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 			return err
 		}
 	}
+	mailIn, err := cfg.Mail.start(sched, sched.MailFrom(), log)
+	if err != nil {
+		return err
+	}
+	defer mailIn.stop()
 	workers := startWorkers(ctx, log, st, cals, deliveries)
 	err = httpserver.Serve(ctx, ln, r, cfg.ShutdownGrace, log)
 	workers.Wait()

@@ -11,6 +11,10 @@ import (
 	"github.com/almanac/almanac/store"
 )
 
+// inboxRetention is how long scheduling messages stay in a user's inbox
+// unless their client deletes them first.
+const inboxRetention = 90 * 24 * time.Hour
+
 // startWorkers runs the node's background jobs until ctx ends; Wait on the
 // result returns when each has finished its current round.
 func startWorkers(ctx context.Context, log *slog.Logger, st *store.Store, cals *calendar.Service, deliveries *outbox.Worker) *sync.WaitGroup {
@@ -32,6 +36,13 @@ func startWorkers(ctx context.Context, log *slog.Logger, st *store.Store, cals *
 			log.Warn("purging delivered outbox messages", "err", err)
 		} else if n > 0 {
 			log.Info("purged delivered outbox messages", "count", n)
+		}
+	})
+	every(ctx, &wg, time.Hour, func(ctx context.Context) {
+		if n, err := st.PurgeInbox(ctx, time.Now().Add(-inboxRetention)); err != nil {
+			log.Warn("purging schedule inboxes", "err", err)
+		} else if n > 0 {
+			log.Info("purged old schedule inbox messages", "count", n)
 		}
 	})
 	every(ctx, &wg, time.Hour, func(ctx context.Context) {

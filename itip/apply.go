@@ -1,0 +1,270 @@
+package itip
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/almanac/almanac/icalendar"
+	"github.com/emersion/go-ical"
+)
+
+// RecurrenceKey names the instance a component describes: "" for the
+// master, else its RECURRENCE-ID as a UTC instant (or a date), so that
+// the same instance matches whichever time zone each side wrote it in.
+func RecurrenceKey(c *icalendar.Component) string {
+	p := c.Props.Get(ical.PropRecurrenceID)
+	if p == nil {
+		return ""
+	}
+	rid, err := c.RecurrenceID()
+	if err != nil {
+		return "invalid:" + strings.TrimSpace(p.Value)
+	}
+	if rid.IsDate() {
+		return rid.String()
+	}
+	return rid.In(time.UTC).UTC().Format("20060102T150405Z")
+}
+
+// PartStat returns addr's PARTSTAT in c: NEEDS-ACTION when the attendee
+// has none (RFC 5545 §3.2.12), "" when addr is not an attendee.
+func PartStat(c *ical.Component, addr string) string {
+	p := FindAttendee(c, addr)
+	if p == nil {
+		return ""
+	}
+	if v := strings.ToUpper(p.Params.Get("PARTSTAT")); v != "" {
+		return v
+	}
+	return NeedsAction
+}
+
+// SetPartStat sets addr's PARTSTAT in c and reports whether it changed.
+func SetPartStat(c *ical.Component, addr, partstat string) bool {
+	p := FindAttendee(c, addr)
+	if p == nil || PartStat(c, addr) == partstat && p.Params.Get("PARTSTAT") != "" {
+		return false
+	}
+	p.Params.Set("PARTSTAT", partstat)
+	if partstat != NeedsAction {
+		p.Params.Del("RSVP") // answered
+	}
+	return true
+}
+
+// ValidPartStat reports whether v is a participation status an attendee
+// may reply with for an event (RFC 5545 §3.2.12).
+func ValidPartStat(v string) bool {
+	switch v {
+	case NeedsAction, Accepted, Declined, Tentative, Delegated:
+		return true
+	}
+	return false
+}
+
+// Component returns the component of obj for the instance key
+// (RecurrenceKey), or nil.
+func Component(obj *icalendar.Object, key string) *icalendar.Component {
+	for _, c := range obj.Components {
+		if RecurrenceKey(c) == key {
+			return c
+		}
+	}
+	return nil
+}
+
+// Instantiate returns an override of master for the instance whose
+// RECURRENCE-ID property is rid: the master's properties without its
+// recurrence rules, starting at the instance's start (RFC 5545 §3.8.4.4).
+func Instantiate(master *icalendar.Component, rid *ical.Prop) (*ical.Component, error) {
+	start, err := master.Start()
+	if err != nil {
+		return nil, err
+	}
+	ridVal, err := icalendar.ParseDateTime(rid.Value, rid.Params, master.Calendar().Location)
+	if err != nil {
+		return nil, err
+	}
+	inst := ridVal.In(time.UTC)
+	var dt icalendar.DateTime
+	switch {
+	case start.IsDate():
+		dt = icalendar.NewDate(ridVal.Time)
+	case start.Kind == icalendar.Zoned:
+		dt = icalendar.NewZoned(inst.In(start.Time.Location()), start.TZID, start.Time.Location())
+	case start.Kind == icalendar.Floating:
+		dt = icalendar.NewFloating(ridVal.Time)
+	default:
+		dt = icalendar.NewUTC(inst)
+	}
+	o := Clone(master.Component)
+	for _, name := range []string{ical.PropRecurrenceRule, ical.PropRecurrenceDates, ical.PropExceptionDates} {
+		o.Props.Del(name)
+	}
+	o.Props.Set(dt.Prop(ical.PropRecurrenceID))
+	o.Props.Set(dt.Prop(ical.PropDateTimeStart))
+	if end, err := master.End(); err == nil && !end.IsZero() {
+		shift := end.In(time.UTC).Sub(start.In(time.UTC))
+		var e icalendar.DateTime
+		switch dt.Kind {
+		case icalendar.Date:
+			e = icalendar.NewDate(dt.Time.Add(shift))
+		case icalendar.Zoned:
+			e = icalendar.NewZoned(dt.Time.Add(shift).In(dt.Time.Location()), dt.TZID, dt.Time.Location())
+		case icalendar.Floating:
+			e = icalendar.NewFloating(dt.Time.Add(shift))
+		default:
+			e = icalendar.NewUTC(dt.Time.Add(shift))
+		}
+		o.Props.Set(e.Prop(ical.PropDateTimeEnd))
+	}
+	return o, nil
+}
+
+// ReplyOutcome says what applying a REPLY did.
+type ReplyOutcome struct {
+	Changed   bool
+	Instances []string // recurrence keys whose status changed ("" = master)
+}
+
+// ApplyReply records a REPLY in the organizer's copy obj (RFC 5546 §3.2.3,
+// RFC 6638 §3.2.2): only the PARTSTAT of the replying attendee changes,
+// and only in the components the reply names. An instance without its own
+// component gets an override made from the master. The replying attendee
+// must be sender and must already be invited; anything else is an Error.
+func ApplyReply(obj *icalendar.Object, reply *Message, sender string) (ReplyOutcome, error) {
+	var out ReplyOutcome
+	att := reply.Attendee()
+	if !strings.Contains(sender, ":") {
+		sender = MailtoOf(sender) // a bare e-mail address
+	}
+	if !SameAddress(att, sender) {
+		return out, errorf("the reply answers for %s but comes from %s", att, Address(sender))
+	}
+	for _, rc := range reply.Components {
+		ps := strings.ToUpper(PartStat(rc.Component, att))
+		if !ValidPartStat(ps) {
+			return out, errorf("PARTSTAT %q is not valid in a reply", ps)
+		}
+		target, err := replyTarget(obj, rc, att)
+		if err != nil {
+			return out, err
+		}
+		if SetPartStat(target, att, ps) {
+			out.Changed = true
+			out.Instances = append(out.Instances, RecurrenceKey(rc))
+		}
+	}
+	return out, nil
+}
+
+// replyTarget finds, or makes, the organizer's component a reply
+// component refers to.
+func replyTarget(obj *icalendar.Object, rc *icalendar.Component, att string) (*ical.Component, error) {
+	key := RecurrenceKey(rc)
+	if c := Component(obj, key); c != nil {
+		if !Invited(c.Component, att) {
+			return nil, errorf("%s is not an attendee of this event", att)
+		}
+		return c.Component, nil
+	}
+	master := obj.Master()
+	if key == "" || master == nil || !Invited(master.Component, att) {
+		return nil, errorf("%s is not an attendee of this event or instance", att)
+	}
+	o, err := Instantiate(master, rc.Props.Get(ical.PropRecurrenceID))
+	if err != nil {
+		return nil, &Error{err.Error()}
+	}
+	obj.Calendar.Children = append(obj.Calendar.Children, o)
+	obj.Components = append(obj.Components, &icalendar.Component{Component: o})
+	return o, nil
+}
+
+// Copy builds an attendee's new copy from a REQUEST: the organizer's
+// components and time zones, without METHOD. From the attendee's
+// previous copy (nil for a new invitation) it keeps their alarms and, when
+// the organizer did not raise SEQUENCE, their own answer, since a change
+// of equal sequence does not ask them again (RFC 5546 §2.1.5).
+func Copy(req *Message, prev *icalendar.Object, me string) *ical.Component {
+	cal := ical.NewComponent(ical.CompCalendar)
+	cal.Props.SetText(ical.PropVersion, "2.0")
+	cal.Props.SetText(ical.PropProductID, ProdID)
+	for _, tz := range req.Calendar.Timezones() {
+		cal.Children = append(cal.Children, tz)
+	}
+	slices.SortFunc(cal.Children, func(a, b *ical.Component) int {
+		return strings.Compare(a.Props.Get(ical.PropTimezoneID).Value, b.Props.Get(ical.PropTimezoneID).Value)
+	})
+	prevSeq := -1
+	if prev != nil {
+		if m := prev.Master(); m != nil {
+			prevSeq, _ = m.Sequence()
+		}
+	}
+	for _, c := range req.Components {
+		n := Clone(c.Component)
+		if prev != nil {
+			keepOwn(n, Component(prev, RecurrenceKey(c)), me, prevSeq == req.Sequence)
+		}
+		cal.Children = append(cal.Children, n)
+	}
+	return cal
+}
+
+func keepOwn(n *ical.Component, old *icalendar.Component, me string, sameSeq bool) {
+	if old == nil {
+		return
+	}
+	for _, ch := range old.Children {
+		if ch.Name == ical.CompAlarm {
+			n.Children = append(n.Children, ch)
+		}
+	}
+	if ps := PartStat(old.Component, me); sameSeq && ps != "" {
+		SetPartStat(n, me, ps)
+	}
+}
+
+// ApplyCancel marks obj, or the instances cancel names, cancelled in an
+// attendee's copy (RFC 5546 §3.2.5). Instances without a component of
+// their own get an override.
+func ApplyCancel(obj *icalendar.Object, cancel *Message) error {
+	for _, cc := range cancel.Components {
+		key := RecurrenceKey(cc)
+		if key == "" {
+			// The copy takes the cancellation's SEQUENCE, so that an older
+			// REQUEST still on its way cannot revive it (RFC 5546 §2.1.5).
+			for _, c := range obj.Components {
+				c.Props.SetText(ical.PropStatus, "CANCELLED")
+				raiseSequence(c, cancel.Sequence)
+			}
+			continue
+		}
+		c := Component(obj, key)
+		if c == nil {
+			master := obj.Master()
+			if master == nil {
+				continue
+			}
+			o, err := Instantiate(master, cc.Props.Get(ical.PropRecurrenceID))
+			if err != nil {
+				return &Error{err.Error()}
+			}
+			obj.Calendar.Children = append(obj.Calendar.Children, o)
+			c = &icalendar.Component{Component: o}
+			obj.Components = append(obj.Components, c)
+		}
+		c.Props.SetText(ical.PropStatus, "CANCELLED")
+		raiseSequence(c, cancel.Sequence)
+	}
+	return nil
+}
+
+func raiseSequence(c *icalendar.Component, seq int) {
+	if cur, _ := c.Sequence(); seq > cur {
+		c.Props.SetText(ical.PropSequence, strconv.Itoa(seq))
+	}
+}

@@ -1,0 +1,206 @@
+package scheduling
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/icalendar"
+	"github.com/almanac/almanac/itip"
+	"github.com/almanac/almanac/store"
+	"github.com/emersion/go-ical"
+)
+
+// FreeBusyResult is the answer for one recipient of a free-busy request
+// (RFC 6638 §5.1, CALDAV:response in a schedule-response).
+type FreeBusyResult struct {
+	Recipient string // calendar user address, as asked
+	Status    string // REQUEST-STATUS: "2.0;Success", "3.7;Invalid calendar user" …
+	Data      []byte // METHOD:REPLY with one VFREEBUSY, for status 2.0
+}
+
+// ErrBadFreeBusy is a free-busy request the server cannot answer; the
+// message says why.
+type ErrBadFreeBusy struct{ Reason string }
+
+func (e *ErrBadFreeBusy) Error() string { return "free-busy request: " + e.Reason }
+
+// maxFreeBusySpan bounds the period one request may ask about.
+const maxFreeBusySpan = 366 * 24 * time.Hour
+
+// FreeBusy answers a VFREEBUSY REQUEST that u POSTed to their schedule
+// outbox (RFC 6638 §5, RFC 5546 §3.3.2): the busy time of every attendee
+// who is a user here, across their calendars. Every signed-in user may ask
+// about every other, as in an organisation's shared directory; event
+// details are never disclosed, only busy periods.
+func (s *Scheduler) FreeBusy(ctx context.Context, cals *calendar.Service, u *store.User, data []byte) ([]FreeBusyResult, error) {
+	cal, err := icalendar.Parse(data)
+	if err != nil {
+		return nil, &ErrBadFreeBusy{err.Error()}
+	}
+	if cal.Method() != itip.Request {
+		return nil, &ErrBadFreeBusy{"METHOD must be REQUEST"}
+	}
+	var fb *icalendar.Component
+	for _, c := range cal.Components() {
+		if c.Name == ical.CompFreeBusy {
+			if fb != nil {
+				return nil, &ErrBadFreeBusy{"one VFREEBUSY per request"}
+			}
+			fb = c
+		}
+	}
+	if fb == nil {
+		return nil, &ErrBadFreeBusy{"no VFREEBUSY component"}
+	}
+	// RFC 6638 §5.1: the ORGANIZER is the owner of the outbox.
+	if !itip.SameAddress(itip.OrganizerOf(fb), itip.MailtoOf(u.Email)) {
+		return nil, &ErrBadFreeBusy{"ORGANIZER must be your own address"}
+	}
+	from, to, err := freeBusyRange(fb)
+	if err != nil {
+		return nil, err
+	}
+	var out []FreeBusyResult
+	for _, p := range fb.Props.Values(ical.PropAttendee) {
+		r, err := s.freeBusyOf(ctx, cals, fb, p.Value, from, to)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func freeBusyRange(fb *icalendar.Component) (time.Time, time.Time, error) {
+	st, err1 := fb.Start()
+	en, err2 := fb.End()
+	if err1 != nil || err2 != nil || st.IsZero() || en.IsZero() {
+		return time.Time{}, time.Time{}, &ErrBadFreeBusy{"DTSTART and DTEND are required"}
+	}
+	from, to := st.In(time.UTC), en.In(time.UTC)
+	if !from.Before(to) || to.Sub(from) > maxFreeBusySpan {
+		return from, to, &ErrBadFreeBusy{"DTEND must follow DTSTART, by at most a year"}
+	}
+	return from, to, nil
+}
+
+// freeBusyOf computes one attendee's busy periods.
+func (s *Scheduler) freeBusyOf(ctx context.Context, cals *calendar.Service, req *icalendar.Component, addr string, from, to time.Time) (FreeBusyResult, error) {
+	r := FreeBusyResult{Recipient: addr}
+	email := itip.Email(addr)
+	users, err := s.st.UsersByEmail(ctx, []string{email})
+	if err != nil {
+		return r, err
+	}
+	target := users[email]
+	if email == "" || target == nil {
+		r.Status = "3.7;Invalid calendar user"
+		return r, nil
+	}
+	periods, err := busyPeriods(ctx, cals, target, from, to)
+	if err != nil {
+		return r, err
+	}
+	reply := ical.NewComponent(ical.CompFreeBusy)
+	for _, name := range []string{ical.PropUID, ical.PropOrganizer} {
+		if v := req.Props.Values(name); len(v) > 0 {
+			reply.Props[name] = slices.Clone(v)
+		}
+	}
+	reply.Props.Set(&ical.Prop{Name: ical.PropAttendee, Params: ical.Params{}, Value: addr})
+	reply.Props.SetDateTime(ical.PropDateTimeStamp, s.opt.Now().UTC())
+	reply.Props.SetDateTime(ical.PropDateTimeStart, from)
+	reply.Props.SetDateTime(ical.PropDateTimeEnd, to)
+	for _, p := range periods {
+		prop := ical.NewProp(ical.PropFreeBusy)
+		prop.Params.Set("FBTYPE", p.kind)
+		prop.Value = p.start.UTC().Format("20060102T150405Z") + "/" + p.end.UTC().Format("20060102T150405Z")
+		reply.Props.Add(prop)
+	}
+	msg := ical.NewComponent(ical.CompCalendar)
+	msg.Props.SetText(ical.PropVersion, "2.0")
+	msg.Props.SetText(ical.PropProductID, itip.ProdID)
+	msg.Props.SetText(ical.PropMethod, itip.Reply)
+	msg.Children = []*ical.Component{reply}
+	if r.Data, err = icalendar.Marshal(msg); err != nil {
+		return r, err
+	}
+	r.Status = "2.0;Success"
+	return r, nil
+}
+
+type busy struct {
+	start, end time.Time
+	kind       string // BUSY or BUSY-TENTATIVE
+}
+
+// busyPeriods merges the opaque, not cancelled instances of u's event
+// calendars in [from, to) into periods (RFC 5545 §3.2.9 FBTYPE).
+func busyPeriods(ctx context.Context, cals *calendar.Service, u *store.User, from, to time.Time) ([]busy, error) {
+	list, err := cals.Store().ListCalendars(ctx, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	zone, _ := time.LoadLocation(u.TimeZone)
+	var all []busy
+	for _, c := range list {
+		if !c.Supports(ical.CompEvent) {
+			continue
+		}
+		occ, err := cals.Instances(ctx, u, c, from, to, zone)
+		if errors.Is(err, calendar.ErrRangeTooWide) {
+			return nil, &ErrBadFreeBusy{err.Error()}
+		} else if err != nil {
+			return nil, fmt.Errorf("free-busy of %s: %w", u.Name, err)
+		}
+		for _, o := range occ {
+			if o.Transparent || o.Status == "CANCELLED" || !o.End.After(o.Start) {
+				continue
+			}
+			kind := "BUSY"
+			if strings.EqualFold(o.Status, "TENTATIVE") {
+				kind = "BUSY-TENTATIVE"
+			}
+			all = append(all, busy{maxT(o.Start, from), minT(o.End, to), kind})
+		}
+	}
+	return mergeBusy(all), nil
+}
+
+// mergeBusy joins overlapping periods of the same kind.
+func mergeBusy(in []busy) []busy {
+	slices.SortFunc(in, func(a, b busy) int {
+		if c := strings.Compare(a.kind, b.kind); c != 0 {
+			return c
+		}
+		return a.start.Compare(b.start)
+	})
+	var out []busy
+	for _, b := range in {
+		if n := len(out); n > 0 && out[n-1].kind == b.kind && !b.start.After(out[n-1].end) {
+			out[n-1].end = maxT(out[n-1].end, b.end)
+			continue
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+func maxT(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
+}
+
+func minT(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,302 @@
+package scheduling
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/almanac/almanac/icalendar"
+	"github.com/almanac/almanac/itip"
+	"github.com/almanac/almanac/mailer"
+	"github.com/almanac/almanac/outbox"
+	"github.com/almanac/almanac/store"
+	"github.com/emersion/go-ical"
+	"github.com/emersion/go-message/mail"
+)
+
+// send is one scheduling message to prepare.
+type send struct {
+	to     string // recipient's calendar user address
+	method string
+	obj    *icalendar.Object      // the version the message describes
+	seq    int                    // SEQUENCE announced by a CANCEL
+	comps  []*icalendar.Component // the components a REPLY answers for
+	reqs   *requests              // shared REQUEST rendering, optional
+}
+
+// localPayload is the payload of an itip-local outbox message.
+type localPayload struct {
+	To   int64  `json:"to"`             // recipient user
+	From string `json:"from"`           // originator's calendar user address
+	Data []byte `json:"data,omitempty"` // the iTIP message
+	// Object, instead of Data, names the organizer's copy: the REQUEST is
+	// built from it at delivery, so a meeting's hundred local invitations
+	// do not each carry the event.
+	Object string `json:"object,omitempty"`
+	// Quiet marks a status update for the other attendees' copies after a
+	// reply: no inbox item, and the copy keeps its Schedule-Tag.
+	Quiet bool `json:"quiet,omitempty"`
+}
+
+// FanoutKind is the outbox kind that renders a large meeting's
+// invitation e-mails after the write.
+const FanoutKind = "imip-fanout"
+
+// mailInline is the most invitation e-mails one write renders itself;
+// beyond it the write queues one fan-out message that renders them, so
+// that the organizer's write stays fast however many guests there are.
+const mailInline = 10
+
+type fanoutPayload struct {
+	Object string   `json:"object"`
+	From   string   `json:"from"`
+	To     []string `json:"to"` // e-mail addresses
+}
+
+// batch is the messages of one write in preparation.
+type batch struct {
+	s        *Scheduler
+	from     string
+	objUUID  string
+	now      time.Time
+	out      []store.OutboxMessage
+	statuses map[string]string
+	details  *itip.Details
+	shared   map[*byte]*itip.Encoded // one encoding per distinct message
+}
+
+// prepare builds the outbox messages for sends from the calendar user
+// from, about the object with public id objUUID, and the SCHEDULE-STATUS
+// each recipient gets: delivered (local), sent (e-mail) or invalid
+// (RFC 6638 §3.2.9).
+func (s *Scheduler) prepare(ctx context.Context, from, objUUID string, sends []send) ([]store.OutboxMessage, map[string]string, error) {
+	emails := make([]string, 0, len(sends))
+	for _, sd := range sends {
+		if e := itip.Email(sd.to); e != "" {
+			emails = append(emails, e)
+		}
+	}
+	users, err := s.st.UsersByEmail(ctx, emails)
+	if err != nil {
+		return nil, nil, err
+	}
+	b := &batch{s: s, from: from, objUUID: objUUID, now: s.opt.Now(), statuses: map[string]string{}, shared: map[*byte]*itip.Encoded{}}
+	var invites []string
+	for _, sd := range sends {
+		email := itip.Email(sd.to)
+		switch u := users[email]; {
+		case email == "":
+			b.statuses[sd.to] = statusInvalid
+		case u != nil:
+			b.local(sd, u)
+		case sd.method == itip.Request && sd.reqs != nil && objUUID != "":
+			invites = append(invites, email)
+			b.statuses[sd.to] = statusSent
+		default:
+			if err := b.mail(sd, email); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	if err := b.invitations(sends, invites); err != nil {
+		return nil, nil, err
+	}
+	return b.out, b.statuses, nil
+}
+
+// local queues a delivery to a user of this server. A REQUEST refers to
+// the organizer's copy instead of carrying it.
+func (b *batch) local(sd send, u *store.User) {
+	ref := b.objUUID + " " + sd.to
+	if sd.method == itip.Request && sd.reqs != nil && b.objUUID != "" && sd.reqs.invites(sd.to) {
+		p, _ := json.Marshal(localPayload{To: u.ID, From: b.from, Object: b.objUUID})
+		k := key(LocalKind, u.ID, []byte(b.objUUID+"@"+b.now.Format(time.RFC3339Nano)))
+		b.out = append(b.out, store.OutboxMessage{Kind: LocalKind, IdempotencyKey: k, Payload: p, Ref: ref})
+	} else {
+		data, err := sd.build(b.now, b.from)
+		if err != nil || data == nil {
+			return
+		}
+		b.out = append(b.out, localMessage(u.ID, b.from, data, ref, false))
+	}
+	b.statuses[sd.to] = statusDelivered
+	b.s.m.sent.WithLabelValues(sd.method, "local").Inc()
+}
+
+// mail renders one e-mail.
+func (b *batch) mail(sd send, email string) error {
+	data, err := sd.build(b.now, b.from)
+	if err != nil || data == nil {
+		return nil
+	}
+	if b.details == nil {
+		d := itip.DetailsOfComponent(masterOrFirst(sd.obj))
+		b.details = &d
+	}
+	enc := b.shared[&data[0]]
+	if enc == nil {
+		enc = itip.Encode(data)
+		b.shared[&data[0]] = enc
+	}
+	m, err := b.s.mailMessage(sd, b.from, email, b.objUUID, enc, data, *b.details)
+	if err != nil {
+		return err
+	}
+	m.Ref = b.objUUID + " " + sd.to
+	b.out = append(b.out, m)
+	b.statuses[sd.to] = statusSent
+	b.s.m.sent.WithLabelValues(sd.method, "email").Inc()
+	return nil
+}
+
+// invitations renders the invitation e-mails, or queues their rendering
+// when there are many.
+func (b *batch) invitations(sends []send, emails []string) error {
+	if len(emails) == 0 {
+		return nil
+	}
+	if len(emails) > mailInline {
+		p, _ := json.Marshal(fanoutPayload{Object: b.objUUID, From: b.from, To: emails})
+		k := key(FanoutKind, b.objUUID, []byte(b.now.Format(time.RFC3339Nano)))
+		b.out = append(b.out, store.OutboxMessage{Kind: FanoutKind, IdempotencyKey: k, Payload: p, Ref: b.objUUID})
+		return nil
+	}
+	for _, sd := range sends {
+		if sd.method == itip.Request && slices.Contains(emails, itip.Email(sd.to)) {
+			if err := b.mail(sd, itip.Email(sd.to)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// FanoutHandler renders the invitation e-mails of a large meeting from
+// the organizer's current copy and queues them as "email" messages.
+func (s *Scheduler) FanoutHandler() outbox.Handler {
+	return outbox.HandlerFunc(func(ctx context.Context, m *store.OutboxMessage) error {
+		var p fanoutPayload
+		if err := json.Unmarshal(m.Payload, &p); err != nil {
+			return &outbox.PermanentError{Err: err}
+		}
+		obj, _, err := s.organizerCopy(ctx, p.Object)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil // deleted meanwhile: its CANCELs are queued instead
+		} else if err != nil {
+			return err
+		}
+		b := &batch{s: s, from: p.From, objUUID: p.Object, now: s.opt.Now(), statuses: map[string]string{}, shared: map[*byte]*itip.Encoded{}}
+		reqs := newRequests(obj, b.now)
+		for _, email := range p.To {
+			n := len(b.out)
+			if err := b.mail(send{to: itip.MailtoOf(email), method: itip.Request, obj: obj, reqs: reqs}, email); err != nil {
+				return err
+			}
+			if len(b.out) > n { // a repeated fan-out queues nothing twice
+				b.out[n].IdempotencyKey = m.IdempotencyKey + "/" + email
+			}
+		}
+		if err := s.st.Enqueue(ctx, b.out...); err != nil {
+			return err
+		}
+		s.kick()
+		return nil
+	})
+}
+
+func (sd send) build(now time.Time, from string) ([]byte, error) {
+	switch sd.method {
+	case itip.Request:
+		if sd.reqs != nil {
+			return sd.reqs.get(sd.to)
+		}
+		return itip.BuildRequest(sd.obj, sd.to, now)
+	case itip.Cancel:
+		return itip.BuildCancel(sd.obj, sd.to, nil, sd.seq, now)
+	case itip.Reply:
+		return itip.BuildReply(sd.obj, from, sd.comps, now)
+	}
+	return nil, fmt.Errorf("scheduling: cannot send %s", sd.method)
+}
+
+func localMessage(to int64, from string, data []byte, ref string, quiet bool) store.OutboxMessage {
+	p, _ := json.Marshal(localPayload{To: to, From: from, Data: data, Quiet: quiet})
+	return store.OutboxMessage{Kind: LocalKind, IdempotencyKey: key(LocalKind, to, data), Payload: p, Ref: ref}
+}
+
+func key(kind string, to any, data []byte) string {
+	sum := sha256.Sum256(data)
+	return fmt.Sprintf("%s/%v/%s", kind, to, hex.EncodeToString(sum[:16]))
+}
+
+// queue adds messages to a write's side effects.
+func (s *Scheduler) queue(w *store.ObjectWrite, msgs []store.OutboxMessage) {
+	w.Outbox = append(w.Outbox, msgs...)
+}
+
+// mailMessage renders an iMIP e-mail (RFC 6047) for an external recipient:
+// shown as from the person who caused it, sent from the server's address,
+// answered to the person (Reply-To), with RSVP links in an invitation.
+func (s *Scheduler) mailMessage(sd send, from, to, objUUID string, enc *itip.Encoded, data []byte, d itip.Details) (store.OutboxMessage, error) {
+	name := personName(sd.obj, from)
+	d.Sender = name
+	if sd.method == itip.Reply {
+		d.PartStat = itip.PartStat(sd.comps[0].Component, from)
+	}
+	if sd.method == itip.Request {
+		d.Links = s.links(objUUID, sd.to)
+	}
+	text, html := itip.Body(sd.method, d)
+	id := store.NewUUID() + "@" + domainOf(s.opt.MailFrom)
+	m := &itip.Mail{
+		From:    s.headerFrom(name, itip.Email(from)),
+		ReplyTo: &mail.Address{Name: name, Address: itip.Email(from)},
+		To:      []*mail.Address{{Address: to}},
+		Subject: itip.Subject(sd.method, d.Summary, d.Start), Date: s.opt.Now(), MessageID: id,
+		Text: text, HTML: html, Method: sd.method, Calendar: data, AutoSubmitted: true, Shared: enc,
+	}
+	body, err := m.Bytes()
+	if err != nil {
+		return store.OutboxMessage{}, err
+	}
+	p := (&mailer.Message{From: s.opt.MailFrom, To: []string{to}, Data: body}).Payload()
+	return store.OutboxMessage{Kind: mailer.Kind, IdempotencyKey: key("imip", to, data), Payload: p}, nil
+}
+
+// headerFrom is the From of mail sent for a person: their own address
+// when it is in a domain the server sends as, else the server's.
+func (s *Scheduler) headerFrom(name, email string) *mail.Address {
+	if slices.Contains(s.opt.SendAs, domainOf(email)) {
+		if name == email {
+			name = ""
+		}
+		return &mail.Address{Name: name, Address: email}
+	}
+	return &mail.Address{Name: name + " via Almanac", Address: s.opt.MailFrom}
+}
+
+// personName is the CN the object gives addr, else the address.
+func personName(obj *icalendar.Object, addr string) string {
+	for _, c := range obj.Components {
+		if p := c.Props.Get(ical.PropOrganizer); p != nil && itip.SameAddress(p.Value, addr) && p.Params.Get("CN") != "" {
+			return p.Params.Get("CN")
+		}
+		if p := itip.FindAttendee(c.Component, addr); p != nil && p.Params.Get("CN") != "" {
+			return p.Params.Get("CN")
+		}
+	}
+	return itip.Email(addr)
+}
+
+func domainOf(addr string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return strings.ToLower(addr[i+1:])
+	}
+	return "localhost"
+}
