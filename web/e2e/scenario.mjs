@@ -19,6 +19,7 @@ const NEXT_WED = '2027-03-10';
 const password = 'correct horse battery staple';
 
 let step = 0;
+const pages = []; // every page, for screenshots when a step fails
 const t0 = Date.now();
 function ok(what) {
   console.log(`ok ${++step} - ${what} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
@@ -59,6 +60,9 @@ try {
 } catch (err) {
   console.log(`not ok ${++step} - ${err && err.stack ? err.stack : err}`);
   process.exitCode = 1;
+  for (const [i, p] of pages.entries()) {
+    await p.screenshot({ path: join(shots || '.', `failure-${i}.png`) }).catch(() => {});
+  }
 } finally {
   await browser.close();
 }
@@ -66,6 +70,7 @@ try {
 async function newUser(name, timezoneId, viewport = { width: 1280, height: 860 }) {
   const context = await browser.newContext({ viewport, timezoneId, locale: 'en-US', deviceScaleFactor: 1 });
   const page = await context.newPage();
+  pages.push(page);
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
@@ -220,6 +225,8 @@ async function run() {
     start: { date_time: `${NEXT_WED}T15:00:00`, time_zone: 'Europe/Berlin' }, end: { date_time: `${NEXT_WED}T16:00:00`, time_zone: 'Europe/Berlin' },
   });
   await alice.locator('.fc-event', { hasText: '<img src=x' }).waitFor();
+  const xssText = await alice.locator('.fc-list-event', { hasText: '<img src=x' }).innerText();
+  expect(/3:00\s*pm\s*-\s*4:00\s*pm/i.test(xssText), `the event made through the API shows at ${xssText}`);
   expect(await alice.locator('.fc img, .fc script').count() === 0, 'markup in a title became elements');
   await alice.locator('.fc-event', { hasText: '<img src=x' }).click();
   await alice.getByRole('dialog', { name: 'Edit event' }).waitFor();
@@ -341,7 +348,7 @@ async function gotoPhone(page, date) {
 async function invitation(alice, bob, cal) {
   await alice.keyboard.press('w');
   await gotoDate(alice, NEXT_WED);
-  await drag(alice, await slot(alice, NEXT_WED, '16:00:00'), await slot(alice, NEXT_WED, '16:30:00'));
+  await drag(alice, await slot(alice, NEXT_WED, '17:00:00'), await slot(alice, NEXT_WED, '17:30:00'));
   const dlg = alice.getByRole('dialog', { name: 'New event' });
   await dlg.getByLabel('Title').fill('Planning with Bob');
   await dlg.getByLabel('Add guest by e-mail').fill('bob@example.com');

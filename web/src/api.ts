@@ -280,8 +280,9 @@ export class Api {
     return this.request('DELETE', `/events/${encodeURIComponent(id)}${q}`);
   }
 
+  /** The user's invitations, answered or not. */
   invitations(): Promise<Invitation[]> {
-    return this.request<Invitation[] | { items: Invitation[] }>('GET', '/invitations').then((r) => (Array.isArray(r) ? r : r.items));
+    return this.request<Invitation[] | { items: Invitation[] }>('GET', '/invitations?status=all').then((r) => (Array.isArray(r) ? r : r.items));
   }
   invite(eventID: string, email: string): Promise<Invitation> {
     return this.request('POST', `/invitations/${eventID}`, { email });

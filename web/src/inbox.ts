@@ -21,7 +21,10 @@ export class Inbox {
   async refresh(): Promise<void> {
     if (!this.available) return;
     try {
-      this.items = await this.app.api.invitations();
+      const all = await this.app.api.invitations();
+    // Unanswered first, then by start.
+    const pending = (i: Invitation) => (isPending(i) ? 0 : 1);
+    this.items = all.sort((a, b) => pending(a) - pending(b) || (a.start ?? '').localeCompare(b.start ?? ''));
     } catch (err) {
       if (err instanceof ApiError && (err.status === 404 || err.status === 501 || err.status === 405)) {
         this.available = false;
@@ -30,7 +33,7 @@ export class Inbox {
       throw err;
     }
     this.button.hidden = false;
-    const pending = this.items.filter((i) => i.status === 'PENDING' || i.status.toLowerCase() === 'needs-action').length;
+    const pending = this.items.filter(isPending).length;
     this.badge.hidden = pending === 0;
     this.badge.textContent = String(pending);
     this.button.setAttribute('aria-label', `Invitations, ${pending} awaiting reply`);
@@ -62,7 +65,7 @@ export class Inbox {
   private draw(): void {
     if (!this.list) return;
     if (this.items.length === 0) {
-      replace(this.list, h('li', { class: 'empty' }, 'No invitations awaiting a reply.'));
+      replace(this.list, h('li', { class: 'empty' }, 'No invitations.'));
       return;
     }
     replace(this.list, ...this.items.map((inv) => {
@@ -81,4 +84,8 @@ export class Inbox {
         actions);
     }));
   }
+}
+
+function isPending(i: Invitation): boolean {
+  return i.status === 'PENDING' || i.status.toLowerCase() === 'needs-action';
 }
