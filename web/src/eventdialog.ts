@@ -455,7 +455,7 @@ function sameTime(a: EventTime, b: EventTime): boolean {
   if (a.date || b.date) return a.date === b.date;
   const wa = parseWall(a.date_time ?? '');
   const wb = parseWall(b.date_time ?? '');
-  return !!wa && !!wb && localString(wa) === localString(wb) && (a.time_zone ?? '') === (b.time_zone ?? '') && !!a.floating === !!b.floating;
+  return !!wa && !!wb && localString(wa) === localString(wb) && zoneOfTime(a) === zoneOfTime(b);
 }
 
 function splitMinutes(m: number): [number, number] {
