@@ -75,7 +75,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, t *target) error {
 	writeTags(w.Header(), res, data)
 	w.Header().Set("Content-Length", "0")
 	if res.Created {
-		w.Header().Set("Location", objectHref(t.owner.Name, t.cal.Name, t.objName))
+		w.Header().Set("Location", objectHref(t.owner.Name, t.calName, t.objName))
 		w.WriteHeader(http.StatusCreated)
 	} else {
 		w.WriteHeader(http.StatusNoContent)
@@ -97,6 +97,9 @@ func (h *Handler) deleteObject(w http.ResponseWriter, r *http.Request, t *target
 func (h *Handler) deleteCalendar(w http.ResponseWriter, r *http.Request, t *target) error {
 	if t.cal == nil {
 		return store.ErrNotFound
+	}
+	if t.share != nil {
+		return h.leaveShared(w, r, t)
 	}
 	if m := conditions(r).IfMatch; m != "" && m != "*" {
 		if cur, _ := etag(&resource{kind: kindCalendar, cal: t.cal}); unquoteETag(cur) != m {

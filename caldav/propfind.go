@@ -121,7 +121,7 @@ func (h *Handler) propfind(w http.ResponseWriter, r *http.Request, t *target) er
 // resourceOf turns a target into the resource its properties are read
 // from.
 func (h *Handler) resourceOf(ctx context.Context, t *target, req *propRequest) (*resource, error) {
-	rs := &resource{kind: t.kind, href: t.href(), user: t.user, owner: t.owner, cal: t.cal, role: t.role}
+	rs := &resource{kind: t.kind, href: t.href(), user: t.user, owner: t.owner, cal: t.cal, role: t.role, share: t.share}
 	switch t.kind {
 	case kindCalendar:
 		if t.cal == nil {
@@ -157,10 +157,11 @@ func (h *Handler) members(ctx context.Context, t *target, req *propRequest) ([]*
 		}
 		out := make([]*resource, 0, len(cals))
 		for _, c := range cals {
-			if c.OwnerID != t.owner.ID {
-				continue // shared calendars get their own place in the home later
+			name, cal := c.Name, c.Calendar
+			if c.Share != nil {
+				name, cal = c.Share.Name, shareView(c.Calendar, c.Share)
 			}
-			rs := &resource{kind: kindCalendar, href: calendarHref(t.owner.Name, c.Name), user: t.user, owner: t.owner, cal: c.Calendar, role: c.Role}
+			rs := &resource{kind: kindCalendar, href: calendarHref(t.owner.Name, name), user: t.user, owner: t.owner, cal: cal, role: c.Role, share: c.Share}
 			if req.needsDead() {
 				if err := h.loadDead(ctx, rs); err != nil {
 					return nil, err
@@ -179,7 +180,7 @@ func (h *Handler) members(ctx context.Context, t *target, req *propRequest) ([]*
 		}
 		out := make([]*resource, len(objs))
 		for i, o := range objs {
-			out[i] = &resource{kind: kindObject, href: objectHref(t.owner.Name, t.cal.Name, o.Name), user: t.user, owner: t.owner, cal: t.cal, role: t.role, obj: o}
+			out[i] = &resource{kind: kindObject, href: objectHref(t.owner.Name, t.calName, o.Name), user: t.user, owner: t.owner, cal: t.cal, role: t.role, share: t.share, obj: o}
 		}
 		return out, nil
 	case kindInbox:

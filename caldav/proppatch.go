@@ -243,6 +243,9 @@ func (h *Handler) proppatch(w http.ResponseWriter, r *http.Request, t *target) e
 	if t.kind == kindCalendar && t.cal == nil {
 		return store.ErrNotFound
 	}
+	if t.share != nil {
+		return h.sharedProppatch(w, r, t, ops)
+	}
 	if t.kind != kindCalendar || !t.role.Can(calendar.ActEditCalendar) {
 		// Only calendars keep properties; elsewhere every change is refused.
 		e := &calendarEdit{}

@@ -44,6 +44,7 @@ type resource struct {
 	owner *store.User
 	cal   *store.Calendar
 	role  calendar.Role
+	share *store.Share  // the caller's share when cal is another user's
 	obj   *store.Object // for objects; Data may be nil
 	dead  []store.DeadProperty
 	// tzText is the calendar-timezone the client set, verbatim.
@@ -85,7 +86,7 @@ func init() {
 		pnCurrentUserPri:                {everything, false, fromResource(func(rs *resource) (string, bool) { return hrefXML(principalHref(rs.user.Name)), true }), false},
 		dav("principal-URL"):            {[]kind{kindPrincipal}, true, fromResource(func(rs *resource) (string, bool) { return hrefXML(principalHref(rs.owner.Name)), true }), false},
 		dav("principal-collection-set"): {everything, false, constant(hrefXML(principalsHref())), false},
-		dav("owner"):                    {[]kind{kindPrincipal, kindHome, kindCalendar, kindObject}, true, fromResource(func(rs *resource) (string, bool) { return hrefXML(principalHref(rs.owner.Name)), true }), false},
+		dav("owner"):                    {[]kind{kindPrincipal, kindHome, kindCalendar, kindObject}, true, ownerProp, false},
 		dav("alternate-URI-set"):        {[]kind{kindPrincipal}, false, constant(""), false},
 		dav("group-membership"):         {[]kind{kindPrincipal}, false, constant(""), false},
 		cdav("calendar-home-set"):       {[]kind{kindPrincipal}, false, fromResource(func(rs *resource) (string, bool) { return hrefXML(homeHref(rs.owner.Name)), true }), false},
@@ -123,6 +124,7 @@ func init() {
 		dav("supported-method-set"):      {everything, false, fromResource(func(rs *resource) (string, bool) { return methodSet(rs.kind), true }), false},
 	}
 	registerSchedulingProps()
+	registerSharingProps()
 }
 
 const collationSet = `<C:supported-collation>i;ascii-casemap</C:supported-collation><C:supported-collation>i;octet</C:supported-collation><C:supported-collation>i;unicode-casemap</C:supported-collation>`
@@ -141,6 +143,9 @@ func resourceType(rs *resource) (string, bool) {
 	case kindPrincipal:
 		return "<D:collection/><D:principal/>", true
 	case kindCalendar:
+		if rs.share != nil {
+			return "<D:collection/><C:calendar/><CS:shared/>", true
+		}
 		return "<D:collection/><C:calendar/>", true
 	case kindObject, kindInboxItem:
 		return "", true

@@ -157,7 +157,7 @@ func (h *Handler) writeObjects(ctx context.Context, ms *multistatus, t *target, 
 
 // writeObject writes the response of one object.
 func (h *Handler) writeObject(ctx context.Context, ms *multistatus, t *target, op *objectProps, o *store.Object, occs []calendar.Occurrence) error {
-	href := objectHref(t.owner.Name, t.cal.Name, o.Name)
+	href := objectHref(t.owner.Name, t.calName, o.Name)
 	if op.direct() {
 		ms.objectResponse(href, o, op.req.names)
 		return nil

@@ -71,7 +71,7 @@ func (h *Handler) objectsAt(ctx context.Context, t *target, op *objectProps, hre
 	nameOf := make(map[string]string, len(hrefs))
 	for _, href := range hrefs {
 		calName, objName, ok := parseHref(t.user, href)
-		if ok && calName == t.cal.Name && objName != "" {
+		if ok && calName == t.calName && objName != "" {
 			names = append(names, objName)
 			nameOf[href] = objName
 		}

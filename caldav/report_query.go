@@ -62,7 +62,7 @@ func (h *Handler) streamQuery(w http.ResponseWriter, r *http.Request, t *target,
 			ms = newMultistatus(w, r)
 		}
 		if o.Component == sub.name {
-			ms.objectResponse(objectHref(t.owner.Name, t.cal.Name, o.Name), o, op.req.names)
+			ms.objectResponse(objectHref(t.owner.Name, t.calName, o.Name), o, op.req.names)
 		}
 		return nil
 	})

@@ -151,7 +151,7 @@ func (h *Handler) writeChanges(r *http.Request, ms *multistatus, t *target, op *
 		for _, c := range part {
 			o := byName[c.Name]
 			if o == nil {
-				ms.status(objectHref(t.owner.Name, t.cal.Name, c.Name), http.StatusNotFound)
+				ms.status(objectHref(t.owner.Name, t.calName, c.Name), http.StatusNotFound)
 				continue
 			}
 			if err := h.writeObject(ctx, ms, t, op, o, nil); err != nil {

@@ -37,6 +37,7 @@ type target struct {
 	owner   *store.User     // the {user} of the URL
 	cal     *store.Calendar // nil when the calendar does not exist (yet)
 	role    calendar.Role   // the caller's role on cal
+	share   *store.Share    // set when cal is another user's, shared with the caller
 	calName string
 	objName string
 }
@@ -75,6 +76,9 @@ func (h *Handler) resolve(r *http.Request, k kind) (*target, error) {
 		}
 	}
 	cal, role, err := h.cals.CalendarAt(r.Context(), t.user, t.owner.ID, t.calName, calendar.ActFreeBusy)
+	if errors.Is(err, store.ErrNotFound) {
+		cal, role, t.share, err = h.sharedAt(r.Context(), t.user, t.calName)
+	}
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		if k == kindObject {

@@ -32,7 +32,7 @@ func (s *Service) derive(cal *store.Calendar, name string, data []byte) (*store.
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	w := &store.ObjectWrite{Name: name, UID: obj.UID, Component: obj.Type, Data: data}
+	w := &store.ObjectWrite{Name: name, UID: obj.UID, Component: obj.Type, Data: data, Summary: summarize(obj)}
 	if c := obj.Master(); c != nil {
 		w.Sequence, _ = c.Sequence()
 	} else if len(obj.Components) > 0 {
@@ -66,7 +66,7 @@ func storeInstance(in recurrence.Instance) store.Instance {
 	si := store.Instance{
 		Start: store.Micro(in.Start), End: store.Micro(in.End),
 		Floating: in.Floating, AllDay: in.AllDay, Override: in.Override,
-		Transparent: in.Transp == "TRANSPARENT", Status: in.Status,
+		Transparent: in.Transp == "TRANSPARENT", Status: in.Status, Component: in.Component,
 	}
 	if !in.RecurrenceID.IsZero() {
 		si.RecurrenceID = store.Micro(in.RecurrenceID)

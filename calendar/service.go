@@ -93,6 +93,7 @@ type Service struct {
 	now    func() time.Time
 	hooks  []Hook
 	kick   func()
+	cache  *summaryCache
 }
 
 // New returns a service over st.
@@ -107,7 +108,7 @@ func New(st *store.Store, opt Options) *Service {
 		opt.Recurrence = recurrence.DefaultLimits
 	}
 	return &Service{st: st, notify: opt.Notifier, lim: opt.Limits.withDefaults(), recur: opt.Recurrence, now: opt.Now,
-		hooks: opt.Hooks, kick: opt.Kick}
+		hooks: opt.Hooks, kick: opt.Kick, cache: newSummaryCache()}
 }
 
 type nopNotifier struct{}

@@ -198,3 +198,31 @@ func readEvents(body io.ReadCloser, out chan<- StreamEvent) {
 		}
 	}
 }
+
+// GetRaw sends GET path and returns the answer's body undecoded, for
+// callers that pass it on or only measure it. Non-2xx answers are *Error.
+func (c *Client) GetRaw(ctx context.Context, path string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+"/api/v1"+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		e := &Error{Status: resp.StatusCode}
+		_ = json.NewDecoder(resp.Body).Decode(&e.Problem)
+		return nil, e
+	}
+	if n := resp.ContentLength; n > 0 && n < 1<<30 {
+		b := make([]byte, n) // a year view is megabytes: read it in one piece
+		_, err := io.ReadFull(resp.Body, b)
+		return b, err
+	}
+	return io.ReadAll(resp.Body)
+}

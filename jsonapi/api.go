@@ -26,6 +26,8 @@ type Options struct {
 	Feed *changefeed.Feed
 	// Shutdown is closed when the server stops, ending open streams.
 	Shutdown <-chan struct{}
+	// NoViewCache computes every view afresh, to measure the query path.
+	NoViewCache bool
 	// Scheduler serves /invitations and the RSVP links; nil disables them.
 	Scheduler *scheduling.Scheduler
 }
@@ -36,12 +38,13 @@ type API struct {
 	cals     *calendar.Service
 	store    *store.Store
 	feed     *changefeed.Feed
+	views    *viewCache
 	opt      Options
 }
 
 // New returns the API over the given services.
 func New(accounts *account.Service, cals *calendar.Service, opt Options) *API {
-	return &API{accounts: accounts, cals: cals, store: cals.Store(), feed: opt.Feed, opt: opt}
+	return &API{accounts: accounts, cals: cals, store: cals.Store(), feed: opt.Feed, views: newViewCache(), opt: opt}
 }
 
 // SessionCookie is the name of the web client's session cookie.
@@ -94,8 +97,11 @@ func safeMethod(m string) bool {
 }
 
 // caller is the authenticated user of the request.
-func caller(r *http.Request) *store.User {
-	u, _ := r.Context().Value(userKey).(*store.User)
+func caller(r *http.Request) *store.User { return ctxUser(r.Context()) }
+
+// ctxUser is the authenticated user of a request's context.
+func ctxUser(ctx context.Context) *store.User {
+	u, _ := ctx.Value(userKey).(*store.User)
 	return u
 }
 

@@ -17,8 +17,9 @@ import (
 
 type testServer struct {
 	*httptest.Server
-	st  *store.Store
-	acc *account.Service
+	st   *store.Store
+	acc  *account.Service
+	cals *calendar.Service
 }
 
 func newTestServer(t *testing.T) *testServer {
@@ -29,11 +30,12 @@ func newTestServer(t *testing.T) *testServer {
 	}
 	t.Cleanup(st.Close)
 	acc := account.New(st, account.Options{AllowRegistration: true})
+	cals := calendar.New(st, calendar.Options{})
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", New(acc, calendar.New(st, calendar.Options{}), Options{}).Routes()))
-	srv := httptest.NewServer(mux)
+	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", New(acc, cals, Options{}).Routes()))
+	srv := httptest.NewServer(newOpenAPICheck(t).wrap(mux))
 	t.Cleanup(srv.Close)
-	return &testServer{srv, st, acc}
+	return &testServer{srv, st, acc, cals}
 }
 
 type reply struct {

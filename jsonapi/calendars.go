@@ -1,6 +1,7 @@
 package jsonapi
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
@@ -27,6 +28,19 @@ type Calendar struct {
 	CalDAVURL   string    `json:"caldav_url"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	// ETag identifies this representation (as the ETag header does);
+	// If-Match with it makes a change conditional.
+	ETag string `json:"etag"`
+}
+
+// withETag sets c's entity tag: a digest of the representation, which for
+// a calendar shared with the caller includes their own view of it, so it
+// changes whenever what they see changes.
+func (c Calendar) withETag() Calendar {
+	c.ETag = ""
+	b, _ := json.Marshal(c)
+	c.ETag = quoteETag(store.ETagOf(b))
+	return c
 }
 
 // UserRef names a user where another resource refers to one.
@@ -57,7 +71,35 @@ func (a *API) calendarJSON(r *http.Request, v calendar.Visible) (Calendar, error
 	if v.Role < calendar.RoleReader {
 		c.Description = "" // free/busy viewers see busy times only
 	}
-	return c, nil
+	return c.withETag(), nil
+}
+
+// checkCalendarMatch applies If-Match to a calendar (RFC 9110 §13.1.1).
+func (a *API) checkCalendarMatch(w http.ResponseWriter, r *http.Request, v calendar.Visible) bool {
+	im := r.Header.Get("If-Match")
+	if im == "" {
+		return true
+	}
+	cur, err := a.calendarJSON(r, v)
+	if err != nil {
+		writeError(w, r, err)
+		return false
+	}
+	if etagListHas(im, strings.Trim(cur.ETag, `"`), false) {
+		return true
+	}
+	p := newProblem(http.StatusPreconditionFailed, "precondition-failed",
+		"the calendar has changed since you read it; its current version is in current")
+	p.ETag, p.Current = cur.ETag, cur
+	w.Header().Set("ETag", cur.ETag)
+	writeError(w, r, p)
+	return false
+}
+
+// writeCalendar answers with a calendar and its ETag.
+func writeCalendar(w http.ResponseWriter, status int, c Calendar) {
+	w.Header().Set("ETag", c.ETag)
+	writeJSON(w, status, c)
 }
 
 func (a *API) listCalendars(w http.ResponseWriter, r *http.Request) {
@@ -130,7 +172,7 @@ func (a *API) createCalendar(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/calendars/"+c.UUID)
-	writeJSON(w, http.StatusCreated, out)
+	writeCalendar(w, http.StatusCreated, out)
 }
 
 // calendarParam loads the calendar named by {id} for act.
@@ -163,7 +205,7 @@ func (a *API) getCalendar(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeCalendar(w, http.StatusOK, out)
 }
 
 // updateCalendar changes the calendar for its owner; for a sharee it
@@ -177,6 +219,9 @@ func (a *API) updateCalendar(w http.ResponseWriter, r *http.Request) {
 	var in CalendarRequest
 	if err := decode(w, r, &in); err != nil {
 		writeError(w, r, err)
+		return
+	}
+	if !a.checkCalendarMatch(w, r, v) {
 		return
 	}
 	if v.Share != nil && (in.Description != nil || in.TimeZone != nil || in.Components != nil) && !v.Role.Can(calendar.ActEditCalendar) {
@@ -203,13 +248,16 @@ func (a *API) updateCalendar(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeCalendar(w, http.StatusOK, out)
 }
 
 // deleteCalendar deletes the caller's own calendar, or takes a shared one
 // out of their list.
 func (a *API) deleteCalendar(w http.ResponseWriter, r *http.Request) {
 	v, err := a.calendarParam(r, calendar.ActFreeBusy)
+	if err == nil && !a.checkCalendarMatch(w, r, v) {
+		return
+	}
 	if err == nil {
 		if v.Share != nil {
 			err = a.cals.Unshare(r.Context(), caller(r), v.Calendar, caller(r))

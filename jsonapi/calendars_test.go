@@ -90,3 +90,29 @@ func mentions(r reply, field string) bool {
 	errs, _ := r.body["errors"].([]any)
 	return len(errs) > 0 && errs[0].(map[string]any)["field"] == field
 }
+
+// TestCalendarETags: every calendar answer carries its ETag, If-Match
+// guards changes, and a sharee's own view is part of what the tag covers.
+func TestCalendarETags(t *testing.T) {
+	s := newTestServer(t)
+	tok, _ := s.register(t, "cleo")
+	r := s.do(t, "POST", "/calendars", tok, `{"display_name":"Home"}`)
+	id, etag := r.body["id"].(string), r.header.Get("ETag")
+	if etag == "" || r.body["etag"] != etag {
+		t.Fatalf("create: ETag %q, etag %v", etag, r.body["etag"])
+	}
+	if r := s.do(t, "GET", "/calendars/"+id, tok, ""); r.header.Get("ETag") != etag {
+		t.Fatalf("get: ETag %q, want %q", r.header.Get("ETag"), etag)
+	}
+	r = s.do(t, "PATCH", "/calendars/"+id, tok, `{"color":"#00aa00"}`, "If-Match", etag)
+	if r.status != 200 || r.header.Get("ETag") == etag {
+		t.Fatalf("patch: %d %s", r.status, r.raw)
+	}
+	r = s.do(t, "PATCH", "/calendars/"+id, tok, `{"color":"#aa0000"}`, "If-Match", etag)
+	if r.status != 412 || r.body["current"].(map[string]any)["color"] != "#00aa00" {
+		t.Fatalf("stale patch: %d %s", r.status, r.raw)
+	}
+	if r := s.do(t, "DELETE", "/calendars/"+id, tok, "", "If-Match", etag); r.status != 412 {
+		t.Fatalf("stale delete: %d", r.status)
+	}
+}

@@ -1,6 +1,7 @@
 package jsonapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,13 +18,31 @@ const maxBody = 1 << 20
 // wrong types, trailing data, a wrong content type and oversized bodies are
 // problems that say what is wrong and where.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := readBody(w, r)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(body, v)
+}
+
+// readBody reads a JSON request body, at most maxBody bytes of it.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
 		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			return newProblem(http.StatusUnsupportedMediaType, "unsupported-media-type", "send application/json")
+			return nil, newProblem(http.StatusUnsupportedMediaType, "unsupported-media-type", "send application/json")
 		}
 	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, maxBody))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		return nil, decodeProblem(err)
+	}
+	return body, nil
+}
+
+// decodeStrict decodes exactly one JSON object from body into v.
+func decodeStrict(body []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return decodeProblem(err)
@@ -32,6 +51,18 @@ func decode(w http.ResponseWriter, r *http.Request, v any) error {
 		return newProblem(http.StatusBadRequest, "malformed-json", "the body must hold exactly one JSON object")
 	}
 	return nil
+}
+
+// presentFields lists the top-level members of a JSON object that decoded
+// already, null ones included.
+func presentFields(body []byte) map[string]bool {
+	var m map[string]json.RawMessage
+	_ = json.Unmarshal(body, &m)
+	out := make(map[string]bool, len(m))
+	for k := range m {
+		out[k] = true
+	}
+	return out
 }
 
 func decodeProblem(err error) *Problem {

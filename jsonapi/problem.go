@@ -1,10 +1,12 @@
 package jsonapi
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/calendar"
@@ -20,6 +22,11 @@ type Problem struct {
 	Detail   string         `json:"detail,omitempty"`
 	Instance string         `json:"instance,omitempty"`
 	Errors   []FieldProblem `json:"errors,omitempty"`
+	// ETag and Current describe the resource as it is now, on a failed
+	// precondition (412), so that the client can merge without another
+	// request.
+	ETag    string `json:"etag,omitempty"`
+	Current any    `json:"current,omitempty"`
 
 	retryAfter int // seconds, for 429
 }
@@ -52,6 +59,10 @@ func fieldProblem(status int, field, msg string) *Problem {
 // without internals.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p := toProblem(err)
+	if p == nil && errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		// The client went away; there is nobody to answer and nothing to log.
+		p = newProblem(http.StatusServiceUnavailable, "cancelled", "the request was cancelled")
+	}
 	if p == nil {
 		httpserver.Logger(r.Context()).Error("internal error", "err", err, "path", r.URL.Path)
 		p = newProblem(http.StatusInternalServerError, "internal", "the server failed to handle the request; it has been logged")
@@ -75,12 +86,20 @@ func toProblem(err error) *Problem {
 		fe  *account.FieldError
 		rle *account.RateLimitedError
 		ie  *calendar.InvalidError
+		oe  *calendar.ObjectError
+		uce *store.UIDConflictError
 	)
 	switch {
 	case errors.As(err, &p):
 		return p
 	case errors.As(err, &ie):
 		return fieldProblem(http.StatusUnprocessableEntity, ie.Field, ie.Message)
+	case errors.As(err, &oe):
+		return objectProblem(oe)
+	case errors.As(err, &uce):
+		return fieldProblem(http.StatusConflict, "uid", "is already used by another event in this calendar")
+	case errors.Is(err, calendar.ErrRangeTooWide):
+		return fieldProblem(http.StatusBadRequest, "end_time", strings.TrimPrefix(err.Error(), "calendar: "))
 	case errors.Is(err, calendar.ErrForbidden):
 		return newProblem(http.StatusForbidden, "forbidden", "your role on this calendar does not allow this")
 	case errors.Is(err, store.ErrExists):
@@ -107,6 +126,19 @@ func toProblem(err error) *Problem {
 		return newProblem(http.StatusPreconditionFailed, "precondition-failed", "the resource has changed; fetch it again")
 	}
 	return nil
+}
+
+// objectProblem explains why the calendar refused an object.
+func objectProblem(oe *calendar.ObjectError) *Problem {
+	switch oe.Precondition {
+	case calendar.PreMaxResourceSize:
+		return newProblem(http.StatusRequestEntityTooLarge, "too-large", oe.Message)
+	case calendar.PreMaxInstances:
+		return fieldProblem(http.StatusUnprocessableEntity, "recurrence", "makes too many instances: "+oe.Message)
+	case calendar.PreSupportedComponent:
+		return fieldProblem(http.StatusUnprocessableEntity, "calendar_id", "names a calendar that does not take events")
+	}
+	return newProblem(http.StatusUnprocessableEntity, "invalid-calendar-data", oe.Message)
 }
 
 // errNotFound is the answer for anything the caller may not know exists.

@@ -15,7 +15,8 @@ func (a *API) Routes() http.Handler {
 		writeError(w, r, newProblem(http.StatusMethodNotAllowed, "method-not-allowed", r.Method+" is not allowed here"))
 	})
 
-	// Public: sign-up and sign-in.
+	// Public: the API's description, sign-up and sign-in.
+	r.Get("/openapi.json", a.openAPI)
 	r.Post("/users/register", a.register)
 	r.Post("/users/login", a.login)
 
@@ -45,6 +46,17 @@ func (a *API) Routes() http.Handler {
 		r.Put("/calendars/{id}/collaborators/{user_id}", a.changeRole)
 		r.Patch("/calendars/{id}/collaborators/{user_id}", a.changeRole)
 		r.Delete("/calendars/{id}/collaborators/{user_id}", a.removeCollaborator)
+		r.Get("/calendars/{id}/events", a.listCalendarEvents)
+		r.Get("/calendars/{id}/view", a.view)
+
+		r.Get("/events", a.listEvents)
+		r.Post("/events", a.createEvent)
+		r.Get("/events/{id}", a.getEvent)
+		r.Put("/events/{id}", a.updateEvent)
+		r.Patch("/events/{id}", a.updateEvent)
+		r.Delete("/events/{id}", a.deleteEvent)
+
+		r.Post("/freebusy", a.freeBusy)
 
 		r.Get("/invitations", a.myInvitations)
 		r.Post("/invitations/{event_id}", a.invite)

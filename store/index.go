@@ -21,43 +21,10 @@ const floatSlack = int64(14 * 3600 * 1e6)
 //
 // The scan reads the (calendar, start) index from from − max span, so its
 // cost follows the answer, not the size of the calendar; instances longer
-// than LongInstance come from their own small index.
+// than LongInstance come from their own small index. It is ViewInstances,
+// which reads only the covering index.
 func (s *Store) InstancesBetween(ctx context.Context, calIDs []int64, from, to int64) ([]IndexedInstance, error) {
-	var out []IndexedInstance
-	for _, calID := range calIDs {
-		var err error
-		if out, err = s.instancesOf(ctx, out, calID, from, to); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
-func (s *Store) instancesOf(ctx context.Context, out []IndexedInstance, calID, from, to int64) ([]IndexedInstance, error) {
-	lo, hi := sat(from, -floatSlack), sat(to, floatSlack)
-	rs, err := s.read.query(ctx, `SELECT object_id, start_at, end_at, recurrence_id, floating, all_day, override, transparent, status
-		FROM instances
-		WHERE calendar_id = $1 AND start_at < $3 AND start_at >= $2 - (SELECT max_span FROM calendars WHERE id = $1)
-		  AND NOT long AND (end_at > $2 OR start_at >= $2)
-		UNION ALL
-		SELECT object_id, start_at, end_at, recurrence_id, floating, all_day, override, transparent, status
-		FROM `+s.instancesBy("instances_long")+`
-		WHERE calendar_id = $1 AND long AND start_at < $3 AND end_at > $2`, calID, lo, hi)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
-	for rs.Next() {
-		in := IndexedInstance{CalendarID: calID}
-		if err := rs.Scan(&in.ObjectID, &in.Start, &in.End, &in.RecurrenceID, &in.Floating, &in.AllDay,
-			&in.Override, &in.Transparent, &in.Status); err != nil {
-			return nil, err
-		}
-		if in.Floating || in.overlaps(from, to) {
-			out = append(out, in)
-		}
-	}
-	return out, rs.Err()
+	return s.ViewInstances(ctx, calIDs, from, to)
 }
 
 // overlaps applies RFC 4791 §9.9 to absolute times: a zero-length instance

@@ -21,8 +21,9 @@ type Object struct {
 	ETag         string // strong entity tag, without quotes
 	Size         int
 	Sequence     int
-	Revision     int64 // calendar revision of the latest write
-	IndexedUntil int64 // instances are materialised up to here (µs)
+	Revision     int64  // calendar revision of the latest write
+	IndexedUntil int64  // instances are materialised up to here (µs)
+	Summary      string // what views draw of each component (see ObjectWrite)
 	Scheduling
 	CreatedAt  time.Time
 	ModifiedAt time.Time
@@ -55,6 +56,7 @@ type Instance struct {
 	Override     bool // the instance comes from a RECURRENCE-ID component
 	Transparent  bool // TRANSP:TRANSPARENT
 	Status       string
+	Component    int // index of the component it comes from, in the data
 }
 
 // LongInstance is the span above which an instance is indexed as long (see
@@ -75,6 +77,9 @@ type ObjectWrite struct {
 	Instances    []Instance
 	IndexedUntil int64
 	Scheduling   Scheduling
+	// Summary is what calendar views draw of each component, encoded by
+	// the caller, so that views need not parse Data.
+	Summary string
 	// Outbox holds side effects of the write (invitations, for example),
 	// committed with it so that none is lost and none sent for a write
 	// that failed.
@@ -149,9 +154,9 @@ func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond
 		if exists {
 			_, err = q.exec(ctx, `UPDATE objects SET uid = $2, component = $3, data = $4, etag = $5, size = $6,
 				sequence = $7, revision = $8, indexed_until = $9, modified_at = $10,
-				schedule_tag = $11, sched_role = $12, partstat = $13 WHERE id = $1`,
+				schedule_tag = $11, sched_role = $12, partstat = $13, summary = $14 WHERE id = $1`,
 				res.ObjectID, w.UID, w.Component, w.Data, res.ETag, len(w.Data), w.Sequence, rev, w.IndexedUntil, now,
-				sc.ScheduleTag, sc.Role, sc.PartStat)
+				sc.ScheduleTag, sc.Role, sc.PartStat, w.Summary)
 			if err == nil {
 				_, err = q.exec(ctx, `DELETE FROM instances WHERE object_id = $1`, res.ObjectID)
 			}
@@ -161,10 +166,10 @@ func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond
 				res.UUID = NewUUID()
 			}
 			err = q.queryRow(ctx, `INSERT INTO objects (uuid, calendar_id, name, uid, component, data, etag, size,
-				sequence, revision, indexed_until, created_at, modified_at, schedule_tag, sched_role, partstat)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15) RETURNING id`,
+				sequence, revision, indexed_until, created_at, modified_at, schedule_tag, sched_role, partstat, summary)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15, $16) RETURNING id`,
 				res.UUID, calID, w.Name, w.UID, w.Component, w.Data, res.ETag, len(w.Data), w.Sequence, rev,
-				w.IndexedUntil, now, sc.ScheduleTag, sc.Role, sc.PartStat).Scan(&res.ObjectID)
+				w.IndexedUntil, now, sc.ScheduleTag, sc.Role, sc.PartStat, w.Summary).Scan(&res.ObjectID)
 		}
 		if err != nil {
 			return err
@@ -231,10 +236,10 @@ func insertInstances(ctx context.Context, q querier, calID, objID, maxSpan int64
 }
 
 var instanceInsertPrefix = `INSERT INTO instances (calendar_id, object_id, start_at, end_at, recurrence_id,
-	floating, all_day, override, transparent, status, long) VALUES `
+	floating, all_day, override, transparent, status, long, component) VALUES `
 
 func instanceInsert(calID, objID int64, list []Instance) (string, []any) {
-	const cols = 11
+	const cols = 12
 	b := make([]byte, 0, len(instanceInsertPrefix)+len(list)*cols*5)
 	b = append(b, instanceInsertPrefix...)
 	args := make([]any, 0, len(list)*cols)
@@ -251,7 +256,7 @@ func instanceInsert(calID, objID int64, list []Instance) (string, []any) {
 		}
 		b = append(b, ')')
 		args = append(args, calID, objID, in.Start, in.End, in.RecurrenceID,
-			in.Floating, in.AllDay, in.Override, in.Transparent, in.Status, in.End-in.Start > LongInstance)
+			in.Floating, in.AllDay, in.Override, in.Transparent, in.Status, in.End-in.Start > LongInstance, in.Component)
 	}
 	return string(b), args
 }
@@ -390,13 +395,13 @@ func widenSpan(ctx context.Context, q querier, objID, calID, cur int64) error {
 }
 
 const objectColumns = `id, uuid, calendar_id, name, uid, component, etag, size, sequence, revision,
-	indexed_until, created_at, modified_at, schedule_tag, sched_role, partstat`
+	indexed_until, created_at, modified_at, schedule_tag, sched_role, partstat, summary`
 
 func scanObject(r row, withData bool) (*Object, error) {
 	var o Object
 	var created, modified int64
 	dest := []any{&o.ID, &o.UUID, &o.CalendarID, &o.Name, &o.UID, &o.Component, &o.ETag, &o.Size,
-		&o.Sequence, &o.Revision, &o.IndexedUntil, &created, &modified, &o.ScheduleTag, &o.Role, &o.PartStat}
+		&o.Sequence, &o.Revision, &o.IndexedUntil, &created, &modified, &o.ScheduleTag, &o.Role, &o.PartStat, &o.Summary}
 	if withData {
 		dest = append(dest, &o.Data)
 	}

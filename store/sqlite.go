@@ -48,9 +48,10 @@ func openSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
+	reads := newStmtQuerier(r)
 	return &Store{
 		dialect: "sqlite",
-		read:    sqlQuerier{r},
+		read:    reads,
 		begin: func(ctx context.Context) (txQuerier, error) {
 			tx, err := w.BeginTx(ctx, nil)
 			if err != nil {
@@ -64,7 +65,7 @@ func openSQLite(ctx context.Context, path string, opt Options) (*Store, error) {
 			}
 			return r.PingContext(ctx)
 		},
-		close: func() { r.Close(); w.Close() },
+		close: func() { reads.close(); r.Close(); w.Close() },
 		now:   time.Now,
 	}, nil
 }

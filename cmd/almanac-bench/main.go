@@ -5,6 +5,7 @@
 //	almanac-bench stream [-url URL] [-streams 1000] [-changes 20]
 //	almanac-bench index [-queries 2000]
 //	almanac-bench scheduling [-local 100] [-external 100] [-updates 20]
+//	almanac-bench api [-url URL] [-label SQLite] [-events 5000]
 //
 // "store" writes single calendar objects (one PUT's worth of work: the
 // object, its index rows and its change-log entry in one transaction) into
@@ -14,7 +15,9 @@
 // memory an idle stream costs. "index" loads 5,000 and then 50,000 events
 // and times month-window instance queries at each size. "scheduling" times
 // an organizer's update of a meeting with 200 attendees and the delivery
-// of every local attendee's copy.
+// of every local attendee's copy. "api" loads a user's calendars through
+// the JSON API of a running server and times event creation and calendar
+// views over HTTP.
 package main
 
 import (
@@ -24,7 +27,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: almanac-bench store|stream|index|scheduling [flags]")
+		fmt.Fprintln(os.Stderr, "usage: almanac-bench store|stream|index|scheduling|api [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -37,6 +40,8 @@ func main() {
 		err = benchIndex(os.Args[2:])
 	case "scheduling":
 		err = benchScheduling(os.Args[2:])
+	case "api":
+		err = benchAPI(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
 	}

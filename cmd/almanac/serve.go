@@ -38,6 +38,7 @@ type serveConfig struct {
 	LogFormat         string
 	AllowRegistration bool
 	SecureCookies     bool
+	NoViewCache       bool
 	ShutdownGrace     time.Duration
 	SMTP              mailer.Config
 	MailFrom          string
@@ -59,6 +60,7 @@ func (c *serveConfig) register(s *settings) {
 	s.String(&c.LogFormat, "log-format", "text", "text or json")
 	s.Bool(&c.AllowRegistration, "allow-registration", true, "let anyone create an account with POST /api/v1/users/register")
 	s.Bool(&c.SecureCookies, "secure-cookies", false, "mark session cookies Secure (when served over HTTPS)")
+	s.Bool(&c.NoViewCache, "no-view-cache", false, "compute every calendar view afresh (to measure the query path)")
 	s.Duration(&c.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long in-flight requests may finish after SIGTERM")
 	s.String(&c.SMTP.Host, "smtp-host", "", "SMTP relay for outgoing mail; empty: write mail as .eml files to DATA_DIR/mail-out")
 	s.Int(&c.SMTP.Port, "smtp-port", 0, "SMTP relay port (0: 587, or 465 with --smtp-security=tls)")
@@ -137,7 +139,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	}
 	feed := changefeed.New(b.Conn(), cals, log)
 	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done(),
-		Scheduler: sched})
+		Scheduler: sched, NoViewCache: cfg.NoViewCache})
 	dav := caldav.New(accounts, cals, caldav.Options{Logger: log, Scheduler: sched})
 
 	r := chi.NewRouter()
