@@ -239,7 +239,34 @@ async function run() {
   await alice.locator('.fc-list-event', { hasText: 'Team sync' }).waitFor();
   ok('month, year, day and schedule views show the events');
 
+  // An all-day event made by clicking a day of the month, with a custom rule.
+  await view(alice, 'Month', 'dayGridMonth');
+  await gotoDate(alice, '2027-03-19');
+  await alice.locator('td.fc-daygrid-day[data-date="2027-03-19"]').click();
+  const nd = alice.getByRole('dialog', { name: 'New event' });
+  await nd.getByLabel('Title').fill('Planning day');
+  expect(await nd.getByLabel('All day').isChecked(), 'a day clicked in the month is an all-day event');
+  await nd.getByLabel('Repeat', { exact: true }).selectOption('CUSTOM');
+  await nd.getByLabel('Repeat every').fill('2');
+  await nd.getByLabel('Repeat every').dispatchEvent('change');
+  await nd.getByRole('button', { name: 'Monday' }).click();
+  await nd.getByLabel('After').check();
+  await nd.getByLabel('Occurrences').fill('5');
+  await nd.getByLabel('Occurrences').dispatchEvent('change');
+  const ruleText = await nd.getByLabel('Rule (RRULE, RFC 5545)').inputValue();
+  expect(ruleText === 'FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,FR;COUNT=5', `the custom rule reads ${ruleText}`);
+  expect((await nd.locator('.rule-summary').innerText()).startsWith('Every 2 weeks on Monday and Friday, 5 times'), 'the rule is described');
+  await nd.getByRole('button', { name: 'Save' }).click();
+  await eventIn(alice, '2027-03-19', 'Planning day').waitFor();
+  const allDay = (await api(alice, 'GET', `/calendars/${cal.id}/view?view_type=month&date=2027-04-01`)).instances
+    .filter((i) => i.title === 'Planning day').map((i) => i.all_day && i.start);
+  // 19 March, then every other week from 29 March: 29 March, 2, 12 and 16 April.
+  expect(JSON.stringify(allDay) === JSON.stringify(['2027-04-02', '2027-04-12', '2027-04-16']), `the all-day series in April: ${allDay}`);
+  ok('an all-day event with a custom rule (every 2 weeks on Monday and Friday, 5 times) is made from the month view');
+
   // Titles are text, never HTML.
+  await view(alice, 'Schedule', 'listWeek');
+  await gotoDate(alice, NEXT_WED);
   await api(alice, 'POST', '/events', {
     calendar_id: cal.id, title: '<img src=x onerror="window.__xss=1">Bobby', description: '<script>window.__xss=2</script>',
     start: { date_time: `${NEXT_WED}T15:00:00`, time_zone: 'Europe/Berlin' }, end: { date_time: `${NEXT_WED}T16:00:00`, time_zone: 'Europe/Berlin' },

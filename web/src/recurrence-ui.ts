@@ -119,7 +119,39 @@ export class RecurrenceEditor {
     else this.summary.textContent = describe(this.model, this.anchor);
   }
 
+  private drawing = false;
+  private again = false;
+
+  /**
+   * Redraws the custom form. Removing a focused control can fire its
+   * change event, which asks for another redraw while this one runs; that
+   * one waits and follows. The control that had the focus gets it back.
+   */
   private drawCustom(): void {
+    if (this.drawing) {
+      this.again = true;
+      return;
+    }
+    const active = document.activeElement as HTMLElement | null;
+    const key = active && this.custom.contains(active)
+      ? active.getAttribute('aria-label') ?? (active instanceof HTMLInputElement ? `value:${active.value}` : '') : '';
+    this.drawing = true;
+    try {
+      for (let i = 0; i < 3; i++) {
+        this.again = false;
+        this.drawCustomOnce();
+        if (!this.again) break;
+      }
+    } finally {
+      this.drawing = false;
+    }
+    if (key) {
+      const sel = key.startsWith('value:') ? `input[value="${CSS.escape(key.slice(6))}"]` : `[aria-label="${CSS.escape(key)}"]`;
+      this.custom.querySelector<HTMLElement>(sel)?.focus();
+    }
+  }
+
+  private drawCustomOnce(): void {
     const show = this.choice.value === 'CUSTOM';
     this.custom.hidden = !show;
     if (!show) return;
