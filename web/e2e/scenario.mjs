@@ -196,13 +196,13 @@ async function run() {
   await gotoDate(alice, '2027-03-16');
   await eventIn(alice, '2027-03-16', 'Team sync').click();
   const edit = alice.getByRole('dialog', { name: 'Edit event' });
-  await edit.getByLabel('Title').fill('Team sync (all)');
+  await edit.getByLabel('Title').fill('Weekly team sync');
   await edit.getByRole('button', { name: 'Save' }).click();
   await alice.getByRole('dialog', { name: 'Change recurring event' }).getByRole('button', { name: 'All events' }).click();
   const titles = async () => (await api(alice, 'GET', `/calendars/${cal.id}/view?view_type=month&date=2027-03-01`)).instances;
   // The instance moved before is an override with its own title.
-  await until(async () => (await titles()).every((i) => i.override || i.title === 'Team sync (all)'), 'renaming all events left some');
-  await eventIn(alice, '2027-03-16', 'Team sync (all)').waitFor();
+  await until(async () => (await titles()).every((i) => i.override || i.title === 'Weekly team sync'), 'renaming all events left some');
+  await eventIn(alice, '2027-03-16', 'Weekly team sync').waitFor();
   ok('renaming one instance with "all events" renames the series');
 
   // Move the instance of 23 March an hour later: "this and following".

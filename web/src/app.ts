@@ -149,7 +149,10 @@ export class App {
       },
       eventDrop: (info) => { void this.moved(info.event, info.oldEvent, info.revert); },
       eventResize: (info) => { void this.moved(info.event, info.oldEvent, info.revert); },
-      eventContent: (arg) => ({ domNodes: eventNodes(arg.event, arg.timeText, arg.view.type) }),
+      eventContent: (arg) => ({
+        domNodes: eventNodes(arg.event, arg.timeText, arg.view.type,
+          arg.event.backgroundColor || this.calendar(arg.event.extendedProps.calendarId as string)?.color || '#1a73e8'),
+      }),
       eventDidMount: (arg) => {
         const inst = arg.event.extendedProps.inst as ViewInstance | undefined;
         const cal = this.calendar(arg.event.extendedProps.calendarId as string);
@@ -327,13 +330,12 @@ export class App {
     for (const { inst } of list) {
       const color = inst.color && inst.color !== c.color ? inst.color : undefined;
       out.push({
+        ...(color ? { backgroundColor: color, borderColor: color } : {}),
         id: inst.id,
         title: inst.title ?? (inst.busy ? (inst.busy === 'tentative' ? 'Busy (tentative)' : 'Busy') : ''),
         start: inst.all_day ? inst.start : inst.start.slice(0, 19),
         end: inst.all_day ? inst.end : inst.end.slice(0, 19),
         allDay: inst.all_day,
-        backgroundColor: color,
-        borderColor: color,
         editable: editable && !!inst.id,
         classNames: [inst.status === 'cancelled' ? 'is-cancelled' : '', inst.status === 'tentative' || inst.busy === 'tentative' ? 'is-tentative' : '',
           inst.transparency === 'transparent' ? 'is-free' : ''].filter(Boolean),
@@ -553,7 +555,7 @@ function moreEvent(c: Calendar, date: string, count: number, year: boolean): Eve
 }
 
 /** What an event shows in the grid: text nodes only. */
-function eventNodes(ev: EventApi, timeText: string, viewType: string): Node[] {
+function eventNodes(ev: EventApi, timeText: string, viewType: string, color: string): Node[] {
   const more = ev.extendedProps.more as number | undefined;
   if (more !== undefined) {
     const title = h('span', { class: 'ev-title' }, ev.title);
@@ -563,6 +565,12 @@ function eventNodes(ev: EventApi, timeText: string, viewType: string): Node[] {
   const inst = ev.extendedProps.inst as ViewInstance | undefined;
   const title = h('span', { class: 'ev-title' }, ev.title || (inst?.busy ? 'Busy' : '(No title)'));
   const nodes: Node[] = [];
+  if (!ev.allDay && viewType.startsWith('dayGrid')) {
+    // A timed event in a month is a line with a dot of its colour.
+    const dot = h('span', { class: 'ev-dot', 'aria-hidden': 'true' });
+    dot.style.background = color;
+    nodes.push(dot);
+  }
   if (timeText && !ev.allDay) nodes.push(h('span', { class: 'ev-time' }, timeText));
   nodes.push(title);
   if (inst?.recurring) nodes.push(h('span', { class: 'ev-recur', 'aria-hidden': 'true', title: 'Repeats' }, '↻'));
