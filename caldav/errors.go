@@ -60,6 +60,8 @@ func toDAV(err error, t *target) *davError {
 		return uidConflict(nil, "", uc)
 	case errors.As(err, &inv):
 		return davStatus(http.StatusForbidden, inv.Error())
+	case errors.Is(err, calendar.ErrReadOnly):
+		return readOnly(t)
 	case errors.Is(err, calendar.ErrForbidden):
 		return precondition(http.StatusForbidden, nsDAV, "need-privileges", "you may not do this")
 	case errors.Is(err, store.ErrNotFound):
@@ -76,6 +78,18 @@ func toDAV(err error, t *target) *davError {
 		return precondition(http.StatusForbidden, nsCalDAV, "valid-filter", err.Error())
 	}
 	return nil
+}
+
+// readOnly refuses a change to a calendar whose events come from a
+// subscription or another server: RFC 3744 §7.1.1's DAV:need-privileges,
+// naming the resource and the privilege the calendar does not grant.
+func readOnly(t *target) *davError {
+	e := precondition(http.StatusForbidden, nsDAV, "need-privileges",
+		"this calendar is read-only: its events come from a subscription or another server")
+	if t != nil && t.owner != nil {
+		e.inner = "<D:resource>" + hrefXML(t.href()) + "<D:privilege><D:write-content/></D:privilege></D:resource>"
+	}
+	return e
 }
 
 // uidConflict answers a UID held by another resource of calendar calName

@@ -26,7 +26,7 @@ func init() {
 		kindHome:       {"OPTIONS": (*Handler).options, "PROPFIND": (*Handler).propfind, "PROPPATCH": (*Handler).proppatch, "REPORT": (*Handler).report},
 		kindCalendar: {"OPTIONS": (*Handler).options, "PROPFIND": (*Handler).propfind, "PROPPATCH": (*Handler).proppatch,
 			"MKCALENDAR": (*Handler).mkcalendar, "MKCOL": (*Handler).mkcol, "DELETE": (*Handler).deleteCalendar,
-			"REPORT": (*Handler).report, "POST": (*Handler).postCalendar},
+			"REPORT": (*Handler).report, "POST": (*Handler).postCalendar, "GET": (*Handler).getCalendar, "HEAD": (*Handler).getCalendar},
 		kindObject: {"OPTIONS": (*Handler).options, "PROPFIND": (*Handler).propfind, "PROPPATCH": (*Handler).proppatch,
 			"GET": (*Handler).get, "HEAD": (*Handler).get, "PUT": (*Handler).put, "DELETE": (*Handler).deleteObject,
 			"MOVE": (*Handler).move, "COPY": (*Handler).copy, "REPORT": (*Handler).report},

@@ -206,6 +206,9 @@ func privileges(rs *resource) (string, bool) {
 	}
 	var b strings.Builder
 	for _, p := range role.Privileges() {
+		if rs.cal != nil && rs.cal.ReadOnly() && writesContent(p) {
+			continue
+		}
 		ns := "D"
 		if p == calendar.PrivReadFreeBusy {
 			ns = "C"
@@ -213,6 +216,16 @@ func privileges(rs *resource) (string, bool) {
 		b.WriteString("<D:privilege><" + ns + ":" + string(p) + "/></D:privilege>")
 	}
 	return b.String(), true
+}
+
+// writesContent reports whether a privilege lets its holder change a
+// calendar's objects, which nobody may in a read-only calendar.
+func writesContent(p calendar.Privilege) bool {
+	switch p {
+	case calendar.PrivAll, calendar.PrivWriteContent, calendar.PrivBind, calendar.PrivUnbind:
+		return true
+	}
+	return false
 }
 
 func etag(rs *resource) (string, bool) {

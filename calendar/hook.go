@@ -38,6 +38,11 @@ type PutContext struct {
 	// resource changes before the write commits, PutObject runs the hooks
 	// again on the new version.
 	Conditions *store.Conditions
+	// Origin says whether a client wrote the object (OriginClient) or it
+	// comes from an import or a calendar's source. Hooks must not act on
+	// the user's behalf towards others (send invitations, RFC 6638) for
+	// data that the user did not just write.
+	Origin Origin
 }
 
 // DeleteContext describes a deletion.

@@ -38,11 +38,14 @@ const (
 // §4.1), derives its time-range index rows, lets the hooks take part, and
 // stores it under name. It returns an *ObjectError for data the calendar
 // cannot take, a *store.UIDConflictError, store.ErrPreconditionFailed,
-// ErrForbidden, store.ErrNotFound, or a hook's error.
+// ErrForbidden, ErrReadOnly, store.ErrNotFound, or a hook's error.
 func (s *Service) PutObject(ctx context.Context, u *store.User, cal *store.Calendar, name string, data []byte, cond store.Conditions) (*store.WriteResult, error) {
 	role, err := s.authorize(ctx, u, cal, ActWrite)
 	if err != nil {
 		return nil, err
+	}
+	if cal.ReadOnly() {
+		return nil, ErrReadOnly
 	}
 	if len(data) > s.lim.MaxResourceSize {
 		return nil, &ObjectError{PreMaxResourceSize, fmt.Sprintf("the object is %d bytes; this server accepts up to %d", len(data), s.lim.MaxResourceSize)}
@@ -97,6 +100,9 @@ func (s *Service) DeleteObject(ctx context.Context, u *store.User, cal *store.Ca
 	if err != nil {
 		return err
 	}
+	if cal.ReadOnly() {
+		return ErrReadOnly
+	}
 	obj, err := s.st.GetObject(ctx, cal.ID, name)
 	if err != nil {
 		return err
@@ -132,6 +138,9 @@ func (s *Service) MoveObject(ctx context.Context, u *store.User, from *store.Cal
 	}
 	if _, err := s.authorize(ctx, u, to, ActWrite); err != nil {
 		return nil, err
+	}
+	if from.ReadOnly() || to.ReadOnly() {
+		return nil, ErrReadOnly
 	}
 	obj, err := s.st.GetObject(ctx, from.ID, name)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/almanac/almanac/recurrence"
+	"github.com/almanac/almanac/secret"
 	"github.com/almanac/almanac/store"
 	"github.com/almanac/almanac/timezone"
 )
@@ -82,6 +83,9 @@ type Options struct {
 	// Kick is called after a write queued outbox messages, to wake the
 	// delivery workers (nil: they find them on their next poll).
 	Kick func()
+	// Secrets seals publication tokens and source passwords (nil: a
+	// keyring with a random key, good for the life of the process only).
+	Secrets *secret.Keyring
 }
 
 // Service implements the calendar domain over the store.
@@ -93,6 +97,7 @@ type Service struct {
 	now    func() time.Time
 	hooks  []Hook
 	kick   func()
+	keys   *secret.Keyring
 	cache  *summaryCache
 }
 
@@ -107,8 +112,11 @@ func New(st *store.Store, opt Options) *Service {
 	if opt.Recurrence == (recurrence.Limits{}) {
 		opt.Recurrence = recurrence.DefaultLimits
 	}
+	if opt.Secrets == nil {
+		opt.Secrets, _ = secret.New(secret.NewKey())
+	}
 	return &Service{st: st, notify: opt.Notifier, lim: opt.Limits.withDefaults(), recur: opt.Recurrence, now: opt.Now,
-		hooks: opt.Hooks, kick: opt.Kick, cache: newSummaryCache()}
+		hooks: opt.Hooks, kick: opt.Kick, keys: opt.Secrets, cache: newSummaryCache()}
 }
 
 type nopNotifier struct{}
@@ -327,5 +335,24 @@ func (s *Service) DeleteCalendar(ctx context.Context, u *store.User, c *store.Ca
 		return err
 	}
 	s.notify.Changed(ctx, Change{CalendarID: c.ID, CalendarUUID: c.UUID, OwnerID: c.OwnerID, Kind: CalendarDeleted})
+	return nil
+}
+
+// CreateSourceCalendar makes a read-only calendar owned by the caller
+// whose content comes from src (see package external), in one
+// transaction. It returns an *InvalidError or store.ErrExists.
+func (s *Service) CreateSourceCalendar(ctx context.Context, u *store.User, c *store.Calendar, src *store.Source) error {
+	c.OwnerID, c.Source = u.ID, src.Kind
+	if len(c.Components) == 0 {
+		c.Components = []string{"VEVENT", "VTODO", "VJOURNAL"}
+	}
+	if err := CheckCalendar(c); err != nil {
+		return err
+	}
+	if err := s.st.CreateSourceCalendar(ctx, c, src); err != nil {
+		return err
+	}
+	s.notify.Changed(ctx, Change{CalendarID: c.ID, CalendarUUID: c.UUID, OwnerID: c.OwnerID, Revision: c.Revision,
+		Kind: AccessGranted, UserID: c.OwnerID})
 	return nil
 }

@@ -32,6 +32,9 @@ type Options struct {
 	// for tests and for deployments whose feeds live on the internal
 	// network. Off by default.
 	AllowPrivate bool
+	// Allow lists networks that may be reached although they are not
+	// public (an intranet's feeds), when AllowPrivate is off.
+	Allow        []netip.Prefix
 	Timeout      time.Duration // whole request, default 30 s
 	MaxRedirects int           // default 5
 	UserAgent    string
@@ -54,7 +57,7 @@ func New(opt Options) *Client {
 	if opt.UserAgent == "" {
 		opt.UserAgent = "Almanac"
 	}
-	d := &net.Dialer{Timeout: 10 * time.Second, Control: control(opt.AllowPrivate)}
+	d := &net.Dialer{Timeout: 10 * time.Second, Control: control(opt.AllowPrivate, opt.Allow)}
 	tr := &http.Transport{
 		DialContext:           d.DialContext,
 		Proxy:                 nil, // a proxy would dial on our behalf, past the check
@@ -105,16 +108,21 @@ func ReadBody(resp *http.Response, limit int64) ([]byte, error) {
 }
 
 // control checks every address the dialer is about to connect to.
-func control(allowPrivate bool) func(network, address string, _ syscall.RawConn) error {
+func control(allowPrivate bool, allow []netip.Prefix) func(network, address string, _ syscall.RawConn) error {
 	return func(network, address string, _ syscall.RawConn) error {
 		ap, err := netip.ParseAddrPort(address)
 		if err != nil {
 			return fmt.Errorf("%w: %s", ErrForbiddenAddress, address)
 		}
-		if !allowPrivate && !Public(ap.Addr()) {
-			return fmt.Errorf("%w: %s is not a public address", ErrForbiddenAddress, ap.Addr())
+		if allowPrivate || Public(ap.Addr()) {
+			return nil
 		}
-		return nil
+		for _, p := range allow {
+			if p.Contains(ap.Addr().Unmap()) {
+				return nil
+			}
+		}
+		return fmt.Errorf("%w: %s is not a public address", ErrForbiddenAddress, ap.Addr())
 	}
 }
 

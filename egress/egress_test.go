@@ -56,3 +56,23 @@ func TestRefusesLoopbackUnlessAllowed(t *testing.T) {
 		t.Fatal("file URL accepted")
 	}
 }
+
+// TestRedirectToPrivateAddress follows a redirect from an allowed address
+// to one that is not: the second connection is refused.
+func TestRedirectToPrivateAddress(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		port := strings.TrimPrefix(hostPort(r), ":")
+		http.Redirect(w, r, "http://127.0.0.2:"+port+"/secret", http.StatusFound)
+	}))
+	defer srv.Close()
+	c := New(Options{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})
+	req, _ := http.NewRequest("GET", srv.URL+"/feed.ics", nil)
+	if _, err := c.Do(req); !errors.Is(err, ErrForbiddenAddress) || !strings.Contains(err.Error(), "127.0.0.2") {
+		t.Fatalf("redirect to 127.0.0.2: %v", err)
+	}
+}
+
+func hostPort(r *http.Request) string {
+	_, port, _ := strings.Cut(r.Host, ":")
+	return port
+}

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
@@ -64,6 +65,38 @@ func TestReadyz(t *testing.T) {
 		body, _ := io.ReadAll(rec.Body)
 		if rec.Code != tc.code {
 			t.Errorf("readyz: %d %s", rec.Code, body)
+		}
+	}
+}
+
+func TestNotModified(t *testing.T) {
+	mod := time.Date(2026, 3, 1, 12, 0, 0, 500, time.UTC)
+	for _, c := range []struct {
+		hdr  []string
+		want bool
+	}{
+		{nil, false},
+		{[]string{"If-None-Match", `"abc"`}, true},
+		{[]string{"If-None-Match", `W/"abc", "x"`}, true},
+		{[]string{"If-None-Match", `"old"`}, false},
+		{[]string{"If-None-Match", `"old"`, "If-Modified-Since", mod.Format(http.TimeFormat)}, false},
+		{[]string{"If-Modified-Since", mod.Format(http.TimeFormat)}, true},
+		{[]string{"If-Modified-Since", mod.Add(-time.Hour).Format(http.TimeFormat)}, false},
+	} {
+		r := httptest.NewRequest("GET", "/x.ics", nil)
+		for i := 0; i < len(c.hdr); i += 2 {
+			r.Header.Set(c.hdr[i], c.hdr[i+1])
+		}
+		w := httptest.NewRecorder()
+		if got := NotModified(w, r, "abc", mod); got != c.want || (got && w.Code != 304) || w.Header().Get("ETag") != `"abc"` {
+			t.Errorf("%v: %v, %d", c.hdr, got, w.Code)
+		}
+	}
+	for ae, want := range map[string]bool{"gzip": true, "gzip;q=0.5": true, "gzip;q=0": false, "br, gzip": true, "": false, "identity": false} {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.Header.Set("Accept-Encoding", ae)
+		if acceptsGzip(r) != want {
+			t.Errorf("Accept-Encoding %q: %v", ae, !want)
 		}
 	}
 }

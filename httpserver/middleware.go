@@ -20,7 +20,18 @@ import (
 
 type ctxKey int
 
-const loggerKey ctxKey = iota
+const (
+	loggerKey ctxKey = iota
+	secretKey
+)
+
+// SecretPath marks the request's path as a secret (a capability URL,
+// such as a published calendar's): the access log shows its route only.
+func SecretPath(ctx context.Context) {
+	if flag, ok := ctx.Value(secretKey).(*bool); ok {
+		*flag = true
+	}
+}
 
 // Logger returns the request's logger, which carries its request id.
 func Logger(ctx context.Context) *slog.Logger {
@@ -108,6 +119,7 @@ func Observe(base *slog.Logger, m *Metrics) func(http.Handler) http.Handler {
 			w.Header().Set("X-Request-Id", id)
 			log := base.With("request_id", id)
 			sw := &statusWriter{ResponseWriter: w}
+			secret := new(bool)
 			m.inflight.Inc()
 			defer func() {
 				m.inflight.Dec()
@@ -134,10 +146,15 @@ func Observe(base *slog.Logger, m *Metrics) func(http.Handler) http.Handler {
 				if sw.status >= 500 {
 					level = slog.LevelWarn
 				}
-				log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path,
+				path := r.URL.Path
+				if *secret {
+					path = route
+				}
+				log.Log(r.Context(), level, "request", "method", r.Method, "path", path,
 					"route", route, "status", sw.status, "bytes", sw.bytes, "duration", d, "remote", r.RemoteAddr)
 			}()
-			next.ServeHTTP(sw, r.WithContext(WithLogger(r.Context(), log)))
+			ctx := context.WithValue(WithLogger(r.Context(), log), secretKey, secret)
+			next.ServeHTTP(sw, r.WithContext(ctx))
 		})
 	}
 }

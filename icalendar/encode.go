@@ -41,6 +41,18 @@ func Marshal(comp *ical.Component) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
+// MarshalDecoded is Marshal for a component that go-ical decoded itself
+// (as go-webdav's client does), rather than Parse: go-ical leaves the
+// ^-escapes of parameter values (RFC 6868) as they were, so they are
+// decoded first, or Marshal would escape them twice.
+func MarshalDecoded(comp *ical.Component) ([]byte, error) {
+	if comp == nil {
+		return nil, fmt.Errorf("icalendar: no data")
+	}
+	decodeRFC6868(comp)
+	return Marshal(comp)
+}
+
 // Encode writes comp and its children as iCalendar text (RFC 5545 §3.1):
 // CRLF line ends, lines folded at 75 octets without splitting a UTF-8
 // sequence, properties and parameters in a stable order, and parameter

@@ -13,6 +13,7 @@ import (
 	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/changefeed"
+	"github.com/almanac/almanac/external"
 	"github.com/almanac/almanac/scheduling"
 	"github.com/almanac/almanac/store"
 )
@@ -26,6 +27,13 @@ type Options struct {
 	Feed *changefeed.Feed
 	// Shutdown is closed when the server stops, ending open streams.
 	Shutdown <-chan struct{}
+	// External serves subscriptions and mirrors; nil disables them.
+	External *external.Service
+	// MaxImportBytes bounds an uploaded import (default 64 MiB).
+	MaxImportBytes int64
+	// PublicURL is the server's URL as its users reach it, for the links
+	// of published calendars (default: taken from each request).
+	PublicURL string
 	// NoViewCache computes every view afresh, to measure the query path.
 	NoViewCache bool
 	// Scheduler serves /invitations and the RSVP links; nil disables them.
@@ -44,6 +52,9 @@ type API struct {
 
 // New returns the API over the given services.
 func New(accounts *account.Service, cals *calendar.Service, opt Options) *API {
+	if opt.MaxImportBytes <= 0 {
+		opt.MaxImportBytes = 64 << 20
+	}
 	return &API{accounts: accounts, cals: cals, store: cals.Store(), feed: opt.Feed, views: newViewCache(), opt: opt}
 }
 

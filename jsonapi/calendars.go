@@ -15,19 +15,23 @@ import (
 // calendar shared with them, the display name, colour and order are their
 // own.
 type Calendar struct {
-	ID          string    `json:"id"`
-	DisplayName string    `json:"display_name"`
-	Description string    `json:"description"`
-	Color       string    `json:"color"`
-	Order       int       `json:"order"`
-	TimeZone    string    `json:"time_zone"`
-	Components  []string  `json:"components"`
-	Role        string    `json:"role"`
-	Owner       UserRef   `json:"owner"`
-	Revision    int64     `json:"revision"`
-	CalDAVURL   string    `json:"caldav_url"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          string   `json:"id"`
+	DisplayName string   `json:"display_name"`
+	Description string   `json:"description"`
+	Color       string   `json:"color"`
+	Order       int      `json:"order"`
+	TimeZone    string   `json:"time_zone"`
+	Components  []string `json:"components"`
+	Role        string   `json:"role"`
+	Owner       UserRef  `json:"owner"`
+	Revision    int64    `json:"revision"`
+	CalDAVURL   string   `json:"caldav_url"`
+	// Source is "ics" for a subscription and "caldav" for a mirror of
+	// another server; such calendars are read-only.
+	Source    string    `json:"source,omitempty"`
+	ReadOnly  bool      `json:"read_only"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 	// ETag identifies this representation (as the ETag header does);
 	// If-Match with it makes a change conditional.
 	ETag string `json:"etag"`
@@ -63,7 +67,7 @@ func (a *API) calendarJSON(r *http.Request, v calendar.Visible) (Calendar, error
 	c := Calendar{ID: v.UUID, DisplayName: v.DisplayName, Description: v.Description, Color: v.Color,
 		Order: v.Order, TimeZone: v.TimeZone, Components: v.Components, Role: v.Role.String(),
 		Owner: userRef(owner), Revision: v.Revision, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
-		CalDAVURL: "/dav/calendars/" + owner.Name + "/" + v.Name + "/"}
+		CalDAVURL: "/dav/calendars/" + owner.Name + "/" + v.Name + "/", Source: v.Calendar.Source, ReadOnly: v.ReadOnly()}
 	if v.Share != nil {
 		c.DisplayName, c.Color, c.Order = v.Share.DisplayName, v.Share.Color, v.Share.Order
 		c.CalDAVURL = "/dav/calendars/" + caller(r).Name + "/" + v.Share.Name + "/"

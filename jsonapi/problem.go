@@ -89,6 +89,9 @@ func toProblem(err error) *Problem {
 		oe  *calendar.ObjectError
 		uce *store.UIDConflictError
 	)
+	if p := externalProblem(err); p != nil {
+		return p
+	}
 	switch {
 	case errors.As(err, &p):
 		return p

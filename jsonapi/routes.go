@@ -65,6 +65,18 @@ func (a *API) Routes() http.Handler {
 		r.Put("/invitations/{event_id}/{id}", a.respond)
 		r.Delete("/invitations/{event_id}/{id}", a.removeInvitation)
 		r.Post("/invitations/{event_id}/{id}/resend", a.resendInvitation)
+
+		// External calendars: import, export, publishing, subscriptions.
+		r.Post("/calendars/{id}/import", a.importCalendar)
+		r.Get("/calendars/{id}/export.ics", a.exportCalendar)
+		r.Get("/calendars/{id}/publication", a.getPublication)
+		r.Put("/calendars/{id}/publication", a.putPublication)
+		r.Delete("/calendars/{id}/publication", a.deletePublication)
+		r.Post("/calendars/{id}/publication/rotate", a.rotatePublication)
+		r.Post("/subscriptions", a.subscribe)
+		r.Get("/calendars/{id}/source", a.getSource)
+		r.Patch("/calendars/{id}/source", a.updateSource)
+		r.Post("/calendars/{id}/source/refresh", a.refreshSource)
 	})
 	return r
 }

@@ -105,6 +105,12 @@ func serverWriteOf(ctx context.Context) *serverWrite {
 // BeforePut applies RFC 6638 §3.2 to a create or update: the organizer's
 // write sends REQUEST and CANCEL, an attendee's write sends REPLY.
 func (s *Scheduler) BeforePut(ctx context.Context, pc *calendar.PutContext) error {
+	if pc.Origin != calendar.OriginClient {
+		// Imported, subscribed and mirrored data is not the user's change:
+		// nobody is told about it (RFC 6638 schedules what users do).
+		pc.Write.Scheduling = store.Scheduling{}
+		return nil
+	}
 	if sw := serverWriteOf(ctx); sw != nil {
 		pc.Write.Scheduling = sw.sched
 		pc.Write.Outbox = append(pc.Write.Outbox, sw.outbox...)

@@ -22,9 +22,23 @@ type Calendar struct {
 	Revision    int64 // the CTag and sync token: bumped by every change
 	SyncFloor   int64 // tokens older than this can no longer be answered
 	MaxSpan     int64 // longest indexed instance, µs
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// Source says where the data comes from: "" when the calendar's users
+	// write it, SourceICS or SourceCalDAV when it mirrors a calendar
+	// elsewhere and is read-only to them.
+	Source    string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
+
+// Sources of calendars that mirror data from elsewhere.
+const (
+	SourceICS    = "ics"    // a published iCalendar feed
+	SourceCalDAV = "caldav" // a collection on another CalDAV server
+)
+
+// ReadOnly reports whether the calendar's contents come from elsewhere, so
+// that its users may read but not change them.
+func (c *Calendar) ReadOnly() bool { return c.Source != "" }
 
 // Supports reports whether the calendar accepts components of type comp.
 func (c *Calendar) Supports(comp string) bool {
@@ -37,14 +51,14 @@ func (c *Calendar) Supports(comp string) bool {
 }
 
 const calendarColumns = `id, uuid, owner_id, name, display_name, description, color, sort_order,
-	time_zone, components, revision, sync_floor, max_span, created_at, updated_at`
+	time_zone, components, revision, sync_floor, max_span, source, created_at, updated_at`
 
 func scanCalendar(r row) (*Calendar, error) {
 	var c Calendar
 	var comps string
 	var created, updated int64
 	err := r.Scan(&c.ID, &c.UUID, &c.OwnerID, &c.Name, &c.DisplayName, &c.Description, &c.Color, &c.Order,
-		&c.TimeZone, &comps, &c.Revision, &c.SyncFloor, &c.MaxSpan, &created, &updated)
+		&c.TimeZone, &comps, &c.Revision, &c.SyncFloor, &c.MaxSpan, &c.Source, &created, &updated)
 	if isNoRows(err) {
 		return nil, ErrNotFound
 	}
@@ -70,10 +84,10 @@ func (s *Store) CreateCalendar(ctx context.Context, c *Calendar) error {
 	}
 	err := s.inTx(ctx, func(q querier) error {
 		return q.queryRow(ctx, `INSERT INTO calendars (uuid, owner_id, name, display_name, description, color,
-			sort_order, time_zone, components, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
+			sort_order, time_zone, components, source, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
 			c.UUID, c.OwnerID, c.Name, c.DisplayName, c.Description, c.Color, c.Order, c.TimeZone,
-			strings.Join(c.Components, ","), now).Scan(&c.ID)
+			joinComponents(c.Components), c.Source, now).Scan(&c.ID)
 	})
 	if _, ok := uniqueViolation(err); ok {
 		return ErrExists
@@ -83,6 +97,13 @@ func (s *Store) CreateCalendar(ctx context.Context, c *Calendar) error {
 	}
 	c.CreatedAt, c.UpdatedAt = FromMicro(now), FromMicro(now)
 	return nil
+}
+
+func joinComponents(comps []string) string {
+	if len(comps) == 0 {
+		comps = []string{"VEVENT", "VTODO"}
+	}
+	return strings.Join(comps, ",")
 }
 
 // GetCalendar returns the calendar with the internal id, or ErrNotFound.

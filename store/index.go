@@ -124,7 +124,7 @@ func (s *Store) ReindexObject(ctx context.Context, ref ObjectRef, instances []In
 		if _, err := q.exec(ctx, `DELETE FROM instances WHERE object_id = $1`, ref.ID); err != nil {
 			return err
 		}
-		if err := insertInstances(ctx, q, ref.CalendarID, ref.ID, maxSpan, instances); err != nil {
+		if err := s.insertInstances(ctx, q, ref.CalendarID, ref.ID, maxSpan, instances); err != nil {
 			return err
 		}
 		_, err = q.exec(ctx, `UPDATE objects SET indexed_until = $2 WHERE id = $1`, ref.ID, indexedUntil)

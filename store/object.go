@@ -174,7 +174,7 @@ func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond
 		if err != nil {
 			return err
 		}
-		if err := insertInstances(ctx, q, calID, res.ObjectID, maxSpan, w.Instances); err != nil {
+		if err := s.insertInstances(ctx, q, calID, res.ObjectID, maxSpan, w.Instances); err != nil {
 			return err
 		}
 		if err := enqueue(ctx, q, now, w.Outbox); err != nil {
@@ -210,56 +210,18 @@ func (c Conditions) check(exists bool, etag, scheduleTag string) error {
 	return nil
 }
 
-// insertInstances writes index rows in multi-row statements and widens the
+// insertInstances writes one object's index rows and widens the
 // calendar's max span when a new short instance is longer than any before.
-func insertInstances(ctx context.Context, q querier, calID, objID, maxSpan int64, list []Instance) error {
-	const perStmt = 200
-	newMax := maxSpan
-	for len(list) > 0 {
-		n := min(len(list), perStmt)
-		sql, args := instanceInsert(calID, objID, list[:n])
-		if _, err := q.exec(ctx, sql, args...); err != nil {
-			return fmt.Errorf("store: index: %w", err)
-		}
-		for _, in := range list[:n] {
-			if span := in.End - in.Start; span <= LongInstance && span > newMax {
-				newMax = span
-			}
-		}
-		list = list[n:]
-	}
-	if newMax > maxSpan {
-		_, err := q.exec(ctx, `UPDATE calendars SET max_span = $2 WHERE id = $1 AND max_span < $2`, calID, newMax)
-		return err
-	}
-	return nil
-}
-
-var instanceInsertPrefix = `INSERT INTO instances (calendar_id, object_id, start_at, end_at, recurrence_id,
-	floating, all_day, override, transparent, status, long, component) VALUES `
-
-func instanceInsert(calID, objID int64, list []Instance) (string, []any) {
-	const cols = 12
-	b := make([]byte, 0, len(instanceInsertPrefix)+len(list)*cols*5)
-	b = append(b, instanceInsertPrefix...)
-	args := make([]any, 0, len(list)*cols)
+func (s *Store) insertInstances(ctx context.Context, q querier, calID, objID, maxSpan int64, list []Instance) error {
+	rows := make([]indexRow, len(list))
 	for i, in := range list {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '(')
-		for c := 0; c < cols; c++ {
-			if c > 0 {
-				b = append(b, ',')
-			}
-			b = fmt.Appendf(b, "$%d", i*cols+c+1)
-		}
-		b = append(b, ')')
-		args = append(args, calID, objID, in.Start, in.End, in.RecurrenceID,
-			in.Floating, in.AllDay, in.Override, in.Transparent, in.Status, in.End-in.Start > LongInstance, in.Component)
+		rows[i] = indexRow{objID: objID, Instance: in}
 	}
-	return string(b), args
+	return s.insertIndexRows(ctx, q, calID, maxSpan, rows)
 }
+
+const instanceInsertHead = `INSERT INTO instances (calendar_id, object_id, start_at, end_at, recurrence_id,
+	floating, all_day, override, transparent, status, long, component)`
 
 // DeleteObject removes the resource name from calendar calID with its index
 // rows and records a tombstone. It returns ErrNotFound or
@@ -441,6 +403,31 @@ func (s *Store) ListObjects(ctx context.Context, calID int64, withData bool) ([]
 		cols += ", data"
 	}
 	return s.queryObjects(ctx, withData, `SELECT `+cols+` FROM objects WHERE calendar_id = $1 ORDER BY name`, calID)
+}
+
+// GetObjectsByUID returns the calendar's resources holding the given UIDs,
+// with their data; UIDs that no resource holds are skipped.
+func (s *Store) GetObjectsByUID(ctx context.Context, calID int64, uids []string) ([]*Object, error) {
+	if len(uids) == 0 {
+		return nil, nil
+	}
+	return s.queryObjects(ctx, true, `SELECT `+objectColumns+`, data FROM objects
+		WHERE calendar_id = $1 AND uid `+s.inList(2), calID, s.listArg(uids))
+}
+
+// ObjectsAfter returns up to limit resources of a calendar in order of
+// name, starting after the name after ("": from the first), with their
+// data when withData is set. Exports page through a calendar with it so
+// that they never hold all of it; each page is a range of the (calendar,
+// name) index, so a page costs the same at the end of a large calendar as
+// at its start.
+func (s *Store) ObjectsAfter(ctx context.Context, calID int64, after string, limit int, withData bool) ([]*Object, error) {
+	cols := objectColumns
+	if withData {
+		cols += ", data"
+	}
+	return s.queryObjects(ctx, withData, `SELECT `+cols+` FROM objects WHERE calendar_id = $1 AND name > $2
+		ORDER BY name LIMIT $3`, calID, after, limit)
 }
 
 // GetObjectsByID returns the resources with the given internal ids, with

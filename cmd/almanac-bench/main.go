@@ -5,6 +5,7 @@
 //	almanac-bench stream [-url URL] [-streams 1000] [-changes 20]
 //	almanac-bench index [-queries 2000]
 //	almanac-bench scheduling [-local 100] [-external 100] [-updates 20]
+//	almanac-bench import [-n 100000] [-batch 250]
 //	almanac-bench api [-url URL] [-label SQLite] [-events 5000]
 //
 // "store" writes single calendar objects (one PUT's worth of work: the
@@ -15,7 +16,8 @@
 // memory an idle stream costs. "index" loads 5,000 and then 50,000 events
 // and times month-window instance queries at each size. "scheduling" times
 // an organizer's update of a meeting with 200 attendees and the delivery
-// of every local attendee's copy. "api" loads a user's calendars through
+// of every local attendee's copy. "import" imports a generated export of
+// n events, again, and exports it. "api" loads a user's calendars through
 // the JSON API of a running server and times event creation and calendar
 // views over HTTP.
 package main
@@ -27,7 +29,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: almanac-bench store|stream|index|scheduling|api [flags]")
+		fmt.Fprintln(os.Stderr, "usage: almanac-bench store|stream|index|scheduling|import|api [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -40,6 +42,8 @@ func main() {
 		err = benchIndex(os.Args[2:])
 	case "scheduling":
 		err = benchScheduling(os.Args[2:])
+	case "import":
+		err = benchImport(os.Args[2:])
 	case "api":
 		err = benchAPI(os.Args[2:])
 	default:

@@ -22,6 +22,9 @@ func commands() []command {
 		{"user", "manage users: add, passwd, list, delete, app-password", runUser},
 		{"outbox", "inspect and repair deliveries: list, stats, retry, drop", runOutbox},
 		{"recur", "print the instances of an iCalendar object read on stdin", runRecur},
+		{"import", "import an iCalendar file into a calendar", runImport},
+		{"export", "write a calendar as an iCalendar file", runExport},
+		{"secrets", "rotate the key that seals stored passwords and tokens", runSecrets},
 	}
 }
 

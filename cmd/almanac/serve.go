@@ -19,10 +19,12 @@ import (
 	"github.com/almanac/almanac/caldav"
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/changefeed"
+	"github.com/almanac/almanac/external"
 	"github.com/almanac/almanac/httpserver"
 	"github.com/almanac/almanac/jsonapi"
 	"github.com/almanac/almanac/mailer"
 	"github.com/almanac/almanac/outbox"
+	"github.com/almanac/almanac/publish"
 	"github.com/almanac/almanac/web"
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
@@ -44,6 +46,9 @@ type serveConfig struct {
 	MailFrom          string
 	AdminListen       string
 	Mail              mailInConfig
+	Secrets           secretConfig
+	Feeds             feedConfig
+	MaxImportBytes    int
 }
 
 const serveUsage = `Usage: almanac serve [flags]
@@ -70,6 +75,9 @@ func (c *serveConfig) register(s *settings) {
 	s.String(&c.AdminListen, "admin-listen", "", "address for the admin endpoints (pprof profiles under /debug/pprof/); empty: off. Keep it private")
 	s.String(&c.MailFrom, "mail-from", "", "sender address of the server's own mail (default: calendar@HOST of --listen)")
 	c.Mail.register(s)
+	s.Int(&c.MaxImportBytes, "import-max-bytes", 64<<20, "largest iCalendar file imported over HTTP (almanac import has no limit)")
+	c.Secrets.register(s)
+	c.Feeds.register(s)
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -132,14 +140,25 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		return err
 	}
 	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
+	keys, err := cfg.Secrets.keyring(cfg.storage.DataDir)
+	if err != nil {
+		return err
+	}
 	cals := calendar.New(st, calendar.Options{Notifier: changefeed.NewPublisher(b.Conn(), log), Kick: deliveries.Kick,
-		Hooks: []calendar.Hook{sched}})
+		Hooks: hooks(sched), Secrets: keys})
 	for kind, h := range sched.Handlers(cals, mail, maxMailAttempts) {
 		handlers[kind] = h
 	}
+	feedOpt, err := cfg.Feeds.options()
+	if err != nil {
+		return err
+	}
+	feedOpt.Logger = log
+	sources := external.New(cals, feedOpt)
 	feed := changefeed.New(b.Conn(), cals, log)
 	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done(),
-		Scheduler: sched, NoViewCache: cfg.NoViewCache})
+		Scheduler: sched, NoViewCache: cfg.NoViewCache, External: sources, MaxImportBytes: int64(cfg.MaxImportBytes),
+		PublicURL: cfg.Mail.PublicURL})
 	dav := caldav.New(accounts, cals, caldav.Options{Logger: log, Scheduler: sched})
 
 	r := chi.NewRouter()
@@ -153,6 +172,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	r.Mount("/api/v1", api.Routes())
 	r.Mount("/rsvp", api.RSVPRoutes())
 	r.Mount(caldav.Prefix, dav.Routes())
+	r.Mount(publish.Prefix, publish.New(cals).Routes())
 	r.Handle("/.well-known/caldav", http.HandlerFunc(dav.WellKnown))
 	// Everything else is the web client: its files, and index.html for
 	// the paths it routes itself.
@@ -176,7 +196,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		return err
 	}
 	defer mailIn.stop()
-	workers := startWorkers(ctx, log, st, cals, deliveries)
+	workers := startWorkers(ctx, log, st, cals, deliveries, sources)
 	err = httpserver.Serve(ctx, ln, r, cfg.ShutdownGrace, log)
 	workers.Wait()
 	return err

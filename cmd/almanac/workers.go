@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/external"
 	"github.com/almanac/almanac/outbox"
 	"github.com/almanac/almanac/store"
 )
@@ -17,7 +18,7 @@ const inboxRetention = 90 * 24 * time.Hour
 
 // startWorkers runs the node's background jobs until ctx ends; Wait on the
 // result returns when each has finished its current round.
-func startWorkers(ctx context.Context, log *slog.Logger, st *store.Store, cals *calendar.Service, deliveries *outbox.Worker) *sync.WaitGroup {
+func startWorkers(ctx context.Context, log *slog.Logger, st *store.Store, cals *calendar.Service, deliveries *outbox.Worker, sources *external.Service) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	every(ctx, &wg, time.Hour, func(ctx context.Context) {
 		if n, err := cals.ExtendIndex(ctx); err != nil && ctx.Err() == nil {
@@ -51,6 +52,15 @@ func startWorkers(ctx context.Context, log *slog.Logger, st *store.Store, cals *
 			log.Warn("purging expired sessions", "err", err)
 		} else if n > 0 {
 			log.Info("purged expired sessions", "count", n)
+		}
+	})
+	// Subscriptions and mirrors: each source knows when it is due; the
+	// workers of every node look for due ones every minute.
+	every(ctx, &wg, time.Minute, func(ctx context.Context) {
+		if n, err := sources.RunDue(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("refreshing calendar sources", "err", err)
+		} else if n > 0 {
+			log.Debug("refreshed calendar sources", "count", n)
 		}
 	})
 	return &wg
