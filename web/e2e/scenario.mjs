@@ -306,7 +306,34 @@ async function run() {
   await bob.locator('.fc-event', { hasText: 'Launch review' }).waitFor({ timeout: 10000 });
   figure('sse_update_ms', Date.now() - t1);
   ok('a new event alice makes appears on bob\'s open page without reloading');
-  expect(await bob.evaluate(() => document.querySelector('.fc-event')?.closest('[data-date]')?.getAttribute('data-date')) !== null, 'bob sees events in his grid');
+  // 13:00 in Berlin is 07:00 in New York that day; the event keeps its own zone.
+  const seen = bob.locator('.fc-event', { hasText: 'Launch review' });
+  expect((await seen.innerText()).includes('7:00'), `bob sees the event at ${await seen.innerText()}`);
+  await seen.click();
+  const ro = bob.getByRole('dialog', { name: 'Event' });
+  expect(await ro.getByLabel('Time zone').inputValue() === 'Europe/Berlin', 'the event\'s own zone is shown');
+  expect(await ro.getByLabel('Start time').inputValue() === '13:00', 'the event\'s own time is shown');
+  await ro.getByText('In your time zone (America/New_York): 2027-03-10 07:00').waitFor();
+  expect(await ro.getByRole('button', { name: 'Save' }).count() === 0, 'a reader may not save');
+  await bob.keyboard.press('Escape');
+  ok('bob, in New York, sees alice\'s Berlin event at his 07:00, and its own time and zone read-only');
+
+  // Resize it by its bottom edge, then delete it: bob's page follows.
+  const launch = eventIn(alice, NEXT_WED, 'Launch review');
+  await launch.hover();
+  const lb = await launch.boundingBox();
+  const half = (await slot(alice, NEXT_WED, '14:00:00')).y - (await slot(alice, NEXT_WED, '13:30:00')).y;
+  await drag(alice, { x: lb.x + lb.width / 2, y: lb.y + lb.height - 2 }, { x: lb.x + lb.width / 2, y: lb.y + lb.height - 2 + 2 * half });
+  const ends = async () => (await api(alice, 'GET', `/calendars/${cal.id}/view?view_type=day&date=${NEXT_WED}`)).instances
+    .filter((i) => i.title === 'Launch review').map((i) => i.end.slice(11, 16));
+  await until(async () => (await ends())[0] === '15:00', 'the resized event does not end at 15:00');
+  ok('resizing an event by dragging its end is saved');
+  await eventIn(alice, NEXT_WED, 'Launch review').click();
+  await alice.getByRole('dialog', { name: 'Edit event' }).getByRole('button', { name: 'Delete' }).click();
+  await alice.getByRole('dialog', { name: 'Delete event' }).getByRole('button', { name: 'Delete' }).click();
+  await eventIn(alice, NEXT_WED, 'Launch review').waitFor({ state: 'detached' });
+  await bob.locator('.fc-event', { hasText: 'Launch review' }).waitFor({ state: 'detached', timeout: 10000 });
+  ok('deleting an event removes it from alice\'s page and from bob\'s open page');
 
   // An invitation, answered from the inbox.
   await invitation(alice, bob);
