@@ -362,6 +362,10 @@ async function run() {
   await phone.locator('.sidebar').waitFor({ state: 'hidden' });
   ok('the phone layout fits a 390 px screen, with the calendar list behind a menu button');
 
+  // A reminder arriving on the change stream becomes a notification. The
+  // stream is answered here, so the step does not wait for a real alarm.
+  await reminder();
+
   // Keyboard: views and navigation without a mouse, visible focus.
   await alice.keyboard.press('d');
   await alice.locator('.fc-timeGridDay-view').waitFor();
@@ -384,6 +388,40 @@ async function run() {
     expect(errs.length === 0, `${who}'s page logged errors: ${errs.join('\n')}`);
   }
   ok('no script errors');
+}
+
+async function reminder() {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 860 }, timezoneId: 'Europe/Berlin', locale: 'en-US' });
+  await ctx.grantPermissions(['notifications'], { origin: base });
+  await ctx.addInitScript(() => {
+    const Real = window.Notification;
+    window.__notes = [];
+    class Recording extends Real {
+      constructor(title, opts) {
+        super(title, opts);
+        window.__notes.push(`${title}|${opts?.body ?? ''}`);
+      }
+    }
+    Object.defineProperty(Recording, 'permission', { get: () => Real.permission });
+    window.Notification = Recording;
+  });
+  const payload = { id: 'a1b2', event_id: '00000000-0000-4000-8000-000000000001', summary: 'Stand-up <b>now</b>',
+    description: 'Room 4', trigger_at: '2027-03-10T07:50:00Z', instance_start: '2027-03-10T08:00:00Z' };
+  await ctx.route('**/api/v1/stream', (route) => route.fulfill({
+    status: 200, headers: { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' },
+    body: `retry: 60000\nid: 1\nevent: reminder\ndata: ${JSON.stringify(payload)}\n\n`,
+  }));
+  const page = await ctx.newPage();
+  pages.push(page);
+  await page.goto(base + '/');
+  await page.getByLabel('User name or e-mail').fill('alice');
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.locator('.toast', { hasText: 'Reminder: Stand-up <b>now</b> at Mar 10, 2027, 9:00 AM' }).waitFor();
+  const notes = await until(() => page.evaluate(() => window.__notes.length > 0 && window.__notes), 'no notification was shown');
+  expect(notes.length === 1 && notes[0].startsWith('Stand-up <b>now</b>|Mar 10, 2027, 9:00 AM'), `notifications: ${notes}`);
+  await ctx.close();
+  ok('a reminder from the change stream shows a browser notification, once, in the viewer\'s time');
 }
 
 async function gotoPhone(page, date) {

@@ -38,7 +38,7 @@ export class App {
   zone: string;
   calendars: Calendar[] = [];
   grid!: Grid;
-  private hidden = new Set<string>(JSON.parse(localStorage.getItem(HIDDEN_KEY) ?? '[]') as string[]);
+  private hidden: Set<string>;
   private sidebar = h('nav', { class: 'sidebar', 'aria-label': 'Calendars' });
   private calList = h('ul', { class: 'cal-list' });
   private title = h('h2', { class: 'period', 'aria-live': 'polite' });
@@ -56,8 +56,14 @@ export class App {
     this.user = user;
     this.signOut = signOut;
     this.zone = isZone(user.time_zone) ? user.time_zone : browserZone();
+    this.hidden = new Set<string>(JSON.parse(localStorage.getItem(this.hiddenKey()) ?? '[]') as string[]);
     this.inbox = new Inbox(this);
     this.render(root);
+  }
+
+  /** Where the calendars this user hid are remembered (per user: a browser may be shared). */
+  private hiddenKey(): string {
+    return `${HIDDEN_KEY}.${this.user.id}`;
   }
 
   /** The viewer's wall clock now, as the grid's UTC-coerced Date. */
@@ -388,7 +394,7 @@ export class App {
   private setVisible(c: Calendar, visible: boolean): void {
     if (visible) this.hidden.delete(c.id);
     else this.hidden.add(c.id);
-    localStorage.setItem(HIDDEN_KEY, JSON.stringify([...this.hidden]));
+    localStorage.setItem(this.hiddenKey(), JSON.stringify([...this.hidden]));
     const src = this.grid.getEventSourceById(c.id);
     if (visible && !src) this.addSource(c);
     if (!visible && src) src.remove();
