@@ -224,8 +224,10 @@ export class App {
 
   private key(e: KeyboardEvent): void {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
+    // Keys belong to fields that take text, and to dialogs.
     const t = e.target as HTMLElement | null;
-    if (t && (t.closest('input, textarea, select, dialog, [contenteditable]'))) return;
+    if (t && t.closest('textarea, select, dialog, [contenteditable]')) return;
+    if (t instanceof HTMLInputElement && !['checkbox', 'radio', 'color', 'button', 'submit'].includes(t.type)) return;
     const view = VIEWS.find(([, , k]) => k === e.key);
     if (view) {
       this.grid.changeView(view[0]);
