@@ -134,6 +134,13 @@ func (h *Handler) destination(r *http.Request, t *target) (*store.Calendar, stri
 		return nil, "", davStatus(http.StatusForbidden, "Destination must be a resource in one of your calendars")
 	}
 	cal, _, err := h.cals.CalendarAt(r.Context(), t.user, t.owner.ID, calName, calendar.ActWrite)
+	if errors.Is(err, store.ErrNotFound) {
+		// A calendar shared with the caller, in their home.
+		var role calendar.Role
+		if cal, role, _, err = h.sharedAt(r.Context(), t.user, calName); err == nil && !role.Can(calendar.ActWrite) {
+			err = calendar.ErrForbidden
+		}
+	}
 	if err != nil {
 		return nil, "", err
 	}

@@ -108,7 +108,7 @@ func init() {
 		dav("creationdate"):             {[]kind{kindCalendar, kindObject}, true, fromResource(creationDate), false},
 		pnSyncToken:                     {[]kind{kindCalendar}, true, fromResource(func(rs *resource) (string, bool) { return escapeText(syncToken(rs.cal)), true }), false},
 		pnCTag:                          {[]kind{kindCalendar}, true, fromResource(func(rs *resource) (string, bool) { return escapeText(syncToken(rs.cal)), true }), false},
-		pnDescription:                   {[]kind{kindCalendar}, true, fromResource(func(rs *resource) (string, bool) { return escapeText(rs.cal.Description), rs.cal.Description != "" }), true},
+		pnDescription:                   {[]kind{kindCalendar}, true, fromResource(description), true},
 		pnTimezone:                      {[]kind{kindCalendar}, false, fromResource(calendarTimezone), true},
 		pnColor:                         {[]kind{kindCalendar}, true, fromResource(func(rs *resource) (string, bool) { return escapeText(rs.cal.Color), rs.cal.Color != "" }), true},
 		pnOrder:                         {[]kind{kindCalendar}, true, fromResource(func(rs *resource) (string, bool) { return strconv.Itoa(rs.cal.Order), true }), true},
@@ -155,6 +155,15 @@ func resourceType(rs *resource) (string, bool) {
 		return "<D:collection/><C:schedule-outbox/>", true
 	}
 	return "<D:collection/>", true
+}
+
+// description is the owner's text about the calendar; free/busy viewers
+// see busy times only, not it.
+func description(rs *resource) (string, bool) {
+	if rs.cal.Description == "" || !rs.role.Can(calendar.ActRead) {
+		return "", false
+	}
+	return escapeText(rs.cal.Description), true
 }
 
 func displayName(rs *resource) (string, bool) {

@@ -90,7 +90,7 @@ func (s *Service) export(ctx context.Context, cal *store.Calendar, level Level, 
 	if err != nil {
 		return err
 	}
-	writeExportHeader(bw, cal, opt)
+	writeExportHeader(bw, cal, level, opt)
 	for _, tzid := range order {
 		bw.Write(zones[tzid])
 	}
@@ -162,7 +162,7 @@ func addZones(zones map[string][]byte, data []byte) {
 	}
 }
 
-func writeExportHeader(w *bufio.Writer, cal *store.Calendar, opt ExportOptions) {
+func writeExportHeader(w *bufio.Writer, cal *store.Calendar, level Level, opt ExportOptions) {
 	line := func(s string) { writeLine(w, s) }
 	line("BEGIN:VCALENDAR")
 	line("VERSION:2.0")
@@ -175,7 +175,9 @@ func writeExportHeader(w *bufio.Writer, cal *store.Calendar, opt ExportOptions) 
 		line("NAME:" + icalendar.EscapeText(name)) // RFC 7986 §5.1
 		line("X-WR-CALNAME:" + icalendar.EscapeText(name))
 	}
-	if cal.Description != "" && !opt.Publish {
+	// The description is the owner's words about the calendar: free/busy
+	// viewers and published calendars do not get it.
+	if cal.Description != "" && !opt.Publish && level != LevelBusy {
 		line("DESCRIPTION:" + icalendar.EscapeText(cal.Description)) // RFC 7986 §5.2
 		line("X-WR-CALDESC:" + icalendar.EscapeText(cal.Description))
 	}

@@ -384,6 +384,14 @@ func TestMoveObject(t *testing.T) {
 		if names(ch) != "-e" {
 			t.Fatalf("source log: %q", names(ch))
 		}
+		// A rename within one calendar logs both names.
+		before, _ := s.GetCalendar(ctx, to.ID)
+		if _, err := s.MoveObject(ctx, to.ID, "moved.ics", to.ID, "renamed.ics", "", false); err != nil {
+			t.Fatalf("rename: %v", err)
+		}
+		if ch, _, _ = s.ChangesSince(ctx, to.ID, before.Revision, 0); names(ch) != "-moved renamed" {
+			t.Fatalf("rename log: %q", names(ch))
+		}
 	})
 }
 

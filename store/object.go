@@ -296,6 +296,13 @@ func (s *Store) MoveObject(ctx context.Context, fromCal int64, name string, toCa
 				toRev, toSpan = rev, span
 			}
 		}
+		if fromCal == toCal {
+			// A rename: the tombstone of the old name and the new name
+			// need revisions of their own in the change log.
+			if toRev, toSpan, err = bumpRevision(ctx, q, toCal, now); err != nil {
+				return err
+			}
+		}
 		var other string
 		err = q.queryRow(ctx, `SELECT name FROM objects WHERE calendar_id = $1 AND uid = $2 AND id <> $3`,
 			toCal, uid, res.ObjectID).Scan(&other)
