@@ -114,7 +114,8 @@ export class RecurrenceEditor {
   }
 
   private showSummary(): void {
-    if (this.choice.value === '') this.summary.textContent = '';
+    // A preset says what it is in the list already.
+    if (this.choice.value !== 'CUSTOM') this.summary.textContent = '';
     else if (this.raw) this.summary.textContent = this.text.value ? 'A rule the form cannot show; it is kept as written.' : '';
     else this.summary.textContent = describe(this.model, this.anchor);
   }
