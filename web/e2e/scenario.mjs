@@ -221,6 +221,18 @@ async function run() {
   }
   ok('moving one instance with "this and following" moves it and the later ones only');
 
+  // Delete one instance only.
+  await gotoDate(alice, '2027-03-30');
+  await eventIn(alice, '2027-03-30', 'Team sync').click();
+  await alice.getByRole('dialog', { name: 'Edit event' }).getByRole('button', { name: 'Delete' }).click();
+  await alice.getByRole('dialog', { name: 'Delete recurring event' }).getByRole('button', { name: 'This event', exact: true }).click();
+  await eventIn(alice, '2027-03-30', 'Team sync').waitFor({ state: 'detached' });
+  const left = await until(async () => { const s = await starts(); return !s.includes('2027-03-30T11:00') && s; }, 'the instance was not deleted');
+  expect(left.includes('2027-03-23T11:00'), `deleting one instance took others: ${left}`);
+  await gotoDate(alice, '2027-04-06');
+  await eventIn(alice, '2027-04-06', 'Team sync').waitFor();
+  ok('deleting one instance with "this event" leaves the others');
+
   // Month, year and day views.
   await alice.keyboard.press('m');
   await alice.locator('.fc-dayGridMonth-view').waitFor();
