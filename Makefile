@@ -2,7 +2,7 @@
 GO ?= go
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: run build test test-short lint bench clean
+.PHONY: run build test test-short lint bench clean web web-test
 
 # Serve on 127.0.0.1:8080 with the embedded defaults (SQLite file and NATS in ./data).
 run:
@@ -28,6 +28,15 @@ lint:
 # Store write benchmark (figures go to docs/benchmarks.md).
 bench:
 	@. ./scripts/test-env.sh && $(GO) run ./cmd/almanac-bench store
+
+# Rebuild the web client into web/dist (committed, embedded in the binary).
+# Needs Node.js 20 and npm; a Go build alone does not.
+web:
+	cd web && npm ci --no-audit --no-fund && npm run build
+
+# Unit tests of the web client's TypeScript.
+web-test:
+	cd web && npm ci --no-audit --no-fund && npm test
 
 clean:
 	rm -rf bin

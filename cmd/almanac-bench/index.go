@@ -74,17 +74,25 @@ func indexSizes(ctx context.Context, st *store.Store, name string, sizes []int, 
 		return err
 	}
 	rnd := mrand.New(mrand.NewPCG(42, 42))
-	loaded := 0
+	loaded, covered := 0, 0 // events written, and the days they fill before now+2y
 	for _, n := range sizes {
-		// Events fill [first, now+2y): 5,000 in two years, 50,000 in twenty.
+		// The first events fill the two years queried, [now, now+2y); the
+		// events added for a larger size go into the years before, at the
+		// same density (5,000 in two years, 50,000 in twenty), as history
+		// does, leaving two years between so that their series have ended.
 		days := 730 * n / sizes[0]
-		first := now.AddDate(0, 0, 730-days)
+		newDays := days - covered
+		first := now
+		if covered > 0 {
+			first = now.AddDate(0, 0, -730-newDays)
+		}
 		for ; loaded < n; loaded++ {
-			ev := benchEvent(loaded, first.AddDate(0, 0, rnd.IntN(days)), rnd)
+			ev := benchEvent(loaded, first.AddDate(0, 0, rnd.IntN(newDays)), rnd)
 			if _, err := svc.PutObject(ctx, u, cal, fmt.Sprintf("e%d.ics", loaded), ev, store.Conditions{}); err != nil {
 				return err
 			}
 		}
+		covered = days
 		for _, q := range []struct {
 			name string
 			run  func(from, to time.Time) (int, error)
@@ -100,8 +108,9 @@ func indexSizes(ctx context.Context, st *store.Store, name string, sizes []int, 
 		} {
 			lat := make(latencies, queries)
 			total := 0
+			months := mrand.New(mrand.NewPCG(7, 7)) // the same months at every size
 			for i := range queries {
-				from := now.AddDate(0, rnd.IntN(23), 0)
+				from := now.AddDate(0, months.IntN(23), 0)
 				t0 := time.Now()
 				got, err := q.run(from, from.AddDate(0, 1, 0))
 				lat[i] = time.Since(t0)

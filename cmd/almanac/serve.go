@@ -27,6 +27,7 @@ import (
 	"github.com/almanac/almanac/outbox"
 	"github.com/almanac/almanac/publish"
 	"github.com/almanac/almanac/reminders"
+	"github.com/almanac/almanac/web"
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
@@ -188,6 +189,9 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	r.Mount(caldav.Prefix, dav.Routes())
 	r.Mount(publish.Prefix, publish.New(cals).Routes())
 	r.Handle("/.well-known/caldav", http.HandlerFunc(dav.WellKnown))
+	// Everything else is the web client: its files, and index.html for
+	// the paths it routes itself.
+	r.Handle("/*", web.Handler())
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

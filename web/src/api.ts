@@ -1,0 +1,298 @@
+// The JSON API client: fetch with the session cookie, the CSRF header on
+// writes, and RFC 9457 problem documents turned into ApiError.
+
+export interface User {
+  id: string;
+  name: string;
+  email: string;
+  display_name: string;
+  time_zone: string;
+  week_start: number;
+}
+
+export interface UserRef {
+  id: string;
+  name: string;
+  display_name: string;
+  email: string;
+}
+
+export type Role = 'freebusy' | 'reader' | 'writer' | 'owner';
+
+export interface Calendar {
+  id: string;
+  display_name: string;
+  description: string;
+  color: string;
+  order: number;
+  time_zone: string;
+  role: Role;
+  owner: UserRef;
+  revision: number;
+  caldav_url: string;
+  etag: string;
+}
+
+export interface Collaborator {
+  user: UserRef;
+  role: Role;
+  owner: boolean;
+}
+
+export interface EventTime {
+  date?: string;
+  date_time?: string;
+  time_zone?: string;
+  floating?: boolean;
+}
+
+export interface Person {
+  email?: string;
+  uri?: string;
+  name?: string;
+}
+
+export interface Attendee extends Person {
+  role?: string;
+  status?: string;
+  rsvp?: boolean;
+  type?: string;
+}
+
+export interface Reminder {
+  method: string;
+  minutes?: number;
+  relative_to?: 'start' | 'end';
+  at?: string;
+}
+
+export interface CalEvent {
+  id: string;
+  calendar_id: string;
+  uid: string;
+  etag: string;
+  title: string;
+  description: string;
+  location: string;
+  start: EventTime;
+  end: EventTime;
+  all_day: boolean;
+  status: string;
+  transparency: string;
+  color?: string;
+  recurrence?: string[];
+  recurring_event_id?: string;
+  original_start?: EventTime;
+  organizer?: Person;
+  attendees: Attendee[];
+  reminders: Reminder[];
+  sequence: number;
+}
+
+export interface EventRequest {
+  calendar_id?: string;
+  title?: string | null;
+  description?: string | null;
+  location?: string | null;
+  start?: EventTime | null;
+  end?: EventTime | null;
+  status?: string | null;
+  transparency?: string | null;
+  recurrence?: string[] | null;
+  attendees?: Attendee[] | null;
+  reminders?: Reminder[] | null;
+}
+
+export interface ViewInstance {
+  id?: string;
+  event_id?: string;
+  title?: string;
+  location?: string;
+  color?: string;
+  start: string;
+  end: string;
+  start_utc: string;
+  end_utc: string;
+  all_day: boolean;
+  status?: string;
+  transparency?: string;
+  recurring?: boolean;
+  override?: boolean;
+  busy?: string;
+}
+
+export interface View {
+  calendar_id: string;
+  view_type: string;
+  date: string;
+  time_zone: string;
+  start: string;
+  end: string;
+  role: Role;
+  color: string;
+  instances: ViewInstance[];
+}
+
+export interface Invitation {
+  id: string;
+  event_id: string;
+  email: string;
+  name?: string;
+  user?: UserRef;
+  status: string;
+  role: string;
+  organizer: string;
+  summary: string;
+  start?: string;
+  all_day?: boolean;
+}
+
+export type Scope = 'this' | 'following' | 'all';
+
+/** An error answer of the API. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly kind: string,
+    message: string,
+    readonly fields: { field: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+const CSRF_KEY = 'almanac.csrf';
+
+/** The API under /api/v1 of the page's own origin. */
+export class Api {
+  private csrf = localStorage.getItem(CSRF_KEY) ?? '';
+  /** Called when the session has ended (401 on any request). */
+  onSignedOut: () => void = () => {};
+
+  hasSession(): boolean {
+    return this.csrf !== '';
+  }
+
+  async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+    const h: Record<string, string> = { Accept: 'application/json', ...headers };
+    if (body !== undefined) h['Content-Type'] = 'application/json';
+    if (method !== 'GET' && this.csrf) h['X-CSRF-Token'] = this.csrf;
+    const resp = await fetch('/api/v1' + path, {
+      method,
+      headers: h,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+    if (resp.status === 204) return undefined as T;
+    const text = await resp.text();
+    let data: unknown = undefined;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = undefined;
+      }
+    }
+    if (!resp.ok) {
+      const p = (data ?? {}) as { type?: string; title?: string; detail?: string; errors?: { field: string; message: string }[] };
+      const kind = (p.type ?? '').split('/').pop() ?? '';
+      const err = new ApiError(resp.status, kind, p.detail || p.title || `${resp.status} ${resp.statusText}`, p.errors ?? []);
+      if (resp.status === 401 && !path.startsWith('/users/login')) this.onSignedOut();
+      throw err;
+    }
+    return data as T;
+  }
+
+  async login(login: string, password: string): Promise<User> {
+    const r = await this.request<{ csrf_token: string; user: User }>('POST', '/users/login', { login, password });
+    this.csrf = r.csrf_token;
+    localStorage.setItem(CSRF_KEY, this.csrf);
+    return r.user;
+  }
+
+  register(name: string, email: string, password: string, time_zone: string): Promise<User> {
+    return this.request('POST', '/users/register', { name, email, password, time_zone, display_name: name });
+  }
+
+  async logout(): Promise<void> {
+    try {
+      await this.request('POST', '/users/logout');
+    } finally {
+      this.forget();
+    }
+  }
+
+  forget(): void {
+    this.csrf = '';
+    localStorage.removeItem(CSRF_KEY);
+  }
+
+  me(): Promise<User> {
+    return this.request('GET', '/users/me');
+  }
+  updateMe(id: string, u: Partial<User>): Promise<User> {
+    return this.request('PATCH', `/users/${id}`, u);
+  }
+
+  calendars(): Promise<Calendar[]> {
+    return this.request<Calendar[] | { items: Calendar[] }>('GET', '/calendars').then((r) => (Array.isArray(r) ? r : r.items));
+  }
+  createCalendar(c: Partial<Calendar>): Promise<Calendar> {
+    return this.request('POST', '/calendars', c);
+  }
+  updateCalendar(id: string, c: Partial<Calendar>): Promise<Calendar> {
+    return this.request('PATCH', `/calendars/${id}`, c);
+  }
+  deleteCalendar(id: string): Promise<void> {
+    return this.request('DELETE', `/calendars/${id}`);
+  }
+  collaborators(id: string): Promise<Collaborator[]> {
+    return this.request<Collaborator[] | { items: Collaborator[] }>('GET', `/calendars/${id}/collaborators`).then((r) =>
+      Array.isArray(r) ? r : r.items,
+    );
+  }
+  share(id: string, email: string, role: Role): Promise<Collaborator> {
+    return this.request('POST', `/calendars/${id}/share`, { email, role });
+  }
+  changeRole(id: string, userID: string, role: Role): Promise<Collaborator> {
+    return this.request('PATCH', `/calendars/${id}/collaborators/${userID}`, { role });
+  }
+  unshare(id: string, userID: string): Promise<void> {
+    return this.request('DELETE', `/calendars/${id}/collaborators/${userID}`);
+  }
+
+  view(calendarID: string, type: string, date: string, tz: string): Promise<View> {
+    const q = new URLSearchParams({ view_type: type, date, tz });
+    return this.request('GET', `/calendars/${calendarID}/view?${q}`);
+  }
+  event(id: string): Promise<CalEvent> {
+    return this.request('GET', `/events/${encodeURIComponent(id)}`);
+  }
+  createEvent(e: EventRequest): Promise<CalEvent> {
+    return this.request('POST', '/events', e);
+  }
+  patchEvent(id: string, e: EventRequest, scope?: Scope, etag?: string): Promise<CalEvent> {
+    const q = scope ? `?scope=${scope}` : '';
+    return this.request('PATCH', `/events/${encodeURIComponent(id)}${q}`, e, etag ? { 'If-Match': etag } : {});
+  }
+  deleteEvent(id: string, scope?: Scope): Promise<void> {
+    const q = scope ? `?scope=${scope}` : '';
+    return this.request('DELETE', `/events/${encodeURIComponent(id)}${q}`);
+  }
+
+  /** The user's invitations, answered or not. */
+  invitations(): Promise<Invitation[]> {
+    return this.request<Invitation[] | { items: Invitation[] }>('GET', '/invitations?status=all').then((r) => (Array.isArray(r) ? r : r.items));
+  }
+  invite(eventID: string, email: string): Promise<Invitation> {
+    return this.request('POST', `/invitations/${eventID}`, { email });
+  }
+  eventInvitations(eventID: string): Promise<Invitation[]> {
+    return this.request<Invitation[] | { items: Invitation[] }>('GET', `/invitations/${eventID}`).then((r) =>
+      Array.isArray(r) ? r : r.items,
+    );
+  }
+  respond(eventID: string, id: string, status: 'ACCEPTED' | 'DECLINED' | 'TENTATIVE'): Promise<Invitation> {
+    return this.request('PUT', `/invitations/${eventID}/${id}`, { status });
+  }
+}
