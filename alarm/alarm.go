@@ -70,6 +70,16 @@ type Alarm struct {
 	Default bool `json:"default,omitempty"`
 }
 
+// Key identifies the alarm within its object: its UID, qualified by the
+// RECURRENCE-ID of an override, since clients copy the master's VALARMs,
+// UIDs and all, into the overrides they write.
+func (a *Alarm) Key() string {
+	if a.ComponentRID == "" {
+		return a.UID
+	}
+	return a.UID + "/" + a.ComponentRID
+}
+
 // Error is an alarm the server cannot interpret.
 type Error struct {
 	UID string

@@ -98,8 +98,16 @@ func (e *Edit) Add(s Spec) error {
 	return nil
 }
 
-// find returns the VALARM with uid, in any component, and its parent.
-func (e *Edit) find(uid string) (*icalendar.Component, int, error) {
+// place is a VALARM in a component.
+type place struct {
+	c *icalendar.Component
+	i int
+}
+
+// findAll returns every VALARM with uid: the master's and the copies that
+// clients put in the overrides they write.
+func (e *Edit) findAll(uid string) ([]place, error) {
+	var out []place
 	for _, c := range e.obj.Components {
 		rid := ""
 		if p := c.Props.Get(ical.PropRecurrenceID); p != nil {
@@ -112,40 +120,61 @@ func (e *Edit) find(uid string) (*icalendar.Component, int, error) {
 			}
 			n++
 			if alarmUID(v, rid, n) == uid {
-				return c, i, nil
+				out = append(out, place{c, i})
 			}
 		}
 	}
-	return nil, 0, ErrNotFound
+	if len(out) == 0 {
+		return nil, ErrNotFound
+	}
+	return out, nil
 }
 
-// Remove deletes the alarm with uid, and the snoozes of it.
-func (e *Edit) Remove(uid string) error {
-	c, i, err := e.find(uid)
+// find returns the first VALARM with uid and its component.
+func (e *Edit) find(uid string) (*icalendar.Component, int, error) {
+	all, err := e.findAll(uid)
 	if err != nil {
+		return nil, 0, err
+	}
+	return all[0].c, all[0].i, nil
+}
+
+// Remove deletes the alarm with uid (every copy), and the snoozes of it.
+func (e *Edit) Remove(uid string) error {
+	if _, err := e.findAll(uid); err != nil {
 		return err
 	}
-	c.Children = append(c.Children[:i], c.Children[i+1:]...)
 	for _, c := range e.obj.Components {
+		rid := ""
+		if p := c.Props.Get(ical.PropRecurrenceID); p != nil {
+			rid = strings.TrimSpace(p.Value)
+		}
 		kept := c.Children[:0]
+		n := 0
 		for _, v := range c.Children {
-			if !isSnoozeOf(v, uid) {
-				kept = append(kept, v)
+			if v.Name == ical.CompAlarm {
+				n++
+				if alarmUID(v, rid, n) == uid || isSnoozeOf(v, uid) {
+					continue
+				}
 			}
+			kept = append(kept, v)
 		}
 		c.Children = kept
 	}
 	return nil
 }
 
-// Acknowledge sets ACKNOWLEDGED on the alarm with uid (RFC 9074 §6), and
-// on its snoozes: every trigger up to at is dealt with.
+// Acknowledge sets ACKNOWLEDGED on the alarm with uid (RFC 9074 §6), on
+// every copy and on its snoozes: every trigger up to at is dealt with.
 func (e *Edit) Acknowledge(uid string, at time.Time) error {
-	c, i, err := e.find(uid)
+	all, err := e.findAll(uid)
 	if err != nil {
 		return err
 	}
-	setAck(c.Children[i], at)
+	for _, p := range all {
+		setAck(p.c.Children[p.i], at)
+	}
 	for _, c := range e.obj.Components {
 		for _, v := range c.Children {
 			if isSnoozeOf(v, uid) {
@@ -166,7 +195,9 @@ func (e *Edit) Snooze(uid, snoozeUID string, now, until time.Time) error {
 		return err
 	}
 	orig := c.Children[i]
-	setAck(orig, now)
+	if err := e.Acknowledge(uid, now); err != nil {
+		return err
+	}
 	v := ical.NewComponent(ical.CompAlarm)
 	for _, name := range []string{ical.PropAction, ical.PropDescription, ical.PropSummary} {
 		if p := orig.Props.Get(name); p != nil {

@@ -143,7 +143,7 @@ func reminderJSON(eventID string, a *alarm.Alarm, next map[string]time.Time) Rem
 		ack := a.Acknowledged
 		r.Acknowledged = &ack
 	}
-	if t, ok := next[a.UID]; ok {
+	if t, ok := next[a.Key()]; ok {
 		r.NextTriggerAt = &t
 	}
 	return r

@@ -279,3 +279,21 @@ func TestImportedReminders(t *testing.T) {
 		}
 	})
 }
+
+// Clients copy the master's VALARM, UID and all, into the overrides they
+// write (moving one instance, say): each copy is an alarm of its own.
+func TestOverrideCopiesAlarmUID(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st, time.Date(2026, 5, 31, 12, 0, 0, 0, time.UTC))
+		valarm := "BEGIN:VALARM\nUID:same\nACTION:DISPLAY\nDESCRIPTION:x\nTRIGGER:-PT10M\nEND:VALARM\n"
+		f.put(f.owner, "w.ics", "BEGIN:VEVENT\nUID:w\nDTSTAMP:20260101T000000Z\nDTSTART:20260601T090000Z\nDURATION:PT1H\nRRULE:FREQ=DAILY;COUNT=3\n"+valarm+"END:VEVENT\n"+
+			"BEGIN:VEVENT\nUID:w\nDTSTAMP:20260101T000000Z\nRECURRENCE-ID:20260602T090000Z\nDTSTART:20260602T140000Z\nDURATION:PT1H\n"+valarm+"END:VEVENT\n")
+		var msgs map[string]*store.OutboxMessage
+		for at := f.now; at.Before(time.Date(2026, 6, 4, 0, 0, 0, 0, time.UTC)); at = at.Add(time.Hour) {
+			msgs = f.stage(at)
+		}
+		if got := dueTimes(msgs, KindWeb); strings.Join(got, " ") != "06-01T08:50 06-02T13:50 06-03T08:50" {
+			t.Errorf("reminders %v", got)
+		}
+	})
+}

@@ -147,7 +147,7 @@ func (s *Service) firstRow(sub *subject, u int64, a *alarm.Alarm) (store.AlarmRo
 	if !sub.restage.IsZero() && sub.restage.Before(after) {
 		after = sub.restage
 	}
-	if old, ok := sub.old[rowKey(u, a.UID)]; ok && !old.Recheck && old.NextAt <= store.Micro(after) {
+	if old, ok := sub.old[rowKey(u, a.Key())]; ok && !old.Recheck && old.NextAt <= store.Micro(after) {
 		after = store.FromMicro(old.NextAt - 1)
 	}
 	f, recheck, err := alarm.Next(a, sub.obj, sub.series, sub.zones, after)
@@ -156,7 +156,7 @@ func (s *Service) firstRow(sub *subject, u int64, a *alarm.Alarm) (store.AlarmRo
 
 func (s *Service) row(u int64, a *alarm.Alarm, f alarm.Fire, recheck time.Time, err error) (store.AlarmRow, bool, error) {
 	spec, _ := json.Marshal(a)
-	r := store.AlarmRow{UserID: u, UID: a.UID, Spec: spec, Recurring: a.Recurring}
+	r := store.AlarmRow{UserID: u, UID: a.Key(), Spec: spec, Recurring: a.Recurring}
 	switch {
 	case errors.Is(err, alarm.ErrNoMore) && recheck.IsZero():
 		return r, false, nil
