@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -245,4 +246,46 @@ func TestRemindersTwoNodes(t *testing.T) {
 	if d, total := sink.counts(); d != count || total != count {
 		t.Fatalf("%d messages for %d reminders, want %d each once", total, d, count)
 	}
+}
+
+// TestReminderReachesOpenClients follows a reminder set over the JSON API
+// to the user's open stream, where it arrives as a "reminder" event.
+func TestReminderReachesOpenClients(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	n := startNode(t, buildBinary(t), []string{"ALMANAC_DATA_DIR=" + t.TempDir()})
+	api(t, "POST", n.url+"/api/v1/users/register", "", `{"name":"ren","email":"ren@example.com","password":"correct horse"}`)
+	_, login := api(t, "POST", n.url+"/api/v1/users/login", "", `{"login":"ren","password":"correct horse"}`)
+	token := login["token"].(string)
+	_, cal := api(t, "POST", n.url+"/api/v1/calendars", token, `{"display_name":"Home"}`)
+	start := time.Now().Add(time.Hour).UTC()
+	code, ev := api(t, "POST", n.url+"/api/v1/events", token, `{"calendar_id":"`+cal["id"].(string)+`","title":"Call mum",
+		"start":{"date_time":"`+start.Format(time.RFC3339)+`"},"end":{"date_time":"`+start.Add(time.Hour).Format(time.RFC3339)+`"},"reminders":[]}`)
+	if code != 201 {
+		t.Fatalf("event: %d %v", code, ev)
+	}
+	events := sse(t, n.url+"/api/v1/stream", token)
+	at := time.Now().Add(2 * time.Second).UTC().Truncate(time.Second)
+	code, rem := api(t, "POST", n.url+"/api/v1/reminders/"+ev["id"].(string), token, `{"at":"`+at.Format(time.RFC3339)+`"}`)
+	if code != 201 {
+		t.Fatalf("reminder: %d %v", code, rem)
+	}
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); {
+		e := waitEvent(t, events, 15*time.Second)
+		if e.typ != "reminder" {
+			continue // the change events of the writes
+		}
+		var r struct {
+			ReminderID string    `json:"reminder_id"`
+			Summary    string    `json:"summary"`
+			TriggerAt  time.Time `json:"trigger_at"`
+		}
+		if err := json.Unmarshal([]byte(e.data), &r); err != nil || r.ReminderID != rem["id"] || r.Summary != "Call mum" || !r.TriggerAt.Equal(at) {
+			t.Fatalf("reminder event %s (%v)", e.data, err)
+		}
+		t.Logf("reminder due %s arrived %v after", at.Format(time.TimeOnly), time.Since(at))
+		return
+	}
+	t.Fatal("no reminder event")
 }
