@@ -55,6 +55,7 @@ type Service struct {
 
 	mu       sync.Mutex
 	verified map[[32]byte]verifiedLogin // Basic-auth password checks, see BasicAuth
+	checking map[[32]byte]*check        // checks in progress, see checkOnce
 }
 
 type verifiedLogin struct {
@@ -78,6 +79,7 @@ func New(st *store.Store, opt Options) *Service {
 		byAddress: newLimiter(20, time.Second, 15*time.Minute, opt.Now),
 		dummyHash: HashPassword("almanac: no such user"),
 		verified:  make(map[[32]byte]verifiedLogin),
+		checking:  make(map[[32]byte]*check),
 	}
 }
 
@@ -249,13 +251,40 @@ func (s *Service) BasicAuth(ctx context.Context, login, password, clientAddr str
 		if s.recall(key) {
 			return u, nil
 		}
-		if u, err = s.checkPassword(ctx, login, password, clientAddr); err != nil {
-			return nil, err
-		}
-		s.remember(key, u.ID)
-		return u, nil
+		return s.checkOnce(ctx, key, login, password, clientAddr)
 	}
 	return s.checkPassword(ctx, login, password, clientAddr)
+}
+
+// checkOnce runs one argon2id check for concurrent requests bearing the
+// same credentials (a client opening several connections at once), so
+// that they wait for its answer instead of each spending the CPU.
+func (s *Service) checkOnce(ctx context.Context, key [32]byte, login, password, clientAddr string) (*store.User, error) {
+	s.mu.Lock()
+	if c, ok := s.checking[key]; ok {
+		s.mu.Unlock()
+		<-c.done
+		return c.user, c.err
+	}
+	c := &check{done: make(chan struct{})}
+	s.checking[key] = c
+	s.mu.Unlock()
+	c.user, c.err = s.checkPassword(ctx, login, password, clientAddr)
+	if c.err == nil {
+		s.remember(key, c.user.ID)
+	}
+	s.mu.Lock()
+	delete(s.checking, key)
+	s.mu.Unlock()
+	close(c.done)
+	return c.user, c.err
+}
+
+// check is a password check in progress.
+type check struct {
+	done chan struct{}
+	user *store.User
+	err  error
 }
 
 func (s *Service) recall(key [32]byte) bool {

@@ -182,3 +182,33 @@ func TestUpdateProfile(t *testing.T) {
 		t.Fatalf("week_start 9: %v", err)
 	}
 }
+
+// TestBasicAuthChecksOnce lets many requests with the same new credentials
+// arrive at once: they all get in, on one argon2id check.
+func TestBasicAuthChecksOnce(t *testing.T) {
+	s, _ := newService(t)
+	ctx := context.Background()
+	if _, err := s.Create(ctx, NewUser{Name: "ivan", Email: "ivan@example.com", Password: "correct horse"}); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.BasicAuth(ctx, "ivan", "correct horse", "127.0.0.1")
+			errs <- err
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(s.checking) != 0 {
+		t.Fatalf("%d checks left behind", len(s.checking))
+	}
+}

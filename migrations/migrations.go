@@ -27,10 +27,9 @@ type Migration struct {
 var Dialects = []string{"postgres", "sqlite"}
 
 // List returns the migrations of dialect in the order they must be applied.
-// Two files with the same version or a badly named file are reported as
-// errors so that a broken schema never reaches a database. Gaps are allowed:
-// branches developed side by side reserve their numbers, and each version
-// is applied once whatever order the others arrive in.
+// Two files with the same version, a gap in the sequence (a file gone
+// missing) or a badly named file are reported as errors so that a broken
+// schema never reaches a database.
 func List(dialect string) ([]Migration, error) {
 	entries, err := fs.ReadDir(files, dialect)
 	if err != nil {
@@ -53,9 +52,12 @@ func List(dialect string) ([]Migration, error) {
 		out = append(out, Migration{Version: v, Name: name, SQL: string(body)})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Version < out[j].Version })
-	for i := 1; i < len(out); i++ {
-		if out[i].Version == out[i-1].Version {
-			return nil, fmt.Errorf("migrations: %s: version %d is used twice (%s, %s)", dialect, out[i].Version, out[i-1].Name, out[i].Name)
+	for i, m := range out {
+		if i > 0 && m.Version == out[i-1].Version {
+			return nil, fmt.Errorf("migrations: %s: version %d is used twice (%s, %s)", dialect, m.Version, out[i-1].Name, m.Name)
+		}
+		if m.Version != i+1 {
+			return nil, fmt.Errorf("migrations: %s: expected version %d, found %d (%s)", dialect, i+1, m.Version, m.Name)
 		}
 	}
 	return out, nil
