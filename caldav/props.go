@@ -118,6 +118,10 @@ func init() {
 		cdav("max-resource-size"): {[]kind{kindCalendar}, false, func(h *Handler, _ context.Context, _ *resource) (string, bool, error) {
 			return strconv.Itoa(h.cals.Limits().MaxResourceSize), true, nil
 		}, false},
+		// RFC 4791 §5.2.8: the bound behind the max-instances precondition.
+		cdav("max-instances"): {[]kind{kindCalendar}, false, func(h *Handler, _ context.Context, _ *resource) (string, bool, error) {
+			return strconv.Itoa(h.cals.RecurrenceLimits().MaxInstances), true, nil
+		}, false},
 		dav("quota-used-bytes"):          {[]kind{kindHome, kindCalendar}, false, quotaUsed, false},
 		pnCalendarData:                   {[]kind{kindObject}, false, calendarData, false},
 		cdav("schedule-calendar-transp"): {[]kind{kindCalendar}, false, constant("<C:opaque/>"), false},

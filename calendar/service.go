@@ -177,6 +177,9 @@ func (l Limits) withDefaults() Limits {
 // Limits returns the limits in force.
 func (s *Service) Limits() Limits { return s.lim }
 
+// RecurrenceLimits returns the bounds on recurring objects in force.
+func (s *Service) RecurrenceLimits() recurrence.Limits { return s.recur }
+
 // RoleOf returns the caller's role on a calendar: owner of their own, the
 // shared role on others', none otherwise. It is read on every request, so
 // revoking a share takes effect on the next one.
