@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSmoke runs the smoke profile against a fresh server and expects
+// every operation of the mix to have run without an error, then compares
+// the server with itself through "peers".
+func TestSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the server")
+	}
+	base := startServer(t)
+	p, err := loadProfile("profiles/smoke.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	populate(t, base, p.Users.Count)
+
+	var logs bytes.Buffer
+	res, err := simulate(context.Background(), base, p, false, &logs)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, logs.String())
+	}
+	var report bytes.Buffer
+	writeTable(&report, res)
+	t.Logf("smoke run:\n%s%s", report.String(), logs.String())
+	for _, row := range rows {
+		s := res.rows[row]
+		switch {
+		case s == nil || len(s.lat) == 0:
+			t.Errorf("%s never ran", row)
+		case s.errors > 0:
+			t.Errorf("%s: %d errors", row, s.errors)
+		}
+	}
+	if err := writeVerdicts(&report, evaluate(p, res)); err != nil {
+		t.Error(err)
+	}
+
+	t.Run("peers", func(t *testing.T) { testPeers(t, base) })
+}
+
+func testPeers(t *testing.T, base string) {
+	o := peerOptions{events: 40, clients: 2, duration: time.Second, log: &errorLog{w: &bytes.Buffer{}, left: 10}}
+	o.month, _ = time.Parse(monthLayout, "2025-02")
+	o.report = monthQuery(o.month)
+	coll := base + "/dav/calendars/" + userName(0) + "/peers/@" + userName(0) + ":" + testPassword
+	var servers []peerServer
+	for _, arg := range []string{"one=" + coll, "two=" + strings.Replace(coll, "/peers/", "/peers2/", 1)} {
+		s, err := parsePeer(arg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		servers = append(servers, s)
+	}
+	var out bytes.Buffer
+	if err := o.compare(&out, servers); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	t.Logf("peers:\n%s", out.String())
+	for _, want := range []string{"| one | caldav_sync |", "| two | get_event | ", "Ratios to one"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the comparison lacks %q", want)
+		}
+	}
+}
