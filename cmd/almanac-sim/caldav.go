@@ -17,6 +17,8 @@ const monthLayout = "2006-01"
 var (
 	ctagBody = []byte(`<?xml version="1.0" encoding="utf-8"?>
 <D:propfind xmlns:D="DAV:" xmlns:CS="http://calendarserver.org/ns/"><D:prop><CS:getctag/><D:sync-token/></D:prop></D:propfind>`)
+	resourceTypeBody = []byte(`<?xml version="1.0" encoding="utf-8"?>
+<D:propfind xmlns:D="DAV:"><D:prop><D:resourcetype/></D:prop></D:propfind>`)
 	mkcalendarBody = []byte(`<?xml version="1.0" encoding="utf-8"?>
 <C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop>
 <D:displayname>Simulation</D:displayname>
@@ -109,6 +111,29 @@ func scanMultistatus(body []byte) (multistatus, error) {
 	}
 	ms.syncToken = strings.TrimSpace(ms.syncToken)
 	return ms, nil
+}
+
+// isCalendar reports whether a PROPFIND answer names the CalDAV calendar
+// resource type (RFC 4791 §4.2) among its properties.
+func isCalendar(body []byte) bool {
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	var path []string
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if t.Name.Space == "urn:ietf:params:xml:ns:caldav" && t.Name.Local == "calendar" &&
+				strings.HasSuffix(strings.Join(path, "/"), "propstat/prop/resourcetype") {
+				return true
+			}
+			path = append(path, davName(t.Name))
+		case xml.EndElement:
+			path = path[:len(path)-1]
+		}
+	}
 }
 
 // davName is the local name of an element in the DAV: namespace, and a

@@ -114,3 +114,20 @@ func TestBlockmates(t *testing.T) {
 }
 
 func newTestRand() *rand.Rand { return rand.New(rand.NewPCG(1, 2)) }
+
+func TestIsCalendar(t *testing.T) {
+	for body, want := range map[string]bool{
+		`<d:multistatus xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"><d:response><d:href>/c/</d:href><d:propstat>` +
+			`<d:prop><d:resourcetype><d:collection/><c:calendar/></d:resourcetype></d:prop><d:status>HTTP/1.1 200 OK</d:status>` +
+			`</d:propstat></d:response></d:multistatus>`: true,
+		// Xandikos on a missing collection
+		`<ns0:multistatus xmlns:ns0="DAV:"><ns0:response><ns0:href>/c/</ns0:href><ns0:status>HTTP/1.1 404 Not Found</ns0:status>` +
+			`</ns0:response></ns0:multistatus>`: false,
+		`<d:multistatus xmlns:d="DAV:"><d:response><d:href>/c/</d:href><d:propstat><d:prop><d:resourcetype><d:collection/>` +
+			`</d:resourcetype></d:prop></d:propstat></d:response></d:multistatus>`: false,
+	} {
+		if got := isCalendar([]byte(body)); got != want {
+			t.Errorf("isCalendar = %v, want %v: %s", got, want, body)
+		}
+	}
+}

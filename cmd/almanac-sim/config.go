@@ -27,13 +27,22 @@ const (
 var operations = []string{opMonthView, opWeekPage, opCreateEvent, opEditEvent, opInvite, opRSVP,
 	opCalDAVReport, opCalDAVSync, opCalDAVCTag}
 
-// rowRSVPList is the report row of the invitation listing that precedes an
-// answer: it is a request of its own, and often the only one when nothing
-// is pending.
-const rowRSVPList = "rsvp_list"
+// Rows of the report besides the operations: the invitation listing that
+// precedes an answer (often the only request when nothing is pending),
+// the sync polls that found changes, and full syncs after a refused token.
+const (
+	rowRSVPList    = "rsvp_list"
+	rowSyncChanged = "caldav_sync_changed"
+	rowFullSync    = "caldav_sync_full"
+)
 
-// rows are the names a report can have a row for, and so a threshold.
-var rows = append(slices.Clone(operations), rowRSVPList)
+// rowOps names the operation behind each row that is not one itself.
+var rowOps = map[string]string{rowRSVPList: opRSVP, rowSyncChanged: opCalDAVSync, rowFullSync: opCalDAVSync}
+
+// rows are the names a report can have a row for, and so a threshold, in
+// the report's order.
+var rows = []string{opMonthView, opWeekPage, opCreateEvent, opEditEvent, opInvite, rowRSVPList, opRSVP,
+	opCalDAVReport, opCalDAVSync, rowSyncChanged, rowFullSync, opCalDAVCTag}
 
 // profile is a load profile: who is simulated, for how long, doing what,
 // and what the latencies must stay under.
@@ -217,8 +226,8 @@ func (p *profile) checkThresholds() error {
 			return fmt.Errorf("thresholds: unknown operation %q (known: %v)", row, rows)
 		}
 		op := row
-		if row == rowRSVPList {
-			op = opRSVP
+		if o, ok := rowOps[row]; ok {
+			op = o
 		}
 		if p.Weights[op] == 0 {
 			return fmt.Errorf("thresholds: %s has a threshold but no weight, so it would never be measured", row)

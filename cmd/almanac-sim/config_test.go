@@ -1,6 +1,7 @@
 package main
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -86,6 +87,21 @@ func TestProfiles(t *testing.T) {
 			if p.Weights[op] == 0 {
 				t.Errorf("%s: %s has no weight", name, op)
 			}
+		}
+	}
+}
+
+// TestRows checks that the report has a row for every operation and that
+// every other row names the operation behind it.
+func TestRows(t *testing.T) {
+	for _, op := range operations {
+		if !slices.Contains(rows, op) || opFuncs[op] == nil {
+			t.Errorf("%s has no row or no function", op)
+		}
+	}
+	for _, row := range rows {
+		if !slices.Contains(operations, row) && !slices.Contains(operations, rowOps[row]) {
+			t.Errorf("row %s belongs to no operation", row)
 		}
 	}
 }

@@ -55,7 +55,7 @@ func (p *person) weekPage() {
 	c, day := p.ownCalendar(), p.someDay()
 	for k := range 4 {
 		date := day.AddDate(0, 0, 7*k).Format(dayLayout)
-		if _, ok := p.call(opWeekPage, p.apiGet("/calendars/"+c.id+"/view?view_type=week&date="+date), 200, nil); !ok {
+		if ok := p.call(opWeekPage, p.apiGet("/calendars/"+c.id+"/view?view_type=week&date="+date), 200, nil); !ok {
 			return
 		}
 	}
@@ -188,37 +188,40 @@ func (p *person) caldavReport() {
 	p.call(opCalDAVReport, req, 207, looksMultistatus)
 }
 
-// caldavSync is a client's periodic poll with the token of its previous
-// sync. A token the server no longer accepts is an error, after which the
+// caldavSync is a client's periodic poll of one calendar with the token
+// of its previous sync. Polls that find changes are reported apart, as
+// their cost follows the changes: caldav_sync is the poll that finds
+// none. A token the server no longer accepts is an error, after which the
 // client starts over with a full sync, as real ones do.
 func (p *person) caldavSync() {
-	if !p.sync(opCalDAVSync) {
-		p.fullSync()
+	c := p.rng.IntN(len(p.cals))
+	d, changed, ok := p.sync(opCalDAVSync, c)
+	switch {
+	case !ok:
+		p.fullSync(c)
+	case changed:
+		p.rec.ok(rowSyncChanged, d)
+	default:
+		p.rec.ok(opCalDAVSync, d)
 	}
 }
 
-// sync sends a sync-collection REPORT with the current token and takes
-// the new one from the answer.
-func (p *person) sync(row string) bool {
-	req := p.davRequest("REPORT", p.cals[0].dav, "0", syncBody(p.syncToken))
-	changed := 0
-	_, ok := p.call(row, req, 207, func(body []byte) error {
+// sync sends a sync-collection REPORT with calendar c's current token and
+// takes the new one from the answer.
+func (p *person) sync(row string, c int) (d time.Duration, changed, ok bool) {
+	req := p.davRequest("REPORT", p.cals[c].dav, "0", syncBody(p.syncTokens[c]))
+	d, ok = p.send(row, req, 207, func(body []byte) error {
 		ms, err := scanMultistatus(body)
 		if err == nil && ms.syncToken == "" {
 			err = errors.New("the answer has no sync-token")
 		}
-		p.syncToken, changed = ms.syncToken, ms.hrefs
+		p.syncTokens[c], changed = ms.syncToken, ms.hrefs > 0
 		return err
 	})
-	if ok && row == opCalDAVSync && p.sim.live.Load() {
-		p.syncPolls++
-		if changed > 0 {
-			p.syncChanged++
-		}
-	}
-	return ok
+	return d, changed, ok
 }
 
 func (p *person) caldavCTag() {
-	p.call(opCalDAVCTag, p.davRequest("PROPFIND", p.cals[0].dav, "0", ctagBody), 207, looksMultistatus)
+	c := p.cals[p.rng.IntN(len(p.cals))]
+	p.call(opCalDAVCTag, p.davRequest("PROPFIND", c.dav, "0", ctagBody), 207, looksMultistatus)
 }

@@ -18,7 +18,8 @@ type peerClient struct {
 	s     peerServer
 	rng   *rand.Rand
 	token string
-	next  int // the next new event's number
+	first int // the number of the first event the client adds
+	next  int // the number of the next one
 }
 
 // peerOps is the CalDAV part of the mix, the same for every server: what a
@@ -29,45 +30,74 @@ var peerOps = []struct {
 	weight int
 	f      func(*peerClient)
 }{
-	{"caldav_report", 3, (*peerClient).report},
-	{"caldav_sync", 3, (*peerClient).sync},
-	{"caldav_ctag", 2, (*peerClient).ctag},
+	{opCalDAVReport, 3, (*peerClient).report},
+	{opCalDAVSync, 3, (*peerClient).sync},
+	{opCalDAVCTag, 2, (*peerClient).ctag},
 	{"put_event", 1, (*peerClient).put},
 	{"get_event", 1, (*peerClient).get},
 }
 
 func (c *peerClient) report() {
-	c.call("caldav_report", newDAVRequest("REPORT", c.s.url, c.s.auth, "1", c.o.report), http.StatusMultiStatus, looksMultistatus)
+	c.call(opCalDAVReport, newDAVRequest("REPORT", c.s.url, c.s.auth, "1", c.o.report), http.StatusMultiStatus, looksMultistatus)
 }
 
+// sync polls with the client's token, reporting polls that find changes
+// (the other clients' PUTs) apart from those that find none, as run does.
 func (c *peerClient) sync() {
-	if !c.syncAs("caldav_sync") {
-		c.syncAs("caldav_sync full")
+	d, changed, ok := c.syncAs(opCalDAVSync)
+	switch {
+	case !ok:
+		c.fullSync()
+	case changed:
+		c.rec.ok(rowSyncChanged, d)
+	default:
+		c.rec.ok(opCalDAVSync, d)
 	}
 }
 
-// syncAs polls with the client's token; after a failure the token is
-// dropped and the next poll is a full sync.
-func (c *peerClient) syncAs(row string) bool {
+func (c *peerClient) fullSync() bool {
+	c.token = ""
+	d, _, ok := c.syncAs(rowFullSync)
+	if ok {
+		c.rec.ok(rowFullSync, d)
+	}
+	return ok
+}
+
+// syncAs sends a sync-collection REPORT with the client's token and takes
+// the new one from the answer.
+func (c *peerClient) syncAs(row string) (d time.Duration, changed, ok bool) {
 	req := newDAVRequest("REPORT", c.s.url, c.s.auth, "0", syncBody(c.token))
-	_, ok := c.call(row, req, http.StatusMultiStatus, func(b []byte) error {
+	d, ok = c.send(row, req, http.StatusMultiStatus, func(b []byte) error {
 		ms, err := scanMultistatus(b)
 		if err == nil && ms.syncToken == "" {
 			err = errors.New("the answer has no sync-token")
 		}
-		c.token = ms.syncToken
+		c.token, changed = ms.syncToken, ms.hrefs > 0
 		return err
 	})
-	return ok
+	return d, changed, ok
 }
 
 func (c *peerClient) ctag() {
-	c.call("caldav_ctag", newDAVRequest("PROPFIND", c.s.url, c.s.auth, "0", ctagBody), http.StatusMultiStatus, looksMultistatus)
+	c.call(opCalDAVCTag, newDAVRequest("PROPFIND", c.s.url, c.s.auth, "0", ctagBody), http.StatusMultiStatus, looksMultistatus)
 }
 
 func (c *peerClient) put() {
 	c.call("put_event", putRequest(c.s, c.next), stored, nil)
 	c.next++
+}
+
+// removeAdded deletes the events the client added, so that the collection
+// holds the data set alone again: another comparison on it then finds the
+// same hits.
+func (c *peerClient) removeAdded() {
+	for i := c.first; i < c.next; i++ {
+		req := newDAVRequest("DELETE", eventURL(c.s, i), c.s.auth, "", nil)
+		if status, err := c.exchange(req); err != nil || status >= 300 && status != http.StatusNotFound {
+			c.rec.fail("clean-up", fmt.Sprintf("DELETE %s: %d %v", req.URL.Path, status, err))
+		}
+	}
 }
 
 func (c *peerClient) get() {
@@ -86,9 +116,10 @@ func (o *peerOptions) mix(hc *http.Client, s peerServer) (*result, error) {
 	var live atomic.Bool
 	clients := make([]*peerClient, o.clients)
 	for i := range clients {
+		first := o.events + (i+1)*1_000_000
 		c := &peerClient{worker: o.worker(hc, &live), o: o, s: s, rng: rand.New(rand.NewPCG(1, uint64(i))),
-			next: o.events + (i+1)*1_000_000}
-		if !c.syncAs("initial sync") {
+			first: first, next: first}
+		if !c.fullSync() {
 			return nil, errors.New("the initial sync failed")
 		}
 		clients[i] = c
@@ -105,6 +136,10 @@ func (o *peerOptions) mix(hc *http.Client, s peerServer) (*result, error) {
 	live.Store(false)
 	elapsed := time.Since(start)
 	close(stop)
+	wg.Wait()
+	for _, c := range clients {
+		wg.Go(c.removeAdded)
+	}
 	wg.Wait()
 	recs := make([]*recorder, len(clients))
 	for i, c := range clients {
@@ -166,12 +201,12 @@ func writeRatios(w io.Writer, servers []peerServer, results []*peerResult) {
 	for i, r := range results[1:] {
 		name := servers[i+1].name
 		fmt.Fprintf(w, "| %s | load (PUT/s) | %.2f | |\n", name, base.load.Seconds()/r.load.Seconds())
-		for _, op := range peerOps {
-			a, b := base.rows[op.name], r.rows[op.name]
-			if a == nil || b == nil || len(a.lat) == 0 || len(b.lat) == 0 {
+		for _, row := range base.rowOrder() {
+			a, b := base.rows[row], r.rows[row]
+			if b == nil || len(a.lat) == 0 || len(b.lat) == 0 {
 				continue
 			}
-			fmt.Fprintf(w, "| %s | %s | %.2f | %.2f |\n", name, op.name,
+			fmt.Fprintf(w, "| %s | %s | %.2f | %.2f |\n", name, row,
 				r.rate(len(b.lat))/base.rate(len(a.lat)), float64(b.percentile(99))/float64(a.percentile(99)))
 		}
 	}

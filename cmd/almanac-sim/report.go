@@ -12,9 +12,6 @@ import (
 type result struct {
 	elapsed time.Duration
 	rows    map[string]*rowStats
-	// syncPolls counts the measured caldav_sync polls, syncChanged those
-	// that found a change.
-	syncPolls, syncChanged int
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f", float64(d)/float64(time.Millisecond)) }

@@ -82,9 +82,6 @@ func execute(ctx context.Context, base string, p *profile, keep bool, out, logw 
 		base, p.Sessions, p.Users.First, p.Users.First+p.Users.Count-1, time.Duration(p.ThinkTime),
 		res.elapsed.Seconds(), time.Duration(p.Warmup))
 	writeTable(out, res)
-	if res.syncPolls > 0 {
-		fmt.Fprintf(out, "\ncaldav_sync: %d of %d polls found changes.\n", res.syncChanged, res.syncPolls)
-	}
 	fmt.Fprintln(out)
 	return writeVerdicts(out, evaluate(p, res))
 }
@@ -106,8 +103,6 @@ func simulate(ctx context.Context, base string, p *profile, keep bool, logw io.W
 	recs := make([]*recorder, len(people))
 	for i, pp := range people {
 		recs[i] = pp.rec
-		res.syncPolls += pp.syncPolls
-		res.syncChanged += pp.syncChanged
 	}
 	res.rows = merge(recs)
 	return res, nil

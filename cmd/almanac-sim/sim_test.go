@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -30,12 +31,17 @@ func TestSmoke(t *testing.T) {
 	var report bytes.Buffer
 	writeTable(&report, res)
 	t.Logf("smoke run:\n%s%s", report.String(), logs.String())
-	for _, row := range rows {
+	for _, row := range slices.Concat(operations, []string{rowRSVPList}) {
 		s := res.rows[row]
 		switch {
 		case s == nil || len(s.lat) == 0:
 			t.Errorf("%s never ran", row)
 		case s.errors > 0:
+			t.Errorf("%s: %d errors", row, s.errors)
+		}
+	}
+	for _, row := range []string{rowSyncChanged, rowFullSync} {
+		if s := res.rows[row]; s != nil && s.errors > 0 {
 			t.Errorf("%s: %d errors", row, s.errors)
 		}
 	}

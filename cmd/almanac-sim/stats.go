@@ -78,9 +78,19 @@ func statusOK(status, want int) bool {
 }
 
 // call sends req, expects status want and, when check is set, an answer
-// it accepts; it records the outcome under row and returns the body (valid
-// until the next call) and whether the exchange succeeded.
-func (w *worker) call(row string, req *http.Request, want int, check func([]byte) error) ([]byte, bool) {
+// it accepts; it records the outcome under row and reports whether the
+// exchange succeeded.
+func (w *worker) call(row string, req *http.Request, want int, check func([]byte) error) bool {
+	d, ok := w.send(row, req, want, check)
+	if ok {
+		w.rec.ok(row, d)
+	}
+	return ok
+}
+
+// send is call for a caller that records the time itself, under a row
+// that depends on the answer; failures are recorded under row.
+func (w *worker) send(row string, req *http.Request, want int, check func([]byte) error) (time.Duration, bool) {
 	start := time.Now()
 	status, err := w.exchange(req)
 	d := time.Since(start)
@@ -88,19 +98,18 @@ func (w *worker) call(row string, req *http.Request, want int, check func([]byte
 	switch {
 	case err != nil:
 		w.rec.fail(row, fmt.Sprintf("%s %s: %v", req.Method, req.URL.Path, err))
-		return nil, false
+		return d, false
 	case !statusOK(status, want):
 		w.rec.fail(row, fmt.Sprintf("%s %s: status %d: %.400s", req.Method, req.URL.RequestURI(), status, body))
-		return nil, false
+		return d, false
 	}
 	if check != nil {
 		if err := check(body); err != nil {
 			w.rec.fail(row, fmt.Sprintf("%s %s: %v", req.Method, req.URL.Path, err))
-			return nil, false
+			return d, false
 		}
 	}
-	w.rec.ok(row, d)
-	return body, true
+	return d, true
 }
 
 func (w *worker) exchange(req *http.Request) (int, error) {
