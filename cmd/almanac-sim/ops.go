@@ -145,10 +145,14 @@ func moved(t jsonapi.EventTime, d time.Duration) (jsonapi.EventTime, error) {
 	return t, nil
 }
 
+// meetingTitle marks the meetings runs organise, for the clean-up to find
+// the guests' copies; a generated event never has it.
+const meetingTitle = "Meeting (almanac-sim run)"
+
 // invite organises a meeting with two or three people of the person's
 // block, who have the person's work calendar shared and so know them.
 func (p *person) invite() {
-	in := p.newEvent("Sim meeting")
+	in := p.newEvent(meetingTitle)
 	var guests []jsonapi.Attendee
 	for _, n := range p.sim.blockmates(p.n, 2+p.rng.IntN(2), p.rng) {
 		guests = append(guests, jsonapi.Attendee{Email: userEmail(n)})

@@ -52,7 +52,8 @@ type person struct {
 }
 
 // signIn makes person n ready: session token, app password, calendar ids,
-// a first full sync and one event to edit. Nothing of it is measured.
+// a first full sync and one event to edit. Nothing of it is measured. A
+// person signed in is returned with any later error, to be signed out.
 func (s *sim) signIn(ctx context.Context, i, n int) (*person, error) {
 	p := &person{sim: s, n: n, rng: rand.New(rand.NewPCG(uint64(s.p.Seed), uint64(i))),
 		api: client.New(s.base, s.hc)}
@@ -66,11 +67,11 @@ func (s *sim) signIn(ctx context.Context, i, n int) (*person, error) {
 	p.appLabel = fmt.Sprintf("almanac-sim-%s-%d", s.runID, i)
 	var ap jsonapi.AppPassword
 	if _, err := p.api.Do(ctx, "POST", "/users/"+p.userID+"/app-passwords", jsonapi.AppPasswordRequest{Name: p.appLabel}, &ap); err != nil {
-		return nil, fmt.Errorf("app password for %s: %w", name, err)
+		return p, fmt.Errorf("app password for %s: %w", name, err)
 	}
 	p.basic = "Basic " + base64.StdEncoding.EncodeToString([]byte(name+":"+ap.Secret))
 	if err := p.findCalendars(ctx, name); err != nil {
-		return nil, err
+		return p, err
 	}
 	p.creates = p.prepareCreates(32)
 	return p, p.prime()
@@ -125,20 +126,41 @@ func (p *person) fullSync(c int) bool {
 	return ok
 }
 
-// signOut removes what the run added, so that the data set stays as
-// generated and later runs measure the same thing.
-func (p *person) signOut(keep bool) {
-	ctx := context.Background()
-	if !keep {
-		for _, ev := range p.created {
-			p.remove(ctx, ev.ID)
-		}
-		for _, id := range p.invites {
-			p.remove(ctx, id)
+// removeOwn deletes the events the person made in this run, so that the
+// data set stays as generated and later runs measure the same thing. The
+// meetings' guests are told (their copies become cancelled).
+func (p *person) removeOwn() {
+	for _, ev := range p.created {
+		p.remove(context.Background(), ev.ID)
+	}
+	for _, id := range p.invites {
+		p.remove(context.Background(), id)
+	}
+}
+
+// removeInvitations deletes the person's copies of meetings runs
+// organised, cancelled or not, which would otherwise stay in their
+// calendar (and their invitations) after every run.
+func (p *person) removeInvitations() {
+	var list []jsonapi.Invitation
+	if _, err := p.api.Do(context.Background(), "GET", "/invitations?status=all", nil, &list); err != nil {
+		p.sim.log.add("clean-up", err.Error())
+		return
+	}
+	for _, inv := range list {
+		if inv.Summary == meetingTitle {
+			p.remove(context.Background(), inv.EventID)
 		}
 	}
-	if _, err := p.api.Do(ctx, "DELETE", "/users/"+p.userID+"/app-passwords/"+url.PathEscape(p.appLabel), nil, nil); err != nil {
-		p.sim.log.add("sign-out", err.Error())
+}
+
+// signOut revokes the app password and ends the session.
+func (p *person) signOut() {
+	ctx := context.Background()
+	if p.basic != "" {
+		if _, err := p.api.Do(ctx, "DELETE", "/users/"+p.userID+"/app-passwords/"+url.PathEscape(p.appLabel), nil, nil); err != nil {
+			p.sim.log.add("sign-out", err.Error())
+		}
 	}
 	if _, err := p.api.Do(ctx, "POST", "/users/logout", nil, nil); err != nil {
 		p.sim.log.add("sign-out", err.Error())

@@ -172,10 +172,23 @@ func (s *sim) signInAll(ctx context.Context) ([]*person, error) {
 	return people, nil
 }
 
+// signOutAll cleans up after the run unless told to keep its events:
+// first the organisers' deletions, then, once their cancellations have
+// had a moment to arrive, the guests' copies.
 func (s *sim) signOutAll(people []*person, keep bool) {
+	if !keep {
+		each(people, (*person).removeOwn)
+		time.Sleep(time.Second)
+		each(people, (*person).removeInvitations)
+	}
+	each(people, (*person).signOut)
+}
+
+// each runs f for every person at once.
+func each(people []*person, f func(*person)) {
 	var wg sync.WaitGroup
 	for _, p := range people {
-		wg.Go(func() { p.signOut(keep) })
+		wg.Go(func() { f(p) })
 	}
 	wg.Wait()
 }
