@@ -114,10 +114,15 @@ func wantsMinimal(r *http.Request) bool {
 
 func acceptsGzip(r *http.Request) bool {
 	for _, part := range strings.Split(r.Header.Get("Accept-Encoding"), ",") {
-		enc, q, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if strings.EqualFold(strings.TrimSpace(enc), "gzip") && !strings.Contains(strings.ReplaceAll(q, " ", ""), "q=0") {
-			return true
+		enc, params, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if !strings.EqualFold(strings.TrimSpace(enc), "gzip") {
+			continue
 		}
+		// RFC 9110 §12.5.3: a weight of zero refuses gzip, any other
+		// accepts it (q=0.5 as much as none).
+		name, q, _ := strings.Cut(strings.TrimSpace(params), "=")
+		v, err := strconv.ParseFloat(strings.TrimSpace(q), 64)
+		return !(strings.EqualFold(strings.TrimSpace(name), "q") && err == nil && v == 0)
 	}
 	return false
 }
