@@ -19,17 +19,23 @@ import (
 
 const testPassword = "almanac-sim-password"
 
-// startServer builds "almanac" and serves a fresh SQLite data directory
-// on a free loopback port; the server is stopped by its PID when the test
-// ends.
-func startServer(t *testing.T) string {
+// buildServer builds "almanac" for the test.
+func buildServer(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "almanac")
 	if out, err := exec.Command("go", "build", "-o", bin, "../almanac").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// startServer serves a fresh data directory (and the database env names,
+// if any) on a free loopback port; the server is stopped by its PID when
+// the test ends.
+func startServer(t *testing.T, bin string, env ...string) string {
+	t.Helper()
 	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--log-level", "warn")
-	cmd.Env = append(os.Environ(), "ALMANAC_DATA_DIR="+t.TempDir())
+	cmd.Env = append(append(os.Environ(), "ALMANAC_DATA_DIR="+t.TempDir()), env...)
 	stdout, _ := cmd.StdoutPipe()
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {

@@ -3,20 +3,51 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/almanac/almanac/store"
+	"github.com/almanac/almanac/store/storetest"
 )
 
-// TestSmoke runs the smoke profile against a fresh server and expects
-// every operation of the mix to have run without an error, then compares
-// the server with itself through "peers".
+// TestSmoke runs the smoke profile against a fresh server, on SQLite and
+// on PostgreSQL when there is one, and expects every operation of the mix
+// to have run without an error; then it compares the server with itself
+// through "peers".
 func TestSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the server")
 	}
-	base := startServer(t)
+	bin := buildServer(t)
+	t.Run("sqlite", func(t *testing.T) {
+		base := startServer(t, bin)
+		smoke(t, base)
+		t.Run("peers", func(t *testing.T) { testPeers(t, base) })
+	})
+	t.Run("postgres", func(t *testing.T) {
+		url, schema := storetest.Schema(t)
+		st, err := store.Open(context.Background(), url, store.Options{Schema: schema})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Close()
+		sep := "?"
+		if strings.Contains(url, "?") {
+			sep = "&"
+		}
+		env := []string{"ALMANAC_DATABASE_URL=" + url + sep + "search_path=" + schema}
+		if nats := os.Getenv("ALMANAC_TEST_NATS_URL"); nats != "" {
+			env = append(env, "ALMANAC_NATS_URL="+nats)
+		}
+		smoke(t, startServer(t, bin, env...))
+	})
+}
+
+// smoke runs the smoke profile on users made through the API.
+func smoke(t *testing.T, base string) {
 	p, err := loadProfile("profiles/smoke.json")
 	if err != nil {
 		t.Fatal(err)
@@ -48,8 +79,6 @@ func TestSmoke(t *testing.T) {
 	if err := writeVerdicts(&report, evaluate(p, res)); err != nil {
 		t.Error(err)
 	}
-
-	t.Run("peers", func(t *testing.T) { testPeers(t, base) })
 }
 
 func testPeers(t *testing.T, base string) {
