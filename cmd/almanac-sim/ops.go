@@ -55,7 +55,7 @@ func (p *person) weekPage() {
 	c, day := p.ownCalendar(), p.someDay()
 	for k := range 4 {
 		date := day.AddDate(0, 0, 7*k).Format(dayLayout)
-		if ok := p.call(opWeekPage, p.apiGet("/calendars/"+c.id+"/view?view_type=week&date="+date), 200, nil); !ok {
+		if !p.call(opWeekPage, p.apiGet("/calendars/"+c.id+"/view?view_type=week&date="+date), 200, nil) {
 			return
 		}
 	}

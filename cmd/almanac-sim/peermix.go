@@ -176,8 +176,12 @@ func (o *peerOptions) writePeers(w io.Writer, servers []peerServer, results []*p
 		o.events, o.clients, o.duration, o.month.Format(monthLayout))
 	fmt.Fprintf(w, "| server | load s | PUT/s | failed PUTs | month hits |\n|---|---:|---:|---:|---:|\n")
 	for i, r := range results {
-		fmt.Fprintf(w, "| %s | %.1f | %.0f | %d | %d |\n", servers[i].name, r.load.Seconds(),
-			float64(o.events)/r.load.Seconds(), r.failed, r.hits)
+		hits := fmt.Sprint(r.hits)
+		if r.hits != results[0].hits {
+			hits += " (WRONG: " + servers[0].name + " finds " + fmt.Sprint(results[0].hits) + ")"
+		}
+		fmt.Fprintf(w, "| %s | %.1f | %.0f | %d | %s |\n", servers[i].name, r.load.Seconds(),
+			float64(o.events)/r.load.Seconds(), r.failed, hits)
 	}
 	fmt.Fprintf(w, "\n| server | operation | ops/s | p50 ms | p99 ms | errors |\n|---|---|---:|---:|---:|---:|\n")
 	for i, r := range results {

@@ -188,7 +188,7 @@ func (o *peerOptions) loadEvents(hc *http.Client, s peerServer) (time.Duration, 
 		wg.Go(func() {
 			w := o.worker(hc, &atomic.Bool{})
 			for i := int(next.Add(1) - 1); i < o.events; i = int(next.Add(1) - 1) {
-				if ok := w.call("load", putRequest(s, i), stored, nil); !ok {
+				if !w.call("load", putRequest(s, i), stored, nil) {
 					failed.Add(1)
 				}
 			}
