@@ -23,8 +23,8 @@ var opFuncs = map[string]func(*person){
 	opCalDAVCTag:   (*person).caldavCTag,
 }
 
-// zones are the time zones people create events in.
-var zones = []string{"Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC", "Australia/Sydney"}
+// createZones are the time zones people create events in.
+var createZones = []string{"Europe/Berlin", "America/New_York", "Asia/Tokyo", "UTC", "Australia/Sydney"}
 
 const dayLayout = "2006-01-02"
 
@@ -85,7 +85,7 @@ func (p *person) prepareCreates(n int) []jsonapi.EventRequest {
 func (p *person) newEvent(title string) jsonapi.EventRequest {
 	start := p.someDay().Add(time.Duration(8+p.rng.IntN(10)) * time.Hour)
 	end := start.Add(time.Duration(30*(1+p.rng.IntN(3))) * time.Minute)
-	zone := zones[p.rng.IntN(len(zones))]
+	zone := createZones[p.rng.IntN(len(createZones))]
 	const local = "2006-01-02T15:04:05"
 	return jsonapi.EventRequest{CalendarID: &p.cals[0].id, Title: &title,
 		Start: &jsonapi.EventTime{DateTime: start.Format(local), TimeZone: zone},

@@ -13,10 +13,6 @@ import (
 	"github.com/almanac/almanac/jsonapi"
 )
 
-// The data set's conventions (what "almanac-sim generate" writes).
-func userName(n int) string  { return fmt.Sprintf("sim%05d", n) }
-func userEmail(n int) string { return fmt.Sprintf("sim%05d@sim.almanac.test", n) }
-
 // calendarNames are the DAV path segments of every generated user's
 // calendars; the first is where the person's own events go.
 var calendarNames = [2]string{"personal", "work"}
