@@ -265,6 +265,14 @@ func ApplyCancel(obj *icalendar.Object, cancel *Message) error {
 
 func raiseSequence(c *icalendar.Component, seq int) {
 	if cur, _ := c.Sequence(); seq > cur {
-		c.Props.SetText(ical.PropSequence, strconv.Itoa(seq))
+		setSequence(c.Component, seq)
 	}
+}
+
+// setSequence writes SEQUENCE as the INTEGER it is (RFC 5545 §3.8.7.4):
+// Props.SetText would label it VALUE=TEXT, which makes it invalid.
+func setSequence(c *ical.Component, seq int) {
+	p := ical.NewProp(ical.PropSequence)
+	p.Value = strconv.Itoa(seq)
+	c.Props.Set(p)
 }

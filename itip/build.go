@@ -2,7 +2,6 @@ package itip
 
 import (
 	"slices"
-	"strconv"
 	"time"
 
 	"github.com/almanac/almanac/icalendar"
@@ -159,7 +158,7 @@ func BuildCancel(obj *icalendar.Object, attendee string, rids []string, seq int,
 		}
 		out := forRecipient(c.Component, now)
 		out.Props.SetText(ical.PropStatus, "CANCELLED")
-		out.Props.SetText(ical.PropSequence, strconv.Itoa(seq))
+		setSequence(out, seq)
 		keepAttendees(out, attendee)
 		comps = append(comps, out)
 	}

@@ -157,7 +157,7 @@ func (s *Store) cancelRefs(ctx context.Context, q querier, refs []string, now in
 // cancelReminders withdraws the deliveries of an object's reminders that
 // nobody has tried yet.
 func cancelReminders(ctx context.Context, q querier, uuid string, now int64) error {
-	_, err := q.exec(ctx, `DELETE FROM outbox WHERE ref = $1 AND status = 'pending' AND attempts = 0 AND leased_until < $2`,
+	_, err := q.exec(ctx, `DELETE FROM outbox WHERE `+byRef+` AND status = 'pending' AND attempts = 0 AND leased_until < $2`,
 		ReminderRef(uuid), now)
 	return err
 }
@@ -352,7 +352,7 @@ func (s *Store) ReplaceUserAlarms(ctx context.Context, calID, objID, userID int6
 		if err := s.insertAlarms(ctx, q, calID, objID, rows); err != nil {
 			return err
 		}
-		if _, err := q.exec(ctx, `DELETE FROM outbox WHERE ref = $1 AND status = 'pending' AND attempts = 0 AND leased_until < $2
+		if _, err := q.exec(ctx, `DELETE FROM outbox WHERE `+byRef+` AND status = 'pending' AND attempts = 0 AND leased_until < $2
 			AND idempotency_key LIKE $3`, ReminderRef(uuid), now, fmt.Sprintf("reminder/%s/%d/%%", uuid, userID)); err != nil {
 			return err
 		}
@@ -430,7 +430,7 @@ func dropUserReminders(ctx context.Context, q querier, calID, userID, now int64)
 		AND object_id IN (SELECT id FROM objects WHERE calendar_id = $2)`, userID, calID); err != nil {
 		return err
 	}
-	_, err := q.exec(ctx, `DELETE FROM outbox WHERE ref IN (SELECT 'reminder:' || uuid FROM objects WHERE calendar_id = $1)
+	_, err := q.exec(ctx, `DELETE FROM outbox WHERE ref IN (SELECT 'reminder:' || uuid FROM objects WHERE calendar_id = $1) AND ref <> ''
 		AND status = 'pending' AND attempts = 0 AND leased_until < $2 AND idempotency_key LIKE $3`,
 		calID, now, fmt.Sprintf("reminder/%%/%d/%%", userID))
 	return err
@@ -442,7 +442,7 @@ func cancelCalendarReminders(ctx context.Context, q querier, calID, now int64) e
 	if _, err := q.exec(ctx, `DELETE FROM reminder_settings WHERE calendar_id = $1`, calID); err != nil {
 		return err
 	}
-	_, err := q.exec(ctx, `DELETE FROM outbox WHERE ref IN (SELECT 'reminder:' || uuid FROM objects WHERE calendar_id = $1)
+	_, err := q.exec(ctx, `DELETE FROM outbox WHERE ref IN (SELECT 'reminder:' || uuid FROM objects WHERE calendar_id = $1) AND ref <> ''
 		AND status = 'pending' AND attempts = 0 AND leased_until < $2`, calID, now)
 	return err
 }

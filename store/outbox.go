@@ -217,9 +217,16 @@ func (s *Store) ListOutbox(ctx context.Context, status string, limit int) ([]*Ou
 	return out, rs.Err()
 }
 
+// byRef selects the outbox messages about $1. The index on ref is partial
+// (it leaves out messages with an empty ref), and SQLite uses it only when
+// the query repeats that condition: it does not infer it from "ref = $1",
+// and would scan the whole outbox, delivered messages of the past week
+// included.
+const byRef = `ref = $1 AND ref <> ''`
+
 // OutboxByRef returns the messages about ref, oldest first.
 func (s *Store) OutboxByRef(ctx context.Context, ref string) ([]*OutboxMessage, error) {
-	rs, err := s.read.query(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE ref = $1 ORDER BY id`, ref)
+	rs, err := s.read.query(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE `+byRef+` ORDER BY id`, ref)
 	if err != nil {
 		return nil, err
 	}
