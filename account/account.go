@@ -56,6 +56,7 @@ type Service struct {
 	mu       sync.Mutex
 	verified map[[32]byte]verifiedLogin // Basic-auth password checks, see BasicAuth
 	checking map[[32]byte]*check        // checks in progress, see checkOnce
+	touched  map[int64]time.Time        // app password → last recorded use, see touch
 }
 
 type verifiedLogin struct {
@@ -310,8 +311,25 @@ func (s *Service) remember(key [32]byte, userID int64) {
 	}
 }
 
-// touch records app-password use without making the request wait for it.
+// touchEvery is how precisely an app password's last use is recorded: a
+// client polling every few seconds would otherwise cost a write per request.
+const touchEvery = time.Minute
+
+// touch records app-password use without making the request wait for it,
+// at most once per touchEvery for each password.
 func (s *Service) touch(id int64) {
+	now := s.now()
+	s.mu.Lock()
+	if s.touched == nil || len(s.touched) > 100_000 {
+		s.touched = map[int64]time.Time{}
+	}
+	last, ok := s.touched[id]
+	if ok && now.Sub(last) < touchEvery {
+		s.mu.Unlock()
+		return
+	}
+	s.touched[id] = now
+	s.mu.Unlock()
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

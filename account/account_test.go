@@ -212,3 +212,51 @@ func TestBasicAuthChecksOnce(t *testing.T) {
 		t.Fatalf("%d checks left behind", len(s.checking))
 	}
 }
+
+// A client polling with an app password records its use at most once a
+// minute, not one write per request.
+func TestAppPasswordUseRecordedOncePerMinute(t *testing.T) {
+	s, c := newService(t)
+	ctx := context.Background()
+	u, err := s.Create(ctx, NewUser{Name: "finn", Email: "finn@example.com", Password: "correct horse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := s.CreateAppPassword(ctx, u.ID, "DAVx5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastUsed := func(want time.Time) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for {
+			list, err := s.st.ListAppPasswords(ctx, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if list[0].LastUsedAt.Equal(want) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("last used %v, want %v", list[0].LastUsedAt, want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	use := func() {
+		t.Helper()
+		if _, err := s.BasicAuth(ctx, "finn", secret, "127.0.0.1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t0 := c.now()
+	use()
+	lastUsed(t0)
+	c.add(30 * time.Second)
+	use()
+	time.Sleep(50 * time.Millisecond)
+	lastUsed(t0)
+	c.add(31 * time.Second)
+	use()
+	lastUsed(t0.Add(61 * time.Second))
+}
