@@ -11,6 +11,7 @@ import (
 	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/httpserver"
+	"github.com/almanac/almanac/scheduling"
 	"github.com/almanac/almanac/store"
 )
 
@@ -105,6 +106,8 @@ func toProblem(err error) *Problem {
 		return fieldProblem(http.StatusBadRequest, "end_time", strings.TrimPrefix(err.Error(), "calendar: "))
 	case errors.Is(err, calendar.ErrForbidden):
 		return newProblem(http.StatusForbidden, "forbidden", "your role on this calendar does not allow this")
+	case errors.Is(err, scheduling.ErrCancelled):
+		return newProblem(http.StatusConflict, "cancelled", "the organizer cancelled this event; it can no longer be answered")
 	case errors.Is(err, store.ErrExists):
 		return newProblem(http.StatusConflict, "exists", "a resource with that name already exists")
 	case errors.As(err, &fe):

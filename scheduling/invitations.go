@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"time"
 
@@ -31,7 +32,13 @@ type Invitation struct {
 	AllDay         bool
 	Delivery       string // "", "queued", "delivered", "sent" or "failed"
 	DeliveryError  string
+	Cancelled      bool // the organizer cancelled the event (STATUS:CANCELLED)
 }
+
+// ErrCancelled refuses an answer to an event its organizer cancelled:
+// RFC 5546 §3.2.5 ends the event for every attendee, so there is nothing
+// left to accept.
+var ErrCancelled = errors.New("scheduling: the organizer cancelled this event")
 
 // InvitationID is the id of addr's invitation to any event.
 func InvitationID(addr string) string {
@@ -138,7 +145,8 @@ func (iv *Invitations) describe(ctx context.Context, t *target, id string) ([]In
 			continue
 		}
 		inv := Invitation{ID: InvitationID(addr), EventID: t.o.UUID, Address: addr, Email: itip.Email(addr),
-			Organizer: itip.Email(org), Summary: d.Summary, Start: d.Start, AllDay: d.AllDay, PartStat: itip.NeedsAction}
+			Organizer: itip.Email(org), Summary: d.Summary, Start: d.Start, AllDay: d.AllDay, PartStat: itip.NeedsAction,
+			Cancelled: cancelled(t.obj)}
 		if p := attendeeProp(t.obj, addr); p != nil {
 			inv.Name, inv.Role = p.Params.Get("CN"), strings.ToUpper(p.Params.Get("ROLE"))
 			inv.ScheduleStatus = p.Params.Get("SCHEDULE-STATUS")
@@ -155,6 +163,12 @@ func (iv *Invitations) describe(ctx context.Context, t *target, id string) ([]In
 		out = append(out, inv)
 	}
 	return out, nil
+}
+
+// cancelled tells whether the whole event was cancelled: its master (or
+// only component) has STATUS:CANCELLED.
+func cancelled(obj *icalendar.Object) bool {
+	return strings.EqualFold(masterOrFirst(obj).Status(), "CANCELLED")
 }
 
 // attendeeProp is addr's ATTENDEE in the master, else in the first
@@ -287,6 +301,9 @@ func (iv *Invitations) Respond(ctx context.Context, u *store.User, objUUID, id, 
 			return nil, err
 		}
 	}
+	if cancelled(t.obj) {
+		return nil, ErrCancelled
+	}
 	for _, c := range t.obj.Components {
 		itip.SetPartStat(c.Component, t.me, partstat)
 	}
@@ -372,6 +389,9 @@ func (iv *Invitations) Mine(ctx context.Context, u *store.User, partstat string)
 		obj, err := icalendar.ParseObject(o.Data, icalendar.Options{Components: []string{o.Component}})
 		if err != nil {
 			continue
+		}
+		if partstat == itip.NeedsAction && cancelled(obj) {
+			continue // nothing to answer any more
 		}
 		list, err := iv.describe(ctx, &target{o: o, obj: obj, me: me}, InvitationID(me))
 		if err != nil {

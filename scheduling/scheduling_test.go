@@ -260,6 +260,19 @@ func TestInviteReplyCancel(t *testing.T) {
 			_, obj := e.copyOf("bob", "plan-1")
 			return obj.Master().Status() == "CANCELLED"
 		})
+		// A cancelled meeting is no longer pending, says so, and cannot be
+		// accepted.
+		iv := e.sched.Invitations(e.cals)
+		if pend, err := iv.Mine(ctx, bob, itip.NeedsAction); err != nil || len(pend) != 0 {
+			t.Errorf("pending after cancellation: %+v %v", pend, err)
+		}
+		all, err := iv.Mine(ctx, bob, "")
+		if err != nil || len(all) != 1 || !all[0].Cancelled {
+			t.Fatalf("bob's invitations after cancellation: %+v %v", all, err)
+		}
+		if _, err := iv.Respond(ctx, bob, all[0].EventID, all[0].ID, itip.Accepted); !errors.Is(err, ErrCancelled) {
+			t.Errorf("accepting a cancelled meeting: %v", err)
+		}
 	})
 }
 
