@@ -239,12 +239,12 @@ const verifyTTL = 5 * time.Minute
 // the account password. It returns ErrInvalidCredentials or a
 // *RateLimitedError like Login.
 func (s *Service) BasicAuth(ctx context.Context, login, password, clientAddr string) (*store.User, error) {
-	u, err := s.lookup(ctx, login)
+	u, pid, err := s.st.UserWithAppPassword(ctx, strings.ToLower(strings.TrimSpace(login)), digest(password))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
 	if u != nil {
-		if uid, pid, err := s.st.AppPasswordUser(ctx, digest(password)); err == nil && uid == u.ID {
+		if pid != 0 {
 			s.touch(pid)
 			return u, nil
 		}

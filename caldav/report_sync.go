@@ -68,9 +68,15 @@ func (h *Handler) syncCollection(w http.ResponseWriter, r *http.Request, t *targ
 	if limit > 0 {
 		fetch = limit + 1
 	}
-	changes, rev, err := h.st.ChangesSince(ctx, t.cal.ID, since, fetch)
-	if err != nil {
-		return err
+	var changes []store.Change
+	rev := since
+	// A client polling an unchanged calendar sends the revision just read
+	// with the calendar: nothing changed since, and the log need not be
+	// asked.
+	if since == 0 || since != t.cal.Revision {
+		if changes, rev, err = h.st.ChangesSince(ctx, t.cal.ID, since, fetch); err != nil {
+			return err
+		}
 	}
 	changes, next, truncated := truncate(changes, limit, rev)
 	ms := newMultistatus(w, r)
