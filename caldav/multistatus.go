@@ -3,7 +3,6 @@ package caldav
 import (
 	"bufio"
 	"encoding/xml"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -65,31 +64,80 @@ type propstat struct {
 // held in memory. The body is gzip-compressed when the client accepts it.
 type multistatus struct {
 	w       *bufio.Writer
-	gz      *gzip.Writer
-	hw      http.ResponseWriter
+	out     *msSink
 	count   int
 	minimal bool // leave out 404 propstats (RFC 8144 §2.1, Brief: t)
+}
+
+// gzipMin is the smallest answer worth compressing: below it, gzip's
+// header and the work cost more than they save (a sync poll that finds
+// nothing is a few hundred bytes).
+const gzipMin = 1024
+
+// msSink is where a multistatus's buffer goes. It sends the status line
+// with the first bytes, so that an answer complete in the buffer when it
+// closes can still be sent uncompressed.
+type msSink struct {
+	hw      http.ResponseWriter
+	gzipOK  bool // the client accepts gzip
+	gz      *gzip.Writer
+	started bool
+	closing bool // the buffer now holds the end of the answer
+}
+
+func (s *msSink) Write(p []byte) (int, error) {
+	if !s.started {
+		s.started = true
+		if s.gzipOK && (!s.closing || len(p) >= gzipMin) {
+			s.hw.Header().Set("Content-Encoding", "gzip")
+			s.gz = gzipWriters.Get().(*gzip.Writer)
+			s.gz.Reset(s.hw)
+		}
+		s.hw.WriteHeader(http.StatusMultiStatus)
+	}
+	if s.gz != nil {
+		return s.gz.Write(p)
+	}
+	return s.hw.Write(p)
+}
+
+func (s *msSink) flush() error {
+	if s.gz != nil {
+		return s.gz.Flush()
+	}
+	return nil
+}
+
+// close ends the compressed stream, if any.
+func (s *msSink) close() error {
+	if !s.started {
+		s.closing = true
+		if _, err := s.Write(nil); err != nil {
+			return err
+		}
+	}
+	if s.gz == nil {
+		return nil
+	}
+	err := s.gz.Close()
+	gzipWriters.Put(s.gz)
+	s.gz = nil
+	return err
 }
 
 func newMultistatus(w http.ResponseWriter, r *http.Request) *multistatus {
 	h := w.Header()
 	h.Set("Content-Type", "application/xml; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	var out io.Writer = w
-	m := &multistatus{hw: w, minimal: wantsMinimal(r)}
+	m := &multistatus{out: &msSink{hw: w, gzipOK: acceptsGzip(r)}, minimal: wantsMinimal(r)}
 	if m.minimal && r.Header.Get("Prefer") != "" {
 		h.Set("Preference-Applied", "return=minimal")
 	}
 	h.Add("Vary", "Brief, Prefer")
-	if acceptsGzip(r) {
-		h.Set("Content-Encoding", "gzip")
+	if m.out.gzipOK {
 		h.Add("Vary", "Accept-Encoding")
-		m.gz = gzipWriters.Get().(*gzip.Writer)
-		m.gz.Reset(w)
-		out = m.gz
 	}
-	w.WriteHeader(http.StatusMultiStatus)
-	m.w = bufio.NewWriterSize(out, 32<<10)
+	m.w = bufio.NewWriterSize(m.out, 32<<10)
 	m.w.WriteString(xml.Header)
 	m.w.WriteString(`<D:multistatus ` + rootNS + `>`)
 	return m
@@ -188,9 +236,7 @@ func (m *multistatus) flushSometimes() {
 	m.count++
 	if m.count%256 == 0 {
 		m.w.Flush()
-		if m.gz != nil {
-			m.gz.Flush()
-		}
+		m.out.flush()
 	}
 }
 
@@ -202,13 +248,10 @@ func (m *multistatus) close(syncToken string) error {
 		m.w.WriteString("</D:sync-token>")
 	}
 	m.w.WriteString("</D:multistatus>\n")
+	m.out.closing = true
 	err := m.w.Flush()
-	if m.gz != nil {
-		if cerr := m.gz.Close(); err == nil {
-			err = cerr
-		}
-		gzipWriters.Put(m.gz)
-		m.gz = nil
+	if cerr := m.out.close(); err == nil {
+		err = cerr
 	}
 	return err
 }
