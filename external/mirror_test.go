@@ -11,7 +11,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -208,22 +207,11 @@ func TestMirrorRadicale(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Radicale")
 	}
-	script := findPeerScript(t, "start-radicale.sh")
 	if _, err := exec.LookPath("radicale"); err != nil {
 		missing(t, "radicale is not installed")
 	}
-	port := freePort(t)
-	out, err := exec.Command(script, strconv.Itoa(port), t.TempDir()).Output()
-	if err != nil {
-		t.Fatalf("%s: %v", script, err)
-	}
-	fields := strings.Fields(string(out))
-	if len(fields) != 2 {
-		t.Fatalf("start-radicale.sh printed %q", out)
-	}
-	pid, _ := strconv.Atoi(fields[0])
-	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGTERM) })
-	rem := &remote{collection: fields[1] + "alice/mirrored/", user: "alice", pass: "any"}
+	base := startRadicale(t)
+	rem := &remote{collection: base + "alice/mirrored/", user: "alice", pass: "any"}
 	req, _ := http.NewRequest("MKCALENDAR", rem.collection, nil)
 	req.SetBasicAuth(rem.user, rem.pass)
 	resp, err := http.DefaultClient.Do(req)
@@ -233,19 +221,31 @@ func TestMirrorRadicale(t *testing.T) {
 	mirrorRoundTrip(t, storetest.SQLite(t), rem)
 }
 
-func findPeerScript(t *testing.T, name string) string {
-	dir, _ := os.Getwd()
-	for {
-		p := dir + "/shared/peers/" + name
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-		parent := dir[:max(strings.LastIndex(dir, "/"), 0)]
-		if parent == "" || parent == dir {
-			missing(t, name+" not found")
-		}
-		dir = parent
+// startRadicale runs Radicale on a free loopback port with its storage in
+// a temporary directory and any password accepted, and returns its URL.
+func startRadicale(t *testing.T) string {
+	dir := t.TempDir()
+	port := freePort(t)
+	cfg := fmt.Sprintf("[server]\nhosts = 127.0.0.1:%d\n[auth]\ntype = none\n[rights]\ntype = owner_only\n"+
+		"[storage]\nfilesystem_folder = %s/data\n[logging]\nlevel = warning\n", port, dir)
+	if err := os.WriteFile(dir+"/config", []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
 	}
+	cmd := exec.Command("radicale", "--config", dir+"/config")
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("radicale: %v", err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	base := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	for range 100 {
+		if resp, err := http.Get(base); err == nil {
+			resp.Body.Close()
+			return base
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("radicale did not answer")
+	return ""
 }
 
 func freePort(t *testing.T) int {
