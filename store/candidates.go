@@ -9,51 +9,33 @@ import "context"
 // calendar-query's top-level time-range (RFC 4791 §9.9) with one index
 // range scan that returns one row per object, not per instance.
 func (s *Store) ObjectsBetween(ctx context.Context, calID, from, to int64) ([]int64, []IndexedInstance, error) {
-	// One statement, so one round trip: the absolute-time objects (kind
-	// 0, one row each) and then the floating instances (kind 1), whose
-	// window is widened as in FloatingBetween.
-	rs, err := s.read.query(ctx, `SELECT 0, object_id, 0, 0, FALSE FROM (SELECT DISTINCT object_id FROM instances
-		  WHERE calendar_id = $1 AND start_at < $3 AND start_at >= $2 - (SELECT max_span FROM calendars WHERE id = $1)
-		    AND NOT long AND NOT floating AND (end_at > $2 OR start_at >= $2)) AS short
+	rs, err := s.read.query(ctx, `SELECT DISTINCT object_id FROM instances
+		WHERE calendar_id = $1 AND start_at < $3 AND start_at >= $2 - (SELECT max_span FROM calendars WHERE id = $1)
+		  AND NOT long AND NOT floating AND (end_at > $2 OR start_at >= $2)
 		UNION ALL
-		SELECT 0, object_id, 0, 0, FALSE FROM `+s.instancesBy("instances_long")+`
-		WHERE calendar_id = $1 AND long AND NOT floating AND start_at < $3 AND end_at > $2
-		UNION ALL
-		`+floatingSelect(s, "1, object_id, start_at, end_at, all_day", "$4", "$5"), calID, from, to, sat(from, -floatSlack), sat(to, floatSlack))
+		SELECT object_id FROM `+s.instancesBy("instances_long")+`
+		WHERE calendar_id = $1 AND long AND NOT floating AND start_at < $3 AND end_at > $2`, calID, from, to)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer rs.Close()
 	var ids []int64
-	var floating []IndexedInstance
 	seen := map[int64]bool{} // an object with long and short instances comes twice
 	for rs.Next() {
-		var kind int
-		in := IndexedInstance{CalendarID: calID, Instance: Instance{Floating: true}}
-		if err := rs.Scan(&kind, &in.ObjectID, &in.Start, &in.End, &in.AllDay); err != nil {
+		var id int64
+		if err := rs.Scan(&id); err != nil {
 			return nil, nil, err
 		}
-		switch {
-		case kind == 1:
-			floating = append(floating, in)
-		case !seen[in.ObjectID]:
-			seen[in.ObjectID] = true
-			ids = append(ids, in.ObjectID)
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
 		}
 	}
-	return ids, floating, rs.Err()
-}
-
-// floatingSelect selects cols from the calendar's floating and all-day
-// instances whose stored wall-clock times overlap [lo, hi), both
-// placeholders; $1 is the calendar.
-func floatingSelect(s *Store, cols, lo, hi string) string {
-	return `SELECT ` + cols + ` FROM ` + s.instancesBy("instances_floating") + `
-		WHERE calendar_id = $1 AND floating AND NOT long AND start_at < ` + hi + `
-		  AND start_at >= ` + lo + ` - (SELECT max_span FROM calendars WHERE id = $1)
-		UNION ALL
-		SELECT ` + cols + ` FROM ` + s.instancesBy("instances_long") + `
-		WHERE calendar_id = $1 AND floating AND long AND start_at < ` + hi + ` AND end_at > ` + lo
+	if err := rs.Err(); err != nil {
+		return nil, nil, err
+	}
+	floating, err := s.FloatingBetween(ctx, calID, from, to)
+	return ids, floating, err
 }
 
 // FloatingBetween returns the calendar's floating and all-day instances
@@ -61,8 +43,13 @@ func floatingSelect(s *Store, cols, lo, hi string) string {
 // times widened by 14 hours on each side. The caller reads them in its
 // zone.
 func (s *Store) FloatingBetween(ctx context.Context, calID, from, to int64) ([]IndexedInstance, error) {
-	rs, err := s.read.query(ctx, floatingSelect(s, "object_id, start_at, end_at, all_day", "$2", "$3"),
-		calID, sat(from, -floatSlack), sat(to, floatSlack))
+	lo, hi := sat(from, -floatSlack), sat(to, floatSlack)
+	rs, err := s.read.query(ctx, `SELECT object_id, start_at, end_at, all_day FROM `+s.instancesBy("instances_floating")+`
+		WHERE calendar_id = $1 AND floating AND NOT long AND start_at < $3
+		  AND start_at >= $2 - (SELECT max_span FROM calendars WHERE id = $1)
+		UNION ALL
+		SELECT object_id, start_at, end_at, all_day FROM `+s.instancesBy("instances_long")+`
+		WHERE calendar_id = $1 AND floating AND long AND start_at < $3 AND end_at > $2`, calID, lo, hi)
 	if err != nil {
 		return nil, err
 	}
