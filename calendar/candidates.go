@@ -15,22 +15,22 @@ import (
 // row per object from the index. Objects whose series runs past its
 // indexed horizon before to are answered through Instances.
 func (s *Service) ObjectsOverlapping(ctx context.Context, u *store.User, cal *store.Calendar, from, to time.Time, tz *time.Location) ([]int64, error) {
-	tz, beyond, err := s.overlapQuery(ctx, u, cal, from, to, tz)
+	if err := s.checkOverlap(ctx, u, cal, from, to); err != nil {
+		return nil, err
+	}
+	tz = calendarZone(cal, tz)
+	c, err := s.st.ObjectsBetween(ctx, cal.ID, store.Micro(from), store.Micro(to))
 	if err != nil {
 		return nil, err
 	}
-	if beyond {
+	if c.Beyond {
 		return s.objectsFromInstances(ctx, u, cal, from, to, tz)
 	}
-	ids, floating, err := s.st.ObjectsBetween(ctx, cal.ID, store.Micro(from), store.Micro(to))
-	if err != nil {
-		return nil, err
-	}
-	seen := make(map[int64]bool, len(ids))
-	for _, id := range ids {
+	seen := make(map[int64]bool, len(c.IDs))
+	for _, id := range c.IDs {
 		seen[id] = true
 	}
-	return append(ids, floatingObjects(floating, seen, from, to, tz)...), nil
+	return append(c.IDs, floatingObjects(c.Floating, seen, from, to, tz)...), nil
 }
 
 // EachOverlapping calls fn with each of cal's objects that has an instance
@@ -68,13 +68,18 @@ func (s *Service) EachOverlapping(ctx context.Context, u *store.User, cal *store
 	return s.eachBody(ctx, u, cal, floatingObjects(floating, seen, from, to, tz), fn)
 }
 
+// checkOverlap checks the caller and the range of an overlap query.
+func (s *Service) checkOverlap(ctx context.Context, u *store.User, cal *store.Calendar, from, to time.Time) error {
+	if _, err := s.authorize(ctx, u, cal, ActRead); err != nil {
+		return err
+	}
+	return s.checkRange(from, to)
+}
+
 // overlapQuery checks the caller and the range, and says whether some
 // series of cal runs past its indexed horizon before to.
 func (s *Service) overlapQuery(ctx context.Context, u *store.User, cal *store.Calendar, from, to time.Time, tz *time.Location) (*time.Location, bool, error) {
-	if _, err := s.authorize(ctx, u, cal, ActRead); err != nil {
-		return nil, false, err
-	}
-	if err := s.checkRange(from, to); err != nil {
+	if err := s.checkOverlap(ctx, u, cal, from, to); err != nil {
 		return nil, false, err
 	}
 	beyond, err := s.st.ObjectsIndexedBefore(ctx, cal.ID, store.Micro(to))

@@ -2,40 +2,59 @@ package store
 
 import "context"
 
-// ObjectsBetween returns the ids of the calendar's objects with an
-// absolute-time instance overlapping [from, to) (µs), each once, and the
-// floating and all-day instances that may overlap it once read in some
-// zone (FloatingBetween), for the caller to decide. It answers
-// calendar-query's top-level time-range (RFC 4791 §9.9) with one index
-// range scan that returns one row per object, not per instance.
-func (s *Store) ObjectsBetween(ctx context.Context, calID, from, to int64) ([]int64, []IndexedInstance, error) {
-	rs, err := s.read.query(ctx, `SELECT DISTINCT object_id FROM instances
+// Candidates is what a calendar-query's top-level time-range (RFC 4791
+// §9.9) needs from the index: the objects with an absolute-time instance
+// overlapping the window, each once; the floating and all-day instances
+// that may overlap it once read in some zone, for the caller to decide;
+// and whether some object's materialised instances stop before the
+// window's end, in which case the index alone cannot answer (and the rest
+// is not looked up).
+type Candidates struct {
+	IDs      []int64
+	Floating []IndexedInstance
+	Beyond   bool
+}
+
+// ObjectsBetween answers Candidates for [from, to) (µs). The object
+// statement returns a row per instance, one column wide: removing
+// duplicates here is cheaper than a DISTINCT (a hash over every scanned
+// row), and each column PostgreSQL sends per row costs about as much as
+// scanning it. (Sending the three statements as one pipelined batch was
+// measured and saved nothing.)
+func (s *Store) ObjectsBetween(ctx context.Context, calID, from, to int64) (Candidates, error) {
+	var c Candidates
+	err := s.read.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM objects WHERE calendar_id = $1 AND indexed_until < $2
+		AND indexed_until < 9223372036854775807)`, calID, to).Scan(&c.Beyond)
+	if err != nil || c.Beyond {
+		return c, err
+	}
+	rs, err := s.read.query(ctx, `SELECT object_id FROM instances
 		WHERE calendar_id = $1 AND start_at < $3 AND start_at >= $2 - (SELECT max_span FROM calendars WHERE id = $1)
 		  AND NOT long AND NOT floating AND (end_at > $2 OR start_at >= $2)
 		UNION ALL
 		SELECT object_id FROM `+s.instancesBy("instances_long")+`
 		WHERE calendar_id = $1 AND long AND NOT floating AND start_at < $3 AND end_at > $2`, calID, from, to)
 	if err != nil {
-		return nil, nil, err
+		return c, err
 	}
 	defer rs.Close()
-	var ids []int64
-	seen := map[int64]bool{} // an object with long and short instances comes twice
+	seen := map[int64]bool{}
+	var id int64
+	dest := []any{&id} // hoisted: one allocation, not one per row
 	for rs.Next() {
-		var id int64
-		if err := rs.Scan(&id); err != nil {
-			return nil, nil, err
+		if err := rs.Scan(dest...); err != nil {
+			return c, err
 		}
 		if !seen[id] {
 			seen[id] = true
-			ids = append(ids, id)
+			c.IDs = append(c.IDs, id)
 		}
 	}
 	if err := rs.Err(); err != nil {
-		return nil, nil, err
+		return c, err
 	}
-	floating, err := s.FloatingBetween(ctx, calID, from, to)
-	return ids, floating, err
+	c.Floating, err = s.FloatingBetween(ctx, calID, from, to)
+	return c, err
 }
 
 // FloatingBetween returns the calendar's floating and all-day instances
@@ -43,17 +62,28 @@ func (s *Store) ObjectsBetween(ctx context.Context, calID, from, to int64) ([]in
 // times widened by 14 hours on each side. The caller reads them in its
 // zone.
 func (s *Store) FloatingBetween(ctx context.Context, calID, from, to int64) ([]IndexedInstance, error) {
-	lo, hi := sat(from, -floatSlack), sat(to, floatSlack)
-	rs, err := s.read.query(ctx, `SELECT object_id, start_at, end_at, all_day FROM `+s.instancesBy("instances_floating")+`
-		WHERE calendar_id = $1 AND floating AND NOT long AND start_at < $3
-		  AND start_at >= $2 - (SELECT max_span FROM calendars WHERE id = $1)
-		UNION ALL
-		SELECT object_id, start_at, end_at, all_day FROM `+s.instancesBy("instances_long")+`
-		WHERE calendar_id = $1 AND floating AND long AND start_at < $3 AND end_at > $2`, calID, lo, hi)
+	rs, err := s.read.query(ctx, s.floatingQuery(), s.floatingArgs(calID, from, to)...)
 	if err != nil {
 		return nil, err
 	}
 	defer rs.Close()
+	return scanFloating(calID, rs)
+}
+
+func (s *Store) floatingQuery() string {
+	return `SELECT object_id, start_at, end_at, all_day FROM ` + s.instancesBy("instances_floating") + `
+		WHERE calendar_id = $1 AND floating AND NOT long AND start_at < $3
+		  AND start_at >= $2 - (SELECT max_span FROM calendars WHERE id = $1)
+		UNION ALL
+		SELECT object_id, start_at, end_at, all_day FROM ` + s.instancesBy("instances_long") + `
+		WHERE calendar_id = $1 AND floating AND long AND start_at < $3 AND end_at > $2`
+}
+
+func (s *Store) floatingArgs(calID, from, to int64) []any {
+	return []any{calID, sat(from, -floatSlack), sat(to, floatSlack)}
+}
+
+func scanFloating(calID int64, rs rows) ([]IndexedInstance, error) {
 	var out []IndexedInstance
 	for rs.Next() {
 		in := IndexedInstance{CalendarID: calID, Instance: Instance{Floating: true}}

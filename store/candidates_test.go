@@ -29,9 +29,13 @@ func TestObjectsBetween(t *testing.T) {
 		long := put("long", store.Instance{Start: -30 * day, End: 30 * day})
 		zero := put("zero", store.Instance{Start: 9 * h, End: 9 * h})
 		float := put("float", store.Instance{Start: 20 * h, End: 21 * h, Floating: true})
-		ids, floating, err := s.ObjectsBetween(ctx, c.ID, 9*h, 18*h)
+		got, err := s.ObjectsBetween(ctx, c.ID, 9*h, 18*h)
 		if err != nil {
 			t.Fatal(err)
+		}
+		ids, floating := got.IDs, got.Floating
+		if got.Beyond {
+			t.Error("Beyond with every object indexed for ever")
 		}
 		slices.Sort(ids)
 		want := []int64{inside, long, zero}
@@ -52,6 +56,19 @@ func TestObjectsBetween(t *testing.T) {
 		})
 		if err != nil || !slices.Equal(streamed, want) {
 			t.Fatalf("streamed %v, %v; want %v", streamed, err, want)
+		}
+		// A series indexed only up to a point inside the window: the index
+		// alone cannot answer past it.
+		w := write("series", "series", store.Instance{Start: 10 * h, End: 11 * h})
+		w.IndexedUntil = 12 * h
+		if _, err := s.PutObject(ctx, c.ID, w, store.Conditions{}); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := s.ObjectsBetween(ctx, c.ID, 9*h, 18*h); err != nil || !got.Beyond {
+			t.Fatalf("with a series indexed to 12h: Beyond %v, %v", got.Beyond, err)
+		}
+		if got, err := s.ObjectsBetween(ctx, c.ID, 9*h, 12*h); err != nil || got.Beyond {
+			t.Fatalf("window ending at the horizon: Beyond %v, %v", got.Beyond, err)
 		}
 	})
 }
