@@ -8,19 +8,22 @@ import (
 )
 
 // summaryCache keeps what views need of objects (public id and summaries)
-// per calendar, for one revision of the calendar at a time. Every write to
-// a calendar raises its revision (store.PutObject, DeleteObject,
-// MoveObject), and a view reads the calendar row first, so an entry is
-// never used once the calendar changed: a view sees the calendar as of
-// its revision, or newer. Each node has its own; none needs telling.
+// per calendar, valid at one revision of the calendar. Every write to a
+// calendar raises its revision and logs the resource it changed
+// (store.PutObject, DeleteObject, MoveObject), and a view reads the
+// calendar row first. When a view finds the calendar newer than its entry,
+// the entry moves to the new revision by forgetting the objects the change
+// log names since, so a write costs the views after it one object to read
+// again, not the whole calendar. Each node has its own; none needs telling.
 type summaryCache struct {
 	mu   sync.Mutex
 	cals map[int64]*calSummaries
 }
 
 type calSummaries struct {
-	rev  int64
-	objs map[int64]objectInfo
+	rev    int64
+	objs   map[int64]objectInfo
+	byUUID map[string]int64 // the change log names objects by public id
 }
 
 // objectInfo is the cached part of an object.
@@ -29,13 +32,46 @@ type objectInfo struct {
 	sums Summaries // nil for an object stored before summaries existed
 }
 
-// Bounds on the cache: calendars kept, and objects kept per calendar.
+// Bounds on the cache: calendars kept, objects kept per calendar, and the
+// changes a view replays to bring an entry up to date (past that, reading
+// the objects again is no dearer).
 const (
 	cacheCalendars = 2048
 	cacheObjects   = 50_000
+	cacheReplay    = 500
 )
 
 func newSummaryCache() *summaryCache { return &summaryCache{cals: map[int64]*calSummaries{}} }
+
+// revision returns the revision the calendar's entry is valid at, 0 when
+// there is none.
+func (c *summaryCache) revision(calID int64) int64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cs := c.cals[calID]; cs != nil {
+		return cs.rev
+	}
+	return 0
+}
+
+// advance moves the calendar's entry from revision from to rev, forgetting
+// the objects changed in between. Nothing happens if the entry is no
+// longer at from (another view moved it meanwhile).
+func (c *summaryCache) advance(calID, from, rev int64, changed []store.Change) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	cs := c.cals[calID]
+	if cs == nil || cs.rev != from {
+		return
+	}
+	for _, ch := range changed {
+		if id, ok := cs.byUUID[ch.UUID]; ok {
+			delete(cs.objs, id)
+			delete(cs.byUUID, ch.UUID)
+		}
+	}
+	cs.rev = rev
+}
 
 // lookup fills found with what the cache holds of ids for the calendar at
 // rev and returns the ids it does not hold.
@@ -58,11 +94,15 @@ func (c *summaryCache) lookup(calID, rev int64, ids []int64, found map[int64]obj
 }
 
 // store keeps infos for the calendar at rev, replacing what was kept for
-// another revision.
+// an older revision; infos read for an older revision than the entry's
+// are dropped.
 func (c *summaryCache) store(calID, rev int64, infos map[int64]objectInfo) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	cs := c.cals[calID]
+	if cs != nil && cs.rev > rev {
+		return
+	}
 	if cs == nil || cs.rev != rev {
 		if cs == nil && len(c.cals) >= cacheCalendars {
 			for id := range c.cals { // evict one, any
@@ -70,7 +110,7 @@ func (c *summaryCache) store(calID, rev int64, infos map[int64]objectInfo) {
 				break
 			}
 		}
-		cs = &calSummaries{rev: rev, objs: make(map[int64]objectInfo, len(infos))}
+		cs = &calSummaries{rev: rev, objs: make(map[int64]objectInfo, len(infos)), byUUID: make(map[string]int64, len(infos))}
 		c.cals[calID] = cs
 	}
 	for id, info := range infos {
@@ -78,7 +118,22 @@ func (c *summaryCache) store(calID, rev int64, infos map[int64]objectInfo) {
 			return
 		}
 		cs.objs[id] = info
+		cs.byUUID[info.uuid] = id
 	}
+}
+
+// refresh brings the cache's entry for cal up to cal's revision from the
+// change log, where the entry is older and the log is short enough.
+func (s *Service) refresh(ctx context.Context, cal *store.Calendar) {
+	from := s.cache.revision(cal.ID)
+	if from == 0 || from >= cal.Revision {
+		return
+	}
+	changed, _, err := s.st.ChangesSince(ctx, cal.ID, from, cacheReplay+1)
+	if err != nil || len(changed) > cacheReplay {
+		return // the entry stays behind and is replaced when the view stores
+	}
+	s.cache.advance(cal.ID, from, cal.Revision, changed)
 }
 
 // objectInfos returns the public ids and summaries of the objects of the
@@ -95,6 +150,7 @@ func (s *Service) objectInfos(ctx context.Context, cals map[int64]viewCal, rows 
 	found := make(map[int64]objectInfo, len(seen))
 	var missing []int64
 	for calID, ids := range byCal {
+		s.refresh(ctx, cals[calID].cal)
 		missing = append(missing, s.cache.lookup(calID, cals[calID].cal.Revision, ids, found)...)
 	}
 	if len(missing) == 0 {

@@ -3,6 +3,7 @@ package calendar
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -137,4 +138,71 @@ func TestSummaryEncoding(t *testing.T) {
 	if c := clean("a\x1eb\x1fc"); c != "abc" {
 		t.Errorf("clean kept separators: %q", c)
 	}
+}
+
+// TestSummaryCacheFollowsChanges checks that a write to a calendar costs
+// its cached summaries only the object it changed: the entry moves to the
+// new revision through the change log.
+func TestSummaryCacheFollowsChanges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, st)
+		event := func(uid, title string) []byte {
+			return ics("BEGIN:VEVENT\nUID:" + uid + "\nDTSTAMP:20260101T000000Z\nDTSTART:20260106T090000Z\nDTEND:20260106T100000Z\nSUMMARY:" + title + "\nEND:VEVENT\n")
+		}
+		put := func(name, title string) {
+			if _, err := f.s.PutObject(ctx, f.owner, f.cal, name+".ics", event(name, title), store.Conditions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		titles := func() string {
+			cal, err := st.GetCalendar(ctx, f.cal.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			list, err := f.s.Items(ctx, f.owner, []*store.Calendar{cal}, f.now.AddDate(0, 0, -10), f.now.AddDate(0, 0, 10), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, it := range list {
+				out = append(out, it.Summary.Title)
+			}
+			slices.Sort(out)
+			return strings.Join(out, ",")
+		}
+		cached := func() int {
+			cal, _ := st.GetCalendar(ctx, f.cal.ID)
+			f.s.refresh(ctx, cal)
+			f.s.cache.mu.Lock()
+			defer f.s.cache.mu.Unlock()
+			cs := f.s.cache.cals[cal.ID]
+			if cs == nil || cs.rev != cal.Revision {
+				t.Fatalf("no entry at revision %d", cal.Revision)
+			}
+			return len(cs.objs)
+		}
+		put("a", "Alpha")
+		put("b", "Beta")
+		if got := titles(); got != "Alpha,Beta" {
+			t.Fatalf("titles %q", got)
+		}
+		put("a", "Alpha 2")
+		if n := cached(); n != 1 {
+			t.Fatalf("after changing one of two objects, %d cached; want 1", n)
+		}
+		if got := titles(); got != "Alpha 2,Beta" {
+			t.Fatalf("after the change: titles %q", got)
+		}
+		cal, _ := st.GetCalendar(ctx, f.cal.ID)
+		if err := f.s.DeleteObject(ctx, f.owner, cal, "b.ics", ""); err != nil {
+			t.Fatal(err)
+		}
+		if n := cached(); n != 1 {
+			t.Fatalf("after deleting one of two objects, %d cached; want 1", n)
+		}
+		if got := titles(); got != "Alpha 2" {
+			t.Fatalf("after the deletion: titles %q", got)
+		}
+	})
 }
