@@ -1,6 +1,7 @@
 package jsonapi
 
 import (
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -27,15 +28,17 @@ type viewWriter struct {
 // writeView answers with the view v whose instances are drawn, the JSON
 // of its instances (appendItems).
 func writeView(w http.ResponseWriter, v *View, drawn []byte) {
-	b := make([]byte, 0, 512+len(drawn))
-	b = appendView(b, v)
-	b = b[:len(b)-3] // reopen the empty instance list: "]}\n"
-	b = append(b, drawn...)
-	b = append(b, "]}\n"...)
+	head := appendView(make([]byte, 0, 512), v)
+	head = head[:len(head)-3] // reopen the empty instance list: "]}\n"
+	const tail = "]}\n"
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	w.Header().Set("Content-Length", strconv.Itoa(len(head)+len(drawn)+len(tail)))
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(b)
+	// drawn may be megabytes, shared with the cache: written as it is,
+	// not copied after the head.
+	_, _ = w.Write(head)
+	_, _ = w.Write(drawn)
+	_, _ = io.WriteString(w, tail)
 }
 
 // appendItems writes the items the viewer sees, separated by commas.

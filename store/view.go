@@ -41,12 +41,16 @@ func (s *Store) ViewInstances(ctx context.Context, calIDs []int64, from, to int6
 		return nil, err
 	}
 	defer rs.Close()
-	var out []IndexedInstance
+	out := make([]IndexedInstance, 0, 256)
 	var other []int // rows whose status has no code
+	// The scan targets live outside the loop: passed as any they escape,
+	// and one allocation per query beats one per row.
+	var v IndexedInstance
+	var packed int
+	dest := []any{&v.CalendarID, &v.ObjectID, &v.Start, &v.End, &v.RecurrenceID, &packed}
 	for rs.Next() {
-		var v IndexedInstance
-		var packed int
-		if err := rs.Scan(&v.CalendarID, &v.ObjectID, &v.Start, &v.End, &v.RecurrenceID, &packed); err != nil {
+		v = IndexedInstance{}
+		if err := rs.Scan(dest...); err != nil {
 			return nil, err
 		}
 		v.Floating, v.AllDay, v.Override, v.Transparent = packed&1 != 0, packed&2 != 0, packed&4 != 0, packed&8 != 0
