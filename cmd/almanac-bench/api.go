@@ -66,11 +66,11 @@ func benchAPI(args []string) error {
 		}
 		create[i] = time.Since(t0)
 	}
-	month, monthN, err := timeViews(ctx, c, calIDs, "month", *views, rnd)
+	month, monthN, monthFirst, err := timeViews(ctx, c, calIDs, "month", *views, rnd)
 	if err != nil {
 		return err
 	}
-	year, yearN, err := timeViews(ctx, c, calIDs, "year", *views, rnd)
+	year, yearN, yearFirst, err := timeViews(ctx, c, calIDs, "year", *views, rnd)
 	if err != nil {
 		return err
 	}
@@ -82,6 +82,9 @@ func benchAPI(args []string) error {
 		ms(create.quantile(0.5)), ms(create.quantile(0.99)),
 		monthN, ms(month.quantile(0.5)), ms(month.quantile(0.99)),
 		yearN, ms(year.quantile(0.5)), ms(year.quantile(0.99)), rps)
+	fmt.Printf("\nFirst request of each calendar's period (the rest may come from a cache): month ×%d p50 %s, p90 %s, max %s; year ×%d p50 %s, max %s\n",
+		len(monthFirst), ms(monthFirst.quantile(0.5)), ms(monthFirst.quantile(0.9)), ms(monthFirst.quantile(1)),
+		len(yearFirst), ms(yearFirst.quantile(0.5)), ms(yearFirst.quantile(1)))
 	fmt.Printf("\nwrk -t2 -c%d -d20s -H 'Authorization: Bearer %s' '%s/api/v1/calendars/%s/view?view_type=month&date=2026-06-15'\n",
 		*clients, c.Token(), *url, calIDs[0])
 	return nil
@@ -113,21 +116,32 @@ func viewPath(cal, kind, day string) string {
 }
 
 // timeViews times n views of a random calendar around a random day of the
-// two loaded years, and returns the average number of instances drawn.
-func timeViews(ctx context.Context, c *client.Client, cals []string, kind string, n int, rnd *mrand.Rand) (latencies, int, error) {
-	lat := make(latencies, n)
+// two loaded years, and returns the average number of instances drawn and,
+// apart, the latencies of the first request for each calendar's period.
+func timeViews(ctx context.Context, c *client.Client, cals []string, kind string, n int, rnd *mrand.Rand) (all latencies, avg int, first latencies, err error) {
+	all = make(latencies, n)
+	seen := map[string]bool{}
 	total := 0
 	for i := range n {
 		day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, rnd.IntN(730)).Format("2006-01-02")
+		cal := cals[rnd.IntN(len(cals))]
 		t0 := time.Now()
-		body, err := c.GetRaw(ctx, viewPath(cals[rnd.IntN(len(cals))], kind, day))
-		lat[i] = time.Since(t0)
+		body, err := c.GetRaw(ctx, viewPath(cal, kind, day))
+		all[i] = time.Since(t0)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, nil, err
+		}
+		period := cal + day[:7]
+		if kind == "year" {
+			period = cal + day[:4]
+		}
+		if !seen[period] {
+			seen[period] = true
+			first = append(first, all[i])
 		}
 		total += bytes.Count(body, []byte(`"start_utc"`))
 	}
-	return lat, total / n, nil
+	return all, total / n, first, nil
 }
 
 // viewThroughput counts the month views clients complete in d.
