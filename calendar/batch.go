@@ -186,8 +186,8 @@ func (s *Service) deriveAll(cal *store.Calendar, items []BatchItem, results []It
 func (s *Service) prepareItem(cal *store.Calendar, it BatchItem, res *ItemResult) *prepared {
 	res.Ref, res.Name = it.Ref, it.Name
 	if len(it.Data) > s.lim.MaxResourceSize {
-		res.Status, res.Err = ItemFailed, &ObjectError{PreMaxResourceSize,
-			fmt.Sprintf("the object is %d bytes; this server accepts up to %d", len(it.Data), s.lim.MaxResourceSize)}
+		res.Status, res.Err = ItemFailed, &ObjectError{Precondition: PreMaxResourceSize,
+			Message: fmt.Sprintf("the object is %d bytes; this server accepts up to %d", len(it.Data), s.lim.MaxResourceSize)}
 		return nil
 	}
 	w, obj, series, err := s.derive(cal, it.Name, it.Data)
@@ -208,7 +208,7 @@ func checkInstances(preps []*prepared, max int) error {
 		n += len(p.write.Instances)
 	}
 	if n > max {
-		return &ObjectError{PreMaxInstances, fmt.Sprintf("the events have %d instances in the index horizon; at most %d are accepted", n, max)}
+		return &ObjectError{Precondition: PreMaxInstances, Message: fmt.Sprintf("the events have %d instances in the index horizon; at most %d are accepted", n, max)}
 	}
 	return nil
 }

@@ -15,6 +15,9 @@ import (
 type ObjectError struct {
 	Precondition string // e.g. "valid-calendar-data", "max-resource-size"
 	Message      string
+	// Property is the iCalendar property at fault (e.g. "DTSTART"), when
+	// the front end can point the client at it; empty otherwise.
+	Property string
 }
 
 func (e *ObjectError) Error() string { return e.Precondition + ": " + e.Message }
@@ -48,7 +51,7 @@ func (s *Service) PutObject(ctx context.Context, u *store.User, cal *store.Calen
 		return nil, ErrReadOnly
 	}
 	if len(data) > s.lim.MaxResourceSize {
-		return nil, &ObjectError{PreMaxResourceSize, fmt.Sprintf("the object is %d bytes; this server accepts up to %d", len(data), s.lim.MaxResourceSize)}
+		return nil, &ObjectError{Precondition: PreMaxResourceSize, Message: fmt.Sprintf("the object is %d bytes; this server accepts up to %d", len(data), s.lim.MaxResourceSize)}
 	}
 	// A hook that merged the stored version into the write (scheduling
 	// keeps answers the server recorded) pins it with Conditions.Stored;
@@ -150,7 +153,7 @@ func (s *Service) MoveObject(ctx context.Context, u *store.User, from *store.Cal
 		return nil, err
 	}
 	if !to.Supports(obj.Component) {
-		return nil, &ObjectError{PreSupportedComponent, fmt.Sprintf("the destination calendar does not accept %s components", obj.Component)}
+		return nil, &ObjectError{Precondition: PreSupportedComponent, Message: fmt.Sprintf("the destination calendar does not accept %s components", obj.Component)}
 	}
 	if ifMatch, err = s.storedTag(ctx, u, from, obj, ifMatch); err != nil {
 		return nil, err
