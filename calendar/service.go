@@ -154,7 +154,8 @@ func (s *Service) ViewObjects(ctx context.Context, u *store.User, cal *store.Cal
 // wrap.
 func (s *Service) Store() *store.Store { return s.st }
 
-// Limits bound what one object or query may cost.
+// Limits bound what one object or query may cost, and how much one user
+// may store.
 type Limits struct {
 	MaxResourceSize int           // bytes of one calendar object resource
 	IndexHorizon    time.Duration // how far ahead unbounded series are indexed
@@ -163,6 +164,10 @@ type Limits struct {
 	// hold (RFC 4791 §5.2.6, §5.2.7; see checkDateRange), both included.
 	// Zero: DefaultMinDateTime and DefaultMaxDateTime.
 	MinDateTime, MaxDateTime time.Time
+	// QuotaBytes is the most bytes of calendar data the calendars of one
+	// user may hold, counted as DAV:quota-used-bytes counts them
+	// (RFC 4331); 0: no quota.
+	QuotaBytes int64
 }
 
 // The default date range spans two centuries: it holds the birthdays of
