@@ -43,6 +43,7 @@ func toDAV(err error, t *target) *davError {
 		oe  *calendar.ObjectError
 		uc  *store.UIDConflictError
 		inv *calendar.InvalidError
+		qe  *calendar.QuotaError
 	)
 	switch {
 	case errors.As(err, &de):
@@ -60,6 +61,9 @@ func toDAV(err error, t *target) *davError {
 		return uidConflict(nil, "", uc)
 	case errors.As(err, &inv):
 		return davStatus(http.StatusForbidden, inv.Error())
+	case errors.As(err, &qe):
+		// RFC 4331 §6
+		return precondition(http.StatusInsufficientStorage, nsDAV, "quota-not-exceeded", qe.Error())
 	case errors.Is(err, calendar.ErrReadOnly):
 		return readOnly(t)
 	case errors.Is(err, calendar.ErrForbidden):

@@ -38,7 +38,7 @@ func TestScenarios(t *testing.T) {
 			reqs := readScenario(t, f)
 			golden := filepath.Join("testdata", "golden", name+".txt")
 			storetest.Each(t, func(t *testing.T, st *store.Store) {
-				srv := newServer(t, st, calendar.Limits{MaxResourceSize: 64 << 10})
+				srv := newServer(t, st, scenarioLimits(name))
 				got := srv.replay(t, reqs)
 				if *update {
 					if st.Dialect() == "sqlite" {
@@ -58,6 +58,17 @@ func TestScenarios(t *testing.T) {
 			})
 		})
 	}
+}
+
+// scenarioLimits are the limits a scenario runs with: a quota for the
+// one about limits, so that it can show RFC 4331's properties and
+// precondition.
+func scenarioLimits(name string) calendar.Limits {
+	lim := calendar.Limits{MaxResourceSize: 64 << 10}
+	if name == "limits" {
+		lim.QuotaBytes = 800
+	}
+	return lim
 }
 
 type scenarioRequest struct {

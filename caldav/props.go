@@ -122,7 +122,16 @@ func init() {
 		cdav("max-instances"): {[]kind{kindCalendar}, false, func(h *Handler, _ context.Context, _ *resource) (string, bool, error) {
 			return strconv.Itoa(h.cals.RecurrenceLimits().MaxInstances), true, nil
 		}, false},
+		// RFC 4791 §5.2.6, §5.2.7: the bounds behind the min-date-time and
+		// max-date-time preconditions.
+		cdav("min-date-time"): {[]kind{kindCalendar}, false, func(h *Handler, _ context.Context, _ *resource) (string, bool, error) {
+			return h.cals.Limits().MinDateTime.UTC().Format(utcDateTime), true, nil
+		}, false},
+		cdav("max-date-time"): {[]kind{kindCalendar}, false, func(h *Handler, _ context.Context, _ *resource) (string, bool, error) {
+			return h.cals.Limits().MaxDateTime.UTC().Format(utcDateTime), true, nil
+		}, false},
 		dav("quota-used-bytes"):          {[]kind{kindHome, kindCalendar}, false, quotaUsed, false},
+		dav("quota-available-bytes"):     {[]kind{kindHome, kindCalendar}, false, quotaAvailable, false},
 		pnCalendarData:                   {[]kind{kindObject}, false, calendarData, false},
 		cdav("schedule-calendar-transp"): {[]kind{kindCalendar}, false, constant("<C:opaque/>"), false},
 		dav("supported-method-set"):      {everything, false, fromResource(func(rs *resource) (string, bool) { return methodSet(rs.kind), true }), false},
@@ -130,6 +139,10 @@ func init() {
 	registerSchedulingProps()
 	registerSharingProps()
 }
+
+// utcDateTime is the UTC DATE-TIME form (RFC 5545 §3.3.5) of
+// CALDAV:min-date-time and CALDAV:max-date-time.
+const utcDateTime = "20060102T150405Z"
 
 const collationSet = `<C:supported-collation>i;ascii-casemap</C:supported-collation><C:supported-collation>i;octet</C:supported-collation><C:supported-collation>i;unicode-casemap</C:supported-collation>`
 
@@ -291,6 +304,23 @@ func quotaUsed(h *Handler, ctx context.Context, rs *resource) (string, bool, err
 	}
 	n, err := h.st.Usage(ctx, rs.owner.ID, calID)
 	return strconv.FormatInt(n, 10), err == nil, err
+}
+
+// quotaAvailable is what the quota of the user whose data the resource
+// holds (the calendar's owner, for a calendar shared with the caller)
+// leaves (RFC 4331 §4). Without a quota there is no figure to give, and
+// §3 lets the property be absent.
+func quotaAvailable(h *Handler, ctx context.Context, rs *resource) (string, bool, error) {
+	quota := h.cals.Limits().QuotaBytes
+	if quota <= 0 {
+		return "", false, nil
+	}
+	owner := rs.owner.ID
+	if rs.kind == kindCalendar {
+		owner = rs.cal.OwnerID
+	}
+	used, err := h.st.Usage(ctx, owner, 0)
+	return strconv.FormatInt(max(quota-used, 0), 10), err == nil, err
 }
 
 func calendarData(h *Handler, ctx context.Context, rs *resource) (string, bool, error) {

@@ -92,6 +92,7 @@ type prepared struct {
 	series *recurrence.Series
 	force  bool             // written without preconditions
 	cond   store.Conditions // as the hooks left them
+	prev   int              // bytes of the resource the write replaces
 }
 
 // writeBatch validates, derives and writes items to cal in one store
@@ -136,6 +137,10 @@ func (s *Service) storeBatch(ctx context.Context, u *store.User, cal *store.Cale
 		}
 		batch.Keep = append(batch.Keep, keep...)
 	}
+	quota, err := s.quotaFor(ctx, cal, opt.origin)
+	if err != nil {
+		return nil, err
+	}
 	var written []*prepared
 	for _, p := range preps {
 		if p.res.Status == ItemFailed {
@@ -146,6 +151,10 @@ func (s *Service) storeBatch(ctx context.Context, u *store.User, cal *store.Cale
 			continue
 		}
 		if err := s.beforePut(ctx, u, cal, role, p, opt.origin); err != nil {
+			p.res.Status, p.res.Err = ItemFailed, err
+			continue
+		}
+		if err := quota.take(len(p.write.Data), p.prev); err != nil {
 			p.res.Status, p.res.Err = ItemFailed, err
 			continue
 		}
@@ -186,8 +195,8 @@ func (s *Service) deriveAll(cal *store.Calendar, items []BatchItem, results []It
 func (s *Service) prepareItem(cal *store.Calendar, it BatchItem, res *ItemResult) *prepared {
 	res.Ref, res.Name = it.Ref, it.Name
 	if len(it.Data) > s.lim.MaxResourceSize {
-		res.Status, res.Err = ItemFailed, &ObjectError{PreMaxResourceSize,
-			fmt.Sprintf("the object is %d bytes; this server accepts up to %d", len(it.Data), s.lim.MaxResourceSize)}
+		res.Status, res.Err = ItemFailed, &ObjectError{Precondition: PreMaxResourceSize,
+			Message: fmt.Sprintf("the object is %d bytes; this server accepts up to %d", len(it.Data), s.lim.MaxResourceSize)}
 		return nil
 	}
 	w, obj, series, err := s.derive(cal, it.Name, it.Data)
@@ -208,7 +217,7 @@ func checkInstances(preps []*prepared, max int) error {
 		n += len(p.write.Instances)
 	}
 	if n > max {
-		return &ObjectError{PreMaxInstances, fmt.Sprintf("the events have %d instances in the index horizon; at most %d are accepted", n, max)}
+		return &ObjectError{Precondition: PreMaxInstances, Message: fmt.Sprintf("the events have %d instances in the index horizon; at most %d are accepted", n, max)}
 	}
 	return nil
 }
@@ -235,11 +244,14 @@ func (s *Service) name(ctx context.Context, cal *store.Calendar, preps []*prepar
 			// A source that names its resources is authoritative: its
 			// write replaces whatever the name holds.
 			p.force = true
-			if cur != nil && cur.Name == p.res.Name && icalendar.SameContent(cur.Data, p.write.Data) {
-				p.res.Status = ItemUnchanged
+			if cur != nil && cur.Name == p.res.Name {
+				p.prev = cur.Size
+				if icalendar.SameContent(cur.Data, p.write.Data) {
+					p.res.Status = ItemUnchanged
+				}
 			}
 		case cur != nil:
-			p.res.Name, p.res.ETag = cur.Name, cur.ETag
+			p.res.Name, p.res.ETag, p.prev = cur.Name, cur.ETag, cur.Size
 			if icalendar.SameContent(cur.Data, p.write.Data) {
 				p.res.Status = ItemUnchanged
 			}

@@ -32,6 +32,11 @@ func (s *Service) derive(cal *store.Calendar, name string, data []byte) (*store.
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	// Here rather than in parse, which also reads stored objects: one
+	// written before the limits were narrowed stays readable.
+	if err := s.checkDateRange(obj); err != nil {
+		return nil, nil, nil, err
+	}
 	w := &store.ObjectWrite{Name: name, UID: obj.UID, Component: obj.Type, Data: data, Summary: summarize(obj)}
 	if c := obj.Master(); c != nil {
 		w.Sequence, _ = c.Sequence()

@@ -170,11 +170,14 @@ func (rep *ImportReport) fail(uid string, line int, err error, maxErrors int) {
 	e := ImportError{UID: uid, Line: line, Message: err.Error()}
 	var oe *ObjectError
 	var uc *store.UIDConflictError
+	var qe *QuotaError
 	switch {
 	case errors.As(err, &oe):
 		e.Precondition, e.Message = oe.Precondition, oe.Message
 	case errors.As(err, &uc):
 		e.Precondition = "no-uid-conflict"
+	case errors.As(err, &qe):
+		e.Precondition = "quota-not-exceeded" // RFC 4331 §6
 	}
 	rep.Errors = append(rep.Errors, e)
 }

@@ -15,6 +15,9 @@ import (
 type ObjectError struct {
 	Precondition string // e.g. "valid-calendar-data", "max-resource-size"
 	Message      string
+	// Property is the iCalendar property at fault (e.g. "DTSTART"), when
+	// the front end can point the client at it; empty otherwise.
+	Property string
 }
 
 func (e *ObjectError) Error() string { return e.Precondition + ": " + e.Message }
@@ -37,8 +40,9 @@ const (
 // PutObject validates data as a calendar object resource of cal (RFC 4791
 // §4.1), derives its time-range index rows, lets the hooks take part, and
 // stores it under name. It returns an *ObjectError for data the calendar
-// cannot take, a *store.UIDConflictError, store.ErrPreconditionFailed,
-// ErrForbidden, ErrReadOnly, store.ErrNotFound, or a hook's error.
+// cannot take, a *QuotaError, a *store.UIDConflictError,
+// store.ErrPreconditionFailed, ErrForbidden, ErrReadOnly,
+// store.ErrNotFound, or a hook's error.
 func (s *Service) PutObject(ctx context.Context, u *store.User, cal *store.Calendar, name string, data []byte, cond store.Conditions) (*store.WriteResult, error) {
 	role, err := s.authorize(ctx, u, cal, ActWrite)
 	if err != nil {
@@ -48,7 +52,7 @@ func (s *Service) PutObject(ctx context.Context, u *store.User, cal *store.Calen
 		return nil, ErrReadOnly
 	}
 	if len(data) > s.lim.MaxResourceSize {
-		return nil, &ObjectError{PreMaxResourceSize, fmt.Sprintf("the object is %d bytes; this server accepts up to %d", len(data), s.lim.MaxResourceSize)}
+		return nil, &ObjectError{Precondition: PreMaxResourceSize, Message: fmt.Sprintf("the object is %d bytes; this server accepts up to %d", len(data), s.lim.MaxResourceSize)}
 	}
 	// A hook that merged the stored version into the write (scheduling
 	// keeps answers the server recorded) pins it with Conditions.Stored;
@@ -58,6 +62,10 @@ func (s *Service) PutObject(ctx context.Context, u *store.User, cal *store.Calen
 	for attempt := 0; ; attempt++ {
 		c := cond
 		if w, err = s.prepare(ctx, u, cal, role, name, data, &c); err != nil {
+			return nil, err
+		}
+		// After the hooks, which may change what is stored.
+		if err := s.checkQuota(ctx, cal, name, len(w.Data)); err != nil {
 			return nil, err
 		}
 		res, err = s.st.PutObject(ctx, cal.ID, w, c)
@@ -134,7 +142,8 @@ func (s *Service) afterWrite(queued []store.OutboxMessage) {
 }
 
 // MoveObject moves a resource to another calendar (or name) the caller may
-// write. The destination must accept the component type.
+// write. The destination must accept the component type, and its owner's
+// quota must have room for it (a *QuotaError).
 func (s *Service) MoveObject(ctx context.Context, u *store.User, from *store.Calendar, name string, to *store.Calendar, toName, ifMatch string, overwrite bool) (*store.WriteResult, error) {
 	if _, err := s.authorize(ctx, u, from, ActWrite); err != nil {
 		return nil, err
@@ -150,7 +159,14 @@ func (s *Service) MoveObject(ctx context.Context, u *store.User, from *store.Cal
 		return nil, err
 	}
 	if !to.Supports(obj.Component) {
-		return nil, &ObjectError{PreSupportedComponent, fmt.Sprintf("the destination calendar does not accept %s components", obj.Component)}
+		return nil, &ObjectError{Precondition: PreSupportedComponent, Message: fmt.Sprintf("the destination calendar does not accept %s components", obj.Component)}
+	}
+	// The object met the date limits when it was written, and they are
+	// the same for every calendar; the quota is the destination owner's.
+	if to.OwnerID != from.OwnerID {
+		if err := s.checkQuota(ctx, to, toName, obj.Size); err != nil {
+			return nil, err
+		}
 	}
 	if ifMatch, err = s.storedTag(ctx, u, from, obj, ifMatch); err != nil {
 		return nil, err

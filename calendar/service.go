@@ -154,14 +154,38 @@ func (s *Service) ViewObjects(ctx context.Context, u *store.User, cal *store.Cal
 // wrap.
 func (s *Service) Store() *store.Store { return s.st }
 
-// Limits bound what one object or query may cost.
+// Limits bound what one object or query may cost, and how much one user
+// may store.
 type Limits struct {
 	MaxResourceSize int           // bytes of one calendar object resource
 	IndexHorizon    time.Duration // how far ahead unbounded series are indexed
 	MaxQuerySpan    time.Duration // widest time range one query may ask for
+	// MinDateTime and MaxDateTime bound the dates and times an object may
+	// hold (RFC 4791 §5.2.6, §5.2.7; see checkDateRange), both included.
+	// Zero: DefaultMinDateTime and DefaultMaxDateTime.
+	MinDateTime, MaxDateTime time.Time
+	// QuotaBytes is the most bytes of calendar data the calendars of one
+	// user may hold, counted as DAV:quota-used-bytes counts them
+	// (RFC 4331); 0: no quota.
+	QuotaBytes int64
 }
 
+// The default date range spans two centuries: it holds the birthdays of
+// people alive today and any future anyone plans for, and keeps out the
+// years such as 0001 or 9999 that only a broken client writes.
+var (
+	DefaultMinDateTime = time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+	DefaultMaxDateTime = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
 func (l Limits) withDefaults() Limits {
+	if l.MinDateTime.IsZero() {
+		l.MinDateTime = DefaultMinDateTime
+	}
+	if l.MaxDateTime.IsZero() {
+		l.MaxDateTime = DefaultMaxDateTime
+	}
+	l.MinDateTime, l.MaxDateTime = l.MinDateTime.UTC(), l.MaxDateTime.UTC()
 	if l.MaxResourceSize == 0 {
 		l.MaxResourceSize = 1 << 20
 	}

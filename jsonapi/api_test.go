@@ -24,13 +24,19 @@ type testServer struct {
 
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
+	return newTestServerLimits(t, calendar.Limits{})
+}
+
+// newTestServerLimits is newTestServer with the calendar limits lim.
+func newTestServerLimits(t *testing.T, lim calendar.Limits) *testServer {
+	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "a.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
 	acc := account.New(st, account.Options{AllowRegistration: true})
-	cals := calendar.New(st, calendar.Options{})
+	cals := calendar.New(st, calendar.Options{Limits: lim})
 	mux := http.NewServeMux()
 	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", New(acc, cals, Options{}).Routes()))
 	srv := httptest.NewServer(newOpenAPICheck(t).wrap(mux))

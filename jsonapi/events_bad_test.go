@@ -3,6 +3,8 @@ package jsonapi
 import (
 	"strings"
 	"testing"
+
+	"github.com/almanac/almanac/calendar"
 )
 
 // TestEventBadInput checks that bad requests get a 4xx problem document
@@ -32,6 +34,12 @@ func TestEventBadInput(t *testing.T) {
 		{"not a recurrence line", "POST", "/events", ev(`,"recurrence":["SUMMARY:x"]`), 422, "recurrence[0]"},
 		{"exdate in unknown zone", "POST", "/events", ev(`,"recurrence":["RRULE:FREQ=DAILY","EXDATE;TZID=Nowhere:20260303T090000"]`), 422, "recurrence[1]"},
 		{"two rules", "POST", "/events", ev(`,"recurrence":["RRULE:FREQ=DAILY","RRULE:FREQ=WEEKLY"]`), 422, "recurrence[1]"},
+		{"start before 1900", "POST", "/events", f.event("X", "1850-03-02T09:00:00", "1850-03-02T10:00:00", ""), 422, "start"},
+		{"end after 2100", "POST", "/events", f.event("X", "2099-12-31T09:00:00", "2100-01-02T10:00:00", ""), 422, "end"},
+		{"all-day end after 2100", "POST", "/events", `{"calendar_id":"` + f.cal + `","start":{"date":"2099-12-31"},"end":{"date":"2100-01-02"}}`, 422, "end"},
+		{"until after 2100", "POST", "/events", ev(`,"recurrence":["RRULE:FREQ=YEARLY;UNTIL=21500101T000000Z"]`), 422, "recurrence"},
+		{"exdate before 1900", "POST", "/events", ev(`,"recurrence":["RRULE:FREQ=YEARLY","EXDATE:18990302T080000Z"]`), 422, "recurrence"},
+		{"PATCH start before 1900", "PATCH", "/events/" + id, `{"start":{"date_time":"1899-03-02T09:00:00","time_zone":"Europe/Berlin"}}`, 422, "start"},
 		{"bad status", "POST", "/events", ev(`,"status":"maybe"`), 422, "status"},
 		{"bad colour", "POST", "/events", ev(`,"color":"#12345"`), 422, "color"},
 		{"bad attendee", "POST", "/events", ev(`,"attendees":[{"email":"not-an-address"}]`), 422, "attendees[0].email"},
@@ -111,4 +119,23 @@ func mustCalendarID(t *testing.T, f *eventFixture) int64 {
 		t.Fatal(err)
 	}
 	return c.ID
+}
+
+// TestEventQuota: a write that would take the owner past their quota gets
+// 507 and a quota-exceeded problem, as CalDAV answers it (RFC 4331 §6);
+// one that does not grow the data passes.
+func TestEventQuota(t *testing.T) {
+	f := newEventFixtureOn(t, newTestServerLimits(t, calendar.Limits{QuotaBytes: 3000}))
+	long := `,"description":"` + strings.Repeat("lorem ipsum ", 100) + `"`
+	id := f.create(t, f.event("First", "2026-03-02T09:00:00", "2026-03-02T10:00:00", long))
+	r := f.do(t, "POST", "/events", f.tok, f.event("Second", "2026-03-03T09:00:00", "2026-03-03T10:00:00", long))
+	if r.status != 507 || r.header.Get("Content-Type") != "application/problem+json" || r.body["type"] != problemBase+"quota-exceeded" {
+		t.Fatalf("over quota: %d %s", r.status, r.raw)
+	}
+	if r := f.do(t, "PATCH", "/events/"+id, f.tok, `{"description":"short"}`); r.status != 200 {
+		t.Fatalf("shrinking edit: %d %s", r.status, r.raw)
+	}
+	if r := f.do(t, "POST", "/events", f.tok, f.event("Second", "2026-03-03T09:00:00", "2026-03-03T10:00:00", long)); r.status != 201 {
+		t.Fatalf("in the room left: %d %s", r.status, r.raw)
+	}
 }

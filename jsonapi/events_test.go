@@ -47,7 +47,12 @@ type eventFixture struct {
 
 func newEventFixture(t *testing.T) *eventFixture {
 	t.Helper()
-	s := newTestServer(t)
+	return newEventFixtureOn(t, newTestServer(t))
+}
+
+// newEventFixtureOn is newEventFixture on the server s.
+func newEventFixtureOn(t *testing.T, s *testServer) *eventFixture {
+	t.Helper()
 	s.st.SetClock(func() time.Time { return testNow })
 	tok, user := s.register(t, "alice")
 	r := s.do(t, "PATCH", "/users/"+user["id"].(string), tok, `{"time_zone":"Europe/Berlin","week_start":1}`)

@@ -89,6 +89,7 @@ func toProblem(err error) *Problem {
 		ie  *calendar.InvalidError
 		oe  *calendar.ObjectError
 		uce *store.UIDConflictError
+		qe  *calendar.QuotaError
 	)
 	if p := externalProblem(err); p != nil {
 		return p
@@ -102,6 +103,10 @@ func toProblem(err error) *Problem {
 		return objectProblem(oe)
 	case errors.As(err, &uce):
 		return fieldProblem(http.StatusConflict, "uid", "is already used by another event in this calendar")
+	case errors.As(err, &qe):
+		// 507 as CalDAV answers it (RFC 4331 §6), so that both front ends
+		// say the same.
+		return newProblem(http.StatusInsufficientStorage, "quota-exceeded", qe.Error())
 	case errors.Is(err, calendar.ErrRangeTooWide):
 		return fieldProblem(http.StatusBadRequest, "end_time", strings.TrimPrefix(err.Error(), "calendar: "))
 	case errors.Is(err, calendar.ErrForbidden):
@@ -143,8 +148,24 @@ func objectProblem(oe *calendar.ObjectError) *Problem {
 		return fieldProblem(http.StatusUnprocessableEntity, "recurrence", "makes too many instances: "+oe.Message)
 	case calendar.PreSupportedComponent:
 		return fieldProblem(http.StatusUnprocessableEntity, "calendar_id", "names a calendar that does not take events")
+	case calendar.PreMinDateTime, calendar.PreMaxDateTime:
+		return fieldProblem(http.StatusUnprocessableEntity, eventField(oe.Property), "is out of range: "+oe.Message)
 	}
 	return newProblem(http.StatusUnprocessableEntity, "invalid-calendar-data", oe.Message)
+}
+
+// eventField names the field of an Event that shows an iCalendar
+// property.
+func eventField(prop string) string {
+	switch prop {
+	case "DTEND", "DUE":
+		return "end"
+	case "RRULE", "RDATE", "EXDATE":
+		return "recurrence"
+	case "RECURRENCE-ID":
+		return "original_start"
+	}
+	return "start"
 }
 
 // errNotFound is the answer for anything the caller may not know exists.

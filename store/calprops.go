@@ -98,3 +98,13 @@ func (s *Store) Usage(ctx context.Context, ownerID, calID int64) (int64, error) 
 	}
 	return n, err
 }
+
+// UsageReplacing returns what Usage(ownerID, 0) does, and the bytes of the
+// resource name of calendar calID among them (0 when there is none): what
+// a write replacing that resource gives back.
+func (s *Store) UsageReplacing(ctx context.Context, ownerID, calID int64, name string) (used, replaced int64, err error) {
+	err = s.read.queryRow(ctx, `SELECT COALESCE(SUM(o.size), 0),
+		COALESCE(SUM(CASE WHEN o.calendar_id = $2 AND o.name = $3 THEN o.size ELSE 0 END), 0)
+		FROM objects o JOIN calendars c ON c.id = o.calendar_id WHERE c.owner_id = $1`, ownerID, calID, name).Scan(&used, &replaced)
+	return used, replaced, err
+}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"testing"
 
 	"github.com/almanac/almanac/store"
@@ -45,6 +46,45 @@ func TestCalendarWithProperties(t *testing.T) {
 		one, err2 := s.Usage(ctx, u.ID, c.ID)
 		if err1 != nil || err2 != nil || all != int64(len(event("a"))) || one != all {
 			t.Fatalf("usage: %d %d %v %v", all, one, err1, err2)
+		}
+	})
+}
+
+// TestUsageReplacing: a user's usage across calendars, and the share of
+// the resource a write would replace; other users' data is not counted.
+func TestUsageReplacing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		alice, bob := mustUser(t, s, "alice"), mustUser(t, s, "bob")
+		var cals []*store.Calendar
+		for _, c := range []*store.Calendar{{OwnerID: alice.ID, Name: "a"}, {OwnerID: alice.ID, Name: "b"}, {OwnerID: bob.ID, Name: "a"}} {
+			if err := s.CreateCalendar(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+			cals = append(cals, c)
+		}
+		for i, c := range cals {
+			if _, err := s.PutObject(ctx, c.ID, write("x.ics", "x"+strconv.Itoa(i)), store.Conditions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		size := int64(len(event("x0")))
+		for _, tc := range []struct {
+			name           string
+			owner, cal     int64
+			res            string
+			used, replaced int64
+		}{
+			{"existing resource", alice.ID, cals[0].ID, "x.ics", 2 * size, size},
+			{"new name", alice.ID, cals[0].ID, "y.ics", 2 * size, 0},
+			{"other calendar", alice.ID, cals[1].ID, "x.ics", 2 * size, size},
+			{"another user's calendar", alice.ID, cals[2].ID, "x.ics", 2 * size, 0},
+			{"user without data", mustUser(t, s, "carol").ID, cals[0].ID, "x.ics", 0, 0},
+		} {
+			used, replaced, err := s.UsageReplacing(ctx, tc.owner, tc.cal, tc.res)
+			if err != nil || used != tc.used || replaced != tc.replaced {
+				t.Errorf("%s: %d %d %v, want %d %d", tc.name, used, replaced, err, tc.used, tc.replaced)
+			}
 		}
 	})
 }

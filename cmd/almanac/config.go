@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/store"
 )
 
@@ -92,6 +93,45 @@ func (s *settings) Parse(args []string) error {
 		return s.err
 	}
 	return s.fs.Parse(args)
+}
+
+// limitsConfig bounds what users may store (see calendar.Limits).
+type limitsConfig struct {
+	MinDateTime string
+	MaxDateTime string
+	QuotaBytes  int
+}
+
+func (c *limitsConfig) register(s *settings) {
+	c.registerDates(s)
+	s.Int(&c.QuotaBytes, "quota-bytes", 0, "most bytes of calendar data each user may store (0: no quota)")
+}
+
+// registerDates registers the date range alone, for almanac import: the
+// administrator's import stores what the server accepts, but is not held
+// to a user's quota.
+func (c *limitsConfig) registerDates(s *settings) {
+	s.String(&c.MinDateTime, "min-date-time", calendar.DefaultMinDateTime.Format(time.RFC3339), "earliest date and time (RFC 3339) an event may hold; CalDAV advertises it as min-date-time")
+	s.String(&c.MaxDateTime, "max-date-time", calendar.DefaultMaxDateTime.Format(time.RFC3339), "latest date and time (RFC 3339) an event may hold; CalDAV advertises it as max-date-time")
+}
+
+func (c *limitsConfig) limits() (calendar.Limits, error) {
+	var lim calendar.Limits
+	var err error
+	if lim.MinDateTime, err = time.Parse(time.RFC3339, c.MinDateTime); err != nil {
+		return lim, fmt.Errorf("--min-date-time %q: want a date and time such as 1900-01-01T00:00:00Z", c.MinDateTime)
+	}
+	if lim.MaxDateTime, err = time.Parse(time.RFC3339, c.MaxDateTime); err != nil {
+		return lim, fmt.Errorf("--max-date-time %q: want a date and time such as 2100-01-01T00:00:00Z", c.MaxDateTime)
+	}
+	if !lim.MinDateTime.Before(lim.MaxDateTime) {
+		return lim, fmt.Errorf("--min-date-time %s is not before --max-date-time %s", c.MinDateTime, c.MaxDateTime)
+	}
+	if c.QuotaBytes < 0 {
+		return lim, fmt.Errorf("--quota-bytes %d: want 0 (no quota) or more", c.QuotaBytes)
+	}
+	lim.QuotaBytes = int64(c.QuotaBytes)
+	return lim, nil
 }
 
 // storageConfig says where state lives; every subcommand that touches the

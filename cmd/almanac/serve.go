@@ -50,6 +50,7 @@ type serveConfig struct {
 	Mail              mailInConfig
 	Secrets           secretConfig
 	Feeds             feedConfig
+	Limits            limitsConfig
 	MaxImportBytes    int
 	WebhookPrivate    bool
 	ReminderLookahead time.Duration
@@ -82,6 +83,7 @@ func (c *serveConfig) register(s *settings) {
 	s.Int(&c.MaxImportBytes, "import-max-bytes", 64<<20, "largest iCalendar file imported over HTTP (almanac import has no limit)")
 	c.Secrets.register(s)
 	c.Feeds.register(s)
+	c.Limits.register(s)
 	s.Bool(&c.WebhookPrivate, "webhook-allow-private", false, "let reminder webhooks reach loopback and private addresses (tests, internal deployments)")
 	s.Duration(&c.ReminderLookahead, "reminder-lookahead", 2*time.Minute, "how long before a reminder is due its deliveries are queued")
 }
@@ -158,9 +160,13 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
+	limits, err := cfg.Limits.limits()
+	if err != nil {
+		return err
+	}
 	// Reminders come after scheduling, so that they see what is stored.
 	cals := calendar.New(st, calendar.Options{Notifier: pub, Kick: deliveries.Kick,
-		Hooks: hooks(sched, rem), Secrets: keys, Viewer: rem})
+		Hooks: hooks(sched, rem), Secrets: keys, Viewer: rem, Limits: limits})
 	for kind, h := range sched.Handlers(cals, mail, maxMailAttempts) {
 		handlers[kind] = h
 	}

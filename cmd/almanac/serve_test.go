@@ -177,3 +177,45 @@ func TestUsage(t *testing.T) {
 		t.Fatalf("serve --help: %d %s", code, out.String())
 	}
 }
+
+// TestServeLimits: the date range and quota settings reach the CalDAV
+// server, which advertises them (RFC 4791 §5.2.6, §5.2.7; RFC 4331).
+func TestServeLimits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	env := []string{"ALMANAC_DATA_DIR=" + t.TempDir(), "ALMANAC_DATABASE_URL=", "ALMANAC_NATS_URL=",
+		"ALMANAC_QUOTA_BYTES=600", "ALMANAC_MAX_DATE_TIME=2030-01-01T00:00:00Z"}
+	n := startNode(t, bin, env)
+	defer n.stop(t)
+	add := exec.Command(bin, "user", "add", "alice", "--email", "alice@example.com", "--password-stdin")
+	add.Env = append(os.Environ(), env...)
+	add.Stdin = strings.NewReader("correct horse\n")
+	if out, err := add.CombinedOutput(); err != nil {
+		t.Fatalf("user add: %v\n%s", err, out)
+	}
+	dav := func(method, path, body string) (int, string) {
+		req, _ := http.NewRequest(method, n.url+path, strings.NewReader(body))
+		req.SetBasicAuth("alice", "correct horse")
+		req.Header.Set("Depth", "0")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := dav("MKCALENDAR", "/dav/calendars/alice/work/", ""); code != 201 {
+		t.Fatalf("MKCALENDAR: %d %s", code, body)
+	}
+	code, body := dav("PROPFIND", "/dav/calendars/alice/work/", `<D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+<D:prop><C:min-date-time/><C:max-date-time/><D:quota-available-bytes/></D:prop></D:propfind>`)
+	for _, want := range []string{"<C:min-date-time>19000101T000000Z</C:min-date-time>", "<C:max-date-time>20300101T000000Z</C:max-date-time>",
+		"<D:quota-available-bytes>600</D:quota-available-bytes>"} {
+		if code != 207 || !strings.Contains(body, want) {
+			t.Fatalf("PROPFIND: %d, no %s in\n%s", code, want, body)
+		}
+	}
+}

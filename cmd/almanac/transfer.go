@@ -42,6 +42,7 @@ type transferFlags struct {
 	storage  storageConfig
 	user     string
 	calendar string
+	limits   limitsConfig // import only
 }
 
 func (f *transferFlags) register(s *settings) {
@@ -70,13 +71,18 @@ func runImport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	s.fs.SetOutput(stderr)
 	var f transferFlags
 	f.register(s)
+	f.limits.registerDates(s)
 	file, err := f.parse(s, args)
+	if err != nil {
+		return exitUsage(err, stderr)
+	}
+	limits, err := f.limits.limits()
 	if err != nil {
 		return exitUsage(err, stderr)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	code, err := importFile(ctx, f, file, stdin, stdout, stderr)
+	code, err := importFile(ctx, f, limits, file, stdin, stdout, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "almanac import:", err)
 		return 1
@@ -84,7 +90,7 @@ func runImport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return code
 }
 
-func importFile(ctx context.Context, f transferFlags, file string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
+func importFile(ctx context.Context, f transferFlags, limits calendar.Limits, file string, stdin io.Reader, stdout, stderr io.Writer) (int, error) {
 	src, size, cleanup, err := openInput(file, stdin)
 	if err != nil {
 		return 1, err
@@ -95,7 +101,7 @@ func importFile(ctx context.Context, f transferFlags, file string, stdin io.Read
 		return 1, err
 	}
 	defer st.Close()
-	cals := calendar.New(st, calendar.Options{Hooks: hooks(nil, reminders.New(st, reminders.Options{}))})
+	cals := calendar.New(st, calendar.Options{Hooks: hooks(nil, reminders.New(st, reminders.Options{})), Limits: limits})
 	u, cal, created, err := importTarget(ctx, st, cals, f, file, stdout)
 	if err != nil {
 		return 1, err

@@ -42,6 +42,17 @@ func TestImportExportCommands(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "1 failed") || !strings.Contains(errs, "line 3: x:") {
 		t.Errorf("import of a bad object: %d %q %q", code, out, errs)
 	}
+	// The date range is the server's: 1900 to 2100 unless configured.
+	old := "BEGIN:VCALENDAR\nVERSION:2.0\nPRODID:-//t//EN\nBEGIN:VEVENT\nUID:old\nDTSTAMP:20260101T000000Z\nDTSTART;VALUE=DATE:18500612\nEND:VEVENT\nEND:VCALENDAR\n"
+	if code, out, errs := cmd(old, "import", "--user", "alice", "--calendar", "history", "-"); code != 1 || !strings.Contains(out, "1 failed") || !strings.Contains(errs, "before 19000101T000000Z") {
+		t.Errorf("import of an 1850 event: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := cmd(old, "import", "--user", "alice", "--calendar", "history", "--min-date-time", "1800-01-01T00:00:00Z", "-"); code != 0 || !strings.Contains(out, "1 created") {
+		t.Errorf("import of an 1850 event with --min-date-time 1800: %d %q %q", code, out, errs)
+	}
+	if code, _, _ := cmd(old, "import", "--user", "alice", "--calendar", "history", "--min-date-time", "yesterday", "-"); code != 2 {
+		t.Errorf("import with a bad --min-date-time: %d", code)
+	}
 	if code, _, errs := cmd("hello", "import", "--user", "alice", "--calendar", "family", "-"); code != 1 || !strings.Contains(errs, "not an iCalendar file") {
 		t.Errorf("import of something else: %d %q", code, errs)
 	}

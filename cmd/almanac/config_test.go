@@ -1,0 +1,71 @@
+package main
+
+import (
+	"io"
+	"testing"
+	"time"
+
+	"github.com/almanac/almanac/calendar"
+)
+
+// TestLimitsSettings: the date range and quota come from ALMANAC_*
+// variables and flags (the flag wins), with the calendar package's
+// defaults, and bad values are refused.
+func TestLimitsSettings(t *testing.T) {
+	date := func(s string) time.Time {
+		d, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	def := calendar.Limits{MinDateTime: calendar.DefaultMinDateTime, MaxDateTime: calendar.DefaultMaxDateTime}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want calendar.Limits
+		bad  bool
+	}{
+		{"defaults", nil, nil, def, false},
+		{"quota from the environment", map[string]string{"ALMANAC_QUOTA_BYTES": "1048576"}, nil,
+			calendar.Limits{MinDateTime: def.MinDateTime, MaxDateTime: def.MaxDateTime, QuotaBytes: 1 << 20}, false},
+		{"flag over environment", map[string]string{"ALMANAC_QUOTA_BYTES": "1048576"}, []string{"--quota-bytes", "5000"},
+			calendar.Limits{MinDateTime: def.MinDateTime, MaxDateTime: def.MaxDateTime, QuotaBytes: 5000}, false},
+		{"date range", map[string]string{"ALMANAC_MIN_DATE_TIME": "1970-01-01T00:00:00Z"}, []string{"--max-date-time", "2038-01-19T03:14:07Z"},
+			calendar.Limits{MinDateTime: date("1970-01-01T00:00:00Z"), MaxDateTime: date("2038-01-19T03:14:07Z")}, false},
+		{"date with an offset", nil, []string{"--max-date-time", "2100-01-01T01:00:00+01:00"},
+			calendar.Limits{MinDateTime: def.MinDateTime, MaxDateTime: def.MaxDateTime}, false},
+		{"not a date", map[string]string{"ALMANAC_MIN_DATE_TIME": "1900"}, nil, calendar.Limits{}, true},
+		{"empty range", nil, []string{"--min-date-time", "2030-01-01T00:00:00Z", "--max-date-time", "2030-01-01T00:00:00Z"}, calendar.Limits{}, true},
+		{"negative quota", nil, []string{"--quota-bytes", "-1"}, calendar.Limits{}, true},
+		{"quota not a number", map[string]string{"ALMANAC_QUOTA_BYTES": "1G"}, nil, calendar.Limits{}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			s := newSettings("almanac serve", "")
+			s.fs.SetOutput(io.Discard)
+			var c limitsConfig
+			c.register(s)
+			err := s.Parse(tc.args)
+			var got calendar.Limits
+			if err == nil {
+				got, err = c.limits()
+			}
+			if tc.bad {
+				if err == nil {
+					t.Fatalf("accepted: %+v", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !got.MinDateTime.Equal(tc.want.MinDateTime) || !got.MaxDateTime.Equal(tc.want.MaxDateTime) || got.QuotaBytes != tc.want.QuotaBytes {
+				t.Fatalf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
