@@ -3,9 +3,7 @@
 package web_test
 
 import (
-	"bufio"
 	"context"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/almanac/almanac/cmd/almanac/servetest"
 )
 
 // TestBrowser runs the client end to end (e2e/scenario.mjs) in headless
@@ -46,11 +46,7 @@ func TestBrowser(t *testing.T) {
 		t.Skipf("%s is missing", missing)
 	}
 
-	bin := filepath.Join(t.TempDir(), "almanac")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/almanac").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	url := startServer(t, bin)
+	url := servetest.Start(t, servetest.Build(t), "ALMANAC_DATA_DIR="+t.TempDir(), "ALMANAC_DATABASE_URL=", "ALMANAC_NATS_URL=").URL
 
 	shots := os.Getenv("ALMANAC_WEB_SCREENSHOTS")
 	if shots == "" {
@@ -82,42 +78,4 @@ func TestBrowser(t *testing.T) {
 func exists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
-}
-
-// startServer runs bin serve on a free port with its own SQLite data
-// directory and returns its URL; it is stopped at cleanup.
-func startServer(t *testing.T, bin string) string {
-	t.Helper()
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--log-level", "warn")
-	cmd.Env = append(os.Environ(), "ALMANAC_DATA_DIR="+t.TempDir(), "ALMANAC_DATABASE_URL=", "ALMANAC_NATS_URL=")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "Almanac is serving on "); ok {
-				urls <- u
-			}
-		}
-		close(urls)
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case u, ok := <-urls:
-		if !ok {
-			t.Fatal("server exited before serving")
-		}
-		return u
-	case <-time.After(60 * time.Second):
-		t.Fatal("server did not start")
-	}
-	return ""
 }

@@ -1,7 +1,6 @@
 package interop
 
 import (
-	"bufio"
 	"bytes"
 	"io"
 	"net/http"
@@ -12,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/almanac/almanac/cmd/almanac/servetest"
 )
 
 func TestMain(m *testing.M) {
@@ -38,23 +39,13 @@ func binary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "almanac")
-		out, err := exec.Command("go", "build", "-o", binPath, "../../cmd/almanac").CombinedOutput()
-		if err != nil {
-			buildErr = &buildError{err, out}
-		}
+		buildErr = servetest.BuildTo(binPath)
 	})
 	if buildErr != nil {
 		t.Fatal(buildErr)
 	}
 	return binPath
 }
-
-type buildError struct {
-	err error
-	out []byte
-}
-
-func (e *buildError) Error() string { return "go build: " + e.err.Error() + "\n" + string(e.out) }
 
 // server is a running "almanac serve" with user alice.
 type server struct {
@@ -71,35 +62,8 @@ func startServer(t *testing.T) *server {
 		t.Skip("runs the server binary")
 	}
 	bin := binary(t)
-	env := append(os.Environ(), "ALMANAC_DATA_DIR="+t.TempDir(), "ALMANAC_DATABASE_URL=", "ALMANAC_NATS_URL=")
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--log-level", "warn")
-	cmd.Env = env
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "Almanac is serving on "); ok {
-				urls <- u
-			}
-		}
-		close(urls)
-	}()
-	s := &server{env: env}
-	select {
-	case u, ok := <-urls:
-		if !ok {
-			t.Fatal("server exited before serving")
-		}
-		s.url = u
-	case <-time.After(30 * time.Second):
-		t.Fatal("server did not start")
-	}
+	settings := []string{"ALMANAC_DATA_DIR=" + t.TempDir(), "ALMANAC_DATABASE_URL=", "ALMANAC_NATS_URL="}
+	s := &server{env: append(os.Environ(), settings...), url: servetest.Start(t, bin, settings...).URL}
 	s.run(t, "correct horse battery\n", "user", "add", "alice", "--email", "alice@example.com", "--password-stdin")
 	out := s.run(t, "", "user", "app-password", "alice", "interop")
 	s.password = strings.TrimSpace(out[strings.LastIndex(out, ":")+1:])

@@ -1,84 +1,24 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/almanac/almanac/client"
+	"github.com/almanac/almanac/cmd/almanac/servetest"
 	"github.com/almanac/almanac/jsonapi"
 )
 
 const testPassword = "almanac-sim-password"
 
-// buildServer builds "almanac" for the test.
-func buildServer(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "almanac")
-	if out, err := exec.Command("go", "build", "-o", bin, "../almanac").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
 // startServer serves a fresh data directory (and the database env names,
-// if any) on a free loopback port; the server is stopped by its PID when
-// the test ends.
+// if any) on a free loopback port; the server is stopped when the test
+// ends.
 func startServer(t *testing.T, bin string, env ...string) string {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--log-level", "warn")
-	cmd.Env = append(append(os.Environ(), "ALMANAC_DATA_DIR="+t.TempDir()), env...)
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { stopServer(t, cmd) })
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "Almanac is serving on "); ok {
-				urls <- u
-			}
-		}
-		close(urls)
-	}()
-	select {
-	case u, ok := <-urls:
-		if !ok {
-			t.Fatal("the server exited before serving")
-		}
-		return u
-	case <-time.After(30 * time.Second):
-		t.Fatal("the server did not start")
-	}
-	return ""
-}
-
-// stopServer asks the server to stop and kills it if it does not.
-func stopServer(t *testing.T, cmd *exec.Cmd) {
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("server exit: %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		_ = cmd.Process.Kill()
-		<-done
-		t.Error("the server did not stop on SIGTERM")
-	}
+	return servetest.Start(t, bin, append([]string{"ALMANAC_DATA_DIR=" + t.TempDir()}, env...)...).URL
 }
 
 // populate makes users 0…k-1 as the data set has them, through the API

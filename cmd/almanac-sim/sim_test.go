@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/almanac/almanac/cmd/almanac/servetest"
 	"github.com/almanac/almanac/store"
 	"github.com/almanac/almanac/store/storetest"
 )
@@ -21,7 +22,7 @@ func TestSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the server")
 	}
-	bin := buildServer(t)
+	bin := servetest.Build(t)
 	t.Run("sqlite", func(t *testing.T) {
 		base := startServer(t, bin)
 		smoke(t, base)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net/http"
@@ -9,26 +8,19 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
+	"github.com/almanac/almanac/cmd/almanac/servetest"
 	"github.com/almanac/almanac/store"
 	"github.com/almanac/almanac/store/storetest"
 )
 
-// buildBinary compiles the command once per test run.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "almanac")
-	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
-	if err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
+// buildBinary compiles the command for the test.
+func buildBinary(t *testing.T) string { return servetest.Build(t) }
 
+// node is a running "almanac serve" of a test.
 type node struct {
+	srv *servetest.Server
 	cmd *exec.Cmd
 	url string
 }
@@ -36,49 +28,15 @@ type node struct {
 // startNode runs "almanac serve" and waits for the line with its URL.
 func startNode(t *testing.T, bin string, env []string) *node {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--log-level", "warn")
-	cmd.Env = append(os.Environ(), env...)
-	stdout, _ := cmd.StdoutPipe()
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	urls := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			if u, ok := strings.CutPrefix(sc.Text(), "Almanac is serving on "); ok {
-				urls <- u
-			}
-		}
-		close(urls)
-	}()
-	select {
-	case u, ok := <-urls:
-		if !ok {
-			t.Fatal("server exited before serving")
-		}
-		return &node{cmd: cmd, url: u}
-	case <-time.After(30 * time.Second):
-		t.Fatal("server did not start")
-	}
-	return nil
+	s := servetest.Start(t, bin, env...)
+	return &node{srv: s, cmd: s.Cmd, url: s.URL}
 }
 
 // stop sends SIGTERM and expects a clean exit.
 func (n *node) stop(t *testing.T) {
 	t.Helper()
-	_ = n.cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- n.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("server exit: %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("server did not stop on SIGTERM")
+	if err := n.srv.Stop(); err != nil {
+		t.Fatalf("server exit: %v", err)
 	}
 }
 
