@@ -511,3 +511,11 @@ func TestConcurrentUIDClaims(t *testing.T) {
 		}
 	})
 }
+
+func TestSettle(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		if err := s.Settle(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

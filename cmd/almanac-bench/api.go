@@ -12,10 +12,9 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/almanac/almanac/client"
 	"github.com/almanac/almanac/jsonapi"
+	"github.com/almanac/almanac/store"
 )
 
 // benchAPI measures the JSON API of a running server over HTTP: it loads
@@ -180,15 +179,15 @@ func viewThroughput(ctx context.Context, c *client.Client, cals []string, client
 	return float64(done.Load()) / d.Seconds(), nil
 }
 
-// vacuumAnalyze marks the freshly written pages all-visible, so that
-// index-only scans read no table pages, and gives the planner statistics.
+// vacuumAnalyze vacuums and analyses the database at url (store.Settle,
+// from outside the server).
 func vacuumAnalyze(ctx context.Context, url string) error {
-	conn, err := pgx.Connect(ctx, url)
+	st, err := store.Open(ctx, url, store.Options{MaxConns: 1})
 	if err != nil {
 		return fmt.Errorf("vacuum: %w", err)
 	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "VACUUM ANALYZE"); err != nil {
+	defer st.Close()
+	if err := st.Settle(ctx); err != nil {
 		return fmt.Errorf("vacuum: %w", err)
 	}
 	return nil

@@ -62,6 +62,8 @@ func benchIndex(args []string) error {
 	return nil
 }
 
+// indexSizes loads and queries each size in turn, the store settled after
+// each load (PostgreSQL vacuumed, as autovacuum would do).
 func indexSizes(ctx context.Context, st *store.Store, name string, sizes []int, queries int) error {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	svc := calendar.New(st, calendar.Options{Now: func() time.Time { return now }})
@@ -93,6 +95,9 @@ func indexSizes(ctx context.Context, st *store.Store, name string, sizes []int, 
 			}
 		}
 		covered = days
+		if err := st.Settle(ctx); err != nil {
+			return err
+		}
 		for _, q := range []struct {
 			name string
 			run  func(from, to time.Time) (int, error)
