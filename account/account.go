@@ -212,13 +212,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*store.User, 
 	if token == "" {
 		return nil, nil, ErrUnauthenticated
 	}
-	sess, err := s.st.GetSession(ctx, digest(token))
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil, ErrUnauthenticated
-	} else if err != nil {
-		return nil, nil, err
-	}
-	u, err := s.st.GetUser(ctx, sess.UserID)
+	u, sess, err := s.st.SessionUser(ctx, digest(token))
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, ErrUnauthenticated
 	}

@@ -32,7 +32,8 @@ func benchEvent(i int, rnd *rand.Rand) string {
 		i, start.Format("20060102T150405Z"), start.Add(time.Hour).Format("20060102T150405Z"), rr, i, i%40, i)
 }
 
-// loadCalendar makes alice's calendar "bench" with n generated events.
+// loadCalendar makes alice's calendar "bench" with n generated events
+// and settles the store.
 func loadCalendar(b *testing.B, srv *testServer, n int) *store.Calendar {
 	ctx := context.Background()
 	u, _ := srv.st.GetUserByName(ctx, "alice")
@@ -45,6 +46,9 @@ func loadCalendar(b *testing.B, srv *testServer, n int) *store.Calendar {
 		if _, err := srv.cals.PutObject(ctx, u, cal, fmt.Sprintf("bench-%d.ics", i), []byte(benchEvent(i, rnd)), store.Conditions{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+	if err := srv.st.Settle(ctx); err != nil { // as autovacuum would have
+		b.Fatal(err)
 	}
 	return cal
 }

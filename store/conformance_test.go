@@ -118,10 +118,11 @@ func TestCredentials(t *testing.T) {
 		if err := s.CreateSession(ctx, expired); err != nil {
 			t.Fatal(err)
 		}
-		if got, err := s.GetSession(ctx, "d1"); err != nil || got.UserID != u.ID || got.CSRF != "c1" {
-			t.Fatalf("GetSession: %+v %v", got, err)
+		if gu, got, err := s.SessionUser(ctx, "d1"); err != nil || gu.ID != u.ID || gu.Email != u.Email || got.UserID != u.ID ||
+			got.ID != sess.ID || got.CSRF != "c1" || !got.ExpiresAt.Equal(sess.ExpiresAt.Truncate(1000)) {
+			t.Fatalf("SessionUser: %+v %+v %v", gu, got, err)
 		}
-		if _, err := s.GetSession(ctx, "d2"); !errors.Is(err, store.ErrNotFound) {
+		if _, _, err := s.SessionUser(ctx, "d2"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("expired session: %v", err)
 		}
 		if n, err := s.PurgeExpiredSessions(ctx); err != nil || n != 1 {
@@ -159,7 +160,7 @@ func TestCredentials(t *testing.T) {
 		if err := s.DeleteSession(ctx, "d1"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.GetSession(ctx, "d1"); !errors.Is(err, store.ErrNotFound) {
+		if _, _, err := s.SessionUser(ctx, "d1"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("logged-out session: %v", err)
 		}
 	})

@@ -26,22 +26,28 @@ func (s *Store) CreateSession(ctx context.Context, sess *Session) error {
 	})
 }
 
-// GetSession returns the unexpired session with the token digest, or
-// ErrNotFound.
-func (s *Store) GetSession(ctx context.Context, digest string) (*Session, error) {
+// SessionUser returns the unexpired session with the token digest and its
+// user in one round trip (the lookup behind every request with a bearer
+// token or session cookie), or ErrNotFound.
+func (s *Store) SessionUser(ctx context.Context, digest string) (*User, *Session, error) {
+	var u User
 	var sess Session
-	var created, expires int64
-	err := s.read.queryRow(ctx, `SELECT id, user_id, digest, csrf, created_at, expires_at FROM sessions
-		WHERE digest = $1 AND expires_at > $2`, digest, s.nowMicro()).
-		Scan(&sess.ID, &sess.UserID, &sess.Digest, &sess.CSRF, &created, &expires)
+	var uCreated, uUpdated, created, expires int64
+	err := s.read.queryRow(ctx, `SELECT `+qualified("u", userColumns)+`, s.id, s.csrf, s.created_at, s.expires_at
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.digest = $1 AND s.expires_at > $2`, digest, s.nowMicro()).
+		Scan(&u.ID, &u.UUID, &u.Name, &u.Email, &u.DisplayName, &u.PasswordHash, &u.TimeZone, &u.WeekStart, &uCreated, &uUpdated,
+			&sess.ID, &sess.CSRF, &created, &expires)
 	if isNoRows(err) {
-		return nil, ErrNotFound
+		return nil, nil, ErrNotFound
 	}
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	u.CreatedAt, u.UpdatedAt = FromMicro(uCreated), FromMicro(uUpdated)
+	sess.UserID, sess.Digest = u.ID, digest
 	sess.CreatedAt, sess.ExpiresAt = FromMicro(created), FromMicro(expires)
-	return &sess, nil
+	return &u, &sess, nil
 }
 
 // DeleteSession ends the session with the token digest (logout).

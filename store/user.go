@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -21,6 +22,16 @@ type User struct {
 }
 
 const userColumns = `id, uuid, name, email, display_name, password_hash, time_zone, week_start, created_at, updated_at`
+
+// qualified prefixes each column of a comma-separated list with a table
+// alias, for a join.
+func qualified(alias, cols string) string {
+	list := strings.Split(cols, ", ")
+	for i, c := range list {
+		list[i] = alias + "." + c
+	}
+	return strings.Join(list, ", ")
+}
 
 func scanUser(r row) (*User, error) {
 	var u User
