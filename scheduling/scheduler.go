@@ -116,13 +116,18 @@ func (s *Scheduler) BeforePut(ctx context.Context, pc *calendar.PutContext) erro
 		pc.Write.Outbox = append(pc.Write.Outbox, sw.outbox...)
 		return nil
 	}
-	me, err := s.ownerAddress(ctx, pc.Calendar.OwnerID)
+	me, err := s.ownerAddress(ctx, pc.User, pc.Calendar.OwnerID)
 	if err != nil {
 		return err
 	}
-	prev, prevObj, err := s.previous(ctx, pc.Calendar, pc.Name)
-	if err != nil {
-		return err
+	var prev *store.Object
+	var prevObj *icalendar.Object
+	// With If-None-Match the write fails if a version is stored: there is
+	// none to read.
+	if !pc.Conditions.IfNoneMatch {
+		if prev, prevObj, err = s.previous(ctx, pc.Calendar, pc.Name); err != nil {
+			return err
+		}
 	}
 	// The write is prepared from this version: pin it, so that an answer
 	// the server records meanwhile is merged again rather than lost.
@@ -149,7 +154,7 @@ func (s *Scheduler) BeforeDelete(ctx context.Context, dc *calendar.DeleteContext
 	if serverWriteOf(ctx) != nil || dc.Previous.Role == "" {
 		return nil
 	}
-	me, err := s.ownerAddress(ctx, dc.Calendar.OwnerID)
+	me, err := s.ownerAddress(ctx, dc.User, dc.Calendar.OwnerID)
 	if err != nil {
 		return err
 	}
@@ -162,7 +167,12 @@ func (s *Scheduler) BeforeDelete(ctx context.Context, dc *calendar.DeleteContext
 	return err
 }
 
-func (s *Scheduler) ownerAddress(ctx context.Context, ownerID int64) (string, error) {
+// ownerAddress is the calendar user address of the calendar's owner: the
+// acting user's when they own it, read otherwise (a sharee's write).
+func (s *Scheduler) ownerAddress(ctx context.Context, actor *store.User, ownerID int64) (string, error) {
+	if actor != nil && actor.ID == ownerID && actor.Email != "" {
+		return itip.MailtoOf(actor.Email), nil
+	}
 	u, err := s.st.GetUser(ctx, ownerID)
 	if err != nil {
 		return "", err

@@ -47,9 +47,13 @@ func ReminderRef(objectUUID string) string { return "reminder:" + objectUUID }
 // and withdraws the staged deliveries nobody has tried yet: the new rows
 // stage them again if they still hold (the caller starts them early enough
 // to cover the withdrawn ones; idempotency keys drop what already went).
-func (s *Store) replaceAlarms(ctx context.Context, q querier, calID, objID int64, uuid string, now int64, set *AlarmSet) error {
-	if _, err := q.exec(ctx, `DELETE FROM alarms WHERE object_id = $1`, objID); err != nil {
-		return err
+func (s *Store) replaceAlarms(ctx context.Context, q querier, calID, objID int64, uuid string, now int64, set *AlarmSet, created bool) error {
+	// A row just inserted has no alarms yet (they go with their object,
+	// ON DELETE CASCADE): one statement fewer for every new event.
+	if !created {
+		if _, err := q.exec(ctx, `DELETE FROM alarms WHERE object_id = $1`, objID); err != nil {
+			return err
+		}
 	}
 	if err := s.insertAlarms(ctx, q, calID, objID, set.Rows); err != nil {
 		return err
@@ -412,7 +416,7 @@ func (s *Store) ReplaceObjectAlarms(ctx context.Context, calID, objID int64, row
 		} else if err != nil {
 			return err
 		}
-		return s.replaceAlarms(ctx, q, calID, objID, uuid, now, &AlarmSet{Rows: rows})
+		return s.replaceAlarms(ctx, q, calID, objID, uuid, now, &AlarmSet{Rows: rows}, false)
 	})
 }
 

@@ -134,22 +134,16 @@ func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond
 			return err
 		}
 		res.Revision = rev
-		var other string
-		err = q.queryRow(ctx, `SELECT name FROM objects WHERE calendar_id = $1 AND uid = $2 AND name <> $3`,
-			calID, w.UID, w.Name).Scan(&other)
-		if err == nil {
-			return &UIDConflictError{UID: w.UID, Name: other}
-		} else if !isNoRows(err) {
+		cur, err := s.current(ctx, q, calID, w.Name, w.UID)
+		if err != nil {
 			return err
 		}
-		var curETag, curTag string
-		err = q.queryRow(ctx, `SELECT id, uuid, etag, schedule_tag FROM objects WHERE calendar_id = $1 AND name = $2`,
-			calID, w.Name).Scan(&res.ObjectID, &res.UUID, &curETag, &curTag)
-		exists := err == nil
-		if err != nil && !isNoRows(err) {
-			return err
+		if cur.uidElsewhere != "" {
+			return &UIDConflictError{UID: w.UID, Name: cur.uidElsewhere}
 		}
-		if err := cond.check(exists, curETag, curTag); err != nil {
+		exists := cur.id != 0
+		res.ObjectID, res.UUID = cur.id, cur.uuid
+		if err := cond.check(exists, cur.etag, cur.scheduleTag); err != nil {
 			return err
 		}
 		sc := w.Scheduling
@@ -180,7 +174,7 @@ func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond
 			return err
 		}
 		if w.Alarms != nil {
-			if err := s.replaceAlarms(ctx, q, calID, res.ObjectID, res.UUID, now, w.Alarms); err != nil {
+			if err := s.replaceAlarms(ctx, q, calID, res.ObjectID, res.UUID, now, w.Alarms, res.Created); err != nil {
 				return err
 			}
 		}
@@ -198,6 +192,42 @@ func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond
 		return nil, err
 	}
 	return res, nil
+}
+
+// currentState is what a write needs to know of the calendar's
+// resources: the one at its name, if any, and the name of another holding
+// its UID.
+type currentState struct {
+	id                      int64
+	uuid, etag, scheduleTag string
+	uidElsewhere            string
+}
+
+// current reads, in one statement, the resource at name and any other
+// with the UID (RFC 4791 §5.3.2.1, CALDAV:no-uid-conflict): at most two
+// rows, each from a unique index.
+func (s *Store) current(ctx context.Context, q querier, calID int64, name, uid string) (currentState, error) {
+	var cur currentState
+	rs, err := q.query(ctx, `SELECT id, uuid, name, etag, schedule_tag FROM objects
+		WHERE calendar_id = $1 AND (name = $2 OR uid = $3)`, calID, name, uid)
+	if err != nil {
+		return cur, err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		var r currentState
+		var rowName string
+		if err := rs.Scan(&r.id, &r.uuid, &rowName, &r.etag, &r.scheduleTag); err != nil {
+			return cur, err
+		}
+		if rowName == name {
+			r.uidElsewhere = cur.uidElsewhere
+			cur = r
+		} else {
+			cur.uidElsewhere = rowName
+		}
+	}
+	return cur, rs.Err()
 }
 
 func (c Conditions) check(exists bool, etag, scheduleTag string) error {
