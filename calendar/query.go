@@ -43,7 +43,7 @@ func (s *Service) Instances(ctx context.Context, u *store.User, cal *store.Calen
 		return nil, err
 	}
 	zone = calendarZone(cal, zone)
-	rows, err := s.st.InstancesBetween(ctx, []int64{cal.ID}, store.Micro(from), store.Micro(to))
+	rows, pastHorizon, err := s.st.ViewWindow(ctx, []int64{cal.ID}, store.Micro(from), store.Micro(to))
 	if err != nil {
 		return nil, err
 	}
@@ -53,11 +53,13 @@ func (s *Service) Instances(ctx context.Context, u *store.User, cal *store.Calen
 			out = append(out, oc)
 		}
 	}
-	beyond, err := s.beyondHorizon(ctx, cal, from, to, zone)
-	if err != nil {
-		return nil, err
+	if pastHorizon {
+		beyond, err := s.beyondHorizon(ctx, cal, from, to, zone)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, beyond...)
 	}
-	out = append(out, beyond...)
 	slices.SortFunc(out, func(a, b Occurrence) int {
 		if c := a.Start.Compare(b.Start); c != 0 {
 			return c

@@ -44,7 +44,7 @@ func (s *Service) Items(ctx context.Context, u *store.User, cals []*store.Calend
 		v.byID[c.ID] = viewCal{cal: c, role: role, zone: calendarZone(c, zone)}
 		ids = append(ids, c.ID)
 	}
-	rows, err := s.st.ViewInstances(ctx, ids, store.Micro(from), store.Micro(to))
+	rows, pastHorizon, err := s.st.ViewWindow(ctx, ids, store.Micro(from), store.Micro(to))
 	if err != nil {
 		return nil, err
 	}
@@ -62,11 +62,13 @@ func (s *Service) Items(ctx context.Context, u *store.User, cals []*store.Calend
 			out = append(out, Item{Occurrence: oc, ObjectUUID: info.uuid, Component: r.Component})
 		}
 	}
-	beyond, err := v.beyondHorizon(ctx, ids, from, to)
-	if err != nil {
-		return nil, err
+	if pastHorizon {
+		beyond, err := v.beyondHorizon(ctx, ids, from, to)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, beyond...)
 	}
-	out = append(out, beyond...)
 	if err := v.summarizeLegacy(ctx, out); err != nil {
 		return nil, err
 	}

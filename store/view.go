@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"strconv"
+)
 
 // viewColumns are what a view reads of an index row, all in the
 // instances_view index so that the scan never visits the table. Every
@@ -20,12 +23,29 @@ const viewColumns = `calendar_id, object_id, start_at, end_at, recurrence_id,
 var statusCodes = [...]string{"", "CONFIRMED", "TENTATIVE", "CANCELLED", "NEEDS-ACTION", "COMPLETED", "IN-PROCESS", "DRAFT", "FINAL"}
 
 // ViewInstances is InstancesBetween for several calendars in one round
-// trip, with each row's component. The scan starts the calendars' largest
-// max span before the window, so it stays one range scan of the
-// (calendar, start) index per calendar.
+// trip, with each row's component (ViewWindow without its horizon answer).
 func (s *Store) ViewInstances(ctx context.Context, calIDs []int64, from, to int64) ([]IndexedInstance, error) {
+	rows, _, err := s.ViewWindow(ctx, calIDs, from, to)
+	return rows, err
+}
+
+// beyondMarker is the packed value of the row that says some series is
+// materialised only up to a time before the window's end; real rows pack
+// non-negative values.
+const beyondMarker = -1
+
+// ViewWindow returns the candidate instances of the calendars for
+// [from, to) (µs), as InstancesBetween, and whether some object's
+// instances are materialised only up to a time before to (plus the
+// floating slack): then the caller expands those series past their
+// horizon (ObjectsIndexedBefore). Both come from one statement, the second
+// as a marker row, which saves views a round trip in the common case of
+// nothing past the horizon. The scan starts the calendars' largest max
+// span before the window, so it stays one range scan of the (calendar,
+// start) index per calendar.
+func (s *Store) ViewWindow(ctx context.Context, calIDs []int64, from, to int64) ([]IndexedInstance, bool, error) {
 	if len(calIDs) == 0 {
-		return nil, nil
+		return nil, false, nil
 	}
 	in := s.inList(1)
 	lo, hi := sat(from, -floatSlack), sat(to, floatSlack)
@@ -35,12 +55,16 @@ func (s *Store) ViewInstances(ctx context.Context, calIDs []int64, from, to int6
 		  AND NOT long AND (end_at > $2 OR start_at >= $2)
 		UNION ALL
 		SELECT `+viewColumns+` FROM `+s.instancesBy("instances_long")+`
-		WHERE calendar_id `+in+` AND long AND start_at < $3 AND end_at > $2`,
+		WHERE calendar_id `+in+` AND long AND start_at < $3 AND end_at > $2
+		UNION ALL
+		SELECT 0, 0, 0, 0, 0, `+strconv.Itoa(beyondMarker)+` WHERE EXISTS (SELECT 1 FROM objects
+			WHERE calendar_id `+in+` AND indexed_until < $3 AND indexed_until < 9223372036854775807)`,
 		s.listArg(calIDs), lo, hi)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer rs.Close()
+	beyond := false
 	out := make([]IndexedInstance, 0, 256)
 	var other []int // rows whose status has no code
 	// The scan targets live outside the loop: passed as any they escape,
@@ -51,23 +75,29 @@ func (s *Store) ViewInstances(ctx context.Context, calIDs []int64, from, to int6
 	for rs.Next() {
 		v = IndexedInstance{}
 		if err := rs.Scan(dest...); err != nil {
-			return nil, err
+			return nil, false, err
+		}
+		if packed == beyondMarker {
+			beyond = true
+			continue
 		}
 		v.Floating, v.AllDay, v.Override, v.Transparent = packed&1 != 0, packed&2 != 0, packed&4 != 0, packed&8 != 0
 		v.Component = packed >> 8
-		if code := packed >> 4 & 15; code < len(statusCodes) {
+		code := packed >> 4 & 15
+		if code < len(statusCodes) {
 			v.Status = statusCodes[code]
-		} else {
-			other = append(other, len(out))
 		}
 		if v.Floating || v.overlaps(from, to) {
+			if code >= len(statusCodes) {
+				other = append(other, len(out))
+			}
 			out = append(out, v)
 		}
 	}
 	if err := rs.Err(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return out, s.otherStatuses(ctx, out, other)
+	return out, beyond, s.otherStatuses(ctx, out, other)
 }
 
 // otherStatuses reads the statuses that have no code from the table: an

@@ -36,9 +36,12 @@ func TestViewInstances(t *testing.T) {
 		put(b, "b-long", "long", store.Instance{Start: -1000 * h, End: 1000 * h, Status: "X-ODD"})
 		put(b, "b-before", "", store.Instance{Start: 0, End: 1 * h})
 		put(other, "o-day", "no", store.Instance{Start: 12 * h, End: 13 * h})
-		got, err := s.ViewInstances(ctx, []int64{a.ID, b.ID}, 10*h, 40*h)
-		if err != nil {
-			t.Fatal(err)
+		// Scanned (within the floating slack after the window) but not in
+		// it, with a status that has no code: left out, and no lookup of it.
+		put(a, "a-late", "", store.Instance{Start: 45 * h, End: 46 * h, Status: "X-LATE"})
+		got, beyond, err := s.ViewWindow(ctx, []int64{a.ID, b.ID}, 10*h, 40*h)
+		if err != nil || beyond {
+			t.Fatalf("ViewWindow: beyond %v, %v", beyond, err)
 		}
 		var seen []string
 		var ids []int64
@@ -60,6 +63,20 @@ func TestViewInstances(t *testing.T) {
 		}
 		if got, err := s.ViewInstances(ctx, nil, 0, h); err != nil || len(got) != 0 {
 			t.Fatalf("no calendars: %v, %v", got, err)
+		}
+		// A series materialised only up to 20h: the window past it says so,
+		// and the marker row is not an instance.
+		w := write("b-open.ics", "b-open", store.Instance{Start: 14 * h, End: 15 * h})
+		w.IndexedUntil = 20 * h
+		if _, err := s.PutObject(ctx, b.ID, w, store.Conditions{}); err != nil {
+			t.Fatal(err)
+		}
+		again, beyond, err := s.ViewWindow(ctx, []int64{a.ID, b.ID}, 10*h, 40*h)
+		if err != nil || !beyond || len(again) != len(got)+1 {
+			t.Fatalf("with a series indexed to 20h: %d rows (want %d), beyond %v, %v", len(again), len(got)+1, beyond, err)
+		}
+		if only, beyond, err := s.ViewWindow(ctx, []int64{a.ID}, 10*h, 40*h); err != nil || beyond || len(only) != 2 {
+			t.Fatalf("calendar a alone: %d rows (want 2), beyond %v, %v", len(only), beyond, err)
 		}
 		sums, err := s.ObjectSummaries(ctx, append(ids, 999999))
 		if err != nil {
