@@ -87,6 +87,11 @@ func TestScheduling(t *testing.T) {
 		if r.status != http.StatusCreated || r.header.Get("Schedule-Tag") == "" || r.header.Get("ETag") != "" {
 			t.Fatalf("organizer PUT: %d, Schedule-Tag %q, ETag %q (the server added SCHEDULE-STATUS)", r.status, r.header.Get("Schedule-Tag"), r.header.Get("ETag"))
 		}
+		// Creating it again is refused, not retried: If-None-Match on a
+		// stored scheduling object (RFC 7232 §3.2).
+		if r := s.do(t, "alice", "PUT", "/dav/calendars/alice/work/meet.ics", invitation, "Content-Type", "text/calendar", "If-None-Match", "*"); r.status != http.StatusPreconditionFailed {
+			t.Fatalf("If-None-Match on an existing meeting: %d %s", r.status, r.body)
+		}
 		// Bob's inbox gets the REQUEST; his default calendar the event.
 		var inbox reply
 		waitFor(t, "bob's inbox", func() bool {

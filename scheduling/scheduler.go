@@ -120,22 +120,22 @@ func (s *Scheduler) BeforePut(ctx context.Context, pc *calendar.PutContext) erro
 	if err != nil {
 		return err
 	}
+	// The write is prepared from the stored version: pin it, so that an
+	// answer the server records meanwhile is merged again rather than
+	// lost. With If-None-Match there is nothing to read or pin: the write
+	// fails (412) if any version is stored by then.
 	var prev *store.Object
 	var prevObj *icalendar.Object
-	// With If-None-Match the write fails if a version is stored: there is
-	// none to read.
 	if !pc.Conditions.IfNoneMatch {
 		if prev, prevObj, err = s.previous(ctx, pc.Calendar, pc.Name); err != nil {
 			return err
 		}
+		stored := ""
+		if prev != nil {
+			stored = prev.ETag
+		}
+		pc.Conditions.Stored = &stored
 	}
-	// The write is prepared from this version: pin it, so that an answer
-	// the server records meanwhile is merged again rather than lost.
-	stored := ""
-	if prev != nil {
-		stored = prev.ETag
-	}
-	pc.Conditions.Stored = &stored
 	obj := pc.Object
 	w := &write{s: s, pc: pc, me: me, prev: prev, prevObj: prevObj, obj: obj}
 	switch {
