@@ -197,13 +197,23 @@ func (s *Service) checkPassword(ctx context.Context, login, password, clientAddr
 	return u, nil
 }
 
-// lookup finds a user by login name or, when login contains '@', by e-mail.
+// lookup finds the user a login names (see loginOf).
 func (s *Service) lookup(ctx context.Context, login string) (*store.User, error) {
-	login = strings.ToLower(strings.TrimSpace(login))
-	if strings.Contains(login, "@") {
+	by, login := loginOf(login)
+	if by == store.ByEmail {
 		return s.st.GetUserByEmail(ctx, login)
 	}
 	return s.st.GetUserByName(ctx, login)
+}
+
+// loginOf normalises what a person typed to sign in and says what it
+// names: an e-mail address when it contains '@', a login name otherwise.
+func loginOf(login string) (store.LoginBy, string) {
+	login = strings.ToLower(strings.TrimSpace(login))
+	if strings.Contains(login, "@") {
+		return store.ByEmail, login
+	}
+	return store.ByName, login
 }
 
 // Authenticate returns the user and session behind a session token, or
@@ -233,7 +243,8 @@ const verifyTTL = 5 * time.Minute
 // the account password. It returns ErrInvalidCredentials or a
 // *RateLimitedError like Login.
 func (s *Service) BasicAuth(ctx context.Context, login, password, clientAddr string) (*store.User, error) {
-	u, pid, err := s.st.UserWithAppPassword(ctx, strings.ToLower(strings.TrimSpace(login)), digest(password))
+	by, name := loginOf(login)
+	u, pid, err := s.st.UserWithAppPassword(ctx, by, name, digest(password))
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}

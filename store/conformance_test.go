@@ -135,13 +135,13 @@ func TestCredentials(t *testing.T) {
 		if err := s.CreateAppPassword(ctx, &store.AppPassword{UserID: u.ID, Name: "phone", Digest: "x2"}); !errors.Is(err, store.ErrExists) {
 			t.Fatalf("duplicate app password name: %v", err)
 		}
-		if got, pid, err := s.UserWithAppPassword(ctx, u.Name, "x1"); err != nil || got.ID != u.ID || pid != p.ID {
+		if got, pid, err := s.UserWithAppPassword(ctx, store.ByName, u.Name, "x1"); err != nil || got.ID != u.ID || pid != p.ID {
 			t.Fatalf("UserWithAppPassword: %+v %d %v", got, pid, err)
 		}
-		if got, pid, err := s.UserWithAppPassword(ctx, u.Email, "x1"); err != nil || got.ID != u.ID || pid != p.ID {
+		if got, pid, err := s.UserWithAppPassword(ctx, store.ByEmail, u.Email, "x1"); err != nil || got.ID != u.ID || pid != p.ID {
 			t.Fatalf("UserWithAppPassword by address: %+v %d %v", got, pid, err)
 		}
-		if _, _, err := s.UserWithAppPassword(ctx, "nobody", "x1"); !errors.Is(err, store.ErrNotFound) {
+		if _, _, err := s.UserWithAppPassword(ctx, store.ByName, "nobody", "x1"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("unknown user: %v", err)
 		}
 		if err := s.TouchAppPassword(ctx, p.ID); err != nil {
@@ -154,7 +154,7 @@ func TestCredentials(t *testing.T) {
 		if err := s.DeleteAppPassword(ctx, u.ID, "phone"); err != nil {
 			t.Fatal(err)
 		}
-		if got, pid, err := s.UserWithAppPassword(ctx, u.Name, "x1"); err != nil || got.ID != u.ID || pid != 0 {
+		if got, pid, err := s.UserWithAppPassword(ctx, store.ByName, u.Name, "x1"); err != nil || got.ID != u.ID || pid != 0 {
 			t.Fatalf("revoked app password still valid: %d %v", pid, err)
 		}
 		if err := s.DeleteSession(ctx, "d1"); err != nil {

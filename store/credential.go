@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"strings"
 	"time"
 )
 
@@ -104,13 +103,22 @@ func (s *Store) CreateAppPassword(ctx context.Context, p *AppPassword) error {
 	return err
 }
 
-// UserWithAppPassword returns the user whose login name (or, when login
-// contains "@", address) is login, and the id of their app password with
-// the digest, 0 when they have none: the lookup behind every HTTP Basic
-// request, in one round trip. It returns ErrNotFound for no such user.
-func (s *Store) UserWithAppPassword(ctx context.Context, login, digest string) (*User, int64, error) {
+// LoginBy says which of a user's identifiers a login names; the caller
+// decides (account: an "@" means an address).
+type LoginBy int
+
+const (
+	ByName  LoginBy = iota // the login name
+	ByEmail                // the e-mail address
+)
+
+// UserWithAppPassword returns the user that login names (by name or by
+// address, as by says) and the id of their app password with the digest,
+// 0 when they have none: the lookup behind every HTTP Basic request, in
+// one round trip. It returns ErrNotFound for no such user.
+func (s *Store) UserWithAppPassword(ctx context.Context, by LoginBy, login, digest string) (*User, int64, error) {
 	col := "name"
-	if strings.Contains(login, "@") {
+	if by == ByEmail {
 		col = "email"
 	}
 	var pid int64
