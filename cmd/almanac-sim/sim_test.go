@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/almanac/almanac/cmd/almanac/servetest"
-	"github.com/almanac/almanac/store"
 	"github.com/almanac/almanac/store/storetest"
 )
 
@@ -29,17 +28,7 @@ func TestSmoke(t *testing.T) {
 		t.Run("peers", func(t *testing.T) { testPeers(t, base) })
 	})
 	t.Run("postgres", func(t *testing.T) {
-		url, schema := storetest.Schema(t)
-		st, err := store.Open(context.Background(), url, store.Options{Schema: schema})
-		if err != nil {
-			t.Fatal(err)
-		}
-		st.Close()
-		sep := "?"
-		if strings.Contains(url, "?") {
-			sep = "&"
-		}
-		env := []string{"ALMANAC_DATABASE_URL=" + url + sep + "search_path=" + schema}
+		env := []string{"ALMANAC_DATABASE_URL=" + storetest.DatabaseURL(t)}
 		if nats := os.Getenv("ALMANAC_TEST_NATS_URL"); nats != "" {
 			env = append(env, "ALMANAC_NATS_URL="+nats)
 		}

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/almanac/almanac/store"
 	"github.com/almanac/almanac/store/storetest"
 )
 
@@ -43,17 +42,7 @@ func TestTwoNodes(t *testing.T) {
 	if nats == "" {
 		t.Skip("ALMANAC_TEST_NATS_URL is not set")
 	}
-	url, schema := storetest.Schema(t)
-	st, err := store.Open(context.Background(), url, store.Options{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-	sep := "?"
-	if strings.Contains(url, "?") {
-		sep = "&"
-	}
-	env := []string{"ALMANAC_DATABASE_URL=" + url + sep + "search_path=" + schema, "ALMANAC_NATS_URL=" + nats}
+	env := []string{"ALMANAC_DATABASE_URL=" + storetest.DatabaseURL(t), "ALMANAC_NATS_URL=" + nats}
 	bin := buildBinary(t)
 	a := startNode(t, bin, append(env, "ALMANAC_DATA_DIR="+t.TempDir()))
 	b := startNode(t, bin, append(env, "ALMANAC_DATA_DIR="+t.TempDir()))

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -20,7 +19,6 @@ import (
 
 	"github.com/emersion/go-smtp"
 
-	"github.com/almanac/almanac/store"
 	"github.com/almanac/almanac/store/storetest"
 )
 
@@ -172,17 +170,7 @@ func TestRemindersSurviveKill(t *testing.T) {
 // a node at it.
 func postgresEnv(t *testing.T) []string {
 	t.Helper()
-	url, schema := storetest.Schema(t)
-	st, err := store.Open(context.Background(), url, store.Options{Schema: schema})
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.Close()
-	sep := "?"
-	if strings.Contains(url, "?") {
-		sep = "&"
-	}
-	env := []string{"ALMANAC_DATA_DIR=" + t.TempDir(), "ALMANAC_DATABASE_URL=" + url + sep + "search_path=" + schema}
+	env := []string{"ALMANAC_DATA_DIR=" + t.TempDir(), "ALMANAC_DATABASE_URL=" + storetest.DatabaseURL(t)}
 	if nats := os.Getenv("ALMANAC_TEST_NATS_URL"); nats != "" {
 		env = append(env, "ALMANAC_NATS_URL="+nats)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/almanac/almanac/cmd/almanac/servetest"
-	"github.com/almanac/almanac/store"
 	"github.com/almanac/almanac/store/storetest"
 )
 
@@ -78,17 +76,7 @@ func TestServeLifecycle(t *testing.T) {
 		}
 	})
 	t.Run("postgres", func(t *testing.T) {
-		url, schema := storetest.Schema(t)
-		st, err := store.Open(context.Background(), url, store.Options{Schema: schema})
-		if err != nil {
-			t.Fatal(err)
-		}
-		st.Close()
-		sep := "?"
-		if strings.Contains(url, "?") {
-			sep = "&"
-		}
-		env := []string{"ALMANAC_DATA_DIR=" + t.TempDir(), "ALMANAC_DATABASE_URL=" + url + sep + "search_path=" + schema}
+		env := []string{"ALMANAC_DATA_DIR=" + t.TempDir(), "ALMANAC_DATABASE_URL=" + storetest.DatabaseURL(t)}
 		if nats := os.Getenv("ALMANAC_TEST_NATS_URL"); nats != "" {
 			env = append(env, "ALMANAC_NATS_URL="+nats)
 		}

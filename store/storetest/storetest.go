@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/almanac/almanac/store"
@@ -51,6 +52,25 @@ func Postgres(t testing.TB) *store.Store {
 	}
 	t.Cleanup(s.Close)
 	return s
+}
+
+// DatabaseURL prepares a fresh schema on the test server, migrated and
+// dropped after the test, and returns the server URL with search_path set
+// to it: what a separate process (an "almanac serve" node) is pointed at.
+// It skips the test when ALMANAC_TEST_DATABASE_URL is not set.
+func DatabaseURL(t testing.TB) string {
+	t.Helper()
+	url, schema := Schema(t)
+	s, err := store.Open(context.Background(), url, store.Options{Schema: schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	sep := "?"
+	if strings.Contains(url, "?") {
+		sep = "&"
+	}
+	return url + sep + "search_path=" + schema
 }
 
 // Schema reserves a fresh schema name on the test server, dropped when the
