@@ -42,7 +42,7 @@ func TestPutObjectsBatch(t *testing.T) {
 		if err != nil || got.UID != "uid-123" || got.ETag != res.Writes[123].ETag || got.ID != res.Writes[123].ObjectID {
 			t.Fatalf("object: %+v, %v", got, err)
 		}
-		in, err := s.InstancesBetween(ctx, []int64{c.ID}, 1767225600e6+123*day, 1767225600e6+124*day)
+		in, _, err := s.ViewWindow(ctx, []int64{c.ID}, 1767225600e6+123*day, 1767225600e6+124*day)
 		if err != nil || len(in) != 1 || in[0].ObjectID != got.ID {
 			t.Fatalf("index: %+v, %v", in, err)
 		}

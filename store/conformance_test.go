@@ -383,7 +383,7 @@ func TestMoveObject(t *testing.T) {
 		if _, err := s.GetObject(ctx, from.ID, "e.ics"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("source still there: %v", err)
 		}
-		in, err := s.InstancesBetween(ctx, []int64{to.ID}, 0, 24*hour)
+		in, _, err := s.ViewWindow(ctx, []int64{to.ID}, 0, 24*hour)
 		if err != nil || len(in) != 1 || in[0].CalendarID != to.ID {
 			t.Fatalf("index not moved: %+v %v", in, err)
 		}
@@ -402,7 +402,7 @@ func TestMoveObject(t *testing.T) {
 	})
 }
 
-func TestInstancesBetween(t *testing.T) {
+func TestViewWindowOverlap(t *testing.T) {
 	const h = int64(3600e6)
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
@@ -427,7 +427,7 @@ func TestInstancesBetween(t *testing.T) {
 			}
 			names[res.ObjectID] = n
 		}
-		got, err := s.InstancesBetween(ctx, []int64{c.ID}, 10*h, 20*h)
+		got, _, err := s.ViewWindow(ctx, []int64{c.ID}, 10*h, 20*h)
 		if err != nil {
 			t.Fatal(err)
 		}

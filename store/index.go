@@ -13,20 +13,6 @@ type IndexedInstance struct {
 // stored times are wall clock: every UTC offset in use lies within ±14 h.
 const floatSlack = int64(14 * 3600 * 1e6)
 
-// InstancesBetween returns the candidate instances of the calendars that may
-// overlap [from, to) (µs). Instances with absolute times are exact
-// candidates under "start < to AND (end > from OR start >= from)"; floating
-// and all-day ones are returned when they overlap the window widened by 14 h
-// on both sides, and the caller decides in the viewer's time zone.
-//
-// The scan reads the (calendar, start) index from from − max span, so its
-// cost follows the answer, not the size of the calendar; instances longer
-// than LongInstance come from their own small index. It is ViewInstances,
-// which reads only the covering index.
-func (s *Store) InstancesBetween(ctx context.Context, calIDs []int64, from, to int64) ([]IndexedInstance, error) {
-	return s.ViewInstances(ctx, calIDs, from, to)
-}
-
 // overlaps applies RFC 4791 §9.9 to absolute times: a zero-length instance
 // overlaps when it starts inside the window, others when they intersect it.
 func (in Instance) overlaps(from, to int64) bool {

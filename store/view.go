@@ -22,27 +22,28 @@ const viewColumns = `calendar_id, object_id, start_at, end_at, recurrence_id,
 // viewColumns; 15 stands for any other, read from the table.
 var statusCodes = [...]string{"", "CONFIRMED", "TENTATIVE", "CANCELLED", "NEEDS-ACTION", "COMPLETED", "IN-PROCESS", "DRAFT", "FINAL"}
 
-// ViewInstances is InstancesBetween for several calendars in one round
-// trip, with each row's component (ViewWindow without its horizon answer).
-func (s *Store) ViewInstances(ctx context.Context, calIDs []int64, from, to int64) ([]IndexedInstance, error) {
-	rows, _, err := s.ViewWindow(ctx, calIDs, from, to)
-	return rows, err
-}
-
 // beyondMarker is the packed value of the row that says some series is
 // materialised only up to a time before the window's end; real rows pack
 // non-negative values.
 const beyondMarker = -1
 
-// ViewWindow returns the candidate instances of the calendars for
-// [from, to) (µs), as InstancesBetween, and whether some object's
-// instances are materialised only up to a time before to (plus the
-// floating slack): then the caller expands those series past their
-// horizon (ObjectsIndexedBefore). Both come from one statement, the second
-// as a marker row, which saves views a round trip in the common case of
-// nothing past the horizon. The scan starts the calendars' largest max
-// span before the window, so it stays one range scan of the (calendar,
-// start) index per calendar.
+// ViewWindow returns the candidate instances of the calendars that may
+// overlap [from, to) (µs), with each row's component, and whether some
+// object's instances are materialised only up to a time before to (plus
+// the floating slack): then the caller expands those series past their
+// horizon (ObjectsIndexedBefore). Instances with absolute times are exact
+// candidates under "start < to AND (end > from OR start >= from)";
+// floating and all-day ones are returned when they overlap the window
+// widened by 14 h on both sides, and the caller decides in the viewer's
+// time zone.
+//
+// One statement answers both, the horizon as a marker row, which saves
+// views a round trip in the common case of nothing past it. It reads only
+// the covering index: the scan starts the calendars' largest max span
+// before the window, so it stays one range scan of the (calendar, start)
+// index per calendar and its cost follows the answer, not the size of the
+// calendar; instances longer than LongInstance come from their own small
+// index.
 func (s *Store) ViewWindow(ctx context.Context, calIDs []int64, from, to int64) ([]IndexedInstance, bool, error) {
 	if len(calIDs) == 0 {
 		return nil, false, nil

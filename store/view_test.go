@@ -10,10 +10,10 @@ import (
 	"github.com/almanac/almanac/store/storetest"
 )
 
-// TestViewInstances checks the multi-calendar overlap query: rows of every
+// TestViewWindow checks the multi-calendar overlap query: rows of every
 // calendar asked for and of no other, with their component and flags, and
 // the max span of the widest calendar applied; and the summaries query.
-func TestViewInstances(t *testing.T) {
+func TestViewWindow(t *testing.T) {
 	const h = int64(3600e6)
 	storetest.Each(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
@@ -61,7 +61,7 @@ func TestViewInstances(t *testing.T) {
 		if fmt.Sprint(seen) != fmt.Sprint(want) {
 			t.Fatalf("got\n%v\nwant\n%v", seen, want)
 		}
-		if got, err := s.ViewInstances(ctx, nil, 0, h); err != nil || len(got) != 0 {
+		if got, _, err := s.ViewWindow(ctx, nil, 0, h); err != nil || len(got) != 0 {
 			t.Fatalf("no calendars: %v, %v", got, err)
 		}
 		// A series materialised only up to 20h: the window past it says so,
