@@ -94,41 +94,49 @@ func (oc Occurrence) overlaps(from, to time.Time) bool {
 // beyondHorizon expands, for the part of [from, to) past their indexed
 // horizon, the series whose instances are not all in the index.
 func (s *Service) beyondHorizon(ctx context.Context, cal *store.Calendar, from, to time.Time, zone *time.Location) ([]Occurrence, error) {
-	ids, err := s.st.ObjectsIndexedBefore(ctx, cal.ID, store.Micro(to))
-	if err != nil || len(ids) == 0 {
-		return nil, err
-	}
-	objs, err := s.st.GetObjectsByID(ctx, ids)
+	objs, err := s.st.ObjectsIndexedBeforeAny(ctx, []int64{cal.ID}, store.Micro(to))
 	if err != nil {
 		return nil, err
 	}
 	var out []Occurrence
 	for _, o := range objs {
-		obj, err := icalendar.ParseObject(o.Data, icalendar.Options{})
-		if err != nil {
-			continue // stored data was valid when written; skip rather than fail the view
-		}
-		series, err := recurrence.NewSeries(obj, recurrence.Options{Limits: s.recur, FloatingZone: zone})
-		if err != nil {
-			continue
-		}
-		horizon := store.FromMicro(o.IndexedUntil)
-		list, err := series.Expand(maxTime(from, horizon.Add(-48*time.Hour)), to)
-		if err != nil {
-			return nil, objectError(err)
-		}
-		for _, in := range list {
-			// Instances starting before the horizon are in the index.
-			if in.Start.Before(horizon) {
-				continue
-			}
-			oc, _ := occurrence(store.IndexedInstance{CalendarID: cal.ID, ObjectID: o.ID, Instance: storeInstance(in)}, zone)
-			if oc.overlaps(from, to) {
-				out = append(out, oc)
-			}
+		if _, err := s.pastHorizon(o, zone, from, to, func(oc Occurrence, _ int) { out = append(out, oc) }); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// pastHorizon expands o's series, in zone, for the part of [from, to)
+// past its indexed horizon (the instances before it are in the index),
+// and calls fn with each occurrence that overlaps the window and the
+// component it comes from. It returns the parsed object, or nil when the
+// stored data can no longer be read or expanded: it was valid when
+// written, and the caller skips it rather than fail the view.
+func (s *Service) pastHorizon(o *store.Object, zone *time.Location, from, to time.Time, fn func(oc Occurrence, component int)) (*icalendar.Object, error) {
+	obj, err := icalendar.ParseObject(o.Data, icalendar.Options{})
+	if err != nil {
+		return nil, nil
+	}
+	series, err := recurrence.NewSeries(obj, recurrence.Options{Limits: s.recur, FloatingZone: zone})
+	if err != nil {
+		return nil, nil
+	}
+	horizon := store.FromMicro(o.IndexedUntil)
+	list, err := series.Expand(maxTime(from, horizon.Add(-48*time.Hour)), to)
+	if err != nil {
+		return nil, objectError(err)
+	}
+	for _, in := range list {
+		if in.Start.Before(horizon) {
+			continue // in the index
+		}
+		oc, _ := occurrence(store.IndexedInstance{CalendarID: o.CalendarID, ObjectID: o.ID, Instance: storeInstance(in)}, zone)
+		if oc.overlaps(from, to) {
+			fn(oc, in.Component)
+		}
+	}
+	return obj, nil
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/almanac/almanac/icalendar"
-	"github.com/almanac/almanac/recurrence"
 	"github.com/almanac/almanac/store"
 )
 
@@ -154,30 +153,15 @@ func (v *viewQuery) beyondHorizon(ctx context.Context, ids []int64, from, to tim
 	}
 	var out []Item
 	for _, o := range objs {
-		vc := v.byID[o.CalendarID]
-		obj, err := icalendar.ParseObject(o.Data, icalendar.Options{})
+		obj, err := v.svc.pastHorizon(o, v.byID[o.CalendarID].zone, from, to, func(oc Occurrence, component int) {
+			out = append(out, Item{Occurrence: oc, ObjectUUID: o.UUID, Component: component})
+		})
 		if err != nil {
-			continue // stored data was valid when written; skip rather than fail the view
+			return nil, err
 		}
-		series, err := recurrence.NewSeries(obj, recurrence.Options{Limits: v.svc.recur, FloatingZone: vc.zone})
-		if err != nil {
-			continue
-		}
-		horizon := store.FromMicro(o.IndexedUntil)
-		list, err := series.Expand(maxTime(from, horizon.Add(-48*time.Hour)), to)
-		if err != nil {
-			return nil, objectError(err)
-		}
-		sums, _ := DecodeSummaries(summarize(obj))
-		v.infos[o.ID] = objectInfo{uuid: o.UUID, sums: sums}
-		for _, in := range list {
-			if in.Start.Before(horizon) {
-				continue // in the index
-			}
-			oc, _ := occurrence(store.IndexedInstance{CalendarID: o.CalendarID, ObjectID: o.ID, Instance: storeInstance(in)}, vc.zone)
-			if oc.overlaps(from, to) {
-				out = append(out, Item{Occurrence: oc, ObjectUUID: o.UUID, Component: in.Component})
-			}
+		if obj != nil {
+			sums, _ := DecodeSummaries(summarize(obj))
+			v.infos[o.ID] = objectInfo{uuid: o.UUID, sums: sums}
 		}
 	}
 	return out, nil
