@@ -39,14 +39,12 @@ func (s *Service) checkQuota(ctx context.Context, cal *store.Calendar, name stri
 	if err != nil {
 		return err
 	}
-	if grow := int64(size) - replaced; grow > 0 && used+grow > s.lim.QuotaBytes {
-		return &QuotaError{Quota: s.lim.QuotaBytes, Used: used, Grow: grow}
-	}
-	return nil
+	q := batchQuota{limited: true, quota: s.lim.QuotaBytes, room: s.lim.QuotaBytes - used}
+	return q.take(size, int(replaced))
 }
 
 // batchQuota tracks the room left in the owner's quota through a batch
-// write, checked before it like checkQuota.
+// write, checked before it like checkQuota; take holds the rule for both.
 type batchQuota struct {
 	limited bool
 	quota   int64
