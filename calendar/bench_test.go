@@ -58,6 +58,19 @@ func BenchmarkInstancesMonth(b *testing.B) {
 				}
 				b.ReportMetric(float64(n), "instances")
 			})
+			// A view's first computation: no summary cached.
+			b.Run("items-first", func(b *testing.B) {
+				n := 0
+				for b.Loop() {
+					f.s.cache = newSummaryCache()
+					list, err := f.s.Items(ctx, f.owner, []*store.Calendar{f.cal}, from, from.AddDate(0, 1, 0), nil)
+					if err != nil {
+						b.Fatal(err)
+					}
+					n = len(list)
+				}
+				b.ReportMetric(float64(n), "instances")
+			})
 			b.Run("objects", func(b *testing.B) {
 				n := 0
 				for b.Loop() {

@@ -38,10 +38,16 @@ func (s *Service) ObjectsOverlapping(ctx context.Context, u *store.User, cal *st
 // carry only their name, component, ETag, size and data. The common case
 // streams from one index scan joined with the objects.
 func (s *Service) EachOverlapping(ctx context.Context, u *store.User, cal *store.Calendar, from, to time.Time, tz *time.Location, fn func(*store.Object) error) error {
-	tz, beyond, err := s.overlapQuery(ctx, u, cal, from, to, tz)
-	if err != nil {
+	if err := s.checkOverlap(ctx, u, cal, from, to); err != nil {
 		return err
 	}
+	tz = calendarZone(cal, tz)
+	seen := map[int64]bool{}
+	view := s.viewing(ctx, u, cal, fn)
+	beyond, floating, err := s.st.EachObjectBetween(ctx, cal.ID, store.Micro(from), store.Micro(to), func(o *store.Object) error {
+		seen[o.ID] = true
+		return view.add(o)
+	})
 	if beyond {
 		ids, err := s.objectsFromInstances(ctx, u, cal, from, to, tz)
 		if err != nil {
@@ -49,23 +55,17 @@ func (s *Service) EachOverlapping(ctx context.Context, u *store.User, cal *store
 		}
 		return s.eachBody(ctx, u, cal, ids, fn)
 	}
-	seen := map[int64]bool{}
-	view := s.viewing(ctx, u, cal, fn)
-	err = s.st.EachObjectBetween(ctx, cal.ID, store.Micro(from), store.Micro(to), func(o *store.Object) error {
-		seen[o.ID] = true
-		return view.add(o)
-	})
 	if err == nil {
 		err = view.flush()
 	}
+	if err != nil || !floating {
+		return err
+	}
+	list, err := s.st.FloatingBetween(ctx, cal.ID, store.Micro(from), store.Micro(to))
 	if err != nil {
 		return err
 	}
-	floating, err := s.st.FloatingBetween(ctx, cal.ID, store.Micro(from), store.Micro(to))
-	if err != nil {
-		return err
-	}
-	return s.eachBody(ctx, u, cal, floatingObjects(floating, seen, from, to, tz), fn)
+	return s.eachBody(ctx, u, cal, floatingObjects(list, seen, from, to, tz), fn)
 }
 
 // checkOverlap checks the caller and the range of an overlap query.
@@ -74,16 +74,6 @@ func (s *Service) checkOverlap(ctx context.Context, u *store.User, cal *store.Ca
 		return err
 	}
 	return s.checkRange(from, to)
-}
-
-// overlapQuery checks the caller and the range, and says whether some
-// series of cal runs past its indexed horizon before to.
-func (s *Service) overlapQuery(ctx context.Context, u *store.User, cal *store.Calendar, from, to time.Time, tz *time.Location) (*time.Location, bool, error) {
-	if err := s.checkOverlap(ctx, u, cal, from, to); err != nil {
-		return nil, false, err
-	}
-	beyond, err := s.st.ObjectsIndexedBefore(ctx, cal.ID, store.Micro(to))
-	return calendarZone(cal, tz), len(beyond) > 0, err
 }
 
 // floatingObjects returns the objects, not yet seen, of the floating and

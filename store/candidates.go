@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"strconv"
+)
 
 // Candidates is what a calendar-query's top-level time-range (RFC 4791
 // §9.9) needs from the index: the objects with an absolute-time instance
@@ -15,51 +18,84 @@ type Candidates struct {
 	Beyond   bool
 }
 
-// ObjectsBetween answers Candidates for [from, to) (µs). Removing the
-// duplicates of objects with several instances in the window costs
-// differently by engine: PostgreSQL's DISTINCT hashes every scanned row
-// and costs more than sending the narrow rows and removing them here,
-// while every row SQLite hands over crosses the driver, dearer than its
-// own DISTINCT. (Sending the three statements as one pipelined batch to
-// PostgreSQL was measured and saved nothing.)
+// ObjectsBetween answers Candidates for [from, to) (µs), in one statement
+// when the window holds no floating or all-day instance and every series
+// is indexed past it, as in most calendars; two otherwise. The statement
+// ends with marker rows (negative ids, which no object has) saying
+// whether either is the case. Removing the duplicates of objects with
+// several instances in the window costs differently by engine:
+// PostgreSQL's DISTINCT hashes every scanned row and costs more than
+// sending the narrow rows and removing them here, while every row SQLite
+// hands over crosses the driver, dearer than its own DISTINCT (which
+// applies to the first, largest part of the statement).
 func (s *Store) ObjectsBetween(ctx context.Context, calID, from, to int64) (Candidates, error) {
 	var c Candidates
-	err := s.read.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM objects WHERE calendar_id = $1 AND indexed_until < $2
-		AND indexed_until < 9223372036854775807)`, calID, to).Scan(&c.Beyond)
-	if err != nil || c.Beyond {
-		return c, err
-	}
 	distinct := ""
 	if s.dialect == "sqlite" {
 		distinct = "DISTINCT "
 	}
-	rs, err := s.read.query(ctx, `SELECT `+distinct+`object_id FROM instances
-		WHERE calendar_id = $1 AND start_at < $3 AND start_at >= $2 - (SELECT max_span FROM calendars WHERE id = $1)
-		  AND NOT long AND NOT floating AND (end_at > $2 OR start_at >= $2)
-		UNION ALL
-		SELECT object_id FROM `+s.instancesBy("instances_long")+`
-		WHERE calendar_id = $1 AND long AND NOT floating AND start_at < $3 AND end_at > $2`, calID, from, to)
+	rs, err := s.read.query(ctx, s.absoluteSQL(distinct)+`
+		UNION ALL `+s.markersSQL(""), calID, from, to, sat(from, -floatSlack), sat(to, floatSlack))
 	if err != nil {
 		return c, err
 	}
 	defer rs.Close()
 	seen := map[int64]bool{}
+	floating := false
 	var id int64
 	dest := []any{&id} // hoisted: one allocation, not one per row
 	for rs.Next() {
 		if err := rs.Scan(dest...); err != nil {
 			return c, err
 		}
-		if !seen[id] {
+		switch {
+		case id == markBeyond:
+			c.Beyond = true
+		case id == markFloating:
+			floating = true
+		case !seen[id]:
 			seen[id] = true
 			c.IDs = append(c.IDs, id)
 		}
 	}
-	if err := rs.Err(); err != nil {
-		return c, err
+	if err := rs.Err(); err != nil || c.Beyond {
+		// Past the horizon the index alone cannot answer: the caller
+		// expands, and needs nothing else from here.
+		return Candidates{Beyond: c.Beyond}, err
 	}
-	c.Floating, err = s.FloatingBetween(ctx, calID, from, to)
+	if floating {
+		c.Floating, err = s.FloatingBetween(ctx, calID, from, to)
+	}
 	return c, err
+}
+
+// Markers ending the candidates statements, never object ids.
+const (
+	markBeyond   = -1
+	markFloating = -2
+)
+
+// absoluteSQL selects the object ids of the calendar's ($1) absolute-time
+// instances overlapping [$2, $3), once per instance; distinct applies to
+// the short instances, nearly all of them.
+func (s *Store) absoluteSQL(distinct string) string {
+	return `SELECT ` + distinct + `object_id FROM instances
+		WHERE calendar_id = $1 AND start_at < $3 AND start_at >= $2 - (SELECT max_span FROM calendars WHERE id = $1)
+		  AND NOT long AND NOT floating AND (end_at > $2 OR start_at >= $2)
+		UNION ALL
+		SELECT object_id FROM ` + s.instancesBy("instances_long") + `
+		WHERE calendar_id = $1 AND long AND NOT floating AND start_at < $3 AND end_at > $2`
+}
+
+// markersSQL selects markBeyond when some object of the calendar ($1) is
+// indexed only up to a time before $3, and markFloating when it has a
+// floating or all-day instance whose wall-clock times overlap [$4, $5);
+// rest completes each marker row to the statement's columns.
+func (s *Store) markersSQL(rest string) string {
+	return `SELECT ` + strconv.Itoa(markBeyond) + rest + ` WHERE EXISTS (SELECT 1 FROM objects WHERE calendar_id = $1
+			AND indexed_until < $3 AND indexed_until < 9223372036854775807)
+		UNION ALL
+		SELECT ` + strconv.Itoa(markFloating) + rest + ` WHERE EXISTS (` + s.floatingQuery("1", "$4", "$5") + `)`
 }
 
 // FloatingBetween returns the calendar's floating and all-day instances
@@ -67,7 +103,8 @@ func (s *Store) ObjectsBetween(ctx context.Context, calID, from, to int64) (Cand
 // times widened by 14 hours on each side. The caller reads them in its
 // zone.
 func (s *Store) FloatingBetween(ctx context.Context, calID, from, to int64) ([]IndexedInstance, error) {
-	rs, err := s.read.query(ctx, s.floatingQuery(), s.floatingArgs(calID, from, to)...)
+	rs, err := s.read.query(ctx, s.floatingQuery("object_id, start_at, end_at, all_day", "$2", "$3"),
+		calID, sat(from, -floatSlack), sat(to, floatSlack))
 	if err != nil {
 		return nil, err
 	}
@@ -75,17 +112,15 @@ func (s *Store) FloatingBetween(ctx context.Context, calID, from, to int64) ([]I
 	return scanFloating(calID, rs)
 }
 
-func (s *Store) floatingQuery() string {
-	return `SELECT object_id, start_at, end_at, all_day FROM ` + s.instancesBy("instances_floating") + `
-		WHERE calendar_id = $1 AND floating AND NOT long AND start_at < $3
-		  AND start_at >= $2 - (SELECT max_span FROM calendars WHERE id = $1)
+// floatingQuery selects cols of the calendar's ($1) floating and all-day
+// instances whose stored wall-clock times overlap [lo, hi).
+func (s *Store) floatingQuery(cols, lo, hi string) string {
+	return `SELECT ` + cols + ` FROM ` + s.instancesBy("instances_floating") + `
+		WHERE calendar_id = $1 AND floating AND NOT long AND start_at < ` + hi + `
+		  AND start_at >= ` + lo + ` - (SELECT max_span FROM calendars WHERE id = $1)
 		UNION ALL
-		SELECT object_id, start_at, end_at, all_day FROM ` + s.instancesBy("instances_long") + `
-		WHERE calendar_id = $1 AND floating AND long AND start_at < $3 AND end_at > $2`
-}
-
-func (s *Store) floatingArgs(calID, from, to int64) []any {
-	return []any{calID, sat(from, -floatSlack), sat(to, floatSlack)}
+		SELECT ` + cols + ` FROM ` + s.instancesBy("instances_long") + `
+		WHERE calendar_id = $1 AND floating AND long AND start_at < ` + hi + ` AND end_at > ` + lo
 }
 
 func scanFloating(calID int64, rs rows) ([]IndexedInstance, error) {
@@ -155,32 +190,38 @@ func (s *Store) ComponentsOf(ctx context.Context, calID int64, ids []int64) (map
 // (µs): its name, component, ETag, size and data, each object once. It is
 // ObjectsBetween and GetObjectBodies in one statement, so that a
 // calendar-query answer streams from the database cursor to the client.
-// Floating and all-day instances are not considered: the caller asks
-// ObjectsBetween for them. fn must not use the store.
-func (s *Store) EachObjectBetween(ctx context.Context, calID, from, to int64, fn func(*Object) error) error {
+// Floating and all-day instances are not considered: floating says that
+// some may overlap, for the caller to ask FloatingBetween. When beyond,
+// some series is indexed only up to a time before to, the index cannot
+// answer, and fn has not been called. fn must not use the store.
+func (s *Store) EachObjectBetween(ctx context.Context, calID, from, to int64, fn func(*Object) error) (beyond, floating bool, err error) {
+	// The markers' negative ids sort first: beyond is known before any
+	// object is handed over.
 	rs, err := s.read.query(ctx, `SELECT o.id, o.name, o.component, o.etag, o.size, o.data FROM objects o
-		WHERE o.id IN (
-			SELECT object_id FROM instances
-			WHERE calendar_id = $1 AND start_at < $3 AND start_at >= $2 - (SELECT max_span FROM calendars WHERE id = $1)
-			  AND NOT long AND NOT floating AND (end_at > $2 OR start_at >= $2)
-			UNION ALL
-			SELECT object_id FROM `+s.instancesBy("instances_long")+`
-			WHERE calendar_id = $1 AND long AND NOT floating AND start_at < $3 AND end_at > $2)
-		ORDER BY o.id`, calID, from, to)
+		WHERE o.id IN (`+s.absoluteSQL("")+`)
+		UNION ALL `+s.markersSQL(", '', '', '', 0, NULL")+`
+		ORDER BY 1`, calID, from, to, sat(from, -floatSlack), sat(to, floatSlack))
 	if err != nil {
-		return err
+		return false, false, err
 	}
 	defer rs.Close()
 	for rs.Next() {
 		o := &Object{CalendarID: calID}
 		if err := rs.Scan(&o.ID, &o.Name, &o.Component, &o.ETag, &o.Size, &o.Data); err != nil {
-			return err
+			return false, false, err
 		}
-		if err := fn(o); err != nil {
-			return err
+		switch o.ID {
+		case markBeyond:
+			return true, false, nil
+		case markFloating:
+			floating = true
+		default:
+			if err := fn(o); err != nil {
+				return false, false, err
+			}
 		}
 	}
-	return rs.Err()
+	return false, floating, rs.Err()
 }
 
 // GetObjectHeads returns the named objects of a calendar with their name,

@@ -46,16 +46,28 @@ func TestObjectsBetween(t *testing.T) {
 		if len(floating) != 1 || floating[0].ObjectID != float || !floating[0].Floating {
 			t.Fatalf("floating %+v", floating)
 		}
+		// Floating instances are looked up only when one is near the
+		// window: one more than 14 hours away is not.
+		if got, err := s.ObjectsBetween(ctx, c.ID, 40*h, 50*h); err != nil || len(got.Floating) != 0 || !slices.Equal(got.IDs, []int64{long}) {
+			t.Fatalf("window far from the floating instance: %+v, %v", got, err)
+		}
+		longFloat := put("long-float", store.Instance{Start: -10 * day, End: 10 * day, Floating: true, AllDay: true})
+		if got, err := s.ObjectsBetween(ctx, c.ID, 40*h, 50*h); err != nil || len(got.Floating) != 1 || got.Floating[0].ObjectID != longFloat {
+			t.Fatalf("long floating instance: %+v, %v", got, err)
+		}
+		if _, err := s.DeleteObject(ctx, c.ID, "long-float", ""); err != nil {
+			t.Fatal(err)
+		}
 		var streamed []int64
-		err = s.EachObjectBetween(ctx, c.ID, 9*h, 18*h, func(o *store.Object) error {
+		beyond, floats, err := s.EachObjectBetween(ctx, c.ID, 9*h, 18*h, func(o *store.Object) error {
 			if len(o.Data) == 0 || o.ETag == "" {
 				t.Errorf("object %d without data or ETag", o.ID)
 			}
 			streamed = append(streamed, o.ID)
 			return nil
 		})
-		if err != nil || !slices.Equal(streamed, want) {
-			t.Fatalf("streamed %v, %v; want %v", streamed, err, want)
+		if err != nil || !slices.Equal(streamed, want) || beyond || !floats {
+			t.Fatalf("streamed %v (beyond %v, floating %v), %v; want %v, floating", streamed, beyond, floats, err, want)
 		}
 		// A series indexed only up to a point inside the window: the index
 		// alone cannot answer past it.
@@ -69,6 +81,11 @@ func TestObjectsBetween(t *testing.T) {
 		}
 		if got, err := s.ObjectsBetween(ctx, c.ID, 9*h, 12*h); err != nil || got.Beyond {
 			t.Fatalf("window ending at the horizon: Beyond %v, %v", got.Beyond, err)
+		}
+		called := false
+		beyond, _, err = s.EachObjectBetween(ctx, c.ID, 9*h, 18*h, func(*store.Object) error { called = true; return nil })
+		if err != nil || !beyond || called {
+			t.Fatalf("streaming with a series indexed to 12h: beyond %v, objects handed over %v, %v", beyond, called, err)
 		}
 	})
 }

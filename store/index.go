@@ -30,27 +30,6 @@ func sat(t, d int64) int64 {
 	return t + d
 }
 
-// ObjectsIndexedBefore returns the ids of the calendar's objects whose
-// instances are materialised only up to a time before to: a reader must
-// expand them itself past that horizon.
-func (s *Store) ObjectsIndexedBefore(ctx context.Context, calID, to int64) ([]int64, error) {
-	rs, err := s.read.query(ctx, `SELECT id FROM objects WHERE calendar_id = $1 AND indexed_until < $2
-		AND indexed_until < 9223372036854775807`, calID, to)
-	if err != nil {
-		return nil, err
-	}
-	defer rs.Close()
-	var ids []int64
-	for rs.Next() {
-		var id int64
-		if err := rs.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rs.Err()
-}
-
 // ObjectRef names an object whose index needs work.
 type ObjectRef struct {
 	ID, CalendarID int64

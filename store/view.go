@@ -31,7 +31,7 @@ const beyondMarker = -1
 // overlap [from, to) (µs), with each row's component, and whether some
 // object's instances are materialised only up to a time before to (plus
 // the floating slack): then the caller expands those series past their
-// horizon (ObjectsIndexedBefore). Instances with absolute times are exact
+// horizon (ObjectsIndexedBeforeAny). Instances with absolute times are exact
 // candidates under "start < to AND (end > from OR start >= from)";
 // floating and all-day ones are returned when they overlap the window
 // widened by 14 h on both sides, and the caller decides in the viewer's
@@ -145,9 +145,9 @@ func (s *Store) ObjectSummaries(ctx context.Context, ids []int64) ([]ObjectSumma
 	return out, rs.Err()
 }
 
-// ObjectsIndexedBeforeAny is ObjectsIndexedBefore for several calendars:
-// the objects, with their data, whose instances are materialised only up
-// to a time before to, so that a reader must expand them past it.
+// ObjectsIndexedBeforeAny returns the objects of the calendars, with their
+// data, whose instances are materialised only up to a time before to, so
+// that a reader must expand them past it.
 func (s *Store) ObjectsIndexedBeforeAny(ctx context.Context, calIDs []int64, to int64) ([]*Object, error) {
 	if len(calIDs) == 0 {
 		return nil, nil
