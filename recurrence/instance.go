@@ -46,12 +46,18 @@ func (in Instance) In(zone *time.Location) (start, end time.Time) {
 }
 
 func sortInstances(list []Instance) {
-	slices.SortStableFunc(list, func(a, b Instance) int {
-		if c := a.Start.Compare(b.Start); c != 0 {
-			return c
-		}
-		return a.RecurrenceID.Compare(b.RecurrenceID)
-	})
+	// Usually in order already (a series without moved instances): a
+	// check is one pass, the sort several over 100-byte values.
+	if !slices.IsSortedFunc(list, compareInstances) {
+		slices.SortStableFunc(list, compareInstances)
+	}
+}
+
+func compareInstances(a, b Instance) int {
+	if c := a.Start.Compare(b.Start); c != 0 {
+		return c
+	}
+	return a.RecurrenceID.Compare(b.RecurrenceID)
 }
 
 // span computes an instance's end from its start (RFC 5545 §3.8.5.3):

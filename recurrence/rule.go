@@ -274,7 +274,9 @@ func wallIn(t time.Time, loc *time.Location) time.Time {
 
 // sortUnique sorts ts, drops repeats and keeps at most max.
 func sortUnique(ts []time.Time, max int) []time.Time {
-	slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
+	if !slices.IsSortedFunc(ts, time.Time.Compare) { // one rule alone yields them in order
+		slices.SortFunc(ts, time.Time.Compare)
+	}
 	ts = slices.CompactFunc(ts, func(a, b time.Time) bool { return a.Equal(b) })
 	if len(ts) > max {
 		ts = ts[:max]
