@@ -129,7 +129,11 @@ func (s *Store) ObjectSummaries(ctx context.Context, ids []int64) ([]ObjectSumma
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	rs, err := s.read.query(ctx, `SELECT id, uuid, summary FROM objects WHERE id `+s.inList(1), s.listArg(ids))
+	from := "objects"
+	if s.dialect == "sqlite" {
+		from = "objects INDEXED BY objects_summary" // not the table by rowid
+	}
+	rs, err := s.read.query(ctx, `SELECT id, uuid, summary FROM `+from+` WHERE id `+s.inList(1), s.listArg(ids))
 	if err != nil {
 		return nil, err
 	}
