@@ -93,7 +93,7 @@ func (s *Store) absoluteSQL(distinct string) string {
 // rest completes each marker row to the statement's columns.
 func (s *Store) markersSQL(rest string) string {
 	return `SELECT ` + strconv.Itoa(markBeyond) + rest + ` WHERE EXISTS (SELECT 1 FROM objects WHERE calendar_id = $1
-			AND indexed_until < $3 AND indexed_until < 9223372036854775807)
+			AND ` + indexedBefore("$3") + `)
 		UNION ALL
 		SELECT ` + strconv.Itoa(markFloating) + rest + ` WHERE EXISTS (` + s.floatingQuery("1", "$4", "$5") + `)`
 }

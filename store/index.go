@@ -37,13 +37,23 @@ type ObjectRef struct {
 	IndexedUntil   int64
 }
 
+// indexedBefore is the condition "materialised only up to a time before
+// p" (a placeholder) in the form the partial index objects_horizon
+// serves. The unary plus is for SQLite: it matches a bare placeholder
+// against the index's own "indexed_until < 9223372036854775807" by the
+// bound value, and then prepares the whole statement again every time the
+// placeholder is bound.
+func indexedBefore(p string) string {
+	return "indexed_until < +" + p + " AND indexed_until < 9223372036854775807"
+}
+
 // ObjectsToExtend returns up to limit objects whose instances are
 // materialised only up to a time before before, in order of horizon and
 // id, starting after the object after (zero: from the first); pass the
 // last one returned to get the next page.
 func (s *Store) ObjectsToExtend(ctx context.Context, before int64, after ObjectRef, limit int) ([]ObjectRef, error) {
 	rs, err := s.read.query(ctx, `SELECT id, calendar_id, etag, indexed_until FROM objects
-		WHERE indexed_until < $1 AND indexed_until < 9223372036854775807 AND (indexed_until, id) > ($2, $3)
+		WHERE `+indexedBefore("$1")+` AND (indexed_until, id) > ($2, $3)
 		ORDER BY indexed_until, id LIMIT $4`, before, after.IndexedUntil, after.ID, limit)
 	if err != nil {
 		return nil, err

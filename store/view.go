@@ -59,7 +59,7 @@ func (s *Store) ViewWindow(ctx context.Context, calIDs []int64, from, to int64) 
 		WHERE calendar_id `+in+` AND long AND start_at < $3 AND end_at > $2
 		UNION ALL
 		SELECT 0, 0, 0, 0, 0, `+strconv.Itoa(beyondMarker)+` WHERE EXISTS (SELECT 1 FROM objects
-			WHERE calendar_id `+in+` AND indexed_until < $3 AND indexed_until < 9223372036854775807)`,
+			WHERE calendar_id `+in+` AND `+indexedBefore("$3")+`)`,
 		s.listArg(calIDs), lo, hi)
 	if err != nil {
 		return nil, false, err
@@ -157,7 +157,7 @@ func (s *Store) ObjectsIndexedBeforeAny(ctx context.Context, calIDs []int64, to 
 		return nil, nil
 	}
 	return s.queryObjects(ctx, true, `SELECT `+objectColumns+`, data FROM objects
-		WHERE calendar_id `+s.inList(1)+` AND indexed_until < $2 AND indexed_until < 9223372036854775807`,
+		WHERE calendar_id `+s.inList(1)+` AND `+indexedBefore("$2"),
 		s.listArg(calIDs), to)
 }
 
