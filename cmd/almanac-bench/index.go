@@ -17,7 +17,7 @@ import (
 
 // benchIndex measures month-window queries on the time-range index: a
 // calendar of n events, a fifth of them recurring, queried for random
-// months, at two sizes. The larger calendar spans proportionally more
+// months, at two sizes (a calendar each). The larger spans proportionally more
 // years at the same density (ten times the history, as a calendar grows in
 // real life), so equal answers at both sizes show that the cost follows
 // the answer, not the calendar.
@@ -62,8 +62,10 @@ func benchIndex(args []string) error {
 	return nil
 }
 
-// indexSizes loads and queries each size in turn, the store settled after
-// each load (PostgreSQL vacuumed, as autovacuum would do).
+// indexSizes loads one calendar per size, then queries them in turn, one
+// query on each before the next, so that whatever else the machine does
+// weighs on every size alike. The store is settled after loading
+// (PostgreSQL vacuumed, as autovacuum would do).
 func indexSizes(ctx context.Context, st *store.Store, name string, sizes []int, queries int) error {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	svc := calendar.New(st, calendar.Options{Now: func() time.Time { return now }})
@@ -71,60 +73,71 @@ func indexSizes(ctx context.Context, st *store.Store, name string, sizes []int, 
 	if err := st.CreateUser(ctx, u); err != nil {
 		return err
 	}
-	cal := &store.Calendar{Name: "cal", DisplayName: "Bench", TimeZone: "Europe/Berlin"}
-	if err := svc.CreateCalendar(ctx, u, cal); err != nil {
-		return err
-	}
-	rnd := mrand.New(mrand.NewPCG(42, 42))
-	loaded, covered := 0, 0 // events written, and the days they fill before now+2y
-	for _, n := range sizes {
-		// The first events fill the two years queried, [now, now+2y); the
-		// events added for a larger size go into the years before, at the
-		// same density (5,000 in two years, 50,000 in twenty), as history
-		// does, leaving two years between so that their series have ended.
-		days := 730 * n / sizes[0]
-		newDays := days - covered
-		first := now
-		if covered > 0 {
-			first = now.AddDate(0, 0, -730-newDays)
-		}
-		for ; loaded < n; loaded++ {
-			ev := benchEvent(loaded, first.AddDate(0, 0, rnd.IntN(newDays)), rnd)
-			if _, err := svc.PutObject(ctx, u, cal, fmt.Sprintf("e%d.ics", loaded), ev, store.Conditions{}); err != nil {
-				return err
-			}
-		}
-		covered = days
-		if err := st.Settle(ctx); err != nil {
+	cals := make([]*store.Calendar, len(sizes))
+	for i, n := range sizes {
+		cals[i] = &store.Calendar{Name: fmt.Sprint("cal", n), DisplayName: "Bench", TimeZone: "Europe/Berlin"}
+		if err := svc.CreateCalendar(ctx, u, cals[i]); err != nil {
 			return err
 		}
-		for _, q := range []struct {
-			name string
-			run  func(from, to time.Time) (int, error)
-		}{
-			{"objects overlapping (calendar-query)", func(from, to time.Time) (int, error) {
-				ids, err := svc.ObjectsOverlapping(ctx, u, cal, from, to, nil)
-				return len(ids), err
-			}},
-			{"instances (views)", func(from, to time.Time) (int, error) {
-				list, err := svc.Instances(ctx, u, cal, from, to, nil)
-				return len(list), err
-			}},
-		} {
-			lat := make(latencies, queries)
-			total := 0
-			months := mrand.New(mrand.NewPCG(7, 7)) // the same months at every size
-			for i := range queries {
-				from := now.AddDate(0, months.IntN(23), 0)
+		if err := loadIndexCalendar(ctx, svc, u, cals[i], n, sizes[0], now); err != nil {
+			return err
+		}
+	}
+	if err := st.Settle(ctx); err != nil {
+		return err
+	}
+	for _, q := range []struct {
+		name string
+		run  func(cal *store.Calendar, from, to time.Time) (int, error)
+	}{
+		{"objects overlapping (calendar-query)", func(cal *store.Calendar, from, to time.Time) (int, error) {
+			ids, err := svc.ObjectsOverlapping(ctx, u, cal, from, to, nil)
+			return len(ids), err
+		}},
+		{"instances (views)", func(cal *store.Calendar, from, to time.Time) (int, error) {
+			list, err := svc.Instances(ctx, u, cal, from, to, nil)
+			return len(list), err
+		}},
+	} {
+		lat := make([]latencies, len(sizes))
+		total := make([]int, len(sizes))
+		months := mrand.New(mrand.NewPCG(7, 7)) // the same months at every size
+		for range queries {
+			from := now.AddDate(0, months.IntN(23), 0)
+			for i, cal := range cals {
 				t0 := time.Now()
-				got, err := q.run(from, from.AddDate(0, 1, 0))
-				lat[i] = time.Since(t0)
+				got, err := q.run(cal, from, from.AddDate(0, 1, 0))
+				lat[i] = append(lat[i], time.Since(t0))
 				if err != nil {
 					return err
 				}
-				total += got
+				total[i] += got
 			}
-			fmt.Printf("| %s | %d | %s | %d | %s | %s |\n", name, n, q.name, total/queries, ms(lat.quantile(0.5)), ms(lat.quantile(0.99)))
+		}
+		for i, n := range sizes {
+			fmt.Printf("| %s | %d | %s | %d | %s | %s |\n", name, n, q.name, total[i]/queries, ms(lat[i].quantile(0.5)), ms(lat[i].quantile(0.99)))
+		}
+	}
+	return nil
+}
+
+// loadIndexCalendar writes n events into cal. The first base events fill
+// the two years queried, [now, now+2y), the same in every calendar; the
+// rest go into the years before at the same density (5,000 in two years,
+// 50,000 in twenty), as history does, leaving four years between so that
+// their series have ended: 24 monthly instances from a 31st take more
+// than three years, as months without a 31st have none (RFC 5545
+// §3.3.10).
+func loadIndexCalendar(ctx context.Context, svc *calendar.Service, u *store.User, cal *store.Calendar, n, base int, now time.Time) error {
+	rnd := mrand.New(mrand.NewPCG(42, 42))
+	for i := range n {
+		day := now.AddDate(0, 0, rnd.IntN(730))
+		if i >= base {
+			history := 730*n/base - 730
+			day = now.AddDate(-4, 0, -history+rnd.IntN(history))
+		}
+		if _, err := svc.PutObject(ctx, u, cal, fmt.Sprintf("e%d.ics", i), benchEvent(i, day, rnd), store.Conditions{}); err != nil {
+			return err
 		}
 	}
 	return nil
