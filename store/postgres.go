@@ -23,15 +23,6 @@ func openPostgres(ctx context.Context, url string, opt Options) (*Store, error) 
 		}
 		cfg.ConnConfig.RuntimeParams["search_path"] = opt.Schema
 	}
-	// Every statement is prepared once per connection and then run with
-	// new parameters. Left to choose, PostgreSQL plans the array and range
-	// queries of the read path anew at each execution (a custom plan of a
-	// view's window cost about as much as running it) although the plan
-	// never changes: each is an index scan led by an equality on the
-	// calendar or object id. A plan_cache_mode given in the URL wins.
-	if _, set := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !set {
-		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
-	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("store: postgres: %w", err)
