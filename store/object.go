@@ -205,17 +205,11 @@ type currentState struct {
 
 // current reads, in one statement, the resource at name and any other
 // with the UID (RFC 4791 §5.3.2.1, CALDAV:no-uid-conflict): at most two
-// rows, each from a unique index. Two lookups, not "name = $2 OR uid =
-// $3": without statistics (a calendar filling up before the first
-// ANALYZE) PostgreSQL answered the OR by walking every object of the
-// calendar, at every write.
+// rows, each from a unique index.
 func (s *Store) current(ctx context.Context, q querier, calID int64, name, uid string) (currentState, error) {
 	var cur currentState
 	rs, err := q.query(ctx, `SELECT id, uuid, name, etag, schedule_tag FROM objects
-		WHERE calendar_id = $1 AND name = $2
-		UNION ALL
-		SELECT id, uuid, name, etag, schedule_tag FROM objects
-		WHERE calendar_id = $1 AND uid = $3 AND name <> $2`, calID, name, uid)
+		WHERE calendar_id = $1 AND (name = $2 OR uid = $3)`, calID, name, uid)
 	if err != nil {
 		return cur, err
 	}

@@ -98,13 +98,8 @@ func (s *Store) PutReminderSettings(ctx context.Context, r *ReminderSettings) er
 // CalendarReminderSettings returns the settings that bear on the events of
 // a calendar: every user's for that calendar, and the owner's general ones.
 func (s *Store) CalendarReminderSettings(ctx context.Context, calID, ownerID int64) ([]ReminderSettings, error) {
-	// Two index lookups, not one OR, which a planner without statistics
-	// may answer by reading the whole table.
 	rs, err := s.read.query(ctx, `SELECT `+settingsColumns+` FROM reminder_settings
-		WHERE calendar_id = $1 AND calendar_id <> 0
-		UNION ALL
-		SELECT `+settingsColumns+` FROM reminder_settings WHERE user_id = $2 AND calendar_id = 0
-		ORDER BY 1, 2`, calID, ownerID)
+		WHERE calendar_id = $1 OR (user_id = $2 AND calendar_id = 0) ORDER BY user_id, calendar_id`, calID, ownerID)
 	if err != nil {
 		return nil, err
 	}
