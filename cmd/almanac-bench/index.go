@@ -139,6 +139,14 @@ func loadIndexCalendar(ctx context.Context, svc *calendar.Service, u *store.User
 		if _, err := svc.PutObject(ctx, u, cal, fmt.Sprintf("e%d.ics", i), benchEvent(i, day, rnd), store.Conditions{}); err != nil {
 			return err
 		}
+		// What autovacuum does as a table grows: without fresh
+		// statistics, PostgreSQL keeps the plans it made for the empty
+		// tables, sequential scans, for every later write.
+		if i+1 == 500 || (i+1)%base == 0 {
+			if err := svc.Store().Settle(ctx); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
