@@ -72,7 +72,7 @@ const (
 // absoluteSQL selects the object ids of the calendar's ($1) absolute-time
 // instances overlapping [$2, $3), once per instance.
 func (s *Store) absoluteSQL() string {
-	return `SELECT object_id FROM instances
+	return `SELECT object_id FROM ` + s.instancesBy("instances_candidates") + `
 		WHERE calendar_id = $1 AND start_at < $3 AND start_at >= $2 - (SELECT max_span FROM calendars WHERE id = $1)
 		  AND NOT long AND NOT floating AND (end_at > $2 OR start_at >= $2)
 		UNION ALL
