@@ -29,7 +29,7 @@ type Candidates struct {
 func (s *Store) ObjectsBetween(ctx context.Context, calID, from, to int64) (Candidates, error) {
 	var c Candidates
 	rs, err := s.read.query(ctx, s.absoluteSQL()+`
-		UNION ALL `+s.markersSQL(""), calID, from, to, sat(from, -floatSlack), sat(to, floatSlack))
+		UNION ALL `+s.markersSQL(""), candidatesArgs(calID, from, to)...)
 	if err != nil {
 		return c, err
 	}
@@ -80,6 +80,12 @@ func (s *Store) absoluteSQL() string {
 		WHERE calendar_id = $1 AND long AND NOT floating AND start_at < $3 AND end_at > $2`
 }
 
+// candidatesArgs binds $1–$5 of absoluteSQL and markersSQL.
+func candidatesArgs(calID, from, to int64) []any {
+	lo, hi := widened(from, to)
+	return []any{calID, from, to, lo, hi}
+}
+
 // markersSQL selects markBeyond when some object of the calendar ($1) is
 // indexed only up to a time before $3, and markFloating when it has a
 // floating or all-day instance whose wall-clock times overlap [$4, $5);
@@ -96,8 +102,8 @@ func (s *Store) markersSQL(rest string) string {
 // times widened by 14 hours on each side. The caller reads them in its
 // zone.
 func (s *Store) FloatingBetween(ctx context.Context, calID, from, to int64) ([]IndexedInstance, error) {
-	rs, err := s.read.query(ctx, s.floatingQuery("object_id, start_at, end_at, all_day", "$2", "$3"),
-		calID, sat(from, -floatSlack), sat(to, floatSlack))
+	lo, hi := widened(from, to)
+	rs, err := s.read.query(ctx, s.floatingQuery("object_id, start_at, end_at, all_day", "$2", "$3"), calID, lo, hi)
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +199,7 @@ func (s *Store) EachObjectBetween(ctx context.Context, calID, from, to int64, fn
 	rs, err := s.read.query(ctx, `SELECT o.id, o.name, o.component, o.etag, o.size, o.data FROM objects o
 		WHERE o.id IN (`+s.absoluteSQL()+`)
 		UNION ALL `+s.markersSQL(", '', '', '', 0, NULL")+`
-		ORDER BY 1`, calID, from, to, sat(from, -floatSlack), sat(to, floatSlack))
+		ORDER BY 1`, candidatesArgs(calID, from, to)...)
 	if err != nil {
 		return false, false, err
 	}

@@ -13,6 +13,13 @@ type IndexedInstance struct {
 // stored times are wall clock: every UTC offset in use lies within ±14 h.
 const floatSlack = int64(14 * 3600 * 1e6)
 
+// widened is [from, to) widened by floatSlack on each side: where the
+// stored times of the floating and all-day instances that may overlap it
+// lie.
+func widened(from, to int64) (lo, hi int64) {
+	return sat(from, -floatSlack), sat(to, floatSlack)
+}
+
 // overlaps applies RFC 4791 §9.9 to absolute times: a zero-length instance
 // overlaps when it starts inside the window, others when they intersect it.
 func (in Instance) overlaps(from, to int64) bool {

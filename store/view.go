@@ -49,7 +49,7 @@ func (s *Store) ViewWindow(ctx context.Context, calIDs []int64, from, to int64) 
 		return nil, false, nil
 	}
 	in := s.inList(1)
-	lo, hi := sat(from, -floatSlack), sat(to, floatSlack)
+	lo, hi := widened(from, to)
 	rs, err := s.read.query(ctx, `SELECT `+viewColumns+` FROM instances
 		WHERE calendar_id `+in+` AND start_at < $3
 		  AND start_at >= $2 - (SELECT COALESCE(MAX(max_span), 0) FROM calendars WHERE id `+in+`)
