@@ -7,7 +7,6 @@ import (
 
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/httpserver"
-	"github.com/almanac/almanac/store"
 )
 
 // getCalendar answers GET and HEAD of a calendar collection with the whole
@@ -17,9 +16,6 @@ import (
 // credentials. Conditional requests are answered 304 from the calendar's
 // revision (its CTag) without reading any object.
 func (h *Handler) getCalendar(w http.ResponseWriter, r *http.Request, t *target) error {
-	if t.cal == nil {
-		return store.ErrNotFound
-	}
 	etag := t.cal.UUID + "-" + strconv.FormatInt(t.cal.Revision, 10)
 	if !t.role.Can(calendar.ActRead) {
 		etag += "-busy" // free/busy viewers get another representation

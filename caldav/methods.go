@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/almanac/almanac/httpserver"
+	"github.com/almanac/almanac/store"
 )
 
 const targetKey ctxKey = 1
@@ -61,10 +62,20 @@ func (h *Handler) serve(k kind) http.HandlerFunc {
 			writeError(w, r, davStatus(http.StatusMethodNotAllowed, r.Method+" is not allowed here"))
 			return
 		}
+		if k == kindCalendar && t.cal == nil && !makesCollection(r.Method) {
+			writeError(w, r, store.ErrNotFound)
+			return
+		}
 		if err := m(h, w, r, t); err != nil {
 			writeError(w, r, err)
 		}
 	}
+}
+
+// makesCollection tells the methods that may name a calendar that does not
+// exist yet; every other method on it answers 404.
+func makesCollection(method string) bool {
+	return method == "MKCALENDAR" || method == "MKCOL"
 }
 
 // options answers OPTIONS with the DAV compliance classes this server

@@ -95,9 +95,6 @@ func (h *Handler) deleteObject(w http.ResponseWriter, r *http.Request, t *target
 // deleteCalendar answers DELETE of a calendar collection with everything
 // in it.
 func (h *Handler) deleteCalendar(w http.ResponseWriter, r *http.Request, t *target) error {
-	if t.cal == nil {
-		return store.ErrNotFound
-	}
 	if t.share != nil {
 		return h.leaveShared(w, r, t)
 	}

@@ -45,8 +45,12 @@ func newReportCache(maxBytes int64) *reportCache {
 // reportKey identifies an answer.
 func reportKey(t *target, r *http.Request, body []byte) [32]byte {
 	h := sha256.New()
+	// The UUID, not the row id: a calendar deleted and made again under
+	// the same name may get the same id (SQLite reuses the largest) and
+	// starts again at the same revisions.
+	h.Write([]byte(t.cal.UUID))
 	var n [8]byte
-	for _, v := range []int64{t.cal.ID, t.cal.Revision, t.user.ID} {
+	for _, v := range []int64{t.cal.Revision, t.user.ID} {
 		binary.BigEndian.PutUint64(n[:], uint64(v))
 		h.Write(n[:])
 	}

@@ -11,6 +11,8 @@ import (
 	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/caldav"
 	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/reminders"
+	"github.com/almanac/almanac/scheduling"
 	"github.com/almanac/almanac/store"
 	"github.com/go-chi/chi/v5"
 )
@@ -38,8 +40,12 @@ func newServer(t testing.TB, st *store.Store, limits calendar.Limits) *testServe
 			t.Fatal(err)
 		}
 	}
-	cals := calendar.New(st, calendar.Options{Limits: limits})
-	h := caldav.New(acc, cals, caldav.Options{})
+	// The hooks "almanac serve" runs, so that a write takes the same path
+	// (their deliveries are queued and never sent).
+	sched := scheduling.New(st, scheduling.Options{MailFrom: "calendar@example.com"})
+	rem := reminders.New(st, reminders.Options{})
+	cals := calendar.New(st, calendar.Options{Limits: limits, Hooks: []calendar.Hook{sched, rem.Hook()}, Viewer: rem})
+	h := caldav.New(acc, cals, caldav.Options{Scheduler: sched})
 	r := chi.NewRouter()
 	r.Mount(caldav.Prefix, h.Routes())
 	r.Handle("/.well-known/caldav", http.HandlerFunc(h.WellKnown))

@@ -183,9 +183,6 @@ func accessElem(role calendar.Role) string {
 // protocol. Everyone named must be a user of this server; the request is
 // checked whole before anything changes.
 func (h *Handler) postCalendar(w http.ResponseWriter, r *http.Request, t *target) error {
-	if t.cal == nil {
-		return store.ErrNotFound
-	}
 	if !t.role.Can(calendar.ActShare) || t.share != nil {
 		return calendar.ErrForbidden
 	}

@@ -13,6 +13,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/almanac/almanac/recurrence"
 	"github.com/almanac/almanac/secret"
@@ -303,15 +305,34 @@ func (s *Service) Calendars(ctx context.Context, u *store.User) ([]Visible, erro
 	return out, nil
 }
 
-var (
-	segmentRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._~@+-]{0,127}$`)
-	colorRE   = regexp.MustCompile(`^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$`)
-)
+var colorRE = regexp.MustCompile(`^#[0-9A-Fa-f]{6}([0-9A-Fa-f]{2})?$`)
+
+// maxNameBytes bounds a calendar's name, one segment of its URL.
+const maxNameBytes = 255
+
+// checkName accepts any name a client can put in a URL segment (RFC 3986
+// §3.3: spaces and other letters travel percent-encoded, and the server
+// escapes them again in every href it writes), so that a collection made
+// by Apple Calendar or vdirsyncer keeps the name it was given. What would
+// not round-trip is refused: '/', control characters, invalid UTF-8, and
+// the dot segments that RFC 3986 §5.2.4 removes.
+func checkName(name string) error {
+	msg := "must be 1 to 255 bytes of UTF-8 text without '/' or control characters, and not '.' or '..'"
+	if name == "" || len(name) > maxNameBytes || name == "." || name == ".." || !utf8.ValidString(name) {
+		return &InvalidError{"name", msg}
+	}
+	for _, r := range name {
+		if r == '/' || r == '\\' || unicode.IsControl(r) {
+			return &InvalidError{"name", msg}
+		}
+	}
+	return nil
+}
 
 // CheckCalendar validates a calendar's fields before it is stored.
 func CheckCalendar(c *store.Calendar) error {
-	if !segmentRE.MatchString(c.Name) {
-		return &InvalidError{"name", "must be 1 to 128 characters of letters, digits and . _ ~ @ + -, starting with a letter or digit"}
+	if err := checkName(c.Name); err != nil {
+		return err
 	}
 	if len(c.DisplayName) > 500 {
 		return &InvalidError{"display_name", "must be at most 500 bytes"}

@@ -16,8 +16,10 @@ import (
 // log names since, so a write costs the views after it one object to read
 // again, not the whole calendar. Each node has its own; none needs telling.
 type summaryCache struct {
-	mu   sync.Mutex
-	cals map[int64]*calSummaries
+	mu sync.Mutex
+	// By the calendar's public id, not its row id: SQLite gives a
+	// calendar made after the newest was deleted the same id again.
+	cals map[string]*calSummaries
 }
 
 type calSummaries struct {
@@ -41,14 +43,14 @@ const (
 	cacheReplay    = 500
 )
 
-func newSummaryCache() *summaryCache { return &summaryCache{cals: map[int64]*calSummaries{}} }
+func newSummaryCache() *summaryCache { return &summaryCache{cals: map[string]*calSummaries{}} }
 
 // revision returns the revision the calendar's entry is valid at, 0 when
 // there is none.
-func (c *summaryCache) revision(calID int64) int64 {
+func (c *summaryCache) revision(cal string) int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if cs := c.cals[calID]; cs != nil {
+	if cs := c.cals[cal]; cs != nil {
 		return cs.rev
 	}
 	return 0
@@ -57,10 +59,10 @@ func (c *summaryCache) revision(calID int64) int64 {
 // advance moves the calendar's entry from revision from to rev, forgetting
 // the objects changed in between. Nothing happens if the entry is no
 // longer at from (another view moved it meanwhile).
-func (c *summaryCache) advance(calID, from, rev int64, changed []store.Change) {
+func (c *summaryCache) advance(cal string, from, rev int64, changed []store.Change) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	cs := c.cals[calID]
+	cs := c.cals[cal]
 	if cs == nil || cs.rev != from {
 		return
 	}
@@ -75,10 +77,10 @@ func (c *summaryCache) advance(calID, from, rev int64, changed []store.Change) {
 
 // lookup fills found with what the cache holds of ids for the calendar at
 // rev and returns the ids it does not hold.
-func (c *summaryCache) lookup(calID, rev int64, ids []int64, found map[int64]objectInfo) []int64 {
+func (c *summaryCache) lookup(cal string, rev int64, ids []int64, found map[int64]objectInfo) []int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	cs := c.cals[calID]
+	cs := c.cals[cal]
 	if cs == nil || cs.rev != rev {
 		return ids
 	}
@@ -96,10 +98,10 @@ func (c *summaryCache) lookup(calID, rev int64, ids []int64, found map[int64]obj
 // store keeps infos for the calendar at rev, replacing what was kept for
 // an older revision; infos read for an older revision than the entry's
 // are dropped.
-func (c *summaryCache) store(calID, rev int64, infos map[int64]objectInfo) {
+func (c *summaryCache) store(cal string, rev int64, infos map[int64]objectInfo) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	cs := c.cals[calID]
+	cs := c.cals[cal]
 	if cs != nil && cs.rev > rev {
 		return
 	}
@@ -111,7 +113,7 @@ func (c *summaryCache) store(calID, rev int64, infos map[int64]objectInfo) {
 			}
 		}
 		cs = &calSummaries{rev: rev, objs: make(map[int64]objectInfo, len(infos)), byUUID: make(map[string]int64, len(infos))}
-		c.cals[calID] = cs
+		c.cals[cal] = cs
 	}
 	for id, info := range infos {
 		if len(cs.objs) >= cacheObjects {
@@ -125,7 +127,7 @@ func (c *summaryCache) store(calID, rev int64, infos map[int64]objectInfo) {
 // refresh brings the cache's entry for cal up to cal's revision from the
 // change log, where the entry is older and the log is short enough.
 func (s *Service) refresh(ctx context.Context, cal *store.Calendar) {
-	from := s.cache.revision(cal.ID)
+	from := s.cache.revision(cal.UUID)
 	if from == 0 || from >= cal.Revision {
 		return
 	}
@@ -133,7 +135,7 @@ func (s *Service) refresh(ctx context.Context, cal *store.Calendar) {
 	if err != nil || len(changed) > cacheReplay {
 		return // the entry stays behind and is replaced when the view stores
 	}
-	s.cache.advance(cal.ID, from, cal.Revision, changed)
+	s.cache.advance(cal.UUID, from, cal.Revision, changed)
 }
 
 // objectInfos returns the public ids and summaries of the objects of the
@@ -151,7 +153,7 @@ func (s *Service) objectInfos(ctx context.Context, cals map[int64]viewCal, rows 
 	var missing []int64
 	for calID, ids := range byCal {
 		s.refresh(ctx, cals[calID].cal)
-		missing = append(missing, s.cache.lookup(calID, cals[calID].cal.Revision, ids, found)...)
+		missing = append(missing, s.cache.lookup(cals[calID].cal.UUID, cals[calID].cal.Revision, ids, found)...)
 	}
 	if len(missing) == 0 {
 		return found, nil
@@ -178,7 +180,7 @@ func (s *Service) objectInfos(ctx context.Context, cals map[int64]viewCal, rows 
 		fresh[calID][o.ID] = info
 	}
 	for calID, infos := range fresh {
-		s.cache.store(calID, cals[calID].cal.Revision, infos)
+		s.cache.store(cals[calID].cal.UUID, cals[calID].cal.Revision, infos)
 	}
 	return found, nil
 }

@@ -176,7 +176,7 @@ func TestSummaryCacheFollowsChanges(t *testing.T) {
 			f.s.refresh(ctx, cal)
 			f.s.cache.mu.Lock()
 			defer f.s.cache.mu.Unlock()
-			cs := f.s.cache.cals[cal.ID]
+			cs := f.s.cache.cals[cal.UUID]
 			if cs == nil || cs.rev != cal.Revision {
 				t.Fatalf("no entry at revision %d", cal.Revision)
 			}

@@ -3,6 +3,7 @@ package jsonapi
 import (
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -59,6 +60,12 @@ func userRef(u *store.User) UserRef {
 	return UserRef{ID: u.UUID, Name: u.Name, DisplayName: u.DisplayName, Email: u.Email}
 }
 
+// calDAVURL is a calendar's path over CalDAV, its segments escaped as the
+// CalDAV handler writes them.
+func calDAVURL(user, name string) string {
+	return "/dav/calendars/" + url.PathEscape(user) + "/" + url.PathEscape(name) + "/"
+}
+
 func (a *API) calendarJSON(r *http.Request, v calendar.Visible) (Calendar, error) {
 	owner, err := a.store.GetUser(r.Context(), v.OwnerID)
 	if err != nil {
@@ -67,10 +74,10 @@ func (a *API) calendarJSON(r *http.Request, v calendar.Visible) (Calendar, error
 	c := Calendar{ID: v.UUID, DisplayName: v.DisplayName, Description: v.Description, Color: v.Color,
 		Order: v.Order, TimeZone: v.TimeZone, Components: v.Components, Role: v.Role.String(),
 		Owner: userRef(owner), Revision: v.Revision, CreatedAt: v.CreatedAt, UpdatedAt: v.UpdatedAt,
-		CalDAVURL: "/dav/calendars/" + owner.Name + "/" + v.Name + "/", Source: v.Calendar.Source, ReadOnly: v.ReadOnly()}
+		CalDAVURL: calDAVURL(owner.Name, v.Name), Source: v.Calendar.Source, ReadOnly: v.ReadOnly()}
 	if v.Share != nil {
 		c.DisplayName, c.Color, c.Order = v.Share.DisplayName, v.Share.Color, v.Share.Order
-		c.CalDAVURL = "/dav/calendars/" + caller(r).Name + "/" + v.Share.Name + "/"
+		c.CalDAVURL = calDAVURL(caller(r).Name, v.Share.Name)
 	}
 	if v.Role < calendar.RoleReader {
 		c.Description = "" // free/busy viewers see busy times only

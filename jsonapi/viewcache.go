@@ -20,10 +20,11 @@ type viewCache struct {
 }
 
 type viewKey struct {
-	cal, rev, user int64
-	role           calendar.Role
-	color, zone    string
-	from, to       int64
+	cal         string // public id: SQLite may give a new calendar a deleted one's row id
+	rev, user   int64
+	role        calendar.Role
+	color, zone string
+	from, to    int64
 }
 
 // Bounds of the cache: all entries together, and the largest one kept.

@@ -87,7 +87,7 @@ func (a *API) view(w http.ResponseWriter, r *http.Request) {
 	if v.Share != nil {
 		out.Color = v.Share.Color
 	}
-	key := viewKey{cal: v.ID, rev: v.Revision, user: u.ID, role: v.Role, color: out.Color, zone: zone.String(),
+	key := viewKey{cal: v.UUID, rev: v.Revision, user: u.ID, role: v.Role, color: out.Color, zone: zone.String(),
 		from: from.UnixMicro(), to: to.UnixMicro()}
 	drawn, ok := a.views.get(key)
 	if !ok || a.opt.NoViewCache {

@@ -76,27 +76,34 @@ func scanCalendar(r row) (*Calendar, error) {
 // returns ErrExists if the owner already has a calendar with c.Name.
 func (s *Store) CreateCalendar(ctx context.Context, c *Calendar) error {
 	now := s.nowMicro()
-	if c.UUID == "" {
-		c.UUID = NewUUID()
-	}
-	if len(c.Components) == 0 {
-		c.Components = []string{"VEVENT", "VTODO"}
-	}
-	err := s.inTx(ctx, func(q querier) error {
-		return q.queryRow(ctx, `INSERT INTO calendars (uuid, owner_id, name, display_name, description, color,
-			sort_order, time_zone, components, source, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
-			c.UUID, c.OwnerID, c.Name, c.DisplayName, c.Description, c.Color, c.Order, c.TimeZone,
-			joinComponents(c.Components), c.Source, now).Scan(&c.ID)
-	})
+	err := s.inTx(ctx, func(q querier) error { return insertCalendar(ctx, q, c, now) })
 	if _, ok := uniqueViolation(err); ok {
 		return ErrExists
 	}
 	if err != nil {
 		return fmt.Errorf("store: create calendar: %w", err)
 	}
-	c.CreatedAt, c.UpdatedAt = FromMicro(now), FromMicro(now)
 	return nil
+}
+
+// insertCalendar adds c in a transaction and fills in its ID, UUID and
+// timestamps.
+func insertCalendar(ctx context.Context, q querier, c *Calendar, now int64) error {
+	if c.UUID == "" {
+		c.UUID = NewUUID()
+	}
+	if len(c.Components) == 0 {
+		c.Components = []string{"VEVENT", "VTODO"}
+	}
+	err := q.queryRow(ctx, `INSERT INTO calendars (uuid, owner_id, name, display_name, description, color,
+		sort_order, time_zone, components, source, created_at, updated_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) RETURNING id`,
+		c.UUID, c.OwnerID, c.Name, c.DisplayName, c.Description, c.Color, c.Order, c.TimeZone,
+		joinComponents(c.Components), c.Source, now).Scan(&c.ID)
+	if err == nil {
+		c.CreatedAt, c.UpdatedAt = FromMicro(now), FromMicro(now)
+	}
+	return err
 }
 
 func joinComponents(comps []string) string {

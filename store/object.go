@@ -230,10 +230,10 @@ func (s *Store) current(ctx context.Context, q querier, calID int64, name, uid s
 	return cur, rs.Err()
 }
 
+// check tests the client's conditions first: one that fails against what
+// is stored now is the answer (412), however the write was prepared; only
+// a write whose conditions hold is prepared again when it is stale.
 func (c Conditions) check(exists bool, etag, scheduleTag string) error {
-	if c.Stored != nil && (exists && *c.Stored != etag || !exists && *c.Stored != "") {
-		return ErrStale
-	}
 	switch {
 	case c.IfScheduleTagMatch != nil && (!exists || *c.IfScheduleTagMatch != scheduleTag):
 		return ErrPreconditionFailed
@@ -243,6 +243,9 @@ func (c Conditions) check(exists bool, etag, scheduleTag string) error {
 		return ErrPreconditionFailed
 	case c.IfMatch != "" && c.IfMatch != "*" && c.IfMatch != etag:
 		return ErrPreconditionFailed
+	}
+	if c.Stored != nil && (exists && *c.Stored != etag || !exists && *c.Stored != "") {
+		return ErrStale
 	}
 	return nil
 }

@@ -47,10 +47,12 @@ func scanUser(r row) (*User, error) {
 	return &u, nil
 }
 
-// CreateUser stores u and fills in its ID, UUID and timestamps. It returns a
-// FieldConflictError (matching ErrExists) naming "name" or "email" when
-// another user already has that value.
-func (s *Store) CreateUser(ctx context.Context, u *User) error {
+// CreateUser stores u and fills in its ID, UUID and timestamps, and the
+// calendars given (their owner set to u) in the same transaction, so that
+// no one sees the user without them. It returns a FieldConflictError
+// (matching ErrExists) naming "name" or "email" when another user already
+// has that value.
+func (s *Store) CreateUser(ctx context.Context, u *User, calendars ...*Calendar) error {
 	now := s.nowMicro()
 	if u.UUID == "" {
 		u.UUID = NewUUID()
@@ -59,9 +61,19 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 		u.TimeZone = "UTC"
 	}
 	err := s.inTx(ctx, func(q querier) error {
-		return q.queryRow(ctx, `INSERT INTO users (uuid, name, email, display_name, password_hash, time_zone, week_start, created_at, updated_at)
+		err := q.queryRow(ctx, `INSERT INTO users (uuid, name, email, display_name, password_hash, time_zone, week_start, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) RETURNING id`,
 			u.UUID, u.Name, u.Email, u.DisplayName, u.PasswordHash, u.TimeZone, u.WeekStart, now).Scan(&u.ID)
+		if err != nil {
+			return err
+		}
+		for _, c := range calendars {
+			c.OwnerID = u.ID
+			if err := insertCalendar(ctx, q, c, now); err != nil {
+				return fmt.Errorf("calendar %q: %w", c.Name, err)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return userConflict(err)
