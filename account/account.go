@@ -129,10 +129,27 @@ func (s *Service) Create(ctx context.Context, in NewUser) (*store.User, error) {
 		}
 		u.PasswordHash = HashPassword(in.Password)
 	}
-	if err := s.st.CreateUser(ctx, u); err != nil {
+	if err := s.st.CreateUser(ctx, u, DefaultCalendars(u)...); err != nil {
 		return nil, conflictField(err)
 	}
 	return u, nil
+}
+
+// DefaultCalendars are what every new account starts with, as with
+// CalendarServer and Google: a calendar in the user's time zone that takes
+// every component type (as RFC 4791 §5.2.3 has a collection made without a
+// list do), and a task list. Clients that write to "the" calendar without
+// making one (Apple Calendar on first sync, python-caldav, invitations
+// arriving for the user) find it at /dav/calendars/NAME/calendar/.
+func DefaultCalendars(u *store.User) []*store.Calendar {
+	name := u.DisplayName
+	if name == "" {
+		name = u.Name
+	}
+	return []*store.Calendar{
+		{Name: "calendar", DisplayName: name, Color: "#1A73E8", TimeZone: u.TimeZone},
+		{Name: "tasks", DisplayName: "Tasks", Color: "#0B8043", TimeZone: u.TimeZone, Order: 1, Components: []string{"VTODO"}},
+	}
 }
 
 func conflictField(err error) error {

@@ -43,7 +43,8 @@ func TestGoWebDAVClient(t *testing.T) {
 			t.Fatalf("home %q, %v", home, err)
 		}
 		cals, err := c.FindCalendars(ctx, home)
-		if err != nil || len(cals) != 1 || cals[0].Path != "/dav/calendars/alice/work/" {
+		// The account's own "calendar" and "tasks", then "work".
+		if err != nil || len(cals) != 3 || cals[1].Path != "/dav/calendars/alice/work/" {
 			t.Fatalf("calendars %+v, %v", cals, err)
 		}
 		path := "/dav/calendars/alice/work/standup.ics"

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/almanac/almanac/calendar"
@@ -36,7 +37,8 @@ func (h *Handler) makeCalendar(w http.ResponseWriter, r *http.Request, t *target
 		// RFC 5689 §3.3: DAV:valid-resourcetype; this server makes calendars only.
 		return precondition(http.StatusForbidden, nsDAV, "valid-resourcetype", "only calendar collections can be created here")
 	}
-	e := newCalendarEdit(&store.Calendar{Name: t.calName, Components: []string{"VEVENT", "VTODO"}})
+	// RFC 4791 §5.2.3: without supported-calendar-component-set, every type.
+	e := newCalendarEdit(&store.Calendar{Name: t.calName, Components: slices.Clone(store.ComponentTypes)})
 	if err := calendar.CheckCalendar(&store.Calendar{Name: t.calName, Components: e.cal.Components}); err != nil {
 		return err // the URL's last segment is not a valid calendar name
 	}

@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"context"
+	"slices"
 
 	"github.com/almanac/almanac/store"
 )
@@ -11,7 +12,7 @@ import (
 func (s *Service) CreateCalendarWithProperties(ctx context.Context, u *store.User, c *store.Calendar, dead []store.DeadProperty) error {
 	c.OwnerID = u.ID
 	if len(c.Components) == 0 {
-		c.Components = []string{"VEVENT", "VTODO"}
+		c.Components = slices.Clone(store.ComponentTypes)
 	}
 	if err := CheckCalendar(c); err != nil {
 		return err

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -350,13 +351,14 @@ func CheckCalendar(c *store.Calendar) error {
 		}
 		c.TimeZone = loc.String()
 	}
+	known := strings.Join(store.ComponentTypes, ", ")
 	if len(c.Components) == 0 {
-		return &InvalidError{"components", "must name at least one of VEVENT, VTODO, VJOURNAL"}
+		return &InvalidError{"components", "must name at least one of " + known}
 	}
 	for i, comp := range c.Components {
 		comp = strings.ToUpper(comp)
-		if comp != "VEVENT" && comp != "VTODO" && comp != "VJOURNAL" {
-			return &InvalidError{"components", fmt.Sprintf("%q is not one of VEVENT, VTODO, VJOURNAL", comp)}
+		if !slices.Contains(store.ComponentTypes, comp) {
+			return &InvalidError{"components", fmt.Sprintf("%q is not one of %s", comp, known)}
 		}
 		c.Components[i] = comp
 	}
@@ -368,7 +370,7 @@ func CheckCalendar(c *store.Calendar) error {
 func (s *Service) CreateCalendar(ctx context.Context, u *store.User, c *store.Calendar) error {
 	c.OwnerID = u.ID
 	if len(c.Components) == 0 {
-		c.Components = []string{"VEVENT", "VTODO"}
+		c.Components = slices.Clone(store.ComponentTypes)
 	}
 	if err := CheckCalendar(c); err != nil {
 		return err

@@ -45,7 +45,9 @@ func TestCalendarsAndSharing(t *testing.T) {
 	}
 	r = s.do(t, "GET", "/calendars", bob, "")
 	list, _ := decodeList(r.raw)
-	if r.status != 200 || len(list) != 1 || list[0]["role"] != "reader" || list[0]["display_name"] != "Work" {
+	// Bob's own two (every account starts with a calendar and a task
+	// list), then Alice's.
+	if r.status != 200 || len(list) != 3 || list[2]["role"] != "reader" || list[2]["display_name"] != "Work" {
 		t.Fatalf("bob's calendars: %d %s", r.status, r.raw)
 	}
 	if r := s.do(t, "PATCH", "/calendars/"+id, bob, `{"description":"mine now"}`); r.status != 403 {

@@ -214,7 +214,7 @@ func TestSubscriptionOverJSON(t *testing.T) {
 		r.body["type"] != problemBase+"source-unavailable" {
 		t.Errorf("bad mirror: %d %s", r.status, r.raw)
 	}
-	if r := s.do(t, "GET", "/calendars", token, ""); !strings.Contains(r.raw, `"read_only":true`) || strings.Count(r.raw, `"id"`) != 2 {
+	if r := s.do(t, "GET", "/calendars", token, ""); !strings.Contains(r.raw, `"read_only":true`) || strings.Count(r.raw, `"caldav_url"`) != 3 {
 		t.Errorf("calendars after a failed subscription: %s", r.raw)
 	}
 }

@@ -433,7 +433,7 @@ func DefaultCalendar(ctx context.Context, cals *calendar.Service, u *store.User,
 	if !errors.Is(err, store.ErrNotFound) {
 		return c, err
 	}
-	c = &store.Calendar{Name: "calendar", DisplayName: "Calendar", Components: []string{"VEVENT", "VTODO"}}
+	c = &store.Calendar{Name: "calendar", DisplayName: "Calendar"}
 	if err := cals.CreateCalendar(ctx, u, c); errors.Is(err, store.ErrExists) {
 		c.Name = "invitations"
 		err = cals.CreateCalendar(ctx, u, c)

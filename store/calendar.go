@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -29,6 +30,12 @@ type Calendar struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
+
+// ComponentTypes are the components a calendar collection can hold
+// (RFC 4791 §5.2.3, RFC 7953 §7.1 for VAVAILABILITY). A calendar made
+// without a list takes them all: "in the absence of this property, the
+// server MUST accept all component types" (RFC 4791 §5.2.3).
+var ComponentTypes = []string{"VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VAVAILABILITY"}
 
 // Sources of calendars that mirror data from elsewhere.
 const (
@@ -93,7 +100,7 @@ func insertCalendar(ctx context.Context, q querier, c *Calendar, now int64) erro
 		c.UUID = NewUUID()
 	}
 	if len(c.Components) == 0 {
-		c.Components = []string{"VEVENT", "VTODO"}
+		c.Components = slices.Clone(ComponentTypes)
 	}
 	err := q.queryRow(ctx, `INSERT INTO calendars (uuid, owner_id, name, display_name, description, color,
 		sort_order, time_zone, components, source, created_at, updated_at)
@@ -108,7 +115,7 @@ func insertCalendar(ctx context.Context, q querier, c *Calendar, now int64) erro
 
 func joinComponents(comps []string) string {
 	if len(comps) == 0 {
-		comps = []string{"VEVENT", "VTODO"}
+		comps = ComponentTypes
 	}
 	return strings.Join(comps, ",")
 }

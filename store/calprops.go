@@ -12,19 +12,8 @@ import (
 // §5.3.1). It returns ErrExists if the owner already has c.Name.
 func (s *Store) CreateCalendarWithProperties(ctx context.Context, c *Calendar, props []DeadProperty) error {
 	now := s.nowMicro()
-	if c.UUID == "" {
-		c.UUID = NewUUID()
-	}
-	if len(c.Components) == 0 {
-		c.Components = []string{"VEVENT", "VTODO"}
-	}
 	err := s.inTx(ctx, func(q querier) error {
-		err := q.queryRow(ctx, `INSERT INTO calendars (uuid, owner_id, name, display_name, description, color,
-			sort_order, time_zone, components, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING id`,
-			c.UUID, c.OwnerID, c.Name, c.DisplayName, c.Description, c.Color, c.Order, c.TimeZone,
-			strings.Join(c.Components, ","), now).Scan(&c.ID)
-		if err != nil {
+		if err := insertCalendar(ctx, q, c, now); err != nil {
 			return err
 		}
 		return writeProperties(ctx, q, c.ID, props)
@@ -35,7 +24,6 @@ func (s *Store) CreateCalendarWithProperties(ctx context.Context, c *Calendar, p
 	if err != nil {
 		return fmt.Errorf("store: create calendar: %w", err)
 	}
-	c.CreatedAt, c.UpdatedAt = FromMicro(now), FromMicro(now)
 	return nil
 }
 

@@ -30,6 +30,7 @@ export interface Calendar {
   owner: UserRef;
   revision: number;
   caldav_url: string;
+  components?: string[];
   etag: string;
 }
 

@@ -261,6 +261,9 @@ export class App {
       toast(errorText(err), 'error');
       return;
     }
+    // Task lists (and journals) belong to other apps: the grid shows
+    // calendars that hold events.
+    cals = cals.filter((c) => !c.components || c.components.includes('VEVENT'));
     cals.sort((a, b) => Number(b.role === 'owner') - Number(a.role === 'owner') || a.order - b.order ||
       a.display_name.localeCompare(b.display_name));
     if (cals.length === 0) {
