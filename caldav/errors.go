@@ -147,14 +147,23 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		b.WriteString(openTag(e.cond) + e.inner + closeTag(e.cond))
 	}
 	if e.msg != "" {
-		b.WriteString(`<A:message xmlns:A="` + nsAlmanac + `">`)
+		// The DAV:error holds the condition element (RFC 4918 §16); strict
+		// clients compare its children with the conditions they know, so the
+		// human-readable text goes in the element CalendarServer uses for it,
+		// which they skip.
+		b.WriteString(`<E:error-description xmlns:E="` + nsErrorDescription + `">`)
 		writeText(&b, e.msg)
-		b.WriteString(`</A:message>`)
+		b.WriteString(`</E:error-description>`)
 	}
 	b.WriteString("</D:error>\n")
 	_, _ = w.Write([]byte(b.String()))
 }
 
-// nsAlmanac holds our own elements, such as the human-readable message in
-// an error body.
+// nsAlmanac holds our own elements, such as the stored calendar-timezone
+// text.
 const nsAlmanac = "https://almanac.invalid/ns/"
+
+// nsErrorDescription is the namespace of the error-description element
+// that carries the text of a DAV:error (CalendarServer's, which clients
+// and test suites know to set apart from the condition).
+const nsErrorDescription = "http://twistedmatrix.com/xml_namespace/dav/"

@@ -126,7 +126,7 @@ func (s *testServer) replay(t *testing.T, reqs []scenarioRequest) string {
 		var hs []string
 		for _, h := range shownHeaders {
 			if v := rep.header.Get(h); v != "" {
-				hs = append(hs, h+": "+v)
+				hs = append(hs, h+": "+normalize(v))
 			}
 		}
 		sort.Strings(hs)
@@ -165,6 +165,10 @@ var (
 	httpDateRE = regexp.MustCompile(`[A-Z][a-z]{2}, \d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d:\d\d GMT`)
 	isoDateRE  = regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`)
 	dtstampRE  = regexp.MustCompile(`(?m)^DTSTAMP:\d{8}T\d{6}Z$`)
+	// A home's token packs its calendars' UUIDs.
+	homeTokenRE = regexp.MustCompile(`data:,home/[A-Za-z0-9_-]*`)
+	// The test server listens on a new port each time.
+	hostRE = regexp.MustCompile(`http://127\.0\.0\.1:\d+`)
 )
 
 // normalize replaces what differs from run to run.
@@ -173,6 +177,8 @@ func normalize(s string) string {
 	s = httpDateRE.ReplaceAllString(s, "HTTP-DATE")
 	s = isoDateRE.ReplaceAllString(s, "ISO-DATE")
 	s = dtstampRE.ReplaceAllString(s, "DTSTAMP:NOW")
+	s = homeTokenRE.ReplaceAllString(s, "data:,home/TOKEN")
+	s = hostRE.ReplaceAllString(s, "http://HOST")
 	return s
 }
 

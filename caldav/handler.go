@@ -87,11 +87,15 @@ func (h *Handler) Routes() http.Handler {
 	r.HandleFunc("/principals/", h.serve(kindPrincipals))
 	r.HandleFunc("/principals/{user}", h.serve(kindPrincipal))
 	r.HandleFunc("/principals/{user}/", h.serve(kindPrincipal))
+	r.HandleFunc("/calendars", h.serve(kindHomes))
+	r.HandleFunc("/calendars/", h.serve(kindHomes))
 	r.HandleFunc("/calendars/{user}", h.serve(kindHome))
 	r.HandleFunc("/calendars/{user}/", h.serve(kindHome))
 	r.HandleFunc("/calendars/{user}/{calendar}", h.serve(kindCalendar))
 	r.HandleFunc("/calendars/{user}/{calendar}/", h.serve(kindCalendar))
 	r.HandleFunc("/calendars/{user}/{calendar}/{object}", h.serve(kindObject))
+	r.HandleFunc("/calendars/{user}/{calendar}/{object}/", h.serve(kindNested))
+	r.HandleFunc("/calendars/{user}/{calendar}/{object}/*", h.serve(kindNested))
 	r.HandleFunc("/scheduling/{user}/inbox", h.serve(kindInbox))
 	r.HandleFunc("/scheduling/{user}/inbox/", h.serve(kindInbox))
 	r.HandleFunc("/scheduling/{user}/inbox/{item}", h.serve(kindInboxItem))
@@ -99,11 +103,6 @@ func (h *Handler) Routes() http.Handler {
 	r.HandleFunc("/scheduling/{user}/outbox/", h.serve(kindOutbox))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { writeError(w, r, store.ErrNotFound) })
 	return r
-}
-
-// WellKnown redirects /.well-known/caldav to the root (RFC 6764 §5).
-func (h *Handler) WellKnown(w http.ResponseWriter, r *http.Request) {
-	http.Redirect(w, r, Prefix+"/", http.StatusMovedPermanently)
 }
 
 type ctxKey int

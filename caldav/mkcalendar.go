@@ -27,7 +27,11 @@ func (h *Handler) makeCalendar(w http.ResponseWriter, r *http.Request, t *target
 		return err
 	}
 	if t.cal != nil {
-		return store.ErrExists // RFC 4791 §5.3.1.1: DAV:resource-must-be-null
+		if reqName.Space == nsCalDAV {
+			// RFC 4791 §5.3.1.2: a failed precondition, DAV:resource-must-be-null.
+			return precondition(http.StatusForbidden, nsDAV, "resource-must-be-null", "a resource already exists here")
+		}
+		return store.ErrExists // RFC 4918 §9.3.1: 405 for MKCOL on a mapped URL
 	}
 	ops, err := creationProps(root, reqName)
 	if err != nil {
@@ -60,6 +64,19 @@ func (h *Handler) makeCalendar(w http.ResponseWriter, r *http.Request, t *target
 	w.Header().Set("Content-Length", "0")
 	w.WriteHeader(http.StatusCreated)
 	return nil
+}
+
+// mkcalendarNested refuses to make a collection inside a calendar
+// collection or below one of its resources: RFC 4791 §4.2 forbids calendar
+// collections at any depth of one, and it holds nothing but calendar
+// object resources (CALDAV:calendar-collection-location-ok, §5.3.1.2).
+func (h *Handler) mkcalendarNested(w http.ResponseWriter, r *http.Request, t *target) error {
+	if t.cal == nil {
+		// RFC 4918 §9.3.1: the parent collection does not exist.
+		return davStatus(http.StatusConflict, "the parent collection does not exist")
+	}
+	return precondition(http.StatusForbidden, nsCalDAV, "calendar-collection-location-ok",
+		"collections cannot be made inside a calendar collection")
 }
 
 // creationProps reads the DAV:set of a MKCALENDAR or extended MKCOL body;

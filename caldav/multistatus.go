@@ -211,6 +211,27 @@ func (m *multistatus) response(href string, stats ...propstat) {
 	m.flushSometimes()
 }
 
+// responseOK is response for a member that must appear even when none of
+// the properties asked for is there (an empty DAV:prop in a sync report):
+// its propstat is then an empty one with 200.
+func (m *multistatus) responseOK(href string, stats []propstat) {
+	for _, ps := range stats {
+		if len(ps.props) > 0 && !(m.minimal && ps.status == http.StatusNotFound) {
+			m.response(href, stats...)
+			return
+		}
+	}
+	m.w.WriteString("<D:response><D:href>")
+	writeText(m.w, href)
+	m.w.WriteString("</D:href><D:propstat><D:prop/>")
+	m.statusLine(http.StatusOK)
+	m.w.WriteString("</D:propstat></D:response>")
+	m.flushSometimes()
+}
+
+// started reports whether a response has been written.
+func (m *multistatus) started() bool { return m.count > 0 }
+
 // status writes a DAV:response that carries only a status, such as the 404
 // of a deleted member in a sync report (RFC 6578 §3.5).
 func (m *multistatus) status(href string, code int) {

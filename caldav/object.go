@@ -2,6 +2,7 @@ package caldav
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -74,8 +75,8 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, t *target) error {
 	}
 	writeTags(w.Header(), res, data)
 	w.Header().Set("Content-Length", "0")
+	// No Location: what a PUT creates is the target URI (RFC 9110 §15.3.2).
 	if res.Created {
-		w.Header().Set("Location", objectHref(t.owner.Name, t.calName, t.objName))
 		w.WriteHeader(http.StatusCreated)
 	} else {
 		w.WriteHeader(http.StatusNoContent)
@@ -114,34 +115,79 @@ func (h *Handler) deleteCalendar(w http.ResponseWriter, r *http.Request, t *targ
 // §10.3) to a writable calendar of the caller and a resource name. A
 // destination outside the caller's calendars is refused with 502 Bad
 // Gateway, as RFC 4918 §9.9.4 says for another server, or 403.
-func (h *Handler) destination(r *http.Request, t *target) (*store.Calendar, string, error) {
+func (h *Handler) destination(r *http.Request, t *target) (*store.Calendar, string, string, error) {
 	d := r.Header.Get("Destination")
 	if d == "" {
-		return nil, "", davStatus(http.StatusBadRequest, "Destination header missing")
+		return nil, "", "", davStatus(http.StatusBadRequest, "Destination header missing")
 	}
 	u, err := url.Parse(d)
 	if err != nil {
-		return nil, "", davStatus(http.StatusBadRequest, "Destination is not a URL")
+		return nil, "", "", davStatus(http.StatusBadRequest, "Destination is not a URL")
 	}
 	if u.Host != "" && u.Host != r.Host {
-		return nil, "", davStatus(http.StatusBadGateway, "Destination is on another server")
+		return nil, "", "", davStatus(http.StatusBadGateway, "Destination is on another server")
 	}
-	calName, objName, ok := parseHref(t.user, u.EscapedPath())
-	if !ok || objName == "" {
-		return nil, "", davStatus(http.StatusForbidden, "Destination must be a resource in one of your calendars")
+	names := hrefNames(t.user, u.EscapedPath())
+	if len(names) == 0 || names[0].obj == "" {
+		return nil, "", "", davStatus(http.StatusForbidden, "Destination must be a resource in one of your calendars")
 	}
-	cal, _, err := h.cals.CalendarAt(r.Context(), t.user, t.owner.ID, calName, calendar.ActWrite)
+	// The calendar the decoded name names, or else the literal one.
+	for _, n := range names {
+		cal, err := h.writableCalendar(r.Context(), t, n.cal)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		return cal, n.cal, n.obj, err
+	}
+	return nil, "", "", store.ErrNotFound
+}
+
+// writableCalendar is a calendar of the caller's home, their own or shared
+// with them, that they may write.
+func (h *Handler) writableCalendar(ctx context.Context, t *target, name string) (*store.Calendar, error) {
+	cal, _, err := h.cals.CalendarAt(ctx, t.user, t.owner.ID, name, calendar.ActWrite)
 	if errors.Is(err, store.ErrNotFound) {
-		// A calendar shared with the caller, in their home.
 		var role calendar.Role
-		if cal, role, _, err = h.sharedAt(r.Context(), t.user, calName); err == nil && !role.Can(calendar.ActWrite) {
+		if cal, role, _, err = h.sharedAt(ctx, t.user, name); err == nil && !role.Can(calendar.ActWrite) {
 			err = calendar.ErrForbidden
 		}
 	}
-	if err != nil {
-		return nil, "", err
+	return cal, err
+}
+
+// moveCalendar answers MOVE of a calendar collection to another name in
+// the same home (RFC 4918 §9.9): its objects, properties, shares and sync
+// history go with it. A calendar is never overwritten: an existing
+// destination answers 412 with Overwrite: F and 403 otherwise, as
+// replacing a whole calendar is not something a client means to do.
+func (h *Handler) moveCalendar(w http.ResponseWriter, r *http.Request, t *target) error {
+	if t.share != nil {
+		return calendar.ErrForbidden
 	}
-	return cal, objName, nil
+	d, err := url.Parse(r.Header.Get("Destination"))
+	if err != nil || r.Header.Get("Destination") == "" {
+		return davStatus(http.StatusBadRequest, "Destination header missing or not a URL")
+	}
+	if d.Host != "" && d.Host != r.Host {
+		return davStatus(http.StatusBadGateway, "Destination is on another server")
+	}
+	name, obj, ok := parseHref(t.user, strings.TrimSuffix(d.EscapedPath(), "/")+"/")
+	if !ok || obj != "" {
+		return davStatus(http.StatusForbidden, "Destination must be a collection in your calendar home")
+	}
+	if _, _, err := h.cals.CalendarAt(r.Context(), t.user, t.owner.ID, name, calendar.ActFreeBusy); err == nil {
+		if !overwrite(r) {
+			return store.ErrPreconditionFailed
+		}
+		return davStatus(http.StatusForbidden, "a calendar exists at the destination; it is not replaced")
+	}
+	if err := h.cals.RenameCalendar(r.Context(), t.user, t.cal, name); err != nil {
+		if errors.Is(err, store.ErrExists) {
+			return store.ErrPreconditionFailed
+		}
+		return err
+	}
+	return created(w, r, true, calendarHref(t.owner.Name, name))
 }
 
 // overwrite reads the Overwrite header (RFC 4918 §10.6; default T).
@@ -151,7 +197,7 @@ func overwrite(r *http.Request) bool {
 
 // move answers MOVE of an object to another calendar or name.
 func (h *Handler) move(w http.ResponseWriter, r *http.Request, t *target) error {
-	to, toName, err := h.destination(r, t)
+	to, toCal, toName, err := h.destination(r, t)
 	if err != nil {
 		return err
 	}
@@ -159,12 +205,12 @@ func (h *Handler) move(w http.ResponseWriter, r *http.Request, t *target) error 
 	if err != nil {
 		return atDestination(err, t, to)
 	}
-	return created(w, res.Created)
+	return created(w, r, res.Created, objectHref(t.owner.Name, toCal, toName))
 }
 
 // copy answers COPY of an object: a PUT of the same bytes elsewhere.
 func (h *Handler) copy(w http.ResponseWriter, r *http.Request, t *target) error {
-	to, toName, err := h.destination(r, t)
+	to, toCal, toName, err := h.destination(r, t)
 	if err != nil {
 		return err
 	}
@@ -176,10 +222,18 @@ func (h *Handler) copy(w http.ResponseWriter, r *http.Request, t *target) error 
 	if err != nil {
 		return atDestination(err, t, to)
 	}
-	return created(w, res.Created)
+	return created(w, r, res.Created, objectHref(t.owner.Name, toCal, toName))
 }
 
-func created(w http.ResponseWriter, isNew bool) error {
+// created answers a COPY or MOVE with the destination's URL in Location
+// (RFC 9110 §10.2.2), whether it was made (201) or replaced (204): the
+// Destination as the client wrote it when it was a URL of this server.
+func created(w http.ResponseWriter, r *http.Request, isNew bool, href string) error {
+	loc := absoluteURL(r, href)
+	if d, err := url.Parse(r.Header.Get("Destination")); err == nil && d.Path != "" {
+		loc = absoluteURL(r, d.EscapedPath())
+	}
+	w.Header().Set("Location", loc)
 	if isNew {
 		w.WriteHeader(http.StatusCreated)
 	} else {
@@ -196,4 +250,14 @@ func atDestination(err error, t *target, to *store.Calendar) error {
 		return uidConflict(t.owner, to.Name, uc)
 	}
 	return err
+}
+
+// absoluteURL is href on the server the request reached (through a TLS
+// proxy when it says so).
+func absoluteURL(r *http.Request, href string) string {
+	scheme := "http"
+	if r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https") {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + href
 }

@@ -26,22 +26,28 @@ func parsePropfind(root *node) (*propRequest, error) {
 		return nil, badXML("expected DAV:propfind, got %s", root.Name.Local)
 	}
 	req := &propRequest{}
+	kinds := 0
 	for _, c := range root.Children {
 		switch {
 		case c.is(nsDAV, "allprop"):
 			req.allprop = true
+			kinds++
 		case c.is(nsDAV, "propname"):
 			req.propname = true
+			kinds++
 		case c.is(nsDAV, "prop"), c.is(nsDAV, "include"):
+			if c.is(nsDAV, "prop") {
+				kinds++
+			}
 			for _, p := range c.Children {
 				req.names = append(req.names, p.Name)
 			}
 		}
 	}
-	if !req.allprop && !req.propname && len(req.names) == 0 {
-		if root.child(nsDAV, "prop") == nil {
-			return nil, badXML("DAV:propfind needs DAV:prop, DAV:allprop or DAV:propname")
-		}
+	// RFC 4918 §14.20: exactly one of propname, allprop (with an optional
+	// include) or prop.
+	if kinds != 1 {
+		return nil, badXML("DAV:propfind needs exactly one of DAV:prop, DAV:allprop or DAV:propname")
 	}
 	return req, nil
 }
@@ -92,9 +98,12 @@ func (h *Handler) propfind(w http.ResponseWriter, r *http.Request, t *target) er
 		return err
 	}
 	d := depth(r)
-	if d == "infinity" && t.isCollection() {
-		// RFC 4918 §9.1: DAV:propfind-finite-depth.
-		return precondition(http.StatusForbidden, nsDAV, "propfind-finite-depth", "Depth: infinity is not supported; use 0 or 1")
+	if d == "infinity" {
+		if !t.flat() {
+			// RFC 4918 §9.1: DAV:propfind-finite-depth.
+			return precondition(http.StatusForbidden, nsDAV, "propfind-finite-depth", "Depth: infinity is not supported here; use 0 or 1")
+		}
+		d = "1" // a collection without sub-collections: infinity is one level
 	}
 	self, err := h.resourceOf(r.Context(), t, req)
 	if err != nil {
@@ -107,6 +116,13 @@ func (h *Handler) propfind(w http.ResponseWriter, r *http.Request, t *target) er
 		}
 	}
 	ctx := r.Context()
+	if d == "0" && (self.cal != nil || self.obj != nil) {
+		// As CalendarServer does: the time the resource last changed, for
+		// clients that keep it from a PROPFIND as they would from a GET.
+		if lm, ok := lastModified(self); ok {
+			w.Header().Set("Last-Modified", lm)
+		}
+	}
 	ms := newMultistatus(w, r)
 	for _, rs := range append([]*resource{self}, members...) {
 		stats, err := h.props(ctx, rs, req)
@@ -153,6 +169,9 @@ func (h *Handler) resourceOf(ctx context.Context, t *target, req *propRequest) (
 // members lists a collection's members for Depth: 1.
 func (h *Handler) members(ctx context.Context, t *target, req *propRequest) ([]*resource, error) {
 	switch t.kind {
+	case kindHomes:
+		// Only the caller's own home: other users' are not theirs to list.
+		return []*resource{{kind: kindHome, href: homeHref(t.user.Name), user: t.user, owner: t.user}}, nil
 	case kindHome:
 		cals, err := h.cals.Calendars(ctx, t.user)
 		if err != nil {

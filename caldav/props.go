@@ -63,7 +63,7 @@ type liveProp struct {
 	writable bool // set by PROPPATCH (see proppatch.go); others are protected
 }
 
-var everything = []kind{kindRoot, kindPrincipals, kindPrincipal, kindHome, kindCalendar, kindObject}
+var everything = []kind{kindRoot, kindPrincipals, kindHomes, kindPrincipal, kindHome, kindCalendar, kindObject}
 
 func constant(s string) func(*Handler, context.Context, *resource) (string, bool, error) {
 	return func(*Handler, context.Context, *resource) (string, bool, error) { return s, true, nil }
@@ -103,11 +103,11 @@ func init() {
 		dav("getcontenttype"): {[]kind{kindObject}, true, fromResource(func(rs *resource) (string, bool) {
 			return "text/calendar; charset=utf-8; component=" + strings.ToLower(rs.obj.Component), true
 		}), false},
-		dav("getcontentlength"):         {[]kind{kindObject}, true, fromResource(func(rs *resource) (string, bool) { return strconv.Itoa(rs.obj.Size), true }), false},
+		dav("getcontentlength"):         {[]kind{kindCalendar, kindObject}, true, fromResource(contentLength), false},
 		dav("getlastmodified"):          {[]kind{kindCalendar, kindObject}, true, fromResource(lastModified), false},
 		dav("creationdate"):             {[]kind{kindCalendar, kindObject}, true, fromResource(creationDate), false},
-		pnSyncToken:                     {[]kind{kindCalendar}, true, fromResource(func(rs *resource) (string, bool) { return escapeText(syncToken(rs.cal)), true }), false},
-		pnCTag:                          {[]kind{kindCalendar}, true, fromResource(func(rs *resource) (string, bool) { return escapeText(syncToken(rs.cal)), true }), false},
+		pnSyncToken:                     {[]kind{kindCalendar, kindHome, kindInbox}, true, collectionToken, false},
+		pnCTag:                          {[]kind{kindCalendar, kindHome, kindInbox}, true, collectionToken, false},
 		pnDescription:                   {[]kind{kindCalendar}, true, fromResource(description), true},
 		pnTimezone:                      {[]kind{kindCalendar}, false, fromResource(calendarTimezone), true},
 		pnColor:                         {[]kind{kindCalendar}, true, fromResource(func(rs *resource) (string, bool) { return escapeText(rs.cal.Color), rs.cal.Color != "" }), true},
@@ -211,6 +211,10 @@ func supportedReports(rs *resource) (string, bool) {
 		if rs.kind == kindCalendar {
 			names = append(names, dav("sync-collection"))
 		}
+	case kindHome:
+		names = []xml.Name{cdav("calendar-query"), cdav("calendar-multiget"), cdav("free-busy-query"), dav("sync-collection")}
+	case kindInbox:
+		names = []xml.Name{cdav("calendar-multiget"), dav("sync-collection")}
 	}
 	names = append(names, dav("expand-property"), dav("principal-property-search"), dav("principal-search-property-set"))
 	var b strings.Builder
@@ -226,7 +230,7 @@ func privileges(rs *resource) (string, bool) {
 	role := rs.role
 	if rs.kind != kindCalendar && rs.kind != kindObject {
 		role = calendar.RoleOwner // the caller's own home and principal
-		if rs.kind == kindRoot || rs.kind == kindPrincipals {
+		if rs.kind == kindRoot || rs.kind == kindPrincipals || rs.kind == kindHomes {
 			role = calendar.RoleReader
 		}
 	}
@@ -261,10 +265,25 @@ func etag(rs *resource) (string, bool) {
 	return escapeText(quoteETag(rs.obj.ETag)), true
 }
 
+// contentLength is an object's size. A calendar collection has no body of
+// its own (its GET is an export made on demand), so it says 0, as
+// CalendarServer does: clients ask every resource for the property.
+func contentLength(rs *resource) (string, bool) {
+	if rs.obj == nil {
+		return "0", true
+	}
+	return strconv.Itoa(rs.obj.Size), true
+}
+
 func lastModified(rs *resource) (string, bool) {
-	t := rs.cal.UpdatedAt
-	if rs.kind == kindObject {
+	if rs.obj == nil && rs.cal == nil {
+		return "", false
+	}
+	var t time.Time
+	if rs.obj != nil {
 		t = rs.obj.ModifiedAt
+	} else {
+		t = rs.cal.UpdatedAt
 	}
 	return t.UTC().Format(http.TimeFormat), true
 }

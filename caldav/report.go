@@ -32,6 +32,21 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request, t *target) erro
 	switch {
 	case root.is(nsDAV, "sync-collection") && onCalendar:
 		return h.syncCollection(w, r, t, root)
+	case root.is(nsDAV, "sync-collection") && t.kind == kindHome:
+		return h.syncHome(w, r, t, root)
+	case root.is(nsDAV, "sync-collection") && t.kind == kindInbox:
+		return h.syncInbox(w, r, t, root)
+	case root.is(nsCalDAV, "calendar-multiget") && t.kind == kindInbox:
+		return h.inboxMultiget(w, r, t, root)
+	case root.is(nsCalDAV, "calendar-multiget") && t.kind == kindHome:
+		return h.homeMultiget(w, r, t, root)
+	case root.is(nsCalDAV, "calendar-query") && t.kind == kindHome:
+		return h.homeQuery(w, r, t, root)
+	case root.is(nsCalDAV, "free-busy-query") && t.kind == kindHome:
+		return h.homeFreeBusy(w, r, t, root)
+	case root.is(nsCalDAV, "calendar-multiget") && t.kind == kindObject:
+		// RFC 4791 §7.9: on a resource, the multiget reads that resource.
+		return h.calendarMultiget(w, r, t, root)
 	case root.is(nsDAV, "expand-property"):
 		return h.expandProperty(w, r, t, root)
 	case root.is(nsDAV, "principal-property-search"):

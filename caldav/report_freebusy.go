@@ -17,39 +17,30 @@ func (h *Handler) freeBusyQuery(w http.ResponseWriter, r *http.Request, t *targe
 	if !t.role.Can(calendar.ActFreeBusy) {
 		return calendar.ErrForbidden
 	}
-	trn := root.child(nsCalDAV, "time-range")
-	if trn == nil {
-		return badXML("free-busy-query needs a CALDAV:time-range")
-	}
-	tr, err := parseTimeRange(trn)
-	if err != nil {
-		return err
-	}
-	tz := calendarZone(t.cal)
-	occs, err := h.cals.Instances(r.Context(), t.user, t.cal, tr.from(), tr.to(), tz)
-	if err != nil {
-		return err
-	}
-	comps, err := h.st.ComponentsOf(r.Context(), t.cal.ID, objectIDs(occs))
+	tr, err := freeBusyRange(root)
 	if err != nil {
 		return err
 	}
 	busy := map[string][]period{}
-	for _, o := range occs {
-		fbtype, ok := fbType(o)
-		if !ok || comps[o.ObjectID] != "VEVENT" { // RFC 4791 §7.10: events only
-			continue
-		}
-		p := period{maxTime(o.Start, tr.from()), minTime(o.End, tr.to())}
-		if !p.end.After(p.start) {
-			continue
-		}
-		busy[fbtype] = append(busy[fbtype], p)
+	if err := h.addBusy(r.Context(), busy, t.user, t.cal, tr); err != nil {
+		return err
 	}
+	writeFreeBusy(w, tr, busy)
+	return nil
+}
+
+func freeBusyRange(root *node) (*timeRange, error) {
+	trn := root.child(nsCalDAV, "time-range")
+	if trn == nil {
+		return nil, badXML("free-busy-query needs a CALDAV:time-range")
+	}
+	return parseTimeRange(trn)
+}
+
+func writeFreeBusy(w http.ResponseWriter, tr *timeRange, busy map[string][]period) {
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	_, _ = w.Write([]byte(vfreebusy(tr, busy)))
-	return nil
 }
 
 // vfreebusy prints the answer: one VFREEBUSY over the range with the

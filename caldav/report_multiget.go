@@ -2,6 +2,7 @@ package caldav
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/almanac/almanac/calendar"
@@ -65,15 +66,17 @@ func multigetHrefs(root *node) ([]string, error) {
 }
 
 // objectsAt reads the objects the hrefs name in the target calendar, in one
-// query; hrefs elsewhere name nothing here.
+// query; hrefs elsewhere name nothing here. An href's decoded name wins
+// over its literal one (hrefNames).
 func (h *Handler) objectsAt(ctx context.Context, t *target, op *objectProps, hrefs []string) (map[string]*store.Object, error) {
 	names := make([]string, 0, len(hrefs))
-	nameOf := make(map[string]string, len(hrefs))
+	namesOf := make(map[string][]string, len(hrefs))
 	for _, href := range hrefs {
-		calName, objName, ok := parseHref(t.user, href)
-		if ok && calName == t.calName && objName != "" {
-			names = append(names, objName)
-			nameOf[href] = objName
+		for _, n := range hrefNames(t.user, href) {
+			if n.cal == t.calName && n.obj != "" {
+				names = append(names, n.obj)
+				namesOf[href] = append(namesOf[href], n.obj)
+			}
 		}
 	}
 	var objs []*store.Object
@@ -94,10 +97,98 @@ func (h *Handler) objectsAt(ctx context.Context, t *target, op *objectProps, hre
 		byName[o.Name] = o
 	}
 	out := make(map[string]*store.Object, len(hrefs))
-	for href, name := range nameOf {
-		if o := byName[name]; o != nil {
-			out[href] = o
+	for href, list := range namesOf {
+		for _, name := range list {
+			if o := byName[name]; o != nil {
+				out[href] = o
+				break
+			}
 		}
 	}
 	return out, nil
+}
+
+// homeMultiget answers calendar-multiget on a calendar home (RFC 4791
+// §7.9: the resources named, from within the collection the request
+// targets, at any depth): each href is read from its own calendar.
+func (h *Handler) homeMultiget(w http.ResponseWriter, r *http.Request, t *target, root *node) error {
+	op, err := parseObjectProps(root)
+	if err != nil {
+		return err
+	}
+	hrefs, err := multigetHrefs(root)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	type found struct {
+		t *target
+		o *store.Object
+	}
+	got := make(map[hrefName]found, len(hrefs)) // by the calendar and object an href may name
+	for calName, list := range hrefsByCalendar(t.user, hrefs) {
+		ct, err := h.calendarTarget(ctx, t.user, calName)
+		if errors.Is(err, store.ErrNotFound) || errors.Is(err, calendar.ErrForbidden) {
+			continue
+		} else if err != nil {
+			return err
+		}
+		objs, err := h.objectsAt(ctx, ct, op, list)
+		if err != nil {
+			return err
+		}
+		for _, o := range objs {
+			got[hrefName{calName, o.Name}] = found{ct, o}
+		}
+	}
+	ms := newMultistatus(w, r)
+	for _, href := range hrefs {
+		var f found
+		ok := false
+		for _, n := range hrefNames(t.user, href) {
+			if f, ok = got[n]; ok {
+				break
+			}
+		}
+		if !ok {
+			ms.status(href, http.StatusNotFound)
+			continue
+		}
+		if err := h.writeObject(ctx, ms, f.t, op, f.o, nil); err != nil {
+			abort(r, err)
+		}
+	}
+	return ms.close("")
+}
+
+// hrefsByCalendar groups hrefs in the caller's home by the calendars they
+// may name.
+func hrefsByCalendar(u *store.User, hrefs []string) map[string][]string {
+	out := map[string][]string{}
+	for _, href := range hrefs {
+		for _, n := range hrefNames(u, href) {
+			if n.obj != "" {
+				out[n.cal] = append(out[n.cal], href)
+			}
+		}
+	}
+	return out
+}
+
+// calendarTarget resolves a calendar of the caller's home, their own or
+// one shared with them, that they may read.
+func (h *Handler) calendarTarget(ctx context.Context, u *store.User, name string) (*target, error) {
+	t := &target{kind: kindCalendar, user: u, owner: u, calName: name}
+	cal, role, err := h.cals.CalendarAt(ctx, u, u.ID, name, calendar.ActRead)
+	if errors.Is(err, store.ErrNotFound) {
+		cal, role, t.share, err = h.sharedAt(ctx, u, name)
+		if err == nil && !role.Can(calendar.ActRead) {
+			err = calendar.ErrForbidden
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	t.cal, t.role = cal, role
+	return t, nil
 }

@@ -26,28 +26,55 @@ func (h *Handler) calendarQuery(w http.ResponseWriter, r *http.Request, t *targe
 	if err != nil {
 		return err
 	}
-	tz, err := h.queryZone(root, t.cal)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
 	if sub, ok := f.indexable(); ok && sub.simple() && op.direct() {
+		tz, err := h.queryZone(root, t.cal)
+		if err != nil {
+			return err
+		}
 		return h.streamQuery(w, r, t, op, sub, tz)
 	}
-	ids, skip, err := h.candidates(ctx, t, f, tz)
+	p, err := h.planQuery(r.Context(), t, root, op, f)
 	if err != nil {
 		return err
 	}
-	occs, err := h.occurrencesByObject(ctx, t, op.occurrenceRange(), tz)
-	if err != nil {
-		return err
-	}
-	keep := h.queryFilter(f, skip, tz)
 	ms := newMultistatus(w, r)
-	if err := h.writeObjects(ctx, ms, t, op, ids, occs, keep); err != nil {
+	if err := h.writeQuery(r.Context(), ms, p); err != nil {
 		abort(r, err)
 	}
 	return ms.close("")
+}
+
+// queryPlan is a calendar-query on one calendar, ready to write: the
+// candidate objects, their occurrences when calendar-data asks for them,
+// and the test each object must pass.
+type queryPlan struct {
+	t    *target
+	op   *objectProps
+	ids  []int64
+	occs map[int64][]calendar.Occurrence
+	keep func(*store.Object) (bool, error)
+}
+
+// planQuery finds what a calendar-query on t may answer, before anything
+// is written, so that an error is still a proper answer.
+func (h *Handler) planQuery(ctx context.Context, t *target, root *node, op *objectProps, f *compFilter) (*queryPlan, error) {
+	tz, err := h.queryZone(root, t.cal)
+	if err != nil {
+		return nil, err
+	}
+	ids, skip, err := h.candidates(ctx, t, f, tz)
+	if err != nil {
+		return nil, err
+	}
+	occs, err := h.occurrencesByObject(ctx, t, op.occurrenceRange(), tz)
+	if err != nil {
+		return nil, err
+	}
+	return &queryPlan{t: t, op: op, ids: ids, occs: occs, keep: h.queryFilter(f, skip, tz)}, nil
+}
+
+func (h *Handler) writeQuery(ctx context.Context, ms *multistatus, p *queryPlan) error {
+	return h.writeObjects(ctx, ms, p.t, p.op, p.ids, p.occs, p.keep)
 }
 
 // streamQuery answers the most common calendar-query, a time-range on

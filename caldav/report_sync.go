@@ -10,48 +10,16 @@ import (
 	"github.com/almanac/almanac/store"
 )
 
-// syncTokenBase prefixes sync tokens. A token is a URI (RFC 6578 §3.2)
-// naming the calendar and its revision: opaque to clients, parseable here,
-// and never valid for another calendar.
-const syncTokenBase = "https://almanac.invalid/sync/"
-
-func syncToken(cal *store.Calendar) string {
-	return syncTokenBase + cal.UUID + "/" + strconv.FormatInt(cal.Revision, 10)
-}
-
-func syncTokenAt(cal *store.Calendar, rev int64) string {
-	return syncTokenBase + cal.UUID + "/" + strconv.FormatInt(rev, 10)
-}
-
-// parseSyncToken returns the revision a token names. An empty token asks
-// for a full sync (RFC 6578 §3.3; DAVx5 sends an empty element).
-func parseSyncToken(cal *store.Calendar, tok string) (int64, error) {
-	tok = strings.TrimSpace(tok)
-	if tok == "" {
-		return 0, nil
-	}
-	rest, ok := strings.CutPrefix(tok, syncTokenBase+cal.UUID+"/")
-	if !ok {
-		return 0, store.ErrInvalidSyncToken
-	}
-	rev, err := strconv.ParseInt(rest, 10, 64)
-	if err != nil || rev < 0 {
-		return 0, store.ErrInvalidSyncToken
-	}
-	return rev, nil
-}
-
 // syncCollection answers the sync-collection REPORT (RFC 6578 §3): the
 // members changed since the token, deleted ones as 404, from the change log.
 func (h *Handler) syncCollection(w http.ResponseWriter, r *http.Request, t *target, root *node) error {
 	if !t.role.Can(calendar.ActRead) {
 		return calendar.ErrForbidden
 	}
-	level := strings.TrimSpace(root.child(nsDAV, "sync-level").textOr("1"))
-	if level != "1" && level != "infinite" {
-		return badXML("sync-level must be 1 or infinite")
+	if _, err := syncLevel(r, root); err != nil {
+		return err
 	}
-	since, err := parseSyncToken(t.cal, root.child(nsDAV, "sync-token").textOr(""))
+	since, err := parseCalendarToken(t.cal, root.child(nsDAV, "sync-token").textOr(""))
 	if err != nil {
 		return err
 	}
@@ -88,7 +56,23 @@ func (h *Handler) syncCollection(w http.ResponseWriter, r *http.Request, t *targ
 		// the client continue where this answer stopped.
 		ms.status(t.href(), http.StatusInsufficientStorage)
 	}
-	return ms.close(syncTokenAt(t.cal, next))
+	return ms.close(calendarToken(t.cal, next))
+}
+
+// syncLevel reads DAV:sync-level (RFC 6578 §3.3) and reports whether it
+// is infinite. Clients written to the drafts send none and say the same
+// with the Depth header.
+func syncLevel(r *http.Request, root *node) (bool, error) {
+	if lv := root.child(nsDAV, "sync-level"); lv != nil {
+		switch strings.TrimSpace(lv.Text) {
+		case "1":
+			return false, nil
+		case "infinite", "infinity":
+			return true, nil
+		}
+		return false, badXML("sync-level must be 1 or infinite")
+	}
+	return strings.EqualFold(strings.TrimSpace(r.Header.Get("Depth")), "infinity"), nil
 }
 
 // syncLimit reads DAV:limit/DAV:nresults (RFC 5323 §5.17, RFC 6578 §3.7).

@@ -17,6 +17,7 @@ type kind int
 const (
 	kindRoot kind = iota
 	kindPrincipals
+	kindHomes // /dav/calendars/, the collection of calendar homes
 	kindPrincipal
 	kindHome
 	kindCalendar
@@ -25,6 +26,9 @@ const (
 	kindInbox
 	kindInboxItem
 	kindOutbox
+	// kindNested is a path below a calendar object resource: nothing lives
+	// there, and no collection can be made there.
+	kindNested
 )
 
 // target is the resolved request URL. Everything the handlers know about
@@ -40,15 +44,33 @@ type target struct {
 	share   *store.Share    // set when cal is another user's, shared with the caller
 	calName string
 	objName string
+	// path is the request path of the server root when it is asked at
+	// "/" rather than at Prefix+"/" (clients given the server's URL).
+	path string
 }
 
-func (t *target) isCollection() bool { return t.kind != kindObject }
+// flat reports whether the target has no sub-collections: a calendar or
+// the inbox, whose members are all resources, or a resource itself. Depth
+// infinity on it is Depth 1.
+func (t *target) flat() bool {
+	switch t.kind {
+	case kindCalendar, kindInbox, kindOutbox, kindObject, kindInboxItem:
+		return true
+	}
+	return false
+}
 
 // resolve maps the route's parameters to a target. Calendars the caller may
 // not know exist resolve like missing ones: the answer is 404, never 403.
 func (h *Handler) resolve(r *http.Request, k kind) (*target, error) {
 	t := &target{kind: k, user: caller(r)}
-	if k == kindRoot || k == kindPrincipals {
+	switch k {
+	case kindRoot:
+		if r.URL.Path == "/" {
+			t.path = "/"
+		}
+		return t, nil
+	case kindPrincipals, kindHomes:
 		return t, nil
 	}
 	name, err := param(r, "user")
@@ -70,7 +92,7 @@ func (h *Handler) resolve(r *http.Request, k kind) (*target, error) {
 	if t.calName, err = param(r, "calendar"); err != nil {
 		return nil, err
 	}
-	if k == kindObject {
+	if k == kindObject || k == kindNested {
 		if t.objName, err = param(r, "object"); err != nil {
 			return nil, err
 		}
@@ -92,9 +114,20 @@ func (h *Handler) resolve(r *http.Request, k kind) (*target, error) {
 	return t, nil
 }
 
+// param returns a route parameter decoded once. chi matches the escaped
+// path when the request has one that differs from the decoded path
+// (URL.RawPath, e.g. for "%2F"), and the decoded path otherwise: only
+// then are its parameters still escaped. Unescaping always would turn a
+// name sent as "2%2520a.ics" ("2%20a.ics") into "2 a.ics".
 func param(r *http.Request, name string) (string, error) {
-	v, err := url.PathUnescape(chi.URLParam(r, name))
-	if err != nil || v == "" || strings.Contains(v, "/") {
+	v := chi.URLParam(r, name)
+	if r.URL.RawPath != "" {
+		var err error
+		if v, err = url.PathUnescape(v); err != nil {
+			return "", store.ErrNotFound
+		}
+	}
+	if v == "" || strings.Contains(v, "/") {
 		return "", store.ErrNotFound
 	}
 	return v, nil
@@ -104,6 +137,7 @@ func param(r *http.Request, name string) (string, error) {
 
 func rootHref() string                 { return Prefix + "/" }
 func principalsHref() string           { return Prefix + "/principals/" }
+func homesHref() string                { return Prefix + "/calendars/" }
 func principalHref(user string) string { return Prefix + "/principals/" + url.PathEscape(user) + "/" }
 func homeHref(user string) string      { return Prefix + "/calendars/" + url.PathEscape(user) + "/" }
 func calendarHref(user, cal string) string {
@@ -115,9 +149,14 @@ func objectHref(user, cal, obj string) string { return calendarHref(user, cal) +
 func (t *target) href() string {
 	switch t.kind {
 	case kindRoot:
+		if t.path != "" {
+			return t.path
+		}
 		return rootHref()
 	case kindPrincipals:
 		return principalsHref()
+	case kindHomes:
+		return homesHref()
 	case kindPrincipal:
 		return principalHref(t.owner.Name)
 	case kindHome:
@@ -134,26 +173,54 @@ func (t *target) href() string {
 	return objectHref(t.owner.Name, t.calName, t.objName)
 }
 
+// hrefName is the calendar and object an href in the caller's home names
+// (objName empty for the calendar itself).
+type hrefName struct{ cal, obj string }
+
 // parseHref resolves an href from a request body (multiget, Destination)
-// to a calendar name and object name in the caller's home. It accepts
-// absolute URLs and paths.
+// to a calendar name and object name in the caller's home, decoding each
+// segment once (RFC 3986 §2.1). It accepts absolute URLs and paths.
 func parseHref(user *store.User, href string) (calName, objName string, ok bool) {
-	if u, err := url.Parse(href); err == nil {
-		href = u.EscapedPath()
+	names := hrefNames(user, href)
+	if len(names) == 0 {
+		return "", "", false
 	}
-	rest, found := strings.CutPrefix(href, homeHref(user.Name))
+	return names[0].cal, names[0].obj, true
+}
+
+// hrefNames is what an href may name: its segments decoded once, and then,
+// when that differs, as written. Some clients put names in hrefs without
+// escaping them (a resource made as "a%20b.ics" named "a%20b.ics" again);
+// callers try the decoded names first and the literal ones when those name
+// nothing.
+func hrefNames(user *store.User, href string) []hrefName {
+	p := href
+	if u, err := url.Parse(href); err == nil {
+		p = u.EscapedPath()
+	}
+	rest, found := strings.CutPrefix(p, homeHref(user.Name))
 	if !found {
 		// Clients may escape the user name differently.
-		p, err := url.PathUnescape(href)
+		d, err := url.PathUnescape(p)
 		if err != nil {
-			return "", "", false
+			return nil
 		}
-		if rest, found = strings.CutPrefix(p, Prefix+"/calendars/"+user.Name+"/"); !found {
-			return "", "", false
+		if rest, found = strings.CutPrefix(d, Prefix+"/calendars/"+user.Name+"/"); !found {
+			return nil
 		}
-		return splitCalObj(rest, false)
+		if cal, obj, ok := splitCalObj(rest, false); ok {
+			return []hrefName{{cal, obj}}
+		}
+		return nil
 	}
-	return splitCalObj(rest, true)
+	var out []hrefName
+	if cal, obj, ok := splitCalObj(rest, true); ok {
+		out = append(out, hrefName{cal, obj})
+	}
+	if cal, obj, ok := splitCalObj(rest, false); ok && (len(out) == 0 || out[0] != hrefName{cal, obj}) {
+		out = append(out, hrefName{cal, obj})
+	}
+	return out
 }
 
 func splitCalObj(rest string, escaped bool) (string, string, bool) {

@@ -175,27 +175,37 @@ func textOnlyIfLeaf(n *node) string {
 	return ""
 }
 
-// serialize writes n as a self-contained element.
+// nsXML is the namespace bound to the prefix xml, which must not be
+// declared under another (Namespaces in XML §3).
+const nsXML = "http://www.w3.org/XML/1998/namespace"
+
+// serialize writes n as a self-contained element. Its attributes come
+// first, as a client wrote them (xml:lang stays xml:lang), then the
+// namespace declaration.
 func (n *node) serialize(b *strings.Builder) {
 	b.WriteString("<")
 	b.WriteString(n.Name.Local)
+	ns := 0 // prefixes a0, a1 … for attributes in other namespaces
+	for _, a := range n.Attr {
+		switch {
+		case a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns"):
+			continue
+		case a.Name.Space == nsXML || a.Name.Space == "xml":
+			fmt.Fprintf(b, ` xml:%s='`, a.Name.Local)
+		case a.Name.Space != "":
+			fmt.Fprintf(b, ` xmlns:a%d='`, ns)
+			writeAttr(b, a.Name.Space)
+			fmt.Fprintf(b, `' a%d:%s='`, ns, a.Name.Local)
+			ns++
+		default:
+			fmt.Fprintf(b, ` %s='`, a.Name.Local)
+		}
+		writeAttr(b, a.Value)
+		b.WriteString(`'`)
+	}
 	if n.Name.Space != "" {
 		b.WriteString(` xmlns="`)
 		writeAttr(b, n.Name.Space)
-		b.WriteString(`"`)
-	}
-	for i, a := range n.Attr {
-		if a.Name.Space == "xmlns" || (a.Name.Space == "" && a.Name.Local == "xmlns") {
-			continue
-		}
-		if a.Name.Space != "" {
-			fmt.Fprintf(b, ` xmlns:a%d="`, i)
-			writeAttr(b, a.Name.Space)
-			fmt.Fprintf(b, `" a%d:%s="`, i, a.Name.Local)
-		} else {
-			fmt.Fprintf(b, ` %s="`, a.Name.Local)
-		}
-		writeAttr(b, a.Value)
 		b.WriteString(`"`)
 	}
 	if len(n.Children) == 0 && strings.TrimSpace(n.Text) == "" {
@@ -231,6 +241,11 @@ func writeEscaped(w interface{ WriteString(string) (int, error) }, s string, att
 				continue
 			}
 			esc = "&quot;"
+		case '\'':
+			if !attr {
+				continue
+			}
+			esc = "&apos;"
 		default:
 			if s[i] < 0x20 && s[i] != '\n' && s[i] != '\t' {
 				esc = "\uFFFD" // not representable in XML 1.0

@@ -1,6 +1,7 @@
 package calendar
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -55,7 +56,13 @@ func TestPutObjectDateRange(t *testing.T) {
 		{"Outlook time zone from 1601", ics(berlin + "BEGIN:VEVENT\nUID:e\nDTSTAMP:20260101T000000Z\nDTSTART;TZID=Europe/Berlin:20260105T100000\nEND:VEVENT\n"), "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := f.s.PutObject(ctx, f.owner, f.cal, "x.ics", tc.data, store.Conditions{})
+			// One resource per UID: a resource is not replaced by one of
+			// another UID (RFC 4791 §5.3.2.1).
+			name := "e.ics"
+			if bytes.Contains(tc.data, []byte("UID:t\r\n")) {
+				name = "t.ics"
+			}
+			_, err := f.s.PutObject(ctx, f.owner, f.cal, name, tc.data, store.Conditions{})
 			if tc.pre == "" {
 				if err != nil {
 					t.Fatalf("refused: %v", err)

@@ -398,6 +398,28 @@ func (s *Service) UpdateCalendar(ctx context.Context, u *store.User, c *store.Ca
 	return nil
 }
 
+// RenameCalendar moves a calendar to another name in its owner's home
+// (WebDAV MOVE of the collection). Only its owner may. It returns an
+// *InvalidError for a bad name, store.ErrExists when the name is taken,
+// or ErrForbidden.
+func (s *Service) RenameCalendar(ctx context.Context, u *store.User, c *store.Calendar, name string) error {
+	if _, err := s.authorize(ctx, u, c, ActDeleteCalendar); err != nil {
+		return err
+	}
+	if c.OwnerID != u.ID {
+		return ErrForbidden
+	}
+	if err := checkName(name); err != nil {
+		return err
+	}
+	if err := s.st.RenameCalendar(ctx, c.ID, name); err != nil {
+		return err
+	}
+	c.Name = name
+	s.notify.Changed(ctx, Change{CalendarID: c.ID, CalendarUUID: c.UUID, OwnerID: c.OwnerID, Revision: c.Revision, Kind: CalendarUpdated})
+	return nil
+}
+
 // DeleteCalendar removes a calendar with everything in it. Only the user
 // who owns it may; a sharee, even with the owner role, can only leave it
 // (LeaveCalendar).

@@ -150,10 +150,10 @@ func checkWrites(b *Batch, res *BatchResult, byName, byUID map[string]current, d
 	var ok []int
 	for i, w := range b.Writes {
 		cur, exists := byName[w.Name]
-		if other, taken := byUID[w.UID]; taken && other.name != w.Name && !deleted[other.name] {
-			res.Writes[i].Err = &UIDConflictError{UID: w.UID, Name: other.name}
-		} else if err := w.Conditions.check(exists, cur.etag, cur.scheduleTag); err != nil {
+		if err := w.Conditions.check(exists, cur.etag, cur.scheduleTag); err != nil {
 			res.Writes[i].Err = err
+		} else if other, taken := byUID[w.UID]; taken && other.name != w.Name && !deleted[other.name] {
+			res.Writes[i].Err = &UIDConflictError{UID: w.UID, Name: other.name}
 		} else {
 			ok = append(ok, i)
 		}

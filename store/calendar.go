@@ -254,3 +254,21 @@ func bumpRevision(ctx context.Context, q querier, calID, now int64) (rev, maxSpa
 	}
 	return rev, maxSpan, err
 }
+
+// RenameCalendar gives a calendar another name in its owner's home and
+// bumps its revision. It returns ErrNotFound, or ErrExists when the owner
+// has a calendar of that name already.
+func (s *Store) RenameCalendar(ctx context.Context, id int64, name string) error {
+	now := s.nowMicro()
+	err := s.inTx(ctx, func(q querier) error {
+		n, err := q.exec(ctx, `UPDATE calendars SET name = $2, revision = revision + 1, updated_at = $3 WHERE id = $1`, id, name, now)
+		if err == nil && n == 0 {
+			return ErrNotFound
+		}
+		return err
+	})
+	if _, ok := uniqueViolation(err); ok {
+		return ErrExists
+	}
+	return err
+}

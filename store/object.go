@@ -120,6 +120,44 @@ func ETagOf(data []byte) string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// checkMoveTarget applies a MOVE's conditions on its destination: with
+// Overwrite: F it must not exist (RFC 4918 §9.9.4), and RFC 4791 §5.3.2.1's
+// CALDAV:no-uid-conflict: no other resource of the calendar has the UID,
+// and the one replaced has the same.
+func checkMoveTarget(ctx context.Context, q querier, calID int64, name, uid string, objID int64, overwrite bool) error {
+	rs, err := q.query(ctx, `SELECT name, uid FROM objects WHERE calendar_id = $1 AND (name = $2 OR uid = $3) AND id <> $4`,
+		calID, name, uid, objID)
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	var destUID, other string
+	exists := false
+	for rs.Next() {
+		var n, u string
+		if err := rs.Scan(&n, &u); err != nil {
+			return err
+		}
+		if n == name {
+			exists, destUID = true, u
+		} else {
+			other = n
+		}
+	}
+	if err := rs.Err(); err != nil {
+		return err
+	}
+	switch {
+	case exists && !overwrite:
+		return ErrPreconditionFailed
+	case other != "":
+		return &UIDConflictError{UID: uid, Name: other}
+	case exists && destUID != uid:
+		return &UIDConflictError{UID: destUID, Name: name}
+	}
+	return nil
+}
+
 // PutObject creates or replaces the resource w.Name in calendar calID,
 // together with its index rows and a change-log entry, in one transaction.
 // It returns ErrNotFound if the calendar does not exist,
@@ -138,13 +176,20 @@ func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond
 		if err != nil {
 			return err
 		}
+		exists := cur.id != 0
+		res.ObjectID, res.UUID = cur.id, cur.uuid
+		// The client's conditions first: an Overwrite: F or If-Match that
+		// fails is the answer whatever the content (RFC 4918 §9.8.5).
+		if err := cond.check(exists, cur.etag, cur.scheduleTag); err != nil {
+			return err
+		}
+		// RFC 4791 §5.3.2.1 (CALDAV:no-uid-conflict): no other resource may
+		// have the UID, and a resource is not replaced by one of another UID.
 		if cur.uidElsewhere != "" {
 			return &UIDConflictError{UID: w.UID, Name: cur.uidElsewhere}
 		}
-		exists := cur.id != 0
-		res.ObjectID, res.UUID = cur.id, cur.uuid
-		if err := cond.check(exists, cur.etag, cur.scheduleTag); err != nil {
-			return err
+		if exists && cur.uid != w.UID {
+			return &UIDConflictError{UID: cur.uid, Name: w.Name}
 		}
 		sc := w.Scheduling
 		if exists {
@@ -198,9 +243,9 @@ func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond
 // resources: the one at its name, if any, and the name of another holding
 // its UID.
 type currentState struct {
-	id                      int64
-	uuid, etag, scheduleTag string
-	uidElsewhere            string
+	id                           int64
+	uuid, uid, etag, scheduleTag string
+	uidElsewhere                 string
 }
 
 // current reads, in one statement, the resource at name and any other
@@ -208,7 +253,7 @@ type currentState struct {
 // rows, each from a unique index.
 func (s *Store) current(ctx context.Context, q querier, calID int64, name, uid string) (currentState, error) {
 	var cur currentState
-	rs, err := q.query(ctx, `SELECT id, uuid, name, etag, schedule_tag FROM objects
+	rs, err := q.query(ctx, `SELECT id, uuid, uid, name, etag, schedule_tag FROM objects
 		WHERE calendar_id = $1 AND (name = $2 OR uid = $3)`, calID, name, uid)
 	if err != nil {
 		return cur, err
@@ -217,7 +262,7 @@ func (s *Store) current(ctx context.Context, q querier, calID int64, name, uid s
 	for rs.Next() {
 		var r currentState
 		var rowName string
-		if err := rs.Scan(&r.id, &r.uuid, &rowName, &r.etag, &r.scheduleTag); err != nil {
+		if err := rs.Scan(&r.id, &r.uuid, &r.uid, &rowName, &r.etag, &r.scheduleTag); err != nil {
 			return cur, err
 		}
 		if rowName == name {
@@ -346,20 +391,12 @@ func (s *Store) MoveObject(ctx context.Context, fromCal int64, name string, toCa
 				return err
 			}
 		}
-		var other string
-		err = q.queryRow(ctx, `SELECT name FROM objects WHERE calendar_id = $1 AND uid = $2 AND id <> $3`,
-			toCal, uid, res.ObjectID).Scan(&other)
-		if err == nil && other != toName {
-			return &UIDConflictError{UID: uid, Name: other}
-		} else if err != nil && !isNoRows(err) {
+		if err := checkMoveTarget(ctx, q, toCal, toName, uid, res.ObjectID, overwrite); err != nil {
 			return err
 		}
 		n, err := q.exec(ctx, `DELETE FROM objects WHERE calendar_id = $1 AND name = $2 AND id <> $3`, toCal, toName, res.ObjectID)
 		if err != nil {
 			return err
-		}
-		if n > 0 && !overwrite {
-			return ErrPreconditionFailed
 		}
 		res.Created = n == 0
 		if _, err := q.exec(ctx, `UPDATE objects SET calendar_id = $2, name = $3, revision = $4, modified_at = $5 WHERE id = $1`,

@@ -73,9 +73,73 @@ func (s *Store) PutInboxItem(ctx context.Context, it *InboxItem) (bool, error) {
 		n, err = q.exec(ctx, `INSERT INTO schedule_inbox (user_id, name, uid, method, sender, data, etag, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (user_id, name) DO NOTHING`,
 			it.UserID, it.Name, it.UID, it.Method, it.Sender, it.Data, ETagOf(it.Data), s.nowMicro())
-		return err
+		if err != nil || n == 0 {
+			return err
+		}
+		return logInboxChange(ctx, q, it.UserID, it.Name, false)
 	})
 	return n > 0, err
+}
+
+// logInboxChange raises the user's inbox revision and records the item's
+// latest change under it.
+func logInboxChange(ctx context.Context, q querier, userID int64, name string, deleted bool) error {
+	var rev int64
+	err := q.queryRow(ctx, `UPDATE users SET inbox_revision = inbox_revision + 1 WHERE id = $1 RETURNING inbox_revision`, userID).Scan(&rev)
+	if err != nil {
+		return err
+	}
+	_, err = q.exec(ctx, `INSERT INTO inbox_changes (user_id, name, revision, deleted) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (user_id, name) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted`,
+		userID, name, rev, deleted)
+	return err
+}
+
+// InboxRevision returns the revision of a user's schedule inbox: its CTag
+// and sync token.
+func (s *Store) InboxRevision(ctx context.Context, userID int64) (int64, error) {
+	var rev int64
+	err := s.read.queryRow(ctx, `SELECT inbox_revision FROM users WHERE id = $1`, userID).Scan(&rev)
+	if isNoRows(err) {
+		return 0, ErrNotFound
+	}
+	return rev, err
+}
+
+// InboxChangesSince is ChangesSince for a user's schedule inbox: the items
+// delivered or deleted after revision since, oldest first, and the inbox's
+// current revision. It returns ErrInvalidSyncToken for a revision older
+// than the log reaches or newer than the inbox.
+func (s *Store) InboxChangesSince(ctx context.Context, userID, since int64) ([]Change, int64, error) {
+	var rev, floor int64
+	err := s.read.queryRow(ctx, `SELECT inbox_revision, inbox_sync_floor FROM users WHERE id = $1`, userID).Scan(&rev, &floor)
+	if isNoRows(err) {
+		return nil, 0, ErrNotFound
+	} else if err != nil {
+		return nil, 0, err
+	}
+	if since < 0 || since > rev || (since != 0 && since < floor) {
+		return nil, rev, ErrInvalidSyncToken
+	}
+	cond := `revision > $2`
+	if since == 0 {
+		cond = `revision > $2 AND NOT deleted`
+	}
+	rs, err := s.read.query(ctx, `SELECT name, revision, deleted FROM inbox_changes WHERE user_id = $1 AND `+cond+`
+		ORDER BY revision`, userID, since)
+	if err != nil {
+		return nil, rev, err
+	}
+	defer rs.Close()
+	var out []Change
+	for rs.Next() {
+		var c Change
+		if err := rs.Scan(&c.Name, &c.Revision, &c.Deleted); err != nil {
+			return nil, rev, err
+		}
+		out = append(out, c)
+	}
+	return out, rev, rs.Err()
 }
 
 const inboxColumns = `id, user_id, name, uid, method, sender, data, etag, created_at`
@@ -121,7 +185,10 @@ func (s *Store) DeleteInboxItem(ctx context.Context, userID int64, name string) 
 		if err == nil && n == 0 {
 			return ErrNotFound
 		}
-		return err
+		if err != nil {
+			return err
+		}
+		return logInboxChange(ctx, q, userID, name, true)
 	})
 }
 
@@ -152,7 +219,22 @@ func (s *Store) UsersByEmail(ctx context.Context, emails []string) (map[string]*
 func (s *Store) PurgeInbox(ctx context.Context, before time.Time) (int64, error) {
 	var n int64
 	err := s.inTx(ctx, func(q querier) error {
-		var err error
+		// The inboxes that lose items move on a revision and forget their
+		// logs up to it: older tokens then ask for a full sync rather than
+		// keeping a tombstone for every purged item.
+		_, err := q.exec(ctx, `UPDATE users SET inbox_revision = inbox_revision + 1, inbox_sync_floor = inbox_revision + 1
+			WHERE id IN (SELECT DISTINCT user_id FROM schedule_inbox WHERE created_at < $1)`, Micro(before))
+		if err == nil {
+			_, err = q.exec(ctx, `DELETE FROM inbox_changes WHERE deleted AND user_id IN
+				(SELECT DISTINCT user_id FROM schedule_inbox WHERE created_at < $1)`, Micro(before))
+		}
+		if err == nil {
+			_, err = q.exec(ctx, `DELETE FROM inbox_changes WHERE (user_id, name) IN
+				(SELECT user_id, name FROM schedule_inbox WHERE created_at < $1)`, Micro(before))
+		}
+		if err != nil {
+			return err
+		}
 		n, err = q.exec(ctx, `DELETE FROM schedule_inbox WHERE created_at < $1`, Micro(before))
 		return err
 	})

@@ -195,9 +195,13 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	r.Mount(caldav.Prefix, dav.Routes())
 	r.Mount(publish.Prefix, publish.New(cals).Routes())
 	r.Handle("/.well-known/caldav", http.HandlerFunc(dav.WellKnown))
+	r.Handle("/.well-known/caldav/", http.HandlerFunc(dav.WellKnown))
+	r.Handle("/.well-known/", http.HandlerFunc(dav.WellKnownIndex))
 	// Everything else is the web client: its files, and index.html for
-	// the paths it routes itself.
-	r.Handle("/*", web.Handler())
+	// the paths it routes itself; discovery's PROPFIND on "/" is CalDAV's.
+	webClient := web.Handler()
+	r.Handle("/", dav.ServerRoot(webClient))
+	r.Handle("/*", webClient)
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
