@@ -36,8 +36,8 @@ func (h *Handler) freeBusyQuery(w http.ResponseWriter, r *http.Request, t *targe
 	}
 	busy := map[string][]period{}
 	for _, o := range occs {
-		fbtype, ok := fbType(o)
-		if !ok || comps[o.ObjectID] != "VEVENT" { // RFC 4791 §7.10: events only
+		fbtype, ok := fbType(o, comps[o.ObjectID])
+		if !ok {
 			continue
 		}
 		p := period{maxTime(o.Start, tr.from()), minTime(o.End, tr.to())}
@@ -67,10 +67,17 @@ func vfreebusy(tr *timeRange, busy map[string][]period) string {
 	return b.String()
 }
 
-// fbType maps an occurrence to its FBTYPE (RFC 4791 §7.10): transparent
-// and cancelled ones are free.
-func fbType(o calendar.Occurrence) (string, bool) {
-	if o.Transparent {
+// fbType maps an occurrence to its FBTYPE. RFC 4791 §7.10 counts VEVENTs,
+// transparent and cancelled ones being free, and the busy periods of
+// VFREEBUSY components, whose index rows carry their FBTYPE as status
+// (an unknown one is BUSY, RFC 5545 §3.2.9).
+func fbType(o calendar.Occurrence, comp string) (string, bool) {
+	switch {
+	case comp == "VFREEBUSY" && (o.Status == "BUSY-TENTATIVE" || o.Status == "BUSY-UNAVAILABLE"):
+		return o.Status, true
+	case comp == "VFREEBUSY":
+		return "BUSY", true
+	case comp != "VEVENT" || o.Transparent:
 		return "", false
 	}
 	switch strings.ToUpper(o.Status) {

@@ -77,17 +77,20 @@ type override struct {
 // rule beyond the limits. A Series does not change once made and is safe
 // for concurrent use.
 //
-// A VFREEBUSY or VAVAILABILITY has no instances: it is not an occurrence
-// on a calendar but a statement about free and busy time, which queries
-// match by their own rules (RFC 4791 §9.9, RFC 7953 §7).
+// A VFREEBUSY's instances are its busy periods, the time it makes busy
+// in a free-busy query (RFC 4791 §7.10), with the FBTYPE as their Status;
+// its FREE periods are none. A VAVAILABILITY has no instances: it says
+// when its owner may be booked, not when they are busy. Calendar queries
+// match both by their own rules (RFC 4791 §9.9, RFC 7953 §7).
 func NewSeries(obj *icalendar.Object, opt Options) (*Series, error) {
 	s := &Series{lim: opt.Limits.orDefaults(), zone: opt.FloatingZone}
 	if s.zone == nil {
 		s.zone = time.UTC
 	}
 	if !hasInstances(obj.Type) {
+		err := s.addBusyPeriods(obj)
 		s.index()
-		return s, nil
+		return s, err
 	}
 	for i, c := range obj.Components {
 		rid, err := c.RecurrenceID()
@@ -112,6 +115,29 @@ func NewSeries(obj *icalendar.Object, opt Options) (*Series, error) {
 // hasInstances reports whether components of type comp are occurrences.
 func hasInstances(comp string) bool {
 	return comp != "VFREEBUSY" && comp != icalendar.CompAvailability
+}
+
+// addBusyPeriods adds the busy periods of VFREEBUSY components as lone
+// instances.
+func (s *Series) addBusyPeriods(obj *icalendar.Object) error {
+	for i, c := range obj.Components {
+		if c.Name != "VFREEBUSY" {
+			continue
+		}
+		periods, err := c.FreeBusy()
+		if err != nil {
+			return err
+		}
+		for _, p := range periods {
+			if p.Type == "FREE" {
+				continue
+			}
+			start := p.Start.In(time.UTC)
+			in := Instance{Start: start, End: p.EndIn(time.UTC), Floating: !p.Start.Absolute(), Status: p.Type, Component: i}
+			s.overrides = append(s.overrides, &override{index: i, inst: in, span: span{exact: in.End.Sub(start)}})
+		}
+	}
+	return nil
 }
 
 func newMaster(c *icalendar.Component, index int, lim Limits) (*master, error) {
