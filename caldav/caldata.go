@@ -132,7 +132,7 @@ func (d *dataRequest) render(data []byte, occs []calendar.Occurrence) (string, e
 	if d.plain() {
 		return string(data), nil
 	}
-	cal, err := parseICal(data)
+	cal, _, err := parseICal(data)
 	if err != nil {
 		return "", err
 	}

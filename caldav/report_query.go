@@ -140,11 +140,9 @@ func (h *Handler) queryFilter(f *compFilter, skip *compFilter, tz *time.Location
 		if skip == nil && trivial(f) {
 			return true, nil
 		}
-		root, err := parseICal(o.Data)
-		if err != nil {
-			return false, nil // unreadable data matches nothing
-		}
-		return matchCalendar(f, root, tz, skip), nil
+		// The index answered the time-range, but the other tests must hold
+		// for an instance in it (RFC 4791 §9.7.1): all are tested again.
+		return matchObject(f, o.Data, tz, h.cals.RecurrenceLimits()), nil
 	}
 }
 
