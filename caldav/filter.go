@@ -231,7 +231,9 @@ func parseTimeRange(n *node) (*timeRange, error) {
 	s, hasStart := n.attr("start")
 	e, hasEnd := n.attr("end")
 	if !hasStart && !hasEnd {
-		return nil, invalidFilter("time-range needs start or end")
+		// RFC 4791 §9.9 requires one of them: the request is malformed,
+		// not a filter the server cannot apply.
+		return nil, badXML("time-range needs a start or an end (RFC 4791 §9.9)")
 	}
 	if hasStart {
 		if tr.start, err = parseUTC(s); err != nil {
