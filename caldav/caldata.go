@@ -132,7 +132,7 @@ func (d *dataRequest) render(data []byte, occs []calendar.Occurrence) (string, e
 	if d.plain() {
 		return string(data), nil
 	}
-	cal, err := parseICal(data)
+	cal, _, err := parseICal(data)
 	if err != nil {
 		return "", err
 	}
@@ -214,13 +214,15 @@ func instance(base *ical.Component, o calendar.Occurrence, recurring bool) *ical
 		}
 		c.Props[name] = ps
 	}
-	c.Props.Set(utcProp("DTSTART", o.Start, o.AllDay))
-	if !o.End.Equal(o.Start) {
-		end := "DTEND"
-		if base.Name == "VTODO" {
-			end = "DUE"
+	switch {
+	case base.Name == "VTODO" && base.Props.Get("DTSTART") == nil:
+		// A task without DTSTART recurs from its DUE: so do its instances.
+		c.Props.Set(utcProp("DUE", o.Start, o.AllDay))
+	default:
+		c.Props.Set(utcProp("DTSTART", o.Start, o.AllDay))
+		if end := instanceEnd(base, o); end != nil {
+			c.Props.Set(end)
 		}
-		c.Props.Set(utcProp(end, o.End, o.AllDay))
 	}
 	if recurring {
 		rid := o.RecurrenceID
@@ -230,6 +232,33 @@ func instance(base *ical.Component, o calendar.Occurrence, recurring bool) *ical
 		c.Props.Set(utcProp("RECURRENCE-ID", rid, o.AllDay))
 	}
 	return c
+}
+
+// instanceEnd is how an expanded instance ends, as the object said it
+// (RFC 4791 §9.6.5 changes the times to UTC, not their form): the
+// object's DURATION when it used one and it gives the instance's length
+// from its UTC start, an exact DURATION when daylight saving made the
+// length differ, else DTEND (DUE for a VTODO); nil for no length.
+func instanceEnd(base *ical.Component, o calendar.Occurrence) *ical.Prop {
+	if p := base.Props.Get("DURATION"); p != nil {
+		d, err := icalendar.ParseDuration(p.Value)
+		if err == nil && !d.AddTo(o.Start.UTC()).Equal(o.End) {
+			d = icalendar.NewDuration(o.End.Sub(o.Start))
+		}
+		if err == nil {
+			dp := ical.NewProp("DURATION")
+			dp.Value = d.String()
+			return dp
+		}
+	}
+	if o.End.Equal(o.Start) {
+		return nil
+	}
+	end := "DTEND"
+	if base.Name == "VTODO" {
+		end = "DUE"
+	}
+	return utcProp(end, o.End, o.AllDay)
 }
 
 func utcProp(name string, t time.Time, date bool) *ical.Prop {

@@ -231,7 +231,9 @@ func parseTimeRange(n *node) (*timeRange, error) {
 	s, hasStart := n.attr("start")
 	e, hasEnd := n.attr("end")
 	if !hasStart && !hasEnd {
-		return nil, invalidFilter("time-range needs start or end")
+		// RFC 4791 §9.9 requires one of them: the request is malformed,
+		// not a filter the server cannot apply.
+		return nil, badXML("time-range needs a start or an end (RFC 4791 §9.9)")
 	}
 	if hasStart {
 		if tr.start, err = parseUTC(s); err != nil {
@@ -253,17 +255,18 @@ func parseUTC(s string) (time.Time, error) {
 	return time.Parse("20060102T150405Z", strings.TrimSpace(s))
 }
 
-// indexable reports whether the filter's only test on the object's
-// top-level component is a time-range that the index answers, returning
-// that component filter. RFC 4791 §9.9 on VEVENT is what the index
-// materialises; VTODO and VJOURNAL rules depend on properties the index
-// does not keep, so they are evaluated on the data.
+// indexable reports whether the filter's test on the object's top-level
+// component includes a time-range that the index answers, returning that
+// component filter. The index materialises RFC 4791 §9.9 for VEVENT and
+// VJOURNAL instances (a journal's lasts no time, or a day for a DATE);
+// the VTODO and VFREEBUSY rules depend on properties the index does not
+// keep, and VAVAILABILITY has no rows, so those are evaluated on the data.
 func (f *compFilter) indexable() (*compFilter, bool) {
 	if len(f.props) > 0 || len(f.comps) != 1 || f.notDefined {
 		return nil, false
 	}
 	c := f.comps[0]
-	return c, c.name == "VEVENT" && c.timeRange != nil && !c.notDefined
+	return c, (c.name == "VEVENT" || c.name == "VJOURNAL") && c.timeRange != nil && !c.notDefined
 }
 
 // simple reports whether, beyond the time-range the index answers, the

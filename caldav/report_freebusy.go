@@ -58,10 +58,17 @@ func vfreebusy(tr *timeRange, busy map[string][]period) string {
 	return b.String()
 }
 
-// fbType maps an occurrence to its FBTYPE (RFC 4791 §7.10): transparent
-// and cancelled ones are free.
-func fbType(o calendar.Occurrence) (string, bool) {
-	if o.Transparent {
+// fbType maps an occurrence to its FBTYPE. RFC 4791 §7.10 counts VEVENTs,
+// transparent and cancelled ones being free, and the busy periods of
+// VFREEBUSY components, whose index rows carry their FBTYPE as status
+// (an unknown one is BUSY, RFC 5545 §3.2.9).
+func fbType(o calendar.Occurrence, comp string) (string, bool) {
+	switch {
+	case comp == "VFREEBUSY" && (o.Status == "BUSY-TENTATIVE" || o.Status == "BUSY-UNAVAILABLE"):
+		return o.Status, true
+	case comp == "VFREEBUSY":
+		return "BUSY", true
+	case comp != "VEVENT" || o.Transparent:
 		return "", false
 	}
 	switch strings.ToUpper(o.Status) {

@@ -97,8 +97,8 @@ func (h *Handler) addBusy(ctx context.Context, busy map[string][]period, u *stor
 		return err
 	}
 	for _, o := range occs {
-		fbtype, ok := fbType(o)
-		if !ok || comps[o.ObjectID] != "VEVENT" { // RFC 4791 §7.10: events only
+		fbtype, ok := fbType(o, comps[o.ObjectID])
+		if !ok {
 			continue
 		}
 		p := period{maxTime(o.Start, tr.from()), minTime(o.End, tr.to())}

@@ -2,13 +2,16 @@ package caldav
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/icalendar"
 	"github.com/almanac/almanac/store"
+	"github.com/almanac/almanac/timezone"
 )
 
 // calendarQuery answers the calendar-query REPORT (RFC 4791 §7.8). A
@@ -167,11 +170,9 @@ func (h *Handler) queryFilter(f *compFilter, skip *compFilter, tz *time.Location
 		if skip == nil && trivial(f) {
 			return true, nil
 		}
-		root, err := parseICal(o.Data)
-		if err != nil {
-			return false, nil // unreadable data matches nothing
-		}
-		return matchCalendar(f, root, tz, skip), nil
+		// The index answered the time-range, but the other tests must hold
+		// for an instance in it (RFC 4791 §9.7.1): all are tested again.
+		return matchObject(f, o.Data, tz, h.cals.RecurrenceLimits()), nil
 	}
 }
 
@@ -191,23 +192,49 @@ func trivial(f *compFilter) bool {
 
 // queryZone is the zone for floating and all-day values: the query's
 // CALDAV:timezone (RFC 4791 §9.8) or timezone-id (RFC 7809 §5.2), else the
-// calendar's, else UTC.
+// calendar's, else UTC. A zone the server cannot use is refused rather
+// than silently replaced, which would move every floating instance: RFC
+// 4791 §7.8 names CALDAV:valid-calendar-data for a CALDAV:timezone that is
+// not "a valid iCalendar object containing a single valid VTIMEZONE
+// component", and RFC 7809 §5.2 CALDAV:valid-timezone for a timezone-id
+// the server does not know; both are preconditions, so 403 (RFC 4791
+// §1.3).
 func (h *Handler) queryZone(root *node, cal *store.Calendar) (*time.Location, error) {
 	if n := root.child(nsCalDAV, "timezone"); n != nil {
-		tzid, ok := vtimezoneID(n.Text)
-		if !ok {
-			return nil, precondition(http.StatusForbidden, nsCalDAV, "valid-calendar-data", "CALDAV:timezone must hold one VTIMEZONE")
+		loc, err := timezoneElement(n.Text)
+		if err != nil {
+			return nil, precondition(http.StatusForbidden, nsCalDAV, "valid-calendar-data", "CALDAV:timezone: "+err.Error())
 		}
-		// Known names (IANA, Windows, Mozilla prefixes) or the definition
-		// itself, as for TZIDs in stored data.
-		if c, err := icalendar.Parse([]byte(n.Text)); err == nil {
-			if loc, err := c.Location(tzid); err == nil {
-				return loc, nil
-			}
-		}
+		return loc, nil
 	}
-	if n := root.child(nsCalDAV, "timezone-id"); n != nil && loadable(strings.TrimSpace(n.Text)) {
-		return time.LoadLocation(strings.TrimSpace(n.Text))
+	if n := root.child(nsCalDAV, "timezone-id"); n != nil {
+		name := strings.TrimSpace(n.Text)
+		loc, ok := timezone.Lookup(name)
+		if !ok {
+			return nil, precondition(http.StatusForbidden, nsCalDAV, "valid-timezone", "CALDAV:timezone-id: unknown time zone "+strconv.Quote(name))
+		}
+		return loc, nil
 	}
 	return calendarZone(cal), nil
+}
+
+// timezoneElement reads the zone of a CALDAV:timezone: a VCALENDAR that
+// passes strict validation and holds one VTIMEZONE and nothing else, whose
+// TZID is a known name (IANA, Windows, Mozilla prefixes) or whose
+// definition gives a usable zone, as for TZIDs in stored data.
+func timezoneElement(text string) (*time.Location, error) {
+	c, err := icalendar.Parse([]byte(text))
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Validate(icalendar.Options{Strict: true}); err != nil {
+		return nil, err
+	}
+	if len(c.Children) != 1 || c.Children[0].Name != "VTIMEZONE" {
+		return nil, errors.New("must hold exactly one VTIMEZONE and no other component")
+	}
+	for tzid := range c.Timezones() {
+		return c.Location(tzid)
+	}
+	return nil, errors.New("the VTIMEZONE has no TZID")
 }

@@ -11,6 +11,13 @@ import (
 	"github.com/almanac/almanac/timezone"
 )
 
+// Components of RFC 7953 (calendar availability), which go-ical does not
+// name.
+const (
+	CompAvailability = "VAVAILABILITY"
+	CompAvailable    = "AVAILABLE"
+)
+
 // Component is a calendar component (VEVENT, VTODO, VJOURNAL, VFREEBUSY …)
 // of a Calendar, with typed access to its properties. Time zones are
 // resolved through the calendar: its VTIMEZONEs define the TZIDs it uses.
@@ -222,6 +229,32 @@ func (c *Component) ExDates() ([]DateTime, error) {
 				return nil, propError(c, ical.PropExceptionDates, "%v", err)
 			}
 			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// BusyPeriod is one period of a FREEBUSY property (RFC 5545 §3.8.2.6).
+type BusyPeriod struct {
+	Period
+	Type string // FBTYPE, upper case; BUSY when absent (RFC 5545 §3.2.9)
+}
+
+// FreeBusy returns the periods of every FREEBUSY property, comma lists
+// included.
+func (c *Component) FreeBusy() ([]BusyPeriod, error) {
+	var out []BusyPeriod
+	for _, p := range c.Props.Values(ical.PropFreeBusy) {
+		typ := strings.ToUpper(strings.TrimSpace(p.Params.Get("FBTYPE")))
+		if typ == "" {
+			typ = "BUSY"
+		}
+		for _, v := range listValues(p.Value) {
+			per, err := parsePeriod(v, p.Params, c.resolver())
+			if err != nil {
+				return nil, propError(c, ical.PropFreeBusy, "%v", err)
+			}
+			out = append(out, BusyPeriod{Period: per, Type: typ})
 		}
 	}
 	return out, nil

@@ -66,6 +66,27 @@ func ParseDuration(s string) (Duration, error) {
 	return d, nil
 }
 
+// parseSloppyDuration reads the DURATION values that RFC 5545 §3.3.6 does
+// not allow but whose meaning is plain, as some clients write them: a T
+// with no time after it ("P1DT", "PT") and hours or seconds without their
+// T ("P1H", "P1D2H"). Minutes without a T stay an error: in ISO 8601,
+// where the form comes from, "P15M" is fifteen months. It reports false
+// for anything else that ParseDuration refuses.
+func parseSloppyDuration(s string) (Duration, bool) {
+	t := strings.TrimSuffix(strings.ToUpper(strings.TrimSpace(s)), "T")
+	if strings.TrimLeft(t, "+-") == "P" {
+		t += "T0S" // "PT": no length at all
+	}
+	if !strings.Contains(t, "T") {
+		if i := strings.IndexAny(t, "HS"); i > 0 {
+			at := strings.LastIndexAny(t[:i], "PWD") + 1
+			t = t[:at] + "T" + t[at:]
+		}
+	}
+	d, err := ParseDuration(t)
+	return d, err == nil
+}
+
 func (d *Duration) set(unit byte, n int, inTime bool) error {
 	const maxSeconds = maxDurationDays * 24 * 60 * 60
 	var sec int64

@@ -12,6 +12,8 @@ import (
 // to the same components.
 func FuzzParse(f *testing.F) {
 	seeds, _ := filepath.Glob("testdata/*.ics")
+	more, _ := filepath.Glob("testdata/*/*.ics")
+	seeds = append(seeds, more...)
 	for _, s := range seeds {
 		if data, err := os.ReadFile(s); err == nil {
 			f.Add(data)

@@ -20,8 +20,10 @@ type Object struct {
 	Timezones  map[string]*ical.Component
 }
 
-// defaultComponents is the collection default: what CalDAV clients store.
-var defaultComponents = []string{ical.CompEvent, ical.CompToDo, ical.CompJournal}
+// defaultComponents are the types the server interprets, which
+// Options.Components nil accepts: readers of stored data take whatever a
+// collection accepted. Collections pass their own set.
+var defaultComponents = []string{ical.CompEvent, ical.CompToDo, ical.CompJournal, ical.CompFreeBusy, CompAvailability}
 
 // ParseObject parses and validates data as a calendar object resource to
 // be stored in a calendar collection: Parse, then Validate, then the
@@ -73,7 +75,7 @@ func (c *Calendar) Object(opt Options) (*Object, error) {
 	}
 	comps := c.Components()
 	if len(comps) == 0 {
-		return nil, resErr("the calendar has no VEVENT, VTODO or VJOURNAL")
+		return nil, resErr("the calendar has no component besides VTIMEZONE (VEVENT, VTODO, VJOURNAL …)")
 	}
 	o := &Object{Calendar: c, UID: comps[0].UID(), Type: comps[0].Name, Components: comps}
 	for _, comp := range comps[1:] {

@@ -50,7 +50,7 @@ func TestObjectErrors(t *testing.T) {
 			ev("RECURRENCE-ID;TZID=Europe/Berlin:20240102T110000", "DTSTART:20240102T120000Z")...)...),
 			Options{}, ValidCalendarObjectResource, "20240102T110000 is used by two overrides (also 20240102T100000Z)"},
 		{"unsupported", cal(todo...), Options{Components: []string{"VEVENT"}}, SupportedCalendarComponent, "accepts VEVENT only"},
-		{"empty", cal(), Options{}, ValidCalendarObjectResource, "has no VEVENT, VTODO or VJOURNAL"},
+		{"empty", cal(), Options{}, ValidCalendarObjectResource, "has no component besides VTIMEZONE"},
 		{"invalid", cal("BEGIN:VEVENT", "END:VEVENT"), Options{}, ValidCalendarData, "UID: is required"},
 		{"syntax", cal("BEGIN:VEVENT"), Options{}, ValidCalendarData, "END:VCALENDAR does not match BEGIN:VEVENT on line 4"},
 	}

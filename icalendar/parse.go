@@ -27,6 +27,20 @@ const (
 	FixMissingDTStamp   Fix = "missing-dtstamp"   // a component has no DTSTAMP (RFC 5545 §3.6.1)
 	FixMissingVTimezone Fix = "missing-vtimezone" // a TZID known by name has no VTIMEZONE (RFC 5545 §3.2.19)
 	FixImplicitDate     Fix = "implicit-date"     // an 8-digit value without VALUE=DATE was read as a DATE
+
+	// The leniencies of the normalisation step (normalize.go), which
+	// also rewrite the parsed values into their canonical shape.
+	FixSloppyDuration       Fix = "sloppy-duration"        // a DURATION such as P1DT or P1H (RFC 5545 §3.3.6)
+	FixDateStamp            Fix = "date-dtstamp"           // DTSTAMP as a DATE (RFC 5545 §3.8.7.2)
+	FixBadSequence          Fix = "bad-sequence"           // SEQUENCE not a non-negative integer (RFC 5545 §3.8.7.4)
+	FixUnknownStatus        Fix = "unknown-status"         // a STATUS the component does not define (RFC 5545 §3.8.1.11)
+	FixUnknownTransp        Fix = "unknown-transp"         // TRANSP neither OPAQUE nor TRANSPARENT (RFC 5545 §3.8.2.7)
+	FixEndAndDuration       Fix = "end-and-duration"       // DTEND or DUE together with DURATION (RFC 5545 §3.6.1, §3.6.2)
+	FixDurationWithoutStart Fix = "duration-without-start" // DURATION without DTSTART (RFC 5545 §3.6.2)
+	FixEndValueType         Fix = "end-value-type"         // DTEND or DUE of another value type than DTSTART (RFC 5545 §3.8.2.2, §3.8.2.3)
+	FixEndBeforeStart       Fix = "end-before-start"       // an end before the start, or a negative DURATION (RFC 5545 §3.8.2.2, §3.8.2.5)
+	FixDateDuration         Fix = "date-duration"          // a DURATION in hours with a DATE DTSTART (RFC 5545 §3.8.2.5)
+	FixRecurWithoutStart    Fix = "recur-without-dtstart"  // RRULE or RDATE without DTSTART (RFC 5545 §3.8.5.3)
 )
 
 // Limits of the lexer, which keep parsing linear in the size of the data.

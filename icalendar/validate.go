@@ -3,9 +3,7 @@ package icalendar
 import (
 	"fmt"
 	"reflect"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/emersion/go-ical"
 )
@@ -14,10 +12,12 @@ import (
 type Options struct {
 	// Components lists the component types the calendar collection
 	// accepts (CALDAV:supported-calendar-component-set, RFC 4791 §5.2.3);
-	// nil means VEVENT, VTODO and VJOURNAL.
+	// nil means every type the server interprets (VEVENT, VTODO,
+	// VJOURNAL, VFREEBUSY, VAVAILABILITY), as readers of stored data want.
 	Components []string
 	// Strict turns the leniencies that need a fix-up (a missing DTSTAMP,
-	// PRODID or VTIMEZONE, a DATE without VALUE=DATE) into errors.
+	// PRODID or VTIMEZONE, a DATE without VALUE=DATE, and the rules of
+	// normalize.go) into errors.
 	Strict bool
 }
 
@@ -36,8 +36,10 @@ var singletons = []string{"UID", "DTSTAMP", "DTSTART", "DTEND", "DUE", "DURATION
 
 // Validate checks the calendar against RFC 5545: the required properties,
 // the syntax of the values the server interprets, and the rules that tie
-// DTSTART, DTEND, DURATION and DUE together. Leniencies are recorded in
-// c.Fixes unless opt.Strict makes them errors. Errors are *Error values.
+// DTSTART, DTEND, DURATION and DUE together. Values that break those rules
+// in a way whose meaning is plain are normalised (normalize.go) rather
+// than refused. Leniencies are recorded in c.Fixes unless opt.Strict makes
+// them errors. Errors are *Error values.
 func (c *Calendar) Validate(opt Options) error {
 	if err := c.validateCalendarProps(opt); err != nil {
 		return err
@@ -126,9 +128,9 @@ func validateTimezone(tz *ical.Component) error {
 // validateComponent applies RFC 5545 §3.6 to one component.
 func (c *Calendar) validateComponent(comp *Component, opt Options) error {
 	switch comp.Name {
-	case ical.CompEvent, ical.CompToDo, ical.CompJournal, ical.CompFreeBusy:
+	case ical.CompEvent, ical.CompToDo, ical.CompJournal, ical.CompFreeBusy, CompAvailability:
 	default:
-		return nil // VAVAILABILITY, X- components …: carried, not interpreted
+		return nil // X- components …: carried, not interpreted
 	}
 	for _, name := range singletons {
 		if props := comp.Props.Values(name); len(props) > 1 && !allSame(props) {
@@ -138,13 +140,22 @@ func (c *Calendar) validateComponent(comp *Component, opt Options) error {
 	if comp.UID() == "" {
 		return propError(comp, "UID", "is required (RFC 5545 §3.6.1)")
 	}
+	if err := c.checkZonesAndDates(comp, opt); err != nil {
+		return err
+	}
+	if err := c.normalize(comp, opt); err != nil {
+		return err
+	}
 	if err := c.validateStamp(comp, opt); err != nil {
 		return err
 	}
-	if err := c.validateTimes(comp, opt); err != nil {
+	if err := c.validateTimes(comp); err != nil {
 		return err
 	}
-	if err := validateKeywords(comp); err != nil {
+	if err := validateFreeBusy(comp); err != nil {
+		return err
+	}
+	if _, err := comp.Sequence(); err != nil {
 		return err
 	}
 	return validateAlarms(comp)
@@ -154,18 +165,13 @@ func (c *Calendar) validateStamp(comp *Component, opt Options) error {
 	if comp.Props.Get(ical.PropDateTimeStamp) == nil {
 		return c.lenient(opt, FixMissingDTStamp, propError(comp, "DTSTAMP", "is required (RFC 5545 §3.6.1)"))
 	}
-	d, err := comp.DateTime(ical.PropDateTimeStamp)
-	if err == nil && d.IsDate() {
-		err = propError(comp, "DTSTAMP", "must be a DATE-TIME, not a DATE (RFC 5545 §3.8.7.2)")
-	}
+	_, err := comp.DateTime(ical.PropDateTimeStamp)
 	return err
 }
 
-// validateTimes checks the date and time properties and their relations.
-func (c *Calendar) validateTimes(comp *Component, opt Options) error {
-	if err := c.checkZonesAndDates(comp, opt); err != nil {
-		return err
-	}
+// validateTimes checks the date and time properties that normalize has
+// left: their syntax, and a DTSTART where nothing can replace it.
+func (c *Calendar) validateTimes(comp *Component) error {
 	start, err := comp.Start()
 	if err != nil {
 		return err
@@ -176,13 +182,13 @@ func (c *Calendar) validateTimes(comp *Component, opt Options) error {
 	if err := validateRecurrence(comp, start); err != nil {
 		return err
 	}
-	switch comp.Name {
-	case ical.CompEvent:
-		return validateEnd(comp, start, ical.PropDateTimeEnd)
-	case ical.CompToDo:
-		return validateEnd(comp, start, ical.PropDue)
+	if name := endName(comp.Name); name != "" {
+		if _, err := comp.DateTime(name); err != nil {
+			return err
+		}
 	}
-	return nil
+	_, _, err = comp.Duration()
+	return err
 }
 
 // checkZonesAndDates resolves every TZID the component's properties use
@@ -220,8 +226,9 @@ func (c *Calendar) checkProp(comp *Component, name string, p *ical.Prop, opt Opt
 	return nil
 }
 
-// validateRecurrence parses RECURRENCE-ID, RRULE, RDATE and EXDATE, which
-// need a DTSTART to mean anything (RFC 5545 §3.8.5).
+// validateRecurrence parses RECURRENCE-ID, RRULE, RDATE and EXDATE. Their
+// anchor is DTSTART (RFC 5545 §3.8.5), or the DUE of a VTODO without one
+// (normRecurAnchor).
 func validateRecurrence(comp *Component, start DateTime) error {
 	if _, err := comp.RecurrenceID(); err != nil {
 		return err
@@ -230,15 +237,16 @@ func validateRecurrence(comp *Component, start DateTime) error {
 	if err != nil {
 		return err
 	}
-	rdates, err := comp.RDates()
-	if err != nil {
+	if _, err := comp.RDates(); err != nil {
 		return err
 	}
 	if _, err := comp.ExDates(); err != nil {
 		return err
 	}
-	if start.IsZero() && (len(rules) > 0 || len(rdates) > 0) {
-		return propError(comp, "DTSTART", "is required with RRULE or RDATE: the recurrence set starts there (RFC 5545 §3.8.5.3)")
+	if start.IsZero() && comp.Name == ical.CompToDo {
+		if start, err = comp.Due(); err != nil {
+			return err
+		}
 	}
 	if start.IsDate() {
 		for _, r := range rules {
@@ -246,36 +254,6 @@ func validateRecurrence(comp *Component, start DateTime) error {
 				return propError(comp, "RRULE", "FREQ=%s cannot repeat an all-day (DATE) DTSTART", r.Freq)
 			}
 		}
-	}
-	return nil
-}
-
-// validateEnd checks DTEND (VEVENT) or DUE (VTODO) against DTSTART and
-// DURATION (RFC 5545 §3.6.1, §3.6.2, §3.8.2.2, §3.8.2.3, §3.8.2.5).
-func validateEnd(comp *Component, start DateTime, endProp string) error {
-	end, err := comp.DateTime(endProp)
-	if err != nil {
-		return err
-	}
-	dur, hasDur, err := comp.Duration()
-	if err != nil {
-		return err
-	}
-	switch {
-	case hasDur && !end.IsZero():
-		return propError(comp, endProp, "and DURATION must not both occur (RFC 5545 §3.6.1, §3.6.2); keep one")
-	case hasDur && dur.Negative:
-		return propError(comp, "DURATION", "%s is negative", dur)
-	case hasDur && start.IsZero():
-		return propError(comp, "DURATION", "needs a DTSTART (RFC 5545 §3.6.2)")
-	case hasDur && start.IsDate() && dur.Clock%(24*time.Hour) != 0:
-		return propError(comp, "DURATION", "%s: the DTSTART is a DATE, so the duration must be in days or weeks (RFC 5545 §3.6.1)", dur)
-	case end.IsZero() || start.IsZero():
-		return nil
-	case end.IsDate() != start.IsDate():
-		return propError(comp, endProp, "is a %s but DTSTART is a %s; both must be DATE or both DATE-TIME (RFC 5545 §3.8.2.2)", end.Kind, start.Kind)
-	case end.In(start.Time.Location()).Before(start.In(start.Time.Location())):
-		return propError(comp, endProp, "%s is before DTSTART %s", end, start)
 	}
 	return nil
 }
@@ -291,17 +269,10 @@ func allSame(props []ical.Prop) bool {
 	return true
 }
 
-// validateKeywords checks STATUS, TRANSP and SEQUENCE.
-func validateKeywords(comp *Component) error {
-	if s := comp.Status(); s != "" {
-		if allowed := statusValues[comp.Name]; allowed != nil && !slices.Contains(allowed, s) {
-			return propError(comp, "STATUS", "%q: a %s allows %s (RFC 5545 §3.8.1.11)", s, comp.Name, strings.Join(allowed, ", "))
-		}
-	}
-	if t := comp.keyword(ical.PropTransparency); t != "" && t != "OPAQUE" && t != "TRANSPARENT" {
-		return propError(comp, "TRANSP", "%q: expected OPAQUE or TRANSPARENT (RFC 5545 §3.8.2.7)", t)
-	}
-	_, err := comp.Sequence()
+// validateFreeBusy parses the FREEBUSY periods of a VFREEBUSY (RFC 5545
+// §3.8.2.6), which time-range queries read (RFC 4791 §9.9).
+func validateFreeBusy(comp *Component) error {
+	_, err := comp.FreeBusy()
 	return err
 }
 

@@ -22,24 +22,16 @@ func TestValidate(t *testing.T) {
 	}{
 		{"no UID", cal("BEGIN:VEVENT", "DTSTAMP:20240101T000000Z", "DTSTART:20240101T100000Z", "END:VEVENT"), "VEVENT", "UID", "is required"},
 		{"no DTSTART", cal(ev()...), "VEVENT", "DTSTART", "is required in a VEVENT when the calendar has no METHOD"},
-		{"DTEND and DURATION", cal(ev("DTSTART:20240101T100000Z", "DTEND:20240101T110000Z", "DURATION:PT1H")...), "VEVENT", "DTEND", "must not both occur"},
-		{"DTEND before DTSTART", cal(ev("DTSTART:20240101T100000Z", "DTEND:20240101T090000Z")...), "VEVENT", "DTEND", "is before DTSTART"},
-		{"DATE and DATE-TIME", cal(ev("DTSTART;VALUE=DATE:20240101", "DTEND:20240102T000000Z")...), "VEVENT", "DTEND", "both must be DATE or both DATE-TIME"},
-		{"DATE with hours", cal(ev("DTSTART;VALUE=DATE:20240101", "DURATION:PT1H")...), "VEVENT", "DURATION", "must be in days or weeks"},
-		{"negative DURATION", cal(ev("DTSTART:20240101T100000Z", "DURATION:-PT1H")...), "VEVENT", "DURATION", "is negative"},
 		{"two DTSTARTs", cal(ev("DTSTART:20240101T100000Z", "DTSTART:20240102T100000Z")...), "VEVENT", "DTSTART", "occurs 2 times"},
 		{"bad DTSTART", cal(ev("DTSTART:2024-01-01")...), "VEVENT", "DTSTART", "is not a DATE-TIME"},
+		{"bad DTEND", cal(ev("DTSTART:20240101T100000Z", "DTEND:2024-01-01T10")...), "VEVENT", "DTEND", "is not a DATE-TIME"},
+		{"months", cal(ev("DTSTART:20240101T100000Z", "DURATION:P15M")...), "VEVENT", "DURATION", "is not a DURATION"},
+		{"bad FREEBUSY", cal("BEGIN:VFREEBUSY", "UID:1", "DTSTAMP:20240101T000000Z", "FREEBUSY:20240101T100000Z", "END:VFREEBUSY"), "VFREEBUSY", "FREEBUSY", "is not a PERIOD"},
+		{"VAVAILABILITY without UID", cal("BEGIN:VAVAILABILITY", "DTSTAMP:20240101T000000Z", "END:VAVAILABILITY"), "VAVAILABILITY", "UID", "is required"},
 		{"bad RRULE", cal(ev("DTSTART:20240101T100000Z", "RRULE:FREQ=DAILY;BYHOUR=25")...), "VEVENT", "RRULE", `"25" is not in 0..23`},
 		{"hourly all-day", cal(ev("DTSTART;VALUE=DATE:20240101", "RRULE:FREQ=HOURLY")...), "VEVENT", "RRULE", "cannot repeat an all-day"},
-		{"RDATE without DTSTART", cal("BEGIN:VTODO", "UID:1", "DTSTAMP:20240101T000000Z", "RDATE:20240101T100000Z", "END:VTODO"), "VTODO", "DTSTART", "is required with RRULE or RDATE"},
-		{"DUE and DURATION", cal("BEGIN:VTODO", "UID:1", "DTSTAMP:20240101T000000Z", "DTSTART:20240101T100000Z", "DUE:20240102T100000Z", "DURATION:PT1H", "END:VTODO"), "VTODO", "DUE", "must not both occur"},
-		{"DURATION without DTSTART", cal("BEGIN:VTODO", "UID:1", "DTSTAMP:20240101T000000Z", "DURATION:PT1H", "END:VTODO"), "VTODO", "DURATION", "needs a DTSTART"},
-		{"STATUS", cal(ev("DTSTART:20240101T100000Z", "STATUS:DONE")...), "VEVENT", "STATUS", "TENTATIVE, CONFIRMED, CANCELLED"},
-		{"TRANSP", cal(ev("DTSTART:20240101T100000Z", "TRANSP:SEE-THROUGH")...), "VEVENT", "TRANSP", "expected OPAQUE or TRANSPARENT"},
-		{"SEQUENCE", cal(ev("DTSTART:20240101T100000Z", "SEQUENCE:-1")...), "VEVENT", "SEQUENCE", "not a non-negative integer"},
 		{"unknown TZID", cal(ev("DTSTART;TZID=Nowhere/Special:20240101T100000")...), "VEVENT", "DTSTART", `TZID "Nowhere/Special" is neither a known time zone`},
 		{"alarm", cal(ev("DTSTART:20240101T100000Z", "BEGIN:VALARM", "TRIGGER:-PT5M", "END:VALARM")...), "VEVENT", "", "a VALARM lacks ACTION"},
-		{"DTSTAMP as DATE", cal("BEGIN:VEVENT", "UID:1", "DTSTAMP;VALUE=DATE:20240101", "DTSTART:20240101T100000Z", "END:VEVENT"), "VEVENT", "DTSTAMP", "must be a DATE-TIME"},
 		{"VERSION", strings.Replace(cal(ev("DTSTART:20240101T100000Z")...), "VERSION:2.0", "VERSION:1.0", 1), "VCALENDAR", "VERSION", "only iCalendar 2.0"},
 		{"CALSCALE", strings.Replace(cal(ev("DTSTART:20240101T100000Z")...), "VERSION:2.0", "VERSION:2.0\r\nCALSCALE:HEBREW", 1), "VCALENDAR", "CALSCALE", "only GREGORIAN"},
 		{"VTIMEZONE", cal("BEGIN:VTIMEZONE", "TZID:X", "BEGIN:STANDARD", "DTSTART:19700101T000000", "TZOFFSETTO:+0100", "END:STANDARD", "END:VTIMEZONE"), "STANDARD in VTIMEZONE", "TZOFFSETFROM", "is required"},
@@ -70,9 +62,9 @@ func TestValidate(t *testing.T) {
 func TestValidateOverrideIsNamed(t *testing.T) {
 	data := cal(append(ev("DTSTART:20240101T100000Z", "RRULE:FREQ=DAILY"),
 		"BEGIN:VEVENT", "UID:1", "DTSTAMP:20240101T000000Z", "RECURRENCE-ID:20240102T100000Z",
-		"DTSTART:20240102T120000Z", "DTEND:20240102T110000Z", "END:VEVENT")...)
+		"DTSTART:20240102T120000Z", "DTEND:2024-01-02", "END:VEVENT")...)
 	err := mustParse(t, []byte(data)).Validate(Options{})
-	want := "icalendar: VEVENT (RECURRENCE-ID 20240102T100000Z) DTEND: 20240102T110000Z is before DTSTART 20240102T120000Z"
+	want := `icalendar: VEVENT (RECURRENCE-ID 20240102T100000Z) DTEND: "2024-01-02" is not a DATE-TIME (YYYYMMDDTHHMMSS, optionally followed by Z)`
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v\nwant %s", err, want)
 	}
@@ -110,7 +102,7 @@ func TestValidateLenient(t *testing.T) {
 		cal(ev("DTSTART:20240101T100000Z", "DTEND:20240101T100000Z")...),                                            // zero length
 		cal(ev("DTSTART;VALUE=DATE:20240101", "DURATION:PT24H")...),                                                 // whole days in hours (Google)
 		cal("BEGIN:VEVENT", "UID:1", "UID:1", "DTSTAMP:20240101T000000Z", "DTSTART:20240101T100000Z", "END:VEVENT"), // repeated identically
-		cal("BEGIN:X-CUSTOM", "FOO:bar", "END:X-CUSTOM", "BEGIN:VAVAILABILITY", "UID:a", "END:VAVAILABILITY"),       // not interpreted
+		cal("BEGIN:X-CUSTOM", "FOO:bar", "END:X-CUSTOM"),                                                            // not interpreted
 	} {
 		if err := mustParse(t, []byte(data)).Validate(Options{}); err != nil {
 			t.Errorf("%v\n%s", err, data)

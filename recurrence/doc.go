@@ -29,9 +29,12 @@
 // changes.
 //
 // DTSTART is always the first instance of a series (RFC 5545 §3.8.5.3) and
-// counts toward COUNT (§3.3.10) even when the rule would not produce it.
+// counts toward COUNT (§3.3.10) even when the rule would not produce it. A
+// recurring VTODO without DTSTART recurs from its DUE; a VFREEBUSY or
+// VAVAILABILITY has no instances.
 // Floating and all-day instances carry their wall clock, labelled UTC; the
 // reader anchors them in its zone.
 //
-// Every expansion is bounded by Limits; see LimitError.
+// Every expansion is bounded by Limits, which cap instances rather than
+// refuse rules by their frequency; see LimitError.
 package recurrence

@@ -88,8 +88,15 @@ func (s span) approx() time.Duration {
 
 // spanOf reads a component's length. Without DTEND, DUE or DURATION, an
 // all-day VEVENT or VJOURNAL lasts one day and anything else has no length
-// (RFC 5545 §3.6.1, RFC 4791 §9.9).
+// (RFC 5545 §3.6.1, RFC 4791 §9.9). A VJOURNAL has no end (RFC 5545
+// §3.6.3): one written anyway is ignored, as §9.9 ignores it.
 func spanOf(c *icalendar.Component, start icalendar.DateTime, loc *time.Location) (span, error) {
+	if c.Name == "VJOURNAL" {
+		if start.IsDate() {
+			return span{nominal: icalendar.Duration{Days: 1}, usesDur: true}, nil
+		}
+		return span{}, nil
+	}
 	endProp := "DTEND"
 	if c.Name == "VTODO" {
 		endProp = "DUE"

@@ -14,8 +14,10 @@ func TestLimits(t *testing.T) {
 	cases := []struct {
 		rule, limit string
 	}{
-		{"FREQ=SECONDLY;COUNT=10", "MinInterval"},
-		{"FREQ=MINUTELY;BYSECOND=0,30;COUNT=10", "MinInterval"},
+		// Dense and with more than MaxCount instances: every second for a
+		// year, twice a minute for a year, twice a minute for ever.
+		{"FREQ=SECONDLY;UNTIL=20250101T000000Z", "MinInterval"},
+		{"FREQ=MINUTELY;BYSECOND=0,30;UNTIL=20250101T000000Z", "MinInterval"},
 		{"FREQ=DAILY;BYHOUR=" + seq(0, 23) + ";BYMINUTE=" + seq(0, 59) + ";BYSECOND=0,30", "MinInterval"},
 		{"FREQ=MINUTELY;INTERVAL=15", "MinUnbounded"},
 		{"FREQ=SECONDLY;INTERVAL=60", "MinUnbounded"},
@@ -38,9 +40,12 @@ func TestLimits(t *testing.T) {
 		}
 	}
 	// Within the limits: an hourly rule forever, every 20 minutes during
-	// office hours forever, every 15 minutes for a day.
+	// office hours forever, every 15 minutes for a day, and rules of any
+	// frequency that COUNT or UNTIL keep to a few instances: the limits
+	// bound instances, not rates.
 	for _, rule := range []string{"FREQ=HOURLY", "FREQ=MINUTELY;INTERVAL=20;BYHOUR=9,10,11,12,13,14,15,16",
-		"FREQ=MINUTELY;INTERVAL=15;COUNT=96"} {
+		"FREQ=MINUTELY;INTERVAL=15;COUNT=96", "FREQ=SECONDLY;COUNT=5", "FREQ=SECONDLY;UNTIL=20240101T091000Z",
+		"FREQ=MINUTELY;BYSECOND=0,30;COUNT=10", "FREQ=DAILY;BYHOUR=" + seq(0, 23) + ";BYMINUTE=" + seq(0, 59) + ";BYSECOND=0,30;COUNT=100"} {
 		rec, _ := icalendar.ParseRecur(rule)
 		if _, err := NewRule(rec, start, DefaultLimits); err != nil {
 			t.Errorf("%s: %v", rule, err)

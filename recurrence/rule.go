@@ -187,16 +187,21 @@ func (r *Rule) untilInstant(u icalendar.DateTime) time.Time {
 	return icalendar.InZone(u.Time, r.loc).UTC()
 }
 
-// checkLimits applies MaxCount, MinInterval and MinUnbounded.
+// checkLimits applies MaxCount, then MinInterval to a rule that COUNT or
+// UNTIL does not bound to MaxCount instances, and MinUnbounded to a
+// sub-daily rule with neither (see Limits).
 func (r *Rule) checkLimits() error {
 	rec, lim := r.recur, r.lim
 	if rec.Count > lim.MaxCount {
 		return limitError("MaxCount", lim.MaxCount, "COUNT=%d", rec.Count)
 	}
+	if r.fewInstances(lim.MaxCount) {
+		return nil
+	}
 	period, perPeriod := r.density()
 	if perPeriod > 0 && float64(period)/float64(perPeriod) < lim.MinInterval.Seconds() {
-		return limitError("MinInterval", lim.MinInterval, "FREQ=%s;INTERVAL=%d with %d times per period (an instance every %.3gs)",
-			rec.Freq, rec.Interval, perPeriod, float64(period)/float64(perPeriod))
+		return limitError("MinInterval", lim.MinInterval, "FREQ=%s;INTERVAL=%d with %d times per period (an instance every %.3gs) and more than %d instances",
+			rec.Freq, rec.Interval, perPeriod, float64(period)/float64(perPeriod), lim.MaxCount)
 	}
 	if rec.Freq < icalendar.Daily && rec.Count == 0 && rec.Until.IsZero() {
 		if every := r.unboundedSpacing(); every < lim.MinUnbounded.Seconds() {
@@ -207,13 +212,33 @@ func (r *Rule) checkLimits() error {
 	return nil
 }
 
+// fewInstances reports whether COUNT, or UNTIL at the rule's average
+// rate, leaves the rule at most max instances. The estimate counts every
+// time the rule's period can hold, so it errs towards more instances.
+func (r *Rule) fewInstances(max int) bool {
+	rec := r.recur
+	switch {
+	case rec.Count > 0:
+		return rec.Count <= max
+	case rec.Until.IsZero():
+		return false
+	}
+	span := r.untilInstant(rec.Until).Sub(r.start).Seconds()
+	every := r.unboundedSpacing()
+	return span <= 0 || every > 0 && span/every <= float64(max)
+}
+
 // unboundedSpacing estimates the average seconds between the instances of
-// a sub-daily rule, counting the hours and minutes its BYHOUR and BYMINUTE
-// parts leave out: FREQ=MINUTELY;INTERVAL=20;BYHOUR=9,...,16 makes 24
-// instances a day, as many as a daily rule at 24 times.
+// a rule. For a sub-daily one it counts the hours and minutes its BYHOUR
+// and BYMINUTE parts leave out: FREQ=MINUTELY;INTERVAL=20;BYHOUR=9,...,16
+// makes 24 instances a day, as many as a daily rule at 24 times. A rule
+// of a day or longer is taken to repeat every day, an upper bound.
 func (r *Rule) unboundedSpacing() float64 {
 	period, n := r.density()
 	every := float64(period) / float64(n)
+	if r.recur.Freq >= icalendar.Daily {
+		return every
+	}
 	if h := len(r.recur.ByHour); h > 0 {
 		every *= 24 / float64(h)
 	}

@@ -76,10 +76,21 @@ type override struct {
 // *icalendar.Error for data it cannot interpret and a *LimitError for a
 // rule beyond the limits. A Series does not change once made and is safe
 // for concurrent use.
+//
+// A VFREEBUSY's instances are its busy periods, the time it makes busy
+// in a free-busy query (RFC 4791 §7.10), with the FBTYPE as their Status;
+// its FREE periods are none. A VAVAILABILITY has no instances: it says
+// when its owner may be booked, not when they are busy. Calendar queries
+// match both by their own rules (RFC 4791 §9.9, RFC 7953 §7).
 func NewSeries(obj *icalendar.Object, opt Options) (*Series, error) {
 	s := &Series{lim: opt.Limits.orDefaults(), zone: opt.FloatingZone}
 	if s.zone == nil {
 		s.zone = time.UTC
+	}
+	if !hasInstances(obj.Type) {
+		err := s.addBusyPeriods(obj)
+		s.index()
+		return s, err
 	}
 	for i, c := range obj.Components {
 		rid, err := c.RecurrenceID()
@@ -101,8 +112,36 @@ func NewSeries(obj *icalendar.Object, opt Options) (*Series, error) {
 	return s, nil
 }
 
+// hasInstances reports whether components of type comp are occurrences.
+func hasInstances(comp string) bool {
+	return comp != "VFREEBUSY" && comp != icalendar.CompAvailability
+}
+
+// addBusyPeriods adds the busy periods of VFREEBUSY components as lone
+// instances.
+func (s *Series) addBusyPeriods(obj *icalendar.Object) error {
+	for i, c := range obj.Components {
+		if c.Name != "VFREEBUSY" {
+			continue
+		}
+		periods, err := c.FreeBusy()
+		if err != nil {
+			return err
+		}
+		for _, p := range periods {
+			if p.Type == "FREE" {
+				continue
+			}
+			start := p.Start.In(time.UTC)
+			in := Instance{Start: start, End: p.EndIn(time.UTC), Floating: !p.Start.Absolute(), Status: p.Type, Component: i}
+			s.overrides = append(s.overrides, &override{index: i, inst: in, span: span{exact: in.End.Sub(start)}})
+		}
+	}
+	return nil
+}
+
 func newMaster(c *icalendar.Component, index int, lim Limits) (*master, error) {
-	start, err := c.Start()
+	start, err := anchor(c)
 	if err != nil || start.IsZero() {
 		return nil, err // no DTSTART: not recurring; componentInstance handles it
 	}
@@ -121,6 +160,21 @@ func newMaster(c *icalendar.Component, index int, lim Limits) (*master, error) {
 		return nil, err
 	}
 	return m, nil
+}
+
+// anchor returns where the component's recurrence set starts: DTSTART, or
+// the DUE of a recurring VTODO without one (the recur-without-dtstart rule
+// of package icalendar), whose instances then last no time and fall on
+// each due date. Without either it does not recur.
+func anchor(c *icalendar.Component) (icalendar.DateTime, error) {
+	start, err := c.Start()
+	if err != nil || !start.IsZero() || c.Name != "VTODO" {
+		return start, err
+	}
+	if c.Props.Get("RRULE") == nil && c.Props.Get("RDATE") == nil {
+		return start, nil
+	}
+	return c.Due()
 }
 
 // addRules compiles the RRULEs. RFC 5545 §3.8.5.3: DTSTART is the first
