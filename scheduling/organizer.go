@@ -1,10 +1,8 @@
 package scheduling
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"time"
 
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/icalendar"
@@ -23,7 +21,7 @@ type write struct {
 	obj     *icalendar.Object
 	changed bool // obj's tree was modified and must be written back
 
-	cmpNew, cmpOld *requests // what each version sends, for comparison
+	touched map[string]bool // attendees of the instances the organizer's write changed
 }
 
 // Schedule status codes (RFC 6638 §3.2.9, RFC 5546 §3.6).
@@ -36,23 +34,21 @@ const (
 	statusFailed    = "5.1"
 )
 
-// sentAt fixes DTSTAMP when comparing what two versions would send.
-var sentAt = time.Unix(0, 0)
-
 // organizer handles the organizer's write: REQUEST to attendees whose
 // view of the event changed, CANCEL to those removed (RFC 6638 §3.2.1),
 // SCHEDULE-STATUS on each ATTENDEE (§3.2.9) and a new Schedule-Tag
 // (§3.2.10).
 func (w *write) organizer(ctx context.Context) error {
+	w.keepSequence()
 	w.protectAnswers()
 	objUUID := w.objectUUID()
-	w.cmpNew = newRequests(w.obj, sentAt)
 	if w.prevObj != nil {
-		w.cmpOld = newRequests(w.prevObj, sentAt)
+		w.touched, _ = changedFor(w.prevObj, w.obj, form{organizer: w.me, answers: true})
 	}
 	idx := indexAttendees(w.obj)
 	clearOrganizerForceSend(w.obj, &w.changed)
-	sends := append(w.updates(idx), w.cancellations()...)
+	reqs := newRequests(w.obj, w.s.opt.Now())
+	sends := append(w.updates(idx, reqs), w.cancellations(reqs)...)
 	msgs, statuses, err := w.s.prepare(ctx, w.me, objUUID, sends)
 	if err != nil {
 		return err
@@ -73,7 +69,7 @@ func (w *write) organizer(ctx context.Context) error {
 // updates are the REQUESTs (or CANCELs, for a cancelled event) to the
 // attendees the server schedules whose view of the event changed, or whom
 // SCHEDULE-FORCE-SEND names.
-func (w *write) updates(idx map[string][]*ical.Prop) []send {
+func (w *write) updates(idx map[string][]*ical.Prop, reqs *requests) []send {
 	seq := masterSequence(w.obj)
 	method := itip.Request
 	if masterStatus(w.obj) == "CANCELLED" {
@@ -83,7 +79,6 @@ func (w *write) updates(idx map[string][]*ical.Prop) []send {
 	if w.prevObj != nil {
 		prevIdx = indexAttendees(w.prevObj)
 	}
-	reqs := newRequests(w.obj, w.s.opt.Now())
 	var sends []send
 	for _, addr := range w.attendees(w.obj) {
 		agent, force := paramsOf(idx[addr])
@@ -94,8 +89,8 @@ func (w *write) updates(idx map[string][]*ical.Prop) []send {
 		if agent != "SERVER" {
 			continue // the client or nobody schedules this attendee (RFC 6638 §7.1)
 		}
-		if method == itip.Request && !force && !w.viewChanged(addr) && prevAgent(prevIdx, addr) == "SERVER" {
-			continue // they have this version already
+		if !force && !w.viewChanged(addr) && prevAgent(prevIdx, addr) == "SERVER" {
+			continue // they have this version already, or its cancellation
 		}
 		sends = append(sends, send{to: addr, method: method, obj: w.obj, seq: seq, reqs: reqs})
 	}
@@ -103,10 +98,10 @@ func (w *write) updates(idx map[string][]*ical.Prop) []send {
 }
 
 // cancellations are the CANCELs to attendees the new version leaves out.
-func (w *write) cancellations() []send {
+func (w *write) cancellations(now *requests) []send {
 	var sends []send
 	seq := masterSequence(w.obj)
-	for _, addr := range w.removed(w.cmpNew) {
+	for _, addr := range w.removed(now) {
 		if agent, _ := scheduleParams(w.prevObj, addr); agent == "SERVER" {
 			sends = append(sends, send{to: addr, method: itip.Cancel, obj: w.prevObj, seq: max(seq, masterSequence(w.prevObj))})
 		}
@@ -181,16 +176,50 @@ func (w *write) removed(now *requests) []string {
 	return out
 }
 
-// viewChanged reports whether addr would receive a different REQUEST now
-// than for the previous version: only then are they told (DTSTAMP, alarms
-// and the server's parameters do not count).
+// viewChanged reports whether the write changed, for addr, an instance
+// they are invited to in either version, in anything but the organizer's
+// own data (organizerPrivate): only then are they told (RFC 6638
+// §3.2.1.2).
 func (w *write) viewChanged(addr string) bool {
-	if w.prevObj == nil {
-		return true
+	return w.prevObj == nil || w.touched[addr]
+}
+
+// keepSequence undoes a SEQUENCE the client raised without changing
+// anything attendees see. Nobody is told of such a version, so their
+// copies and the answers they send keep the old SEQUENCE, and the server
+// drops answers older than the organizer's copy (RFC 5546 §2.1.5). The
+// other attendees' PARTSTATs do not count here: a client that raises
+// SEQUENCE on every save writes its stale view of them, which
+// protectAnswers then puts right.
+func (w *write) keepSequence() {
+	if w.prevObj == nil || masterSequence(w.obj) <= masterSequence(w.prevObj) {
+		return
 	}
-	a, err1 := w.cmpNew.get(addr)
-	b, err2 := w.cmpOld.get(addr)
-	return err1 != nil || err2 != nil || !bytes.Equal(a, b)
+	if _, changed := changedFor(w.prevObj, w.obj, form{organizer: w.me}); changed {
+		return
+	}
+	prevBy := byRecurrence(w.prevObj)
+	for _, c := range w.obj.Components {
+		old := prevBy[itip.RecurrenceKey(c)]
+		if old == nil {
+			old = masterOrFirst(w.prevObj)
+		}
+		oldSeq, _ := old.Sequence()
+		if seq, _ := c.Sequence(); seq > oldSeq {
+			setSequence(c.Component, old.Props.Get(ical.PropSequence))
+			w.changed = true
+		}
+	}
+	w.pc.Write.Sequence = masterSequence(w.obj)
+}
+
+// setSequence gives c the SEQUENCE property p, or none when p is nil.
+func setSequence(c *ical.Component, p *ical.Prop) {
+	if p == nil {
+		c.Props.Del(ical.PropSequence)
+		return
+	}
+	c.Props.Set(&ical.Prop{Name: p.Name, Params: ical.Params{}, Value: p.Value})
 }
 
 // finish records the scheduling columns and writes the tree back when the
