@@ -146,9 +146,16 @@ func DefaultCalendars(u *store.User) []*store.Calendar {
 	if name == "" {
 		name = u.Name
 	}
+	// A calendar without a zone reads floating times in UTC already: one
+	// is set only where it says more (and then CalDAV clients see it as
+	// CALDAV:calendar-timezone, RFC 4791 §5.2.2).
+	zone := u.TimeZone
+	if zone == "UTC" {
+		zone = ""
+	}
 	return []*store.Calendar{
-		{Name: "calendar", DisplayName: name, Color: "#1A73E8", TimeZone: u.TimeZone},
-		{Name: "tasks", DisplayName: "Tasks", Color: "#0B8043", TimeZone: u.TimeZone, Order: 1, Components: []string{"VTODO"}},
+		{Name: "calendar", DisplayName: name, Color: "#1A73E8", TimeZone: zone},
+		{Name: "tasks", DisplayName: "Tasks", Color: "#0B8043", TimeZone: zone, Order: 1, Components: []string{"VTODO"}},
 	}
 }
 

@@ -3,9 +3,22 @@ package caldav
 import (
 	"net/http"
 	"strings"
+
+	"github.com/go-chi/chi/v5"
 )
 
 // Discovery: the URLs a client may be given instead of Prefix.
+
+// Register mounts the handler at Prefix on r with the discovery URLs
+// around it: /.well-known/caldav (RFC 6764 §5), /.well-known/ itself, and
+// the WebDAV methods on "/"; every other request to "/" goes to root.
+func (h *Handler) Register(r chi.Router, root http.Handler) {
+	r.Mount(Prefix, h.Routes())
+	r.Handle("/.well-known/caldav", http.HandlerFunc(h.WellKnown))
+	r.Handle("/.well-known/caldav/", http.HandlerFunc(h.WellKnown))
+	r.Handle("/.well-known/", http.HandlerFunc(h.WellKnownIndex))
+	r.Handle("/", h.ServerRoot(root))
+}
 
 // WellKnown redirects /.well-known/caldav, with or without a trailing
 // slash and whatever the method, to the root (RFC 6764 §5: "a server MUST

@@ -4,7 +4,6 @@ import (
 	"encoding/xml"
 	"net/http"
 	"strconv"
-	"strings"
 
 	"github.com/almanac/almanac/store"
 )
@@ -50,7 +49,7 @@ func (m *multistatus) objectResponse(href string, o *store.Object, names []xml.N
 		case dav("getcontentlength"):
 			w.WriteString("<D:getcontentlength>" + strconv.Itoa(o.Size) + "</D:getcontentlength>")
 		case dav("getcontenttype"):
-			w.WriteString("<D:getcontenttype>text/calendar; charset=utf-8; component=" + strings.ToLower(o.Component) + "</D:getcontenttype>")
+			w.WriteString("<D:getcontenttype>" + objectContentType + "</D:getcontenttype>")
 		}
 	}
 	w.WriteString("</D:prop>")

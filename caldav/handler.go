@@ -23,6 +23,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/calendar"
@@ -81,7 +82,7 @@ func New(accounts *account.Service, cals *calendar.Service, opt Options) *Handle
 // dispatches on the method in methods.go.
 func (h *Handler) Routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(h.authenticate)
+	r.Use(collapseSlashes, h.authenticate)
 	r.HandleFunc("/", h.serve(kindRoot))
 	r.HandleFunc("/principals", h.serve(kindPrincipals))
 	r.HandleFunc("/principals/", h.serve(kindPrincipals))
@@ -103,6 +104,23 @@ func (h *Handler) Routes() http.Handler {
 	r.HandleFunc("/scheduling/{user}/outbox/", h.serve(kindOutbox))
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { writeError(w, r, store.ErrNotFound) })
 	return r
+}
+
+// collapseSlashes routes a path with repeated slashes ("/dav/calendars//",
+// as clients that join a base ending in '/' with one starting with it
+// write) as the path with single ones (RFC 3986 leaves empty segments to
+// the server; none of ours means anything).
+func collapseSlashes(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if rctx := chi.RouteContext(r.Context()); rctx != nil && strings.Contains(rctx.RoutePath, "//") {
+			p := rctx.RoutePath
+			for strings.Contains(p, "//") {
+				p = strings.ReplaceAll(p, "//", "/")
+			}
+			rctx.RoutePath = p
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 type ctxKey int

@@ -59,14 +59,15 @@ func (h *Handler) serve(k kind) http.HandlerFunc {
 			return
 		}
 		r = r.WithContext(context.WithValue(r.Context(), targetKey, t))
+		// Nothing is there: only a method that makes a collection applies.
+		if (k == kindCalendar && t.cal == nil || k == kindNested) && !makesCollection(r.Method) {
+			writeError(w, r, store.ErrNotFound)
+			return
+		}
 		m, ok := methods[k][r.Method]
 		if !ok {
 			w.Header().Set("Allow", allowed(k))
 			writeError(w, r, davStatus(http.StatusMethodNotAllowed, r.Method+" is not allowed here"))
-			return
-		}
-		if k == kindCalendar && t.cal == nil && !makesCollection(r.Method) {
-			writeError(w, r, store.ErrNotFound)
 			return
 		}
 		if err := m(h, w, r, t); err != nil {

@@ -53,7 +53,15 @@ func (h *Handler) makeCalendar(w http.ResponseWriter, r *http.Request, t *target
 		e.check()
 	}
 	if e.failed {
-		writeMkcolResponse(w, respName, e.propstats())
+		if reqName.Space == nsCalDAV {
+			// RFC 4791 §5.3.1: the DAV:set is processed as in PROPPATCH
+			// (RFC 2518 §12.13.2), whose failure is a 207 saying which
+			// property failed and which were not tried; nothing is made.
+			ms := newMultistatus(w, r)
+			ms.response(t.href(), e.propstats()...)
+			return ms.close("")
+		}
+		writeMkcolResponse(w, respName, e.propstats()) // RFC 5689 §3: 403
 		return nil
 	}
 	if err := h.cals.CreateCalendarWithProperties(r.Context(), t.user, &e.cal, e.dead); err != nil {
@@ -111,8 +119,8 @@ func setsCalendarType(ops []propOp) bool {
 	return false
 }
 
-// writeMkcolResponse reports which properties kept the collection from
-// being made (RFC 5689 §3.5; RFC 4791 §5.3.1.2 for MKCALENDAR).
+// writeMkcolResponse reports which properties kept an extended MKCOL from
+// making the collection (RFC 5689 §3.5).
 func writeMkcolResponse(w http.ResponseWriter, name xml.Name, stats []propstat) {
 	var b bytes.Buffer
 	b.WriteString(xml.Header)

@@ -229,9 +229,6 @@ func (m *multistatus) responseOK(href string, stats []propstat) {
 	m.flushSometimes()
 }
 
-// started reports whether a response has been written.
-func (m *multistatus) started() bool { return m.count > 0 }
-
 // status writes a DAV:response that carries only a status, such as the 404
 // of a deleted member in a sync report (RFC 6578 §3.5).
 func (m *multistatus) status(href string, code int) {

@@ -14,6 +14,10 @@ import (
 	"github.com/almanac/almanac/store"
 )
 
+// objectContentType is the media type of a calendar object resource, for
+// GET and DAV:getcontenttype alike.
+const objectContentType = "text/calendar; charset=utf-8"
+
 // get answers GET and HEAD of a calendar object resource with the bytes as
 // they were stored and their strong ETag; conditional requests are handled
 // by http.ServeContent (RFC 9110 §13).
@@ -25,7 +29,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, t *target) error {
 	hd := w.Header()
 	hd.Set("ETag", quoteETag(obj.ETag))
 	setScheduleTag(hd, obj.ScheduleTag)
-	hd.Set("Content-Type", "text/calendar; charset=utf-8")
+	hd.Set("Content-Type", objectContentType)
 	hd.Set("Cache-Control", "private, no-cache")
 	http.ServeContent(w, r, "", obj.ModifiedAt, bytes.NewReader(obj.Data))
 	return nil
@@ -127,19 +131,12 @@ func (h *Handler) destination(r *http.Request, t *target) (*store.Calendar, stri
 	if u.Host != "" && u.Host != r.Host {
 		return nil, "", "", davStatus(http.StatusBadGateway, "Destination is on another server")
 	}
-	names := hrefNames(t.user, u.EscapedPath())
-	if len(names) == 0 || names[0].obj == "" {
+	calName, objName, ok := parseHref(t.user, u.EscapedPath())
+	if !ok || objName == "" {
 		return nil, "", "", davStatus(http.StatusForbidden, "Destination must be a resource in one of your calendars")
 	}
-	// The calendar the decoded name names, or else the literal one.
-	for _, n := range names {
-		cal, err := h.writableCalendar(r.Context(), t, n.cal)
-		if errors.Is(err, store.ErrNotFound) {
-			continue
-		}
-		return cal, n.cal, n.obj, err
-	}
-	return nil, "", "", store.ErrNotFound
+	cal, err := h.writableCalendar(r.Context(), t, calName)
+	return cal, calName, objName, err
 }
 
 // writableCalendar is a calendar of the caller's home, their own or shared

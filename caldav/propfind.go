@@ -98,12 +98,9 @@ func (h *Handler) propfind(w http.ResponseWriter, r *http.Request, t *target) er
 		return err
 	}
 	d := depth(r)
-	if d == "infinity" {
-		if !t.flat() {
-			// RFC 4918 §9.1: DAV:propfind-finite-depth.
-			return precondition(http.StatusForbidden, nsDAV, "propfind-finite-depth", "Depth: infinity is not supported here; use 0 or 1")
-		}
-		d = "1" // a collection without sub-collections: infinity is one level
+	if d == "infinity" && t.kind != kindObject && t.kind != kindInboxItem {
+		// RFC 4918 §9.1: DAV:propfind-finite-depth.
+		return precondition(http.StatusForbidden, nsDAV, "propfind-finite-depth", "Depth: infinity is not supported; use 0 or 1")
 	}
 	self, err := h.resourceOf(r.Context(), t, req)
 	if err != nil {

@@ -100,13 +100,12 @@ func init() {
 		dav("supported-report-set"):       {everything, false, fromResource(supportedReports), false},
 		dav("current-user-privilege-set"): {everything, false, fromResource(privileges), false},
 		dav("getetag"):                    {[]kind{kindCalendar, kindObject}, true, fromResource(etag), false},
-		dav("getcontenttype"): {[]kind{kindObject}, true, fromResource(func(rs *resource) (string, bool) {
-			return "text/calendar; charset=utf-8; component=" + strings.ToLower(rs.obj.Component), true
-		}), false},
-		dav("getcontentlength"):         {[]kind{kindCalendar, kindObject}, true, fromResource(contentLength), false},
+		// RFC 4918 §15.5: the Content-Type a GET returns.
+		dav("getcontenttype"):           {[]kind{kindObject}, true, constant(objectContentType), false},
+		dav("getcontentlength"):         {everything, true, fromResource(contentLength), false},
 		dav("getlastmodified"):          {[]kind{kindCalendar, kindObject}, true, fromResource(lastModified), false},
 		dav("creationdate"):             {[]kind{kindCalendar, kindObject}, true, fromResource(creationDate), false},
-		pnSyncToken:                     {[]kind{kindCalendar, kindHome, kindInbox}, true, collectionToken, false},
+		pnSyncToken:                     {[]kind{kindCalendar, kindInbox}, true, collectionToken, false},
 		pnCTag:                          {[]kind{kindCalendar, kindHome, kindInbox}, true, collectionToken, false},
 		pnDescription:                   {[]kind{kindCalendar}, true, fromResource(description), true},
 		pnTimezone:                      {[]kind{kindCalendar}, false, fromResource(calendarTimezone), true},
@@ -212,7 +211,7 @@ func supportedReports(rs *resource) (string, bool) {
 			names = append(names, dav("sync-collection"))
 		}
 	case kindHome:
-		names = []xml.Name{cdav("calendar-query"), cdav("calendar-multiget"), cdav("free-busy-query"), dav("sync-collection")}
+		names = []xml.Name{cdav("calendar-query"), cdav("calendar-multiget"), cdav("free-busy-query")}
 	case kindInbox:
 		names = []xml.Name{cdav("calendar-multiget"), dav("sync-collection")}
 	}
@@ -265,8 +264,8 @@ func etag(rs *resource) (string, bool) {
 	return escapeText(quoteETag(rs.obj.ETag)), true
 }
 
-// contentLength is an object's size. A calendar collection has no body of
-// its own (its GET is an export made on demand), so it says 0, as
+// contentLength is an object's size. A collection has no body of its own
+// (a calendar's GET is an export made on demand), so it says 0, as
 // CalendarServer does: clients ask every resource for the property.
 func contentLength(rs *resource) (string, bool) {
 	if rs.obj == nil {

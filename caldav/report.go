@@ -32,8 +32,6 @@ func (h *Handler) report(w http.ResponseWriter, r *http.Request, t *target) erro
 	switch {
 	case root.is(nsDAV, "sync-collection") && onCalendar:
 		return h.syncCollection(w, r, t, root)
-	case root.is(nsDAV, "sync-collection") && t.kind == kindHome:
-		return h.syncHome(w, r, t, root)
 	case root.is(nsDAV, "sync-collection") && t.kind == kindInbox:
 		return h.syncInbox(w, r, t, root)
 	case root.is(nsCalDAV, "calendar-multiget") && t.kind == kindInbox:

@@ -66,17 +66,15 @@ func multigetHrefs(root *node) ([]string, error) {
 }
 
 // objectsAt reads the objects the hrefs name in the target calendar, in one
-// query; hrefs elsewhere name nothing here. An href's decoded name wins
-// over its literal one (hrefNames).
+// query; hrefs elsewhere name nothing here.
 func (h *Handler) objectsAt(ctx context.Context, t *target, op *objectProps, hrefs []string) (map[string]*store.Object, error) {
 	names := make([]string, 0, len(hrefs))
-	namesOf := make(map[string][]string, len(hrefs))
+	nameOf := make(map[string]string, len(hrefs))
 	for _, href := range hrefs {
-		for _, n := range hrefNames(t.user, href) {
-			if n.cal == t.calName && n.obj != "" {
-				names = append(names, n.obj)
-				namesOf[href] = append(namesOf[href], n.obj)
-			}
+		calName, objName, ok := parseHref(t.user, href)
+		if ok && calName == t.calName && objName != "" {
+			names = append(names, objName)
+			nameOf[href] = objName
 		}
 	}
 	var objs []*store.Object
@@ -97,12 +95,9 @@ func (h *Handler) objectsAt(ctx context.Context, t *target, op *objectProps, hre
 		byName[o.Name] = o
 	}
 	out := make(map[string]*store.Object, len(hrefs))
-	for href, list := range namesOf {
-		for _, name := range list {
-			if o := byName[name]; o != nil {
-				out[href] = o
-				break
-			}
+	for href, name := range nameOf {
+		if o := byName[name]; o != nil {
+			out[href] = o
 		}
 	}
 	return out, nil
@@ -125,7 +120,7 @@ func (h *Handler) homeMultiget(w http.ResponseWriter, r *http.Request, t *target
 		t *target
 		o *store.Object
 	}
-	got := make(map[hrefName]found, len(hrefs)) // by the calendar and object an href may name
+	byHref := make(map[string]found, len(hrefs))
 	for calName, list := range hrefsByCalendar(t.user, hrefs) {
 		ct, err := h.calendarTarget(ctx, t.user, calName)
 		if errors.Is(err, store.ErrNotFound) || errors.Is(err, calendar.ErrForbidden) {
@@ -137,19 +132,13 @@ func (h *Handler) homeMultiget(w http.ResponseWriter, r *http.Request, t *target
 		if err != nil {
 			return err
 		}
-		for _, o := range objs {
-			got[hrefName{calName, o.Name}] = found{ct, o}
+		for href, o := range objs {
+			byHref[href] = found{ct, o}
 		}
 	}
 	ms := newMultistatus(w, r)
 	for _, href := range hrefs {
-		var f found
-		ok := false
-		for _, n := range hrefNames(t.user, href) {
-			if f, ok = got[n]; ok {
-				break
-			}
-		}
+		f, ok := byHref[href]
 		if !ok {
 			ms.status(href, http.StatusNotFound)
 			continue
@@ -161,15 +150,12 @@ func (h *Handler) homeMultiget(w http.ResponseWriter, r *http.Request, t *target
 	return ms.close("")
 }
 
-// hrefsByCalendar groups hrefs in the caller's home by the calendars they
-// may name.
+// hrefsByCalendar groups hrefs in the caller's home by calendar name.
 func hrefsByCalendar(u *store.User, hrefs []string) map[string][]string {
 	out := map[string][]string{}
 	for _, href := range hrefs {
-		for _, n := range hrefNames(u, href) {
-			if n.obj != "" {
-				out[n.cal] = append(out[n.cal], href)
-			}
+		if calName, objName, ok := parseHref(u, href); ok && objName != "" {
+			out[calName] = append(out[calName], href)
 		}
 	}
 	return out

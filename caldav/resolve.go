@@ -49,17 +49,6 @@ type target struct {
 	path string
 }
 
-// flat reports whether the target has no sub-collections: a calendar or
-// the inbox, whose members are all resources, or a resource itself. Depth
-// infinity on it is Depth 1.
-func (t *target) flat() bool {
-	switch t.kind {
-	case kindCalendar, kindInbox, kindOutbox, kindObject, kindInboxItem:
-		return true
-	}
-	return false
-}
-
 // resolve maps the route's parameters to a target. Calendars the caller may
 // not know exist resolve like missing ones: the answer is 404, never 403.
 func (h *Handler) resolve(r *http.Request, k kind) (*target, error) {
@@ -173,27 +162,10 @@ func (t *target) href() string {
 	return objectHref(t.owner.Name, t.calName, t.objName)
 }
 
-// hrefName is the calendar and object an href in the caller's home names
-// (objName empty for the calendar itself).
-type hrefName struct{ cal, obj string }
-
 // parseHref resolves an href from a request body (multiget, Destination)
 // to a calendar name and object name in the caller's home, decoding each
 // segment once (RFC 3986 §2.1). It accepts absolute URLs and paths.
 func parseHref(user *store.User, href string) (calName, objName string, ok bool) {
-	names := hrefNames(user, href)
-	if len(names) == 0 {
-		return "", "", false
-	}
-	return names[0].cal, names[0].obj, true
-}
-
-// hrefNames is what an href may name: its segments decoded once, and then,
-// when that differs, as written. Some clients put names in hrefs without
-// escaping them (a resource made as "a%20b.ics" named "a%20b.ics" again);
-// callers try the decoded names first and the literal ones when those name
-// nothing.
-func hrefNames(user *store.User, href string) []hrefName {
 	p := href
 	if u, err := url.Parse(href); err == nil {
 		p = u.EscapedPath()
@@ -203,24 +175,14 @@ func hrefNames(user *store.User, href string) []hrefName {
 		// Clients may escape the user name differently.
 		d, err := url.PathUnescape(p)
 		if err != nil {
-			return nil
+			return "", "", false
 		}
 		if rest, found = strings.CutPrefix(d, Prefix+"/calendars/"+user.Name+"/"); !found {
-			return nil
+			return "", "", false
 		}
-		if cal, obj, ok := splitCalObj(rest, false); ok {
-			return []hrefName{{cal, obj}}
-		}
-		return nil
+		return splitCalObj(rest, false)
 	}
-	var out []hrefName
-	if cal, obj, ok := splitCalObj(rest, true); ok {
-		out = append(out, hrefName{cal, obj})
-	}
-	if cal, obj, ok := splitCalObj(rest, false); ok && (len(out) == 0 || out[0] != hrefName{cal, obj}) {
-		out = append(out, hrefName{cal, obj})
-	}
-	return out
+	return splitCalObj(rest, true)
 }
 
 func splitCalObj(rest string, escaped bool) (string, string, bool) {

@@ -47,8 +47,7 @@ func newServer(t testing.TB, st *store.Store, limits calendar.Limits) *testServe
 	cals := calendar.New(st, calendar.Options{Limits: limits, Hooks: []calendar.Hook{sched, rem.Hook()}, Viewer: rem})
 	h := caldav.New(acc, cals, caldav.Options{Scheduler: sched})
 	r := chi.NewRouter()
-	r.Mount(caldav.Prefix, h.Routes())
-	r.Handle("/.well-known/caldav", http.HandlerFunc(h.WellKnown))
+	h.Register(r, http.NotFoundHandler())
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
 	return &testServer{srv, st, cals, acc}

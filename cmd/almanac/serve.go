@@ -192,15 +192,11 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	r.Mount("/api/v1", api.Routes())
 	r.Mount("/rsvp", api.RSVPRoutes())
-	r.Mount(caldav.Prefix, dav.Routes())
 	r.Mount(publish.Prefix, publish.New(cals).Routes())
-	r.Handle("/.well-known/caldav", http.HandlerFunc(dav.WellKnown))
-	r.Handle("/.well-known/caldav/", http.HandlerFunc(dav.WellKnown))
-	r.Handle("/.well-known/", http.HandlerFunc(dav.WellKnownIndex))
 	// Everything else is the web client: its files, and index.html for
 	// the paths it routes itself; discovery's PROPFIND on "/" is CalDAV's.
 	webClient := web.Handler()
-	r.Handle("/", dav.ServerRoot(webClient))
+	dav.Register(r, webClient)
 	r.Handle("/*", webClient)
 
 	ln, err := net.Listen("tcp", cfg.Listen)
