@@ -2,6 +2,8 @@ package calendar
 
 import (
 	"context"
+	"errors"
+	"github.com/almanac/almanac/recurrence"
 	"time"
 
 	"github.com/almanac/almanac/icalendar"
@@ -68,12 +70,18 @@ func (s *Service) EachOverlapping(ctx context.Context, u *store.User, cal *store
 	return s.eachBody(ctx, u, cal, floatingObjects(list, seen, from, to, tz), fn)
 }
 
-// checkOverlap checks the caller and the range of an overlap query.
+// checkOverlap checks the caller and the range of an overlap query. Any
+// window is answered: clients sync "everything" with ranges such as 1970
+// to 2038, and the index and the probe of series past their horizon cost
+// what the answer holds.
 func (s *Service) checkOverlap(ctx context.Context, u *store.User, cal *store.Calendar, from, to time.Time) error {
 	if _, err := s.authorize(ctx, u, cal, ActRead); err != nil {
 		return err
 	}
-	return s.checkRange(from, to)
+	if !from.Before(to) {
+		return &InvalidError{"time-range", "start must be before end"}
+	}
+	return nil
 }
 
 // floatingObjects returns the objects, not yet seen, of the floating and
@@ -113,20 +121,81 @@ func (s *Service) eachBody(ctx context.Context, u *store.User, cal *store.Calend
 	return nil
 }
 
+// objectsFromInstances finds the objects with an instance in [from, to)
+// when some series is indexed only up to a time before to: those the index
+// has in the window, and those whose series has an instance past its
+// horizon in it, found by probing rather than by listing every instance,
+// so that a wide window ("everything", 1970 to 2038) costs what it finds.
 func (s *Service) objectsFromInstances(ctx context.Context, u *store.User, cal *store.Calendar, from, to time.Time, tz *time.Location) ([]int64, error) {
-	occs, err := s.Instances(ctx, u, cal, from, to, tz)
+	zone := calendarZone(cal, tz)
+	rows, pastHorizon, err := s.st.ViewWindow(ctx, []int64{cal.ID}, store.Micro(from), store.Micro(to))
 	if err != nil {
 		return nil, err
 	}
-	seen := make(map[int64]bool, len(occs))
+	seen := map[int64]bool{}
 	var ids []int64
-	for _, o := range occs {
-		if !seen[o.ObjectID] {
-			seen[o.ObjectID] = true
-			ids = append(ids, o.ObjectID)
+	for _, r := range rows {
+		if oc, ok := occurrence(r, zone); ok && !seen[r.ObjectID] && oc.overlaps(from, to) {
+			seen[r.ObjectID] = true
+			ids = append(ids, r.ObjectID)
+		}
+	}
+	if !pastHorizon {
+		return ids, nil
+	}
+	objs, err := s.st.ObjectsIndexedBeforeAny(ctx, []int64{cal.ID}, store.Micro(to))
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range objs {
+		if !seen[o.ID] && s.instancePast(o, zone, from, to) {
+			seen[o.ID] = true
+			ids = append(ids, o.ID)
 		}
 	}
 	return ids, nil
+}
+
+// instancePast reports whether o's series has an instance past its indexed
+// horizon that overlaps [from, to). It expands a growing piece of the
+// window at a time (a day, then eight times more each round): a series
+// that goes on answers at its first instance, one that has ended costs a
+// few seeks, and a piece holding more instances than one expansion may
+// has one.
+func (s *Service) instancePast(o *store.Object, zone *time.Location, from, to time.Time) bool {
+	obj, err := icalendar.ParseObject(o.Data, icalendar.Options{})
+	if err != nil {
+		return false // valid when written; skipped rather than failing the query
+	}
+	series, err := recurrence.NewSeries(obj, recurrence.Options{Limits: s.recur, FloatingZone: zone})
+	if err != nil {
+		return false
+	}
+	horizon := store.FromMicro(o.IndexedUntil)
+	start := maxTime(from, horizon.Add(-48*time.Hour))
+	step := 24 * time.Hour
+	for start.Before(to) {
+		end := to
+		if to.Sub(start) > step {
+			end = start.Add(step)
+		}
+		list, err := series.Expand(start, end)
+		var le *recurrence.LimitError
+		if errors.As(err, &le) {
+			return true
+		} else if err != nil {
+			return false
+		}
+		for _, in := range list {
+			oc, _ := occurrence(store.IndexedInstance{CalendarID: o.CalendarID, ObjectID: o.ID, Instance: storeInstance(in)}, zone)
+			if !in.Start.Before(horizon) && oc.overlaps(from, to) {
+				return true
+			}
+		}
+		start = end
+		step = min(step*8, 100*366*24*time.Hour)
+	}
+	return false
 }
 
 // viewBatch hands objects to fn as u reads them (see Viewer), in batches so

@@ -69,3 +69,38 @@ func TestObjectsOverlapping(t *testing.T) {
 		}
 	})
 }
+
+// TestObjectsOverlappingWideWindow asks for "everything", as clients that
+// sync a whole calendar do (1970 to 2038): series past the horizon are
+// probed, not listed, so an endless hourly series is found at once and one
+// that ended before the window is not, and nothing is refused as too wide.
+func TestObjectsOverlappingWideWindow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		ctx := context.Background()
+		put := func(name, body string) int64 {
+			res, err := f.s.PutObject(ctx, f.owner, f.cal, name, ics(body), store.Conditions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res.ObjectID
+		}
+		hourly := put("hourly.ics", "BEGIN:VEVENT\nUID:hourly\nDTSTAMP:20260101T000000Z\nDTSTART:20260105T090000Z\nDURATION:PT10M\nRRULE:FREQ=HOURLY\nEND:VEVENT\n")
+		yearly := put("yearly.ics", "BEGIN:VEVENT\nUID:yearly\nDTSTAMP:20260101T000000Z\nDTSTART;VALUE=DATE:19971102\nRRULE:FREQ=YEARLY\nEND:VEVENT\n")
+		put("ended.ics", "BEGIN:VEVENT\nUID:ended\nDTSTAMP:20260101T000000Z\nDTSTART:19900105T090000Z\nRRULE:FREQ=DAILY;UNTIL=19920105T090000Z\nEND:VEVENT\n")
+		from, to := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(2038, 1, 1, 0, 0, 0, 0, time.UTC)
+		ids, err := f.s.ObjectsOverlapping(ctx, f.owner, f.cal, from, to, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(ids)
+		if want := []int64{hourly, yearly}; !slices.Equal(ids, want) {
+			t.Errorf("2020–2038: %v, want %v", ids, want)
+		}
+		// Past every horizon: only probing can answer.
+		from = time.Date(2090, 1, 1, 0, 0, 0, 0, time.UTC)
+		if ids, err = f.s.ObjectsOverlapping(ctx, f.owner, f.cal, from, from.Add(time.Hour), nil); err != nil || len(ids) != 1 || ids[0] != hourly {
+			t.Errorf("an hour in 2090: %v %v, want [%d]", ids, err, hourly)
+		}
+	})
+}

@@ -201,6 +201,11 @@ func (s *Service) GetObject(ctx context.Context, u *store.User, cal *store.Calen
 // ErrRangeTooWide rejects a query wider than Limits.MaxQuerySpan.
 var ErrRangeTooWide = errors.New("calendar: time range too wide")
 
+// CheckRange bounds the window of a view, a list or a free-busy answer to
+// another user: at most Limits.MaxQuerySpan. It returns an *InvalidError
+// or ErrRangeTooWide.
+func (s *Service) CheckRange(from, to time.Time) error { return s.checkRange(from, to) }
+
 func (s *Service) checkRange(from, to time.Time) error {
 	if !from.Before(to) {
 		return &InvalidError{"time-range", "start must be before end"}

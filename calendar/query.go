@@ -29,7 +29,10 @@ type Occurrence struct {
 }
 
 // Instances returns the occurrences of cal's objects that overlap
-// [from, to) under RFC 4791 §9.9, ordered by start. Floating and all-day
+// [from, to) under RFC 4791 §9.9, ordered by start. The window may be as
+// wide as the caller likes: the index is read for the instances in it,
+// and the expansion of each series is bounded by the recurrence limits
+// (MaxPerWindow); callers that answer other users bound it (CheckRange). Floating and all-day
 // instances are read in zone, or in the calendar's time zone when zone is
 // nil. The answer comes from the time-range index without parsing any
 // object, except series that continue past their indexed horizon, which
@@ -39,8 +42,8 @@ func (s *Service) Instances(ctx context.Context, u *store.User, cal *store.Calen
 	if _, err := s.authorize(ctx, u, cal, ActFreeBusy); err != nil {
 		return nil, err
 	}
-	if err := s.checkRange(from, to); err != nil {
-		return nil, err
+	if !from.Before(to) {
+		return nil, &InvalidError{"time-range", "start must be before end"}
 	}
 	zone = calendarZone(cal, zone)
 	rows, pastHorizon, err := s.st.ViewWindow(ctx, []int64{cal.ID}, store.Micro(from), store.Micro(to))

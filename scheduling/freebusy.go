@@ -2,7 +2,6 @@ package scheduling
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -146,6 +145,10 @@ func busyPeriods(ctx context.Context, cals *calendar.Service, u *store.User, fro
 	if err != nil {
 		return nil, err
 	}
+	// Other users ask: the window is bounded (a bad one is the asker's).
+	if err := cals.CheckRange(from, to); err != nil {
+		return nil, &ErrBadFreeBusy{err.Error()}
+	}
 	zone, _ := time.LoadLocation(u.TimeZone)
 	var all []busy
 	for _, c := range list {
@@ -153,9 +156,7 @@ func busyPeriods(ctx context.Context, cals *calendar.Service, u *store.User, fro
 			continue
 		}
 		occ, err := cals.Instances(ctx, u, c, from, to, zone)
-		if errors.Is(err, calendar.ErrRangeTooWide) {
-			return nil, &ErrBadFreeBusy{err.Error()}
-		} else if err != nil {
+		if err != nil {
 			return nil, fmt.Errorf("free-busy of %s: %w", u.Name, err)
 		}
 		for _, o := range occ {
