@@ -15,8 +15,10 @@ import (
 )
 
 // objectContentType is the media type of a calendar object resource, for
-// GET and DAV:getcontenttype alike.
-const objectContentType = "text/calendar; charset=utf-8"
+// GET and DAV:getcontenttype alike, written as CalendarServer writes it
+// (RFC 9110 §5.6.6 allows the space after ';' or not) so that clients
+// comparing the property with a stored value see no change.
+const objectContentType = "text/calendar;charset=utf-8"
 
 // get answers GET and HEAD of a calendar object resource with the bytes as
 // they were stored and their strong ETag; conditional requests are handled
