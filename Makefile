@@ -2,7 +2,7 @@
 GO ?= go
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: run build test test-short lint bench clean web web-test
+.PHONY: run build test test-short lint bench clean web web-test fuzz conformance
 
 # Serve on 127.0.0.1:8080 with the embedded defaults (SQLite file and NATS in ./data).
 run:
@@ -16,6 +16,16 @@ build:
 # its standard port, that server is used.
 test:
 	@. ./scripts/test-env.sh && $(GO) test -count=1 ./...
+
+# Every fuzz target for FUZZTIME each (default 5s); findings land in the
+# package's testdata/fuzz/ and fail the run.
+fuzz:
+	@scripts/fuzz.sh
+
+# The third-party CalDAV suites against a build (see docs/conformance.md);
+# STORE=postgres for PostgreSQL.
+conformance:
+	@. ./scripts/test-env.sh && scripts/conformance.sh $${STORE:-sqlite}
 
 test-short:
 	$(GO) test -short ./...
