@@ -10,11 +10,12 @@ minimize=${FUZZMINIMIZE:-5s}
 status=0
 while IFS=: read -r file name; do
 	pkg=./$(dirname "$file")
+	pkg=${pkg%/.}
 	echo "fuzz: $pkg $name ($fuzztime)"
 	if ! go test "$pkg" -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimize" >/tmp/fuzz.$$ 2>&1; then
 		cat /tmp/fuzz.$$
 		status=1
 	fi
-done < <(grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' . | sed 's/func //' | grep -v '^./web/node_modules' | sort)
+done < <(git ls-files '*_test.go' | xargs grep -Ho '^func Fuzz[A-Za-z0-9_]*' | sed 's/func //' | sort)
 rm -f /tmp/fuzz.$$
 exit $status
