@@ -188,9 +188,12 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	r := chi.NewRouter()
 	r.Use(httpserver.Observe(log, httpserver.NewMetrics(reg)))
 	r.Get("/healthz", httpserver.Healthz)
-	r.Get("/readyz", httpserver.Readyz(
+	// Without the bus the node still serves every request; only live
+	// updates wait (streams catch up from the change logs), so a lost bus
+	// must not take every node out of the load balancer.
+	r.Get("/readyz", httpserver.Readyz(log,
 		httpserver.Check{Name: "database", Ping: st.Ping},
-		httpserver.Check{Name: "bus", Ping: b.Ping},
+		httpserver.Check{Name: "bus", Ping: b.Ping, Optional: true},
 	))
 	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	r.Mount("/api/v1", api.Routes())
