@@ -54,6 +54,7 @@ type serveConfig struct {
 	MaxImportBytes    int
 	WebhookPrivate    bool
 	ReminderLookahead time.Duration
+	BusOutagePoll     time.Duration
 }
 
 const serveUsage = `Usage: almanac serve [flags]
@@ -86,6 +87,7 @@ func (c *serveConfig) register(s *settings) {
 	c.Limits.register(s)
 	s.Bool(&c.WebhookPrivate, "webhook-allow-private", false, "let reminder webhooks reach loopback and private addresses (tests, internal deployments)")
 	s.Duration(&c.ReminderLookahead, "reminder-lookahead", 2*time.Minute, "how long before a reminder is due its deliveries are queued")
+	s.Duration(&c.BusOutagePoll, "bus-outage-poll", 5*time.Second, "while the bus is unreachable, how often open change streams read the change logs instead (0: only once it is back)")
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -177,6 +179,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	feedOpt.Logger = log
 	sources := external.New(cals, feedOpt)
 	feed := changefeed.New(b.Conn(), cals, log)
+	watchBus(b, feed, reg)
 	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done(),
 		Scheduler: sched, NoViewCache: cfg.NoViewCache, External: sources, MaxImportBytes: int64(cfg.MaxImportBytes),
 		PublicURL: cfg.Mail.PublicURL, WebhookAllowPrivate: cfg.WebhookPrivate, Reminders: rem})
@@ -185,9 +188,12 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	r := chi.NewRouter()
 	r.Use(httpserver.Observe(log, httpserver.NewMetrics(reg)))
 	r.Get("/healthz", httpserver.Healthz)
-	r.Get("/readyz", httpserver.Readyz(
+	// Without the bus the node still serves every request; only live
+	// updates wait (streams catch up from the change logs), so a lost bus
+	// must not take every node out of the load balancer.
+	r.Get("/readyz", httpserver.Readyz(log,
 		httpserver.Check{Name: "database", Ping: st.Ping},
-		httpserver.Check{Name: "bus", Ping: b.Ping},
+		httpserver.Check{Name: "bus", Ping: b.Ping, Optional: true},
 	))
 	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	r.Mount("/api/v1", api.Routes())
@@ -218,9 +224,26 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	}
 	defer mailIn.stop()
 	workers := startWorkers(ctx, log, st, cals, deliveries, sources, rem)
+	workers.Go(func() { feed.Run(ctx, cfg.BusOutagePoll) })
 	err = httpserver.Serve(ctx, ln, r, cfg.ShutdownGrace, log)
 	workers.Wait()
 	return err
+}
+
+// watchBus tells the change feed when the bus connection is lost and back,
+// and exposes the connection's state as a metric.
+func watchBus(b *bus.Bus, feed *changefeed.Feed, reg prometheus.Registerer) {
+	b.Watch(feed.BusChanged)
+	if !b.Connected() {
+		feed.BusChanged(false)
+	}
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "almanac_bus_connected",
+		Help: "1 while the node is connected to the message bus, 0 while it reconnects."}, func() float64 {
+		if b.Connected() {
+			return 1
+		}
+		return 0
+	}))
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
