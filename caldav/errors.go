@@ -107,13 +107,10 @@ func uidConflict(owner *store.User, calName string, uc *store.UIDConflictError) 
 }
 
 // objectError maps the domain's rejection of a calendar object resource to
-// its CalDAV precondition (RFC 4791 §5.3.2.1, §7.8 for REPORT filters).
+// its CalDAV precondition (RFC 4791 §5.3.2.1, §7.8 for REPORT filters):
+// 403, as RFC 4918 §16 has failed preconditions answered.
 func objectError(oe *calendar.ObjectError) *davError {
-	status := http.StatusForbidden
-	if oe.Precondition == calendar.PreSupportedCalendarData {
-		status = http.StatusUnsupportedMediaType
-	}
-	return precondition(status, nsCalDAV, oe.Precondition, oe.Message)
+	return precondition(http.StatusForbidden, nsCalDAV, oe.Precondition, oe.Message)
 }
 
 // writeError answers err. Unknown errors are logged here, once, and
