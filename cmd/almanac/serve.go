@@ -105,6 +105,9 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	// The first signal shuts down cleanly (exit status 0); once it has
+	// come, a second Ctrl-C ends the process at once.
+	context.AfterFunc(ctx, stop)
 	if err := serve(ctx, cfg, log, stdout); err != nil {
 		log.Error("server stopped", "err", err)
 		return 1
