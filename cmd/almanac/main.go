@@ -25,6 +25,7 @@ func commands() []command {
 		{"import", "import an iCalendar file into a calendar", runImport},
 		{"export", "write a calendar as an iCalendar file", runExport},
 		{"secrets", "rotate the key that seals stored passwords and tokens", runSecrets},
+		{"config", "check: validate the settings and reach the database, NATS, SMTP; show: print them", runConfig},
 	}
 }
 
