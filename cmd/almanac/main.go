@@ -27,6 +27,7 @@ func commands() []command {
 		{"secrets", "rotate the key that seals stored passwords and tokens", runSecrets},
 		{"backup", "write a backup of the SQLite database and the keys to a file", runBackup},
 		{"restore", "restore a backup into an empty data directory", runRestore},
+		{"migrate-store", "copy everything from one store to an empty other (SQLite ⇄ PostgreSQL)", runMigrateStore},
 		{"config", "check: validate the settings and reach the database, NATS, SMTP; show: print them", runConfig},
 	}
 }
