@@ -95,6 +95,17 @@ func (s *settings) Parse(args []string) error {
 	return s.fs.Parse(args)
 }
 
+// isSet reports whether a setting was given, by flag or by environment
+// variable, rather than left at its default; call it after Parse.
+func (s *settings) isSet(name string) bool {
+	if _, ok := os.LookupEnv(envName(name)); ok {
+		return true
+	}
+	set := false
+	s.fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
 // limitsConfig bounds what users may store (see calendar.Limits).
 type limitsConfig struct {
 	MinDateTime string

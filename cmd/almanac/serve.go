@@ -55,6 +55,7 @@ type serveConfig struct {
 	WebhookPrivate    bool
 	ReminderLookahead time.Duration
 	BusOutagePoll     time.Duration
+	TLS               tlsConfig
 }
 
 const serveUsage = `Usage: almanac serve [flags]
@@ -88,6 +89,7 @@ func (c *serveConfig) register(s *settings) {
 	s.Bool(&c.WebhookPrivate, "webhook-allow-private", false, "let reminder webhooks reach loopback and private addresses (tests, internal deployments)")
 	s.Duration(&c.ReminderLookahead, "reminder-lookahead", 2*time.Minute, "how long before a reminder is due its deliveries are queued")
 	s.Duration(&c.BusOutagePoll, "bus-outage-poll", 5*time.Second, "while the bus is unreachable, how often open change streams read the change logs instead (0: only once it is back)")
+	c.TLS.register(s)
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -98,6 +100,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if err := s.Parse(args); err != nil {
 		return exitUsage(err, stderr)
 	}
+	cfg.tlsDefaults(s)
 	log, err := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	if err != nil {
 		fmt.Fprintln(stderr, "almanac serve:", err)
@@ -105,6 +108,9 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	// The first signal shuts down cleanly (exit status 0); once it has
+	// come, a second Ctrl-C ends the process at once.
+	context.AfterFunc(ctx, stop)
 	if err := serve(ctx, cfg, log, stdout); err != nil {
 		log.Error("server stopped", "err", err)
 		return 1
@@ -186,7 +192,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	dav := caldav.New(accounts, cals, caldav.Options{Logger: log, Scheduler: sched})
 
 	r := chi.NewRouter()
-	r.Use(httpserver.Observe(log, httpserver.NewMetrics(reg)))
+	r.Use(httpserver.Observe(log, httpserver.NewMetrics(reg)), httpserver.HSTS(cfg.TLS.HSTSMaxAge))
 	r.Get("/healthz", httpserver.Healthz)
 	// Without the bus the node still serves every request; only live
 	// updates wait (streams catch up from the change logs), so a lost bus
@@ -209,7 +215,10 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
-	url := "http://" + ln.Addr().String()
+	if ln, err = cfg.TLS.listen(ctx, ln, cfg.Mail.PublicURL, cfg.storage.DataDir, log); err != nil {
+		return err
+	}
+	url := cfg.TLS.scheme() + "://" + ln.Addr().String()
 	log.Info("listening", "url", url)
 	fmt.Fprintf(stdout, "Almanac is serving on %s\n", url)
 
