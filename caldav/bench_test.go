@@ -15,7 +15,7 @@ import (
 	"github.com/almanac/almanac/store/storetest"
 )
 
-// benchEvent is the generator of /work/shared/peers/side_by_side.py: events
+// benchEvent is the generator of ../shared/peers/side_by_side.py: events
 // over two years, every fifth one recurring.
 func benchEvent(i int, rnd *rand.Rand) string {
 	day := rnd.Intn(730)

@@ -12,9 +12,25 @@ import (
 	"github.com/emersion/go-ical"
 )
 
-// sharedICS are the places the shared real-world calendars may be found:
-// where they live on development machines, and next to a checkout.
-var sharedICS = []string{"/work/shared/testdata/ics", "../../shared/testdata/ics"}
+// sharedICS finds the shared real-world calendars, shared/testdata/ics
+// beside the checkout or beside one of its parents; "" when absent.
+func sharedICS() string {
+	dir, err := filepath.Abs(".")
+	if err != nil {
+		return ""
+	}
+	for {
+		p := filepath.Join(dir, "shared", "testdata", "ics")
+		if fi, err := os.Stat(p); err == nil && fi.IsDir() {
+			return p
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
 
 // knownMismatches lists VTIMEZONEs in the shared corpus that disagree with
 // the IANA zone of the same name, by "file TZID", with the reason. They are
@@ -75,13 +91,7 @@ var knownMismatches = map[string]string{
 }
 
 func TestFromVTIMEZONERealWorld(t *testing.T) {
-	var root string
-	for _, dir := range sharedICS {
-		if fi, err := os.Stat(dir); err == nil && fi.IsDir() {
-			root = dir
-			break
-		}
-	}
+	root := sharedICS()
 	if root == "" {
 		t.Skip("shared test calendars not present")
 	}
