@@ -180,3 +180,37 @@ func TestStopReleasesUnstarted(t *testing.T) {
 		}
 	}
 }
+
+// TestOverrunningHandlerLeftBehind: a handler that ignores its deadline
+// fails the attempt once its budget is spent and ends in the dead
+// letters; the worker goes on delivering meanwhile.
+func TestOverrunningHandlerLeftBehind(t *testing.T) {
+	st := storetest.SQLite(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	stuck := make(chan struct{})
+	defer close(stuck)
+	delivered := make(chan string, 1)
+	w := New(st, Options{Handlers: map[string]Handler{
+		"stuck": HandlerFunc(func(context.Context, *store.OutboxMessage) error { <-stuck; return nil }),
+		"fine": HandlerFunc(func(_ context.Context, m *store.OutboxMessage) error {
+			delivered <- m.IdempotencyKey
+			return nil
+		}),
+	}, MaxAttempts: 2, Lease: 200 * time.Millisecond, BaseDelay: time.Millisecond, Poll: 5 * time.Millisecond, Logger: quietLog()})
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	if err := st.Enqueue(ctx, store.OutboxMessage{Kind: "stuck", IdempotencyKey: "s", Payload: []byte("x")},
+		store.OutboxMessage{Kind: "fine", IdempotencyKey: "f", Payload: []byte("y")}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-delivered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("a stuck delivery held up the others")
+	}
+	waitFor(t, "the dead letter", func() bool {
+		dead, _ := st.ListOutbox(ctx, store.OutboxDead, 1)
+		return len(dead) == 1 && strings.HasPrefix(dead[0].LastError, "exceeded its time budget")
+	})
+}

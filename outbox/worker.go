@@ -234,18 +234,40 @@ func (w *Worker) deliverAlone(ctx context.Context, m *store.OutboxMessage) error
 	return w.run(ctx, m)
 }
 
-// run hands m to its handler within its time budget (three quarters of
-// the lease, so that it ends before another worker may claim it). A
-// panic is the handler's failure, not the node's: it is logged with its
-// stack and counts as a failed attempt.
-func (w *Worker) run(ctx context.Context, m *store.OutboxMessage) (err error) {
+// run hands m to its handler within its time budget: three quarters of
+// the lease, so that it ends before another worker may claim it. A
+// handler still running an eighth of the lease after its context ended
+// has failed the attempt; it is left to finish on its own, so that it
+// holds neither a place among the deliveries in flight nor the worker
+// (see deliverAlone).
+func (w *Worker) run(ctx context.Context, m *store.OutboxMessage) error {
 	h := w.opt.Handlers[m.Kind]
 	if h == nil {
 		return errors.New("no handler for kind " + m.Kind)
 	}
 	w.m.lag.WithLabelValues(m.Kind).Observe(time.Since(m.NextAttemptAt).Seconds())
-	dctx, cancel := context.WithTimeout(ctx, w.opt.Lease*3/4)
+	budget := w.opt.Lease * 3 / 4
+	dctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
+	res := make(chan error, 1)
+	go func() { res <- w.call(dctx, h, m) }()
+	select {
+	case err := <-res:
+		return err
+	case <-dctx.Done():
+	}
+	select {
+	case err := <-res:
+		return err
+	case <-time.After(w.opt.Lease / 8):
+		w.opt.Logger.Error("delivery overran its time budget and was left running", "id", m.ID, "kind", m.Kind, "budget", budget)
+		return fmt.Errorf("exceeded its time budget of %s", budget)
+	}
+}
+
+// call runs the handler. A panic is the handler's failure, not the
+// node's: it is logged with its stack and counts as a failed attempt.
+func (w *Worker) call(ctx context.Context, h Handler, m *store.OutboxMessage) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			w.m.panics.WithLabelValues(m.Kind).Inc()
@@ -253,7 +275,7 @@ func (w *Worker) run(ctx context.Context, m *store.OutboxMessage) (err error) {
 			err = fmt.Errorf("panic: %v", r)
 		}
 	}()
-	return h.Deliver(dctx, m)
+	return h.Deliver(ctx, m)
 }
 
 // outcome records what became of a delivery.
