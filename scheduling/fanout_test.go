@@ -1,6 +1,7 @@
 package scheduling
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,6 +11,8 @@ import (
 
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/itip"
+	"github.com/almanac/almanac/mailer"
+	"github.com/almanac/almanac/outbox"
 	"github.com/almanac/almanac/store"
 	"github.com/almanac/almanac/store/storetest"
 )
@@ -215,4 +218,76 @@ func TestLargestMeetingEveryoneOnce(t *testing.T) {
 			t.Errorf("%d invitations after the cancellation", len(n))
 		}
 	})
+}
+
+// TestFanoutJobOfEarlierVersions: a job queued before the fan-out went in
+// steps (every guest's bare address, no method) is run a batch at a time
+// too, and its e-mails are invitations to the meeting.
+func TestFanoutJobOfEarlierVersions(t *testing.T) {
+	st := storetest.SQLite(t)
+	ctx := context.Background()
+	sched := New(st, Options{MailFrom: "calendar@almanac.test"})
+	cals := calendar.New(st, calendar.Options{Hooks: []calendar.Hook{sched}})
+	alice := &store.User{Name: "alice", Email: "alice@almanac.test"}
+	if err := st.CreateUser(ctx, alice); err != nil {
+		t.Fatal(err)
+	}
+	work := &store.Calendar{Name: "work"}
+	if err := cals.CreateCalendar(ctx, alice, work); err != nil {
+		t.Fatal(err)
+	}
+	var guests []string
+	for i := range 150 {
+		guests = append(guests, fmt.Sprintf("guest%03d@example.net", i))
+	}
+	res, err := cals.PutObject(ctx, alice, work, "old.ics", event("old-1", 0, "", guests...), store.Conditions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, _ := json.Marshal(map[string]any{"object": res.UUID, "from": "mailto:alice@almanac.test", "to": guests})
+	legacy := store.OutboxMessage{Kind: FanoutKind, IdempotencyKey: "imip-fanout/legacy", Payload: payload, Ref: res.UUID}
+	if err := st.Enqueue(ctx, legacy); err != nil {
+		t.Fatal(err)
+	}
+	job, err := st.OutboxByKey(ctx, legacy.IdempotencyKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mail []string
+	capture := outbox.HandlerFunc(func(_ context.Context, m *store.OutboxMessage) error {
+		var msg mailer.Message
+		if err := json.Unmarshal(m.Payload, &msg); err != nil {
+			return err
+		}
+		in, err := itip.ParseMail(bytes.NewReader(msg.Data))
+		if err != nil || in.Message.Method != itip.Request || in.Message.UID != "old-1" {
+			return fmt.Errorf("not an invitation to old-1: %v", err)
+		}
+		mail = append(mail, msg.To[0])
+		return nil
+	})
+	invite := sched.InviteHandler(capture)
+	for steps := 0; job != nil; steps++ {
+		before := lastID(t, st)
+		if err := sched.FanoutHandler().Deliver(ctx, job); err != nil {
+			t.Fatal(err)
+		}
+		job = nil
+		for _, m := range newSince(t, st, before) {
+			switch {
+			case m.Kind == FanoutKind:
+				job = m
+			case strings.HasPrefix(m.IdempotencyKey, legacy.IdempotencyKey+"/"):
+				if err := invite.Deliver(ctx, m); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if steps > 1 {
+			t.Fatal("more steps than 150 guests need")
+		}
+	}
+	if len(mail) != len(guests) {
+		t.Fatalf("%d e-mails for %d guests", len(mail), len(guests))
+	}
 }
