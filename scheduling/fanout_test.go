@@ -291,3 +291,56 @@ func TestFanoutJobOfEarlierVersions(t *testing.T) {
 		t.Fatalf("%d e-mails for %d guests", len(mail), len(guests))
 	}
 }
+
+// TestStaleInvitationNotSent: an invitation of a fan-out is built when it
+// is delivered; if the meeting was cancelled or deleted meanwhile, it
+// sends nothing (the cancellation has its own messages).
+func TestStaleInvitationNotSent(t *testing.T) {
+	st := storetest.SQLite(t)
+	ctx := context.Background()
+	sched := New(st, Options{MailFrom: "calendar@almanac.test"})
+	cals := calendar.New(st, calendar.Options{Hooks: []calendar.Hook{sched}})
+	alice := &store.User{Name: "alice", Email: "alice@almanac.test"}
+	if err := st.CreateUser(ctx, alice); err != nil {
+		t.Fatal(err)
+	}
+	work := &store.Calendar{Name: "work"}
+	if err := cals.CreateCalendar(ctx, alice, work); err != nil {
+		t.Fatal(err)
+	}
+	var guests []string
+	for i := range 20 {
+		guests = append(guests, fmt.Sprintf("guest%02d@example.net", i))
+	}
+	if _, err := cals.PutObject(ctx, alice, work, "m.ics", event("m-1", 0, "", guests...), store.Conditions{}); err != nil {
+		t.Fatal(err)
+	}
+	// The job's first step has run; its e-mails wait to be delivered.
+	msgs, _ := st.ListOutbox(ctx, "", 10)
+	if len(msgs) != 1 || msgs[0].Kind != FanoutKind {
+		t.Fatalf("queued: %+v", msgs)
+	}
+	before := msgs[0].ID
+	if err := sched.FanoutHandler().Deliver(ctx, msgs[0]); err != nil {
+		t.Fatal(err)
+	}
+	pending := newSince(t, st, before)
+	sent := 0
+	invite := sched.InviteHandler(outbox.HandlerFunc(func(context.Context, *store.OutboxMessage) error { sent++; return nil }))
+	if err := invite.Deliver(ctx, pending[0]); err != nil || sent != 1 {
+		t.Fatalf("the first invitation: %d sent (%v)", sent, err)
+	}
+	cancelled := event("m-1", 1, "STATUS:CANCELLED\r\n", guests...)
+	if _, err := cals.PutObject(ctx, alice, work, "m.ics", cancelled, store.Conditions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := invite.Deliver(ctx, pending[1]); err != nil || sent != 1 {
+		t.Fatalf("after the cancellation: %d sent (%v)", sent, err)
+	}
+	if err := cals.DeleteObject(ctx, alice, work, "m.ics", ""); err != nil {
+		t.Fatal(err)
+	}
+	if err := invite.Deliver(ctx, pending[2]); err != nil || sent != 1 {
+		t.Fatalf("after the deletion: %d sent (%v)", sent, err)
+	}
+}

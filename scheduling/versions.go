@@ -97,13 +97,17 @@ func (v *version) message(addr string) (*itip.Message, error) {
 // mailParts returns what an invitation e-mail to addr from the
 // organizer carries: the REQUEST, in its transfer encodings (shared by
 // everyone of its shape), what the text says about the event, and the
-// organizer's name; nil data when the version does not invite addr.
+// organizer's name; nil data when the version does not invite addr, or
+// cancels the event (the write that did sent CANCELs instead).
 func (v *version) mailParts(addr, organizer string) ([]byte, *itip.Encoded, itip.Details, string, error) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if v.details == nil {
 		d := itip.DetailsOfComponent(masterOrFirst(v.reqs.obj))
 		v.details, v.sender = &d, personName(v.reqs.obj, organizer)
+	}
+	if masterStatus(v.reqs.obj) == "CANCELLED" {
+		return nil, nil, *v.details, v.sender, nil
 	}
 	data, err := v.reqs.get(addr)
 	if err != nil || data == nil {
