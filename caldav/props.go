@@ -121,6 +121,12 @@ func init() {
 		cdav("max-instances"): {[]kind{kindCalendar}, false, func(h *Handler, _ context.Context, _ *resource) (string, bool, error) {
 			return strconv.Itoa(h.cals.RecurrenceLimits().MaxInstances), true, nil
 		}, false},
+		// RFC 4791 §5.2.9: the bound behind the max-attendees-per-instance
+		// precondition, which the server holds the events it schedules to.
+		// The inbox shows it too: it is where scheduling clients look.
+		cdav("max-attendees-per-instance"): {[]kind{kindCalendar, kindInbox}, false, func(h *Handler, _ context.Context, _ *resource) (string, bool, error) {
+			return strconv.Itoa(h.cals.Limits().MaxAttendees), true, nil
+		}, false},
 		// RFC 4791 §5.2.6, §5.2.7: the bounds behind the min-date-time and
 		// max-date-time preconditions.
 		cdav("min-date-time"): {[]kind{kindCalendar}, false, func(h *Handler, _ context.Context, _ *resource) (string, bool, error) {

@@ -368,7 +368,7 @@ func (p *prepared) conditions() store.Conditions {
 func (s *Service) beforePut(ctx context.Context, u *store.User, cal *store.Calendar, role Role, p *prepared, origin Origin) error {
 	p.cond = p.conditions()
 	pc := &PutContext{User: u, Calendar: cal, Role: role, Name: p.res.Name, Object: p.obj, Series: p.series,
-		Write: p.write, Conditions: &p.cond, Origin: origin}
+		Write: p.write, Conditions: &p.cond, Origin: origin, Limits: s.lim}
 	for _, h := range s.hooks {
 		if err := h.BeforePut(ctx, pc); err != nil {
 			return err

@@ -43,6 +43,9 @@ type PutContext struct {
 	// the user's behalf towards others (send invitations, RFC 6638) for
 	// data that the user did not just write.
 	Origin Origin
+	// Limits are the service's, for the hooks that enforce one
+	// (scheduling holds the attendees it invites to MaxAttendees).
+	Limits Limits
 }
 
 // DeleteContext describes a deletion.

@@ -31,6 +31,7 @@ const (
 	PreMinDateTime           = "min-date-time"
 	PreMaxDateTime           = "max-date-time"
 	PreMaxInstances          = "max-instances"
+	PreMaxAttendees          = "max-attendees-per-instance"
 	PreSupportedCollation    = "supported-collation"
 	PreValidFilter           = "valid-filter"
 	PreSupportedFilter       = "supported-filter"
@@ -92,7 +93,7 @@ func (s *Service) prepare(ctx context.Context, u *store.User, cal *store.Calenda
 	if err != nil {
 		return nil, err
 	}
-	pc := &PutContext{User: u, Calendar: cal, Role: role, Name: name, Object: obj, Series: series, Write: w, Conditions: cond}
+	pc := &PutContext{User: u, Calendar: cal, Role: role, Name: name, Object: obj, Series: series, Write: w, Conditions: cond, Limits: s.lim}
 	for _, h := range s.hooks {
 		if err := h.BeforePut(ctx, pc); err != nil {
 			return nil, err

@@ -171,7 +171,20 @@ type Limits struct {
 	// user may hold, counted as DAV:quota-used-bytes counts them
 	// (RFC 4331); 0: no quota.
 	QuotaBytes int64
+	// MaxAttendees is the most attendees an event the server schedules
+	// may invite (RFC 4791 §5.2.9, CALDAV:max-attendees-per-instance);
+	// 0: DefaultMaxAttendees. Every attendee costs a message on each
+	// change, so this bounds what one write can make the server send.
+	// The scheduling hook enforces it (see CheckAttendees).
+	MaxAttendees int
 }
+
+// DefaultMaxAttendees is the attendee limit unless configured: what
+// Google Calendar has allowed for the guests of one event invited one by
+// one, and Exchange Online's default limit on the recipients of one
+// message. Larger audiences are invited as a group address or a mailing
+// list.
+const DefaultMaxAttendees = 500
 
 // The default date range spans two centuries: it holds the birthdays of
 // people alive today and any future anyone plans for, and keeps out the
@@ -191,6 +204,9 @@ func (l Limits) withDefaults() Limits {
 	l.MinDateTime, l.MaxDateTime = l.MinDateTime.UTC(), l.MaxDateTime.UTC()
 	if l.MaxResourceSize == 0 {
 		l.MaxResourceSize = 1 << 20
+	}
+	if l.MaxAttendees == 0 {
+		l.MaxAttendees = DefaultMaxAttendees
 	}
 	if l.IndexHorizon == 0 {
 		l.IndexHorizon = 2 * 366 * 24 * time.Hour

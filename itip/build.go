@@ -156,10 +156,9 @@ func BuildCancel(obj *icalendar.Object, attendee string, rids []string, seq int,
 		if rids != nil && !slices.Contains(rids, key) || !Invited(c.Component, attendee) {
 			continue
 		}
-		out := forRecipient(c.Component, now)
+		out := forRecipient(onlyAttendee(c.Component, attendee), now)
 		out.Props.SetText(ical.PropStatus, "CANCELLED")
 		setSequence(out, seq)
-		keepAttendees(out, attendee)
 		comps = append(comps, out)
 	}
 	if len(comps) == 0 {
@@ -168,10 +167,21 @@ func BuildCancel(obj *icalendar.Object, attendee string, rids []string, seq int,
 	return icalendar.Marshal(newMessage(Cancel, obj.Timezones, comps))
 }
 
-func keepAttendees(c *ical.Component, addrs ...string) {
-	c.Props[ical.PropAttendee] = slices.DeleteFunc(c.Props[ical.PropAttendee], func(p ical.Prop) bool {
-		return !slices.ContainsFunc(addrs, func(a string) bool { return SameAddress(a, p.Value) })
-	})
+// onlyAttendee returns a shallow copy of c whose only ATTENDEE is
+// attendee's, for a message that names the recipient alone: each of a
+// meeting's CANCELs then costs what the recipient needs, not a copy of
+// every attendee.
+func onlyAttendee(c *ical.Component, attendee string) *ical.Component {
+	out := *c
+	out.Props = make(ical.Props, len(c.Props))
+	for name, props := range c.Props {
+		out.Props[name] = props
+	}
+	delete(out.Props, ical.PropAttendee)
+	if p := FindAttendee(c, attendee); p != nil {
+		out.Props[ical.PropAttendee] = []ical.Prop{*p}
+	}
+	return &out
 }
 
 // replyProps are what a REPLY component carries besides ATTENDEE (RFC 5546

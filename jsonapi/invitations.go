@@ -72,6 +72,9 @@ func (a *API) invitationJSON(r *http.Request, in scheduling.Invitation) Invitati
 // here; other errors go to writeError as they are.
 func invitationError(err error) error {
 	var oe *calendar.ObjectError
+	if errors.As(err, &oe) && oe.Precondition == calendar.PreMaxAttendees {
+		return objectProblem(oe) // as an event write with that many says it
+	}
 	if errors.As(err, &oe) {
 		return newProblem(http.StatusUnprocessableEntity, "invalid-event", oe.Error())
 	}

@@ -148,6 +148,8 @@ func objectProblem(oe *calendar.ObjectError) *Problem {
 		return fieldProblem(http.StatusUnprocessableEntity, "recurrence", "makes too many instances: "+oe.Message)
 	case calendar.PreSupportedComponent:
 		return fieldProblem(http.StatusUnprocessableEntity, "calendar_id", "names a calendar that does not take events")
+	case calendar.PreMaxAttendees:
+		return fieldProblem(http.StatusUnprocessableEntity, "attendees", "are more than this server invites: "+oe.Message)
 	case calendar.PreMinDateTime, calendar.PreMaxDateTime:
 		return fieldProblem(http.StatusUnprocessableEntity, eventField(oe.Property), "is out of range: "+oe.Message)
 	}

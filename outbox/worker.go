@@ -4,13 +4,20 @@
 // and marked done only when the handler returns. Failures are retried with
 // exponential backoff and become dead letters after a number of attempts;
 // operators see them in metrics and with `almanac outbox`.
+//
+// A poisoned message must not take the node down for good: a handler that
+// panics fails like one that returns an error, and a message whose node
+// stopped while it was being delivered is delivered on its own next time,
+// and given up on if its node stops again then.
 package outbox
 
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -87,6 +94,9 @@ type Worker struct {
 	wake chan struct{}
 	m    *metrics
 	done chan int64 // delivered message ids, recorded by completer
+	// alone is held for reading by every delivery and for writing by one
+	// delivered on its own (see deliverAlone).
+	alone sync.RWMutex
 }
 
 // New returns a worker over st.
@@ -164,10 +174,11 @@ func (w *Worker) round(ctx context.Context, sem chan struct{}, wg *sync.WaitGrou
 		}
 		return false
 	}
-	for _, m := range msgs {
+	for i, m := range msgs {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
+			w.release(msgs[i:])
 			return false
 		}
 		wg.Add(1)
@@ -180,17 +191,95 @@ func (w *Worker) round(ctx context.Context, sem chan struct{}, wg *sync.WaitGrou
 	return len(msgs) == w.opt.Batch
 }
 
-func (w *Worker) deliver(ctx context.Context, m *store.OutboxMessage) {
-	h := w.opt.Handlers[m.Kind]
-	var err error
-	if h == nil {
-		err = errors.New("no handler for kind " + m.Kind)
-	} else {
-		w.m.lag.WithLabelValues(m.Kind).Observe(time.Since(m.NextAttemptAt).Seconds())
-		dctx, cancel := context.WithTimeout(ctx, w.opt.Lease*3/4)
-		err = h.Deliver(dctx, m)
-		cancel()
+// release gives back messages leased but never started, so that
+// stopping does not count as an attempt nor make them look interrupted.
+func (w *Worker) release(msgs []*store.OutboxMessage) {
+	ids := make([]int64, len(msgs))
+	for i, m := range msgs {
+		ids[i] = m.ID
 	}
+	if err := w.st.ReleaseOutbox(context.Background(), ids); err != nil {
+		w.opt.Logger.Warn("giving back leased outbox messages", "count", len(ids), "err", err)
+	}
+}
+
+func (w *Worker) deliver(ctx context.Context, m *store.OutboxMessage) {
+	var err error
+	switch m.LastError {
+	case store.OutboxCrashed:
+		// Its node stopped while delivering it and nothing else: running
+		// it again would most likely stop this one.
+		err = &PermanentError{errors.New("gave up: the node stopped twice while delivering it, the second time with nothing else running")}
+	case store.OutboxInterrupted:
+		err = w.deliverAlone(ctx, m)
+	default:
+		w.alone.RLock()
+		err = w.run(ctx, m)
+		w.alone.RUnlock()
+	}
+	w.outcome(ctx, m, err)
+}
+
+// deliverAlone delivers a message whose node stopped during an earlier
+// attempt, with no other delivery of this worker running, and records
+// that it does: if the node stops again, the next lease finds the mark
+// and the message is given up on instead of stopping the node in a loop.
+// Messages leased together with the culprit come here too, once each.
+func (w *Worker) deliverAlone(ctx context.Context, m *store.OutboxMessage) error {
+	w.alone.Lock()
+	defer w.alone.Unlock()
+	if err := w.st.IsolateOutbox(ctx, m.ID); err != nil {
+		return fmt.Errorf("marking an interrupted message: %w", err)
+	}
+	return w.run(ctx, m)
+}
+
+// run hands m to its handler within its time budget: three quarters of
+// the lease, so that it ends before another worker may claim it. A
+// handler still running an eighth of the lease after its context ended
+// has failed the attempt; it is left to finish on its own, so that it
+// holds neither a place among the deliveries in flight nor the worker
+// (see deliverAlone).
+func (w *Worker) run(ctx context.Context, m *store.OutboxMessage) error {
+	h := w.opt.Handlers[m.Kind]
+	if h == nil {
+		return errors.New("no handler for kind " + m.Kind)
+	}
+	w.m.lag.WithLabelValues(m.Kind).Observe(time.Since(m.NextAttemptAt).Seconds())
+	budget := w.opt.Lease * 3 / 4
+	dctx, cancel := context.WithTimeout(ctx, budget)
+	defer cancel()
+	res := make(chan error, 1)
+	go func() { res <- w.call(dctx, h, m) }()
+	select {
+	case err := <-res:
+		return err
+	case <-dctx.Done():
+	}
+	select {
+	case err := <-res:
+		return err
+	case <-time.After(w.opt.Lease / 8):
+		w.opt.Logger.Error("delivery overran its time budget and was left running", "id", m.ID, "kind", m.Kind, "budget", budget)
+		return fmt.Errorf("exceeded its time budget of %s", budget)
+	}
+}
+
+// call runs the handler. A panic is the handler's failure, not the
+// node's: it is logged with its stack and counts as a failed attempt.
+func (w *Worker) call(ctx context.Context, h Handler, m *store.OutboxMessage) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.m.panics.WithLabelValues(m.Kind).Inc()
+			w.opt.Logger.Error("delivery panicked", "id", m.ID, "kind", m.Kind, "panic", r, "stack", string(debug.Stack()))
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return h.Deliver(ctx, m)
+}
+
+// outcome records what became of a delivery.
+func (w *Worker) outcome(ctx context.Context, m *store.OutboxMessage, err error) {
 	if err == nil {
 		w.m.delivered.WithLabelValues(m.Kind).Inc()
 		w.done <- m.ID
@@ -254,8 +343,8 @@ func (w *Worker) backoff(attempt int) time.Duration {
 }
 
 type metrics struct {
-	delivered, failures, dead *prometheus.CounterVec
-	lag                       *prometheus.HistogramVec
+	delivered, failures, dead, panics *prometheus.CounterVec
+	lag                               *prometheus.HistogramVec
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -263,13 +352,14 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 		delivered: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "almanac_outbox_delivered_total", Help: "Outbox messages delivered, by kind."}, []string{"kind"}),
 		failures:  prometheus.NewCounterVec(prometheus.CounterOpts{Name: "almanac_outbox_failures_total", Help: "Failed delivery attempts, by kind."}, []string{"kind"}),
 		dead:      prometheus.NewCounterVec(prometheus.CounterOpts{Name: "almanac_outbox_dead_total", Help: "Messages given up on (dead letters), by kind."}, []string{"kind"}),
+		panics:    prometheus.NewCounterVec(prometheus.CounterOpts{Name: "almanac_outbox_panics_total", Help: "Deliveries whose handler panicked (each also counts as a failure), by kind."}, []string{"kind"}),
 		lag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name: "almanac_outbox_lag_seconds", Help: "Time from a message being due to its hand-off to the channel.",
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2, 5, 10, 30, 60, 300},
 		}, []string{"kind"}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.delivered, m.failures, m.dead, m.lag)
+		reg.MustRegister(m.delivered, m.failures, m.dead, m.panics, m.lag)
 	}
 	return m
 }

@@ -25,9 +25,8 @@ import (
 // inbox (RFC 6638 §4). Applying the same message twice changes nothing
 // the second time, so at-least-once delivery is safe.
 type Deliverer struct {
-	s        *Scheduler
-	cals     *calendar.Service
-	versions versionCache
+	s    *Scheduler
+	cals *calendar.Service
 }
 
 // LocalHandler returns the itip-local handler, which writes through cals.
@@ -85,15 +84,38 @@ func (d *Deliverer) Deliver(ctx context.Context, m *store.OutboxMessage) error {
 func (d *Deliverer) delivery(ctx context.Context, m *store.OutboxMessage, p localPayload, u *store.User) (*delivery, error) {
 	dv := &delivery{Deliverer: d, user: u, me: itip.MailtoOf(u.Email), p: p, key: m.IdempotencyKey}
 	var err error
-	if len(p.Data) == 0 {
+	switch {
+	case p.Source != "":
+		if dv.p.Data, err = d.fromJob(ctx, p.Source, dv.me, m); err != nil || dv.p.Data == nil {
+			return nil, err
+		}
+		if dv.msg, err = itip.Parse(dv.p.Data); err != nil {
+			return nil, &outbox.PermanentError{Err: err}
+		}
+	case len(p.Data) == 0:
 		if dv.msg, dv.version, err = d.currentRequest(ctx, p, u); err != nil || dv.msg == nil {
 			return nil, err
 		}
 		dv.p.Data = dv.msg.Data()
-	} else if dv.msg, err = itip.Parse(p.Data); err != nil {
-		return nil, &outbox.PermanentError{Err: err}
+	default:
+		if dv.msg, err = itip.Parse(p.Data); err != nil {
+			return nil, &outbox.PermanentError{Err: err}
+		}
 	}
 	return dv, nil
+}
+
+// fromJob builds the message a fan-out job (a CANCEL) has for me; nil
+// when the version it cancels does not invite them.
+func (d *Deliverer) fromJob(ctx context.Context, jobKey, me string, m *store.OutboxMessage) ([]byte, error) {
+	j, err := d.s.fanoutJob(ctx, jobKey)
+	if err != nil {
+		return nil, err
+	}
+	if j.p.method() != itip.Cancel {
+		return nil, &outbox.PermanentError{Err: fmt.Errorf("fan-out job %s sends %s, which local deliveries take from the organizer's copy", jobKey, j.p.method())}
+	}
+	return j.cancelFor(me, m)
 }
 
 // stillCurrent reports, for a delivery built from the organizer's copy,
@@ -120,7 +142,7 @@ func (d *Deliverer) currentRequest(ctx context.Context, p localPayload, u *store
 	} else if err != nil {
 		return nil, "", err
 	}
-	v := d.versions.lookup(p.Object, etag)
+	v := d.s.versions.lookup(p.Object, etag)
 	if v == nil {
 		// Not parsed yet: read the version with its data.
 		o, err := d.s.st.GetObjectByUUID(ctx, p.Object)
@@ -129,7 +151,7 @@ func (d *Deliverer) currentRequest(ctx context.Context, p localPayload, u *store
 		} else if err != nil {
 			return nil, "", err
 		}
-		if v, err = d.versions.get(o); err != nil || v == nil {
+		if v, err = d.s.versions.get(o); err != nil || v == nil {
 			return nil, "", err
 		}
 		etag = o.ETag
@@ -323,7 +345,10 @@ func checkInstances(obj *icalendar.Object, reply *itip.Message) error {
 }
 
 // statusUpdates are the quiet REQUESTs that show the new answer in the
-// other local attendees' copies.
+// other local attendees' copies. Each refers to the organizer's copy,
+// built at delivery like an invitation, rather than carrying it: every
+// answer to a meeting with many local attendees queues one small message
+// for each of them, not a copy of the event.
 func (dv *delivery) statusUpdates(ctx context.Context, obj *icalendar.Object, objUUID string) ([]store.OutboxMessage, error) {
 	w := &write{me: dv.me}
 	var emails []string
@@ -337,17 +362,15 @@ func (dv *delivery) statusUpdates(ctx context.Context, obj *icalendar.Object, ob
 		return nil, err
 	}
 	var out []store.OutboxMessage
-	now := dv.s.opt.Now()
+	stamp := []byte(objUUID + "@quiet@" + dv.s.opt.Now().Format(time.RFC3339Nano))
 	for _, e := range emails {
 		u := users[e]
 		if u == nil {
 			continue
 		}
-		data, err := itip.BuildRequest(obj, itip.MailtoOf(e), now)
-		if err != nil || data == nil {
-			continue
-		}
-		out = append(out, localMessage(u.ID, dv.me, data, objUUID+" "+itip.MailtoOf(e), true))
+		p, _ := json.Marshal(localPayload{To: u.ID, From: dv.me, Object: objUUID, Quiet: true})
+		out = append(out, store.OutboxMessage{Kind: LocalKind, IdempotencyKey: key(LocalKind, u.ID, stamp), Payload: p,
+			Ref: objUUID + " " + itip.MailtoOf(e)})
 	}
 	return out, nil
 }

@@ -67,12 +67,14 @@ func (s *Scheduler) reportFailure(ctx context.Context, cals *calendar.Service, r
 }
 
 // Handlers returns the outbox handlers scheduling needs, by kind: local
-// deliveries, the fan-out of a large meeting's e-mail, and e-mail itself
-// (mail, wrapped to report failures to the organizer).
+// deliveries, the steps of a large meeting's fan-out and the e-mails they
+// queue, and e-mail itself (mail, wrapped to report failures to the
+// organizer).
 func (s *Scheduler) Handlers(cals *calendar.Service, mail outbox.Handler, maxAttempts int) map[string]outbox.Handler {
 	return map[string]outbox.Handler{
 		LocalKind:   s.LocalHandler(cals),
 		FanoutKind:  s.FanoutHandler(),
+		InviteKind:  s.MailHandler(s.InviteHandler(mail), cals, maxAttempts),
 		mailer.Kind: s.MailHandler(mail, cals, maxAttempts),
 	}
 }

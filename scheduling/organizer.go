@@ -39,6 +39,12 @@ const (
 // SCHEDULE-STATUS on each ATTENDEE (§3.2.9) and a new Schedule-Tag
 // (§3.2.10).
 func (w *write) organizer(ctx context.Context) error {
+	// Checked first and on every such write, whatever changed: a stored
+	// event over the limit (imported, or written before the limit was
+	// lowered) can be trimmed or deleted, but not sent out again.
+	if err := w.pc.Limits.CheckAttendees(len(w.attendees(w.obj))); err != nil {
+		return err
+	}
 	w.keepSequence()
 	w.protectAnswers()
 	objUUID := w.objectUUID()

@@ -18,7 +18,13 @@ type requests struct {
 	now     time.Time
 	invited []map[string]bool // per component: its attendees' addresses
 	byShape map[string][]byte
+	kept    int // bytes in byShape
 }
+
+// maxShapeBytes bounds the REQUESTs one version keeps: an event whose
+// overrides each invite other people has as many shapes as attendees.
+// Beyond it, REQUESTs are built for each recipient and dropped.
+const maxShapeBytes = 8 << 20
 
 func newRequests(obj *icalendar.Object, now time.Time) *requests {
 	r := &requests{obj: obj, now: now, byShape: map[string][]byte{}}
@@ -57,8 +63,9 @@ func (r *requests) get(addr string) ([]byte, error) {
 		return b, nil
 	}
 	b, err := itip.BuildRequest(r.obj, addr, r.now)
-	if err == nil {
+	if err == nil && r.kept+len(b) <= maxShapeBytes {
 		r.byShape[s] = b
+		r.kept += len(b)
 	}
 	return b, err
 }

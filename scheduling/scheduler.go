@@ -7,7 +7,9 @@
 //
 // Hooks never write other resources: they queue outbox messages in the
 // write's own transaction ("itip-local" for users of this server, "email"
-// for the rest), so a message is sent if and only if the write committed.
+// for the rest, or an "imip-fanout" job when a meeting's message goes to
+// many: see fanout.go), so a message is sent if and only if the write
+// committed.
 package scheduling
 
 import (
@@ -53,9 +55,11 @@ type Options struct {
 
 // Scheduler implements calendar.Hook and delivers scheduling messages.
 type Scheduler struct {
-	st  *store.Store
-	opt Options
-	m   *metrics
+	st       *store.Store
+	opt      Options
+	m        *metrics
+	versions *versionCache     // organizer copies deliveries refer to
+	jobs     flightCache[*job] // fan-out jobs their deliveries read
 }
 
 // New returns a scheduler over st.
@@ -69,7 +73,8 @@ func New(st *store.Store, opt Options) *Scheduler {
 	if opt.LinkTTL == 0 {
 		opt.LinkTTL = 90 * 24 * time.Hour
 	}
-	return &Scheduler{st: st, opt: opt, m: newMetrics(opt.Registerer)}
+	return &Scheduler{st: st, opt: opt, m: newMetrics(opt.Registerer), versions: newVersionCache(),
+		jobs: flightCache[*job]{maxItems: maxJobs, maxBytes: maxJobBytes}}
 }
 
 var _ calendar.Hook = (*Scheduler)(nil)

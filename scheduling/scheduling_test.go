@@ -33,6 +33,7 @@ type env struct {
 	mu   sync.Mutex
 	mail []mailer.Message
 	fail func(to string) error // makes e-mail fail for some recipients
+	wait time.Duration         // how long eventually waits (default 5 s)
 }
 
 func newEnv(t *testing.T, st *store.Store) *env {
@@ -106,7 +107,11 @@ func (e *env) put(u *store.User, cal *store.Calendar, name string, data []byte, 
 // eventually waits for cond, which describes what it waits for.
 func (e *env) eventually(what string, cond func() bool) {
 	e.t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+	wait := e.wait
+	if wait == 0 {
+		wait = 5 * time.Second
+	}
+	for deadline := time.Now().Add(wait); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
 		if cond() {
 			return
 		}

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"github.com/almanac/almanac/icalendar"
 	"github.com/almanac/almanac/itip"
 	"github.com/almanac/almanac/mailer"
-	"github.com/almanac/almanac/outbox"
 	"github.com/almanac/almanac/store"
 	"github.com/emersion/go-ical"
 	"github.com/emersion/go-message/mail"
@@ -28,6 +26,10 @@ type send struct {
 	seq    int                    // SEQUENCE announced by a CANCEL
 	comps  []*icalendar.Component // the components a REPLY answers for
 	reqs   *requests              // shared REQUEST rendering, optional
+	// sender is the name mail shows for the person who caused the
+	// message; empty: read from obj (not for an obj other goroutines
+	// use, which must be read under its lock).
+	sender string
 }
 
 // localPayload is the payload of an itip-local outbox message.
@@ -42,21 +44,9 @@ type localPayload struct {
 	// Quiet marks a status update for the other attendees' copies after a
 	// reply: no inbox item, and the copy keeps its Schedule-Tag.
 	Quiet bool `json:"quiet,omitempty"`
-}
-
-// FanoutKind is the outbox kind that renders a large meeting's
-// invitation e-mails after the write.
-const FanoutKind = "imip-fanout"
-
-// mailInline is the most invitation e-mails one write renders itself;
-// beyond it the write queues one fan-out message that renders them, so
-// that the organizer's write stays fast however many guests there are.
-const mailInline = 10
-
-type fanoutPayload struct {
-	Object string   `json:"object"`
-	From   string   `json:"from"`
-	To     []string `json:"to"` // e-mail addresses
+	// Source, instead of Data, names the fan-out job whose message this
+	// is (a CANCEL to many, see fanout.go).
+	Source string `json:"source,omitempty"`
 }
 
 // batch is the messages of one write in preparation.
@@ -87,34 +77,41 @@ func (s *Scheduler) prepare(ctx context.Context, from, objUUID string, sends []s
 		return nil, nil, err
 	}
 	b := &batch{s: s, from: from, objUUID: objUUID, now: s.opt.Now(), statuses: map[string]string{}, shared: map[*byte]*itip.Encoded{}}
-	var invites []string
+	var bulk []send
 	for _, sd := range sends {
 		email := itip.Email(sd.to)
 		switch u := users[email]; {
 		case email == "":
 			b.statuses[sd.to] = statusInvalid
+		case u != nil && b.byReference(sd):
+			b.local(sd, u)
+		case objUUID != "" && fansOut(sd):
+			bulk = append(bulk, sd)
 		case u != nil:
 			b.local(sd, u)
-		case sd.method == itip.Request && sd.reqs != nil && objUUID != "":
-			invites = append(invites, email)
-			b.statuses[sd.to] = statusSent
 		default:
 			if err := b.mail(sd, email); err != nil {
 				return nil, nil, err
 			}
 		}
 	}
-	if err := b.invitations(sends, invites); err != nil {
+	if err := b.fanout(bulk, users); err != nil {
 		return nil, nil, err
 	}
 	return b.out, b.statuses, nil
+}
+
+// byReference reports whether sd goes to a local user as a reference to
+// the organizer's copy rather than a message carrying it.
+func (b *batch) byReference(sd send) bool {
+	return sd.method == itip.Request && sd.reqs != nil && b.objUUID != "" && sd.reqs.invites(sd.to)
 }
 
 // local queues a delivery to a user of this server. A REQUEST refers to
 // the organizer's copy instead of carrying it.
 func (b *batch) local(sd send, u *store.User) {
 	ref := b.objUUID + " " + sd.to
-	if sd.method == itip.Request && sd.reqs != nil && b.objUUID != "" && sd.reqs.invites(sd.to) {
+	if b.byReference(sd) {
 		p, _ := json.Marshal(localPayload{To: u.ID, From: b.from, Object: b.objUUID})
 		k := key(LocalKind, u.ID, []byte(b.objUUID+"@"+b.now.Format(time.RFC3339Nano)))
 		b.out = append(b.out, store.OutboxMessage{Kind: LocalKind, IdempotencyKey: k, Payload: p, Ref: ref})
@@ -144,7 +141,7 @@ func (b *batch) mail(sd send, email string) error {
 		enc = itip.Encode(data)
 		b.shared[&data[0]] = enc
 	}
-	m, err := b.s.mailMessage(sd, b.from, email, b.objUUID, enc, data, *b.details)
+	m, err := b.s.mailMessage(sd, b.from, email, b.objUUID, enc, data, *b.details, "")
 	if err != nil {
 		return err
 	}
@@ -153,61 +150,6 @@ func (b *batch) mail(sd send, email string) error {
 	b.statuses[sd.to] = statusSent
 	b.s.m.sent.WithLabelValues(sd.method, "email").Inc()
 	return nil
-}
-
-// invitations renders the invitation e-mails, or queues their rendering
-// when there are many.
-func (b *batch) invitations(sends []send, emails []string) error {
-	if len(emails) == 0 {
-		return nil
-	}
-	if len(emails) > mailInline {
-		p, _ := json.Marshal(fanoutPayload{Object: b.objUUID, From: b.from, To: emails})
-		k := key(FanoutKind, b.objUUID, []byte(b.now.Format(time.RFC3339Nano)))
-		b.out = append(b.out, store.OutboxMessage{Kind: FanoutKind, IdempotencyKey: k, Payload: p, Ref: b.objUUID})
-		return nil
-	}
-	for _, sd := range sends {
-		if sd.method == itip.Request && slices.Contains(emails, itip.Email(sd.to)) {
-			if err := b.mail(sd, itip.Email(sd.to)); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// FanoutHandler renders the invitation e-mails of a large meeting from
-// the organizer's current copy and queues them as "email" messages.
-func (s *Scheduler) FanoutHandler() outbox.Handler {
-	return outbox.HandlerFunc(func(ctx context.Context, m *store.OutboxMessage) error {
-		var p fanoutPayload
-		if err := json.Unmarshal(m.Payload, &p); err != nil {
-			return &outbox.PermanentError{Err: err}
-		}
-		obj, _, err := s.organizerCopy(ctx, p.Object)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil // deleted meanwhile: its CANCELs are queued instead
-		} else if err != nil {
-			return err
-		}
-		b := &batch{s: s, from: p.From, objUUID: p.Object, now: s.opt.Now(), statuses: map[string]string{}, shared: map[*byte]*itip.Encoded{}}
-		reqs := newRequests(obj, b.now)
-		for _, email := range p.To {
-			n := len(b.out)
-			if err := b.mail(send{to: itip.MailtoOf(email), method: itip.Request, obj: obj, reqs: reqs}, email); err != nil {
-				return err
-			}
-			if len(b.out) > n { // a repeated fan-out queues nothing twice
-				b.out[n].IdempotencyKey = m.IdempotencyKey + "/" + email
-			}
-		}
-		if err := s.st.Enqueue(ctx, b.out...); err != nil {
-			return err
-		}
-		s.kick()
-		return nil
-	})
 }
 
 func (sd send) build(now time.Time, from string) ([]byte, error) {
@@ -243,8 +185,12 @@ func (s *Scheduler) queue(w *store.ObjectWrite, msgs []store.OutboxMessage) {
 // mailMessage renders an iMIP e-mail (RFC 6047) for an external recipient:
 // shown as from the person who caused it, sent from the server's address,
 // answered to the person (Reply-To), with RSVP links in an invitation.
-func (s *Scheduler) mailMessage(sd send, from, to, objUUID string, enc *itip.Encoded, data []byte, d itip.Details) (store.OutboxMessage, error) {
-	name := personName(sd.obj, from)
+// Its Message-ID is id@ the server's domain (a new one when id is empty).
+func (s *Scheduler) mailMessage(sd send, from, to, objUUID string, enc *itip.Encoded, data []byte, d itip.Details, id string) (store.OutboxMessage, error) {
+	name := sd.sender
+	if name == "" {
+		name = personName(sd.obj, from)
+	}
 	d.Sender = name
 	if sd.method == itip.Reply {
 		d.PartStat = itip.PartStat(sd.comps[0].Component, from)
@@ -253,7 +199,10 @@ func (s *Scheduler) mailMessage(sd send, from, to, objUUID string, enc *itip.Enc
 		d.Links = s.links(objUUID, sd.to)
 	}
 	text, html := itip.Body(sd.method, d)
-	id := store.NewUUID() + "@" + domainOf(s.opt.MailFrom)
+	if id == "" {
+		id = store.NewUUID()
+	}
+	id += "@" + domainOf(s.opt.MailFrom)
 	m := &itip.Mail{
 		From:    s.headerFrom(name, itip.Email(from)),
 		ReplyTo: &mail.Address{Name: name, Address: itip.Email(from)},

@@ -90,9 +90,23 @@ func scanOutbox(r row) (*OutboxMessage, error) {
 	return &m, nil
 }
 
+// What a lease writes in last_error when it claims a message whose
+// previous lease ran out with no outcome recorded: the node holding it
+// stopped, or the delivery outlived its lease. A message that may take
+// its node down with it is then delivered on its own (OutboxIsolated,
+// see outbox.Worker), and one whose lease runs out again while it is
+// comes back OutboxCrashed.
+const (
+	OutboxInterrupted = "interrupted: the previous attempt did not finish (its node may have stopped)"
+	OutboxIsolated    = "being delivered on its own after an interrupted attempt"
+	OutboxCrashed     = "interrupted again while delivered on its own: it may stop the process"
+)
+
 // LeaseOutbox claims up to n pending messages whose time has come, for
 // lease; each claim counts as an attempt. On PostgreSQL rows locked by
 // another node's lease are skipped, so every message goes to one worker.
+// A message claimed again after its lease ran out without an outcome has
+// OutboxInterrupted or OutboxCrashed as its LastError.
 func (s *Store) LeaseOutbox(ctx context.Context, n int, lease time.Duration) ([]*OutboxMessage, error) {
 	now := s.nowMicro()
 	lock := ""
@@ -101,10 +115,13 @@ func (s *Store) LeaseOutbox(ctx context.Context, n int, lease time.Duration) ([]
 	}
 	var out []*OutboxMessage
 	err := s.inTx(ctx, func(q querier) error {
-		rs, err := q.query(ctx, `UPDATE outbox SET leased_until = $2, attempts = attempts + 1, updated_at = $1
+		// Every outcome sets leased_until back to 0: a row that still has
+		// one was claimed and never finished.
+		rs, err := q.query(ctx, `UPDATE outbox SET leased_until = $2, attempts = attempts + 1, updated_at = $1,
+				last_error = CASE WHEN leased_until = 0 THEN last_error WHEN last_error = $4 THEN $5 ELSE $6 END
 			WHERE id IN (SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 AND leased_until < $1
 				ORDER BY next_attempt_at LIMIT $3`+lock+`)
-			RETURNING `+outboxColumns, now, now+lease.Microseconds(), n)
+			RETURNING `+outboxColumns, now, now+lease.Microseconds(), n, OutboxIsolated, OutboxCrashed, OutboxInterrupted)
 		if err != nil {
 			return err
 		}
@@ -119,6 +136,36 @@ func (s *Store) LeaseOutbox(ctx context.Context, n int, lease time.Duration) ([]
 		return rs.Err()
 	})
 	return out, err
+}
+
+// IsolateOutbox records that a leased message is being delivered on its
+// own (OutboxIsolated), so that the next lease can tell if its node
+// stopped meanwhile.
+func (s *Store) IsolateOutbox(ctx context.Context, id int64) error {
+	return s.inTx(ctx, func(q querier) error {
+		_, err := q.exec(ctx, `UPDATE outbox SET last_error = $2, updated_at = $3 WHERE id = $1`, id, OutboxIsolated, s.nowMicro())
+		return err
+	})
+}
+
+// ReleaseOutbox gives back leased messages that were never handed to a
+// handler (the worker is stopping): they are due again at once, and the
+// lease does not count as an attempt.
+func (s *Store) ReleaseOutbox(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return s.inTx(ctx, func(q querier) error {
+		_, err := q.exec(ctx, `UPDATE outbox SET leased_until = 0, attempts = attempts - 1, updated_at = $1
+			WHERE status = 'pending' AND id `+s.inList(2), s.nowMicro(), s.listArg(ids))
+		return err
+	})
+}
+
+// OutboxByKey returns the message with the idempotency key, whatever its
+// status, or ErrNotFound (delivered messages are purged after a while).
+func (s *Store) OutboxByKey(ctx context.Context, key string) (*OutboxMessage, error) {
+	return scanOutbox(s.read.queryRow(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE idempotency_key = $1`, key))
 }
 
 // CompleteOutbox marks a message delivered.

@@ -108,14 +108,18 @@ func (s *settings) isSet(name string) bool {
 
 // limitsConfig bounds what users may store (see calendar.Limits).
 type limitsConfig struct {
-	MinDateTime string
-	MaxDateTime string
-	QuotaBytes  int
+	MinDateTime  string
+	MaxDateTime  string
+	QuotaBytes   int
+	MaxAttendees int
+	attendees    bool // MaxAttendees was registered (almanac serve)
 }
 
 func (c *limitsConfig) register(s *settings) {
 	c.registerDates(s)
 	s.Int(&c.QuotaBytes, "quota-bytes", 0, "most bytes of calendar data each user may store (0: no quota)")
+	c.attendees = true
+	s.Int(&c.MaxAttendees, "max-attendees", calendar.DefaultMaxAttendees, "most attendees an event may invite when the server sends its invitations; CalDAV advertises it as max-attendees-per-instance")
 }
 
 // registerDates registers the date range alone, for almanac import: the
@@ -142,6 +146,11 @@ func (c *limitsConfig) limits() (calendar.Limits, error) {
 		return lim, fmt.Errorf("--quota-bytes %d: want 0 (no quota) or more", c.QuotaBytes)
 	}
 	lim.QuotaBytes = int64(c.QuotaBytes)
+	// Not registered for almanac import, which sends no invitations.
+	if c.attendees && c.MaxAttendees < 1 {
+		return lim, fmt.Errorf("--max-attendees %d: want 1 or more", c.MaxAttendees)
+	}
+	lim.MaxAttendees = c.MaxAttendees
 	return lim, nil
 }
 

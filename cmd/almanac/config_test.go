@@ -8,7 +8,7 @@ import (
 	"github.com/almanac/almanac/calendar"
 )
 
-// TestLimitsSettings: the date range and quota come from ALMANAC_*
+// TestLimitsSettings: the date range, quota and attendee limit come from ALMANAC_*
 // variables and flags (the flag wins), with the calendar package's
 // defaults, and bad values are refused.
 func TestLimitsSettings(t *testing.T) {
@@ -40,6 +40,11 @@ func TestLimitsSettings(t *testing.T) {
 		{"empty range", nil, []string{"--min-date-time", "2030-01-01T00:00:00Z", "--max-date-time", "2030-01-01T00:00:00Z"}, calendar.Limits{}, true},
 		{"negative quota", nil, []string{"--quota-bytes", "-1"}, calendar.Limits{}, true},
 		{"quota not a number", map[string]string{"ALMANAC_QUOTA_BYTES": "1G"}, nil, calendar.Limits{}, true},
+		{"attendees from the environment", map[string]string{"ALMANAC_MAX_ATTENDEES": "50"}, nil,
+			calendar.Limits{MinDateTime: def.MinDateTime, MaxDateTime: def.MaxDateTime, MaxAttendees: 50}, false},
+		{"attendees flag over environment", map[string]string{"ALMANAC_MAX_ATTENDEES": "50"}, []string{"--max-attendees", "2000"},
+			calendar.Limits{MinDateTime: def.MinDateTime, MaxDateTime: def.MaxDateTime, MaxAttendees: 2000}, false},
+		{"no attendees", nil, []string{"--max-attendees", "0"}, calendar.Limits{}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			for k, v := range tc.env {
@@ -63,7 +68,11 @@ func TestLimitsSettings(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !got.MinDateTime.Equal(tc.want.MinDateTime) || !got.MaxDateTime.Equal(tc.want.MaxDateTime) || got.QuotaBytes != tc.want.QuotaBytes {
+			if tc.want.MaxAttendees == 0 {
+				tc.want.MaxAttendees = calendar.DefaultMaxAttendees
+			}
+			if !got.MinDateTime.Equal(tc.want.MinDateTime) || !got.MaxDateTime.Equal(tc.want.MaxDateTime) || got.QuotaBytes != tc.want.QuotaBytes ||
+				got.MaxAttendees != tc.want.MaxAttendees {
 				t.Fatalf("got %+v, want %+v", got, tc.want)
 			}
 		})

@@ -22,7 +22,12 @@ const outboxUsage = `Usage:
 The outbox holds every e-mail, webhook and push the server has to deliver.
 Reminders are the kinds reminder-email, reminder-web and reminder-webhook
 (REF reminder:EVENT-ID); they are queued shortly before they are due and
-wait as pending until then.`
+wait as pending until then. Scheduling messages are itip-local (to a user
+of the server), email, and for large meetings imip-fanout (a job that
+queues a batch of recipients per step, REF EVENT-ID) and imip (one
+recipient's e-mail, rendered when delivered); REF EVENT-ID ADDRESS.
+A message whose node stopped twice while delivering it becomes dead with
+an error saying so.`
 
 func runOutbox(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	s := newSettings("almanac outbox", outboxUsage)
