@@ -42,7 +42,19 @@ type Options struct {
 	AllowRegistration bool
 	SessionTTL        time.Duration // default 30 days
 	Now               func() time.Time
+	// AccountThrottle and AddressThrottle answer failed password checks
+	// (defaults DefaultAccountThrottle and DefaultAddressThrottle).
+	AccountThrottle Throttle
+	AddressThrottle Throttle
+	// Sleep waits out a throttle's delay (default: a timer that ends with
+	// ctx); tests record the delays instead.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
+
+// maxHold is the longest a login is held back before it is answered; an
+// attempt that would have to wait longer is refused with a time to retry,
+// so that waiting requests do not pile up.
+const maxHold = 10 * time.Second
 
 // Service is the account logic shared by every front end.
 type Service struct {
@@ -52,6 +64,7 @@ type Service struct {
 	byAccount *limiter
 	byAddress *limiter
 	dummyHash string
+	known     *knownAddresses
 
 	mu       sync.Mutex
 	verified map[[32]byte]verifiedLogin // Basic-auth password checks, see BasicAuth
@@ -72,13 +85,17 @@ func New(st *store.Store, opt Options) *Service {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.Sleep == nil {
+		opt.Sleep = sleep
+	}
 	return &Service{
 		st:        st,
 		opt:       opt,
 		now:       opt.Now,
-		byAccount: newLimiter(5, time.Second, 15*time.Minute, opt.Now),
-		byAddress: newLimiter(20, time.Second, 15*time.Minute, opt.Now),
+		byAccount: newLimiter(opt.AccountThrottle.withDefaults(DefaultAccountThrottle), opt.Now),
+		byAddress: newLimiter(opt.AddressThrottle.withDefaults(DefaultAddressThrottle), opt.Now),
 		dummyHash: HashPassword("almanac: no such user"),
+		known:     newKnownAddresses(opt.Now),
 		verified:  make(map[[32]byte]verifiedLogin),
 		checking:  make(map[[32]byte]*check),
 	}
@@ -195,30 +212,99 @@ func (s *Service) Login(ctx context.Context, login, password, clientAddr string)
 
 // checkPassword is the throttled password check behind Login and BasicAuth.
 func (s *Service) checkPassword(ctx context.Context, login, password, clientAddr string) (*store.User, error) {
-	acct := "u:" + strings.ToLower(strings.TrimSpace(login))
-	addr := "a:" + clientAddr
-	if d := max(s.byAccount.wait(acct), s.byAddress.wait(addr)); d > 0 {
-		return nil, &RateLimitedError{RetryAfter: d}
-	}
 	u, err := s.lookup(ctx, login)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	hash := s.dummyHash
-	if u != nil && u.PasswordHash != "" {
-		hash = u.PasswordHash
-	}
-	ok, err := checkPassword(hash, password)
+	_, name := loginOf(login)
+	ok, err := s.throttled(ctx, u, "u:"+name, clientAddr, func() (bool, error) {
+		hash := s.dummyHash
+		if u != nil && u.PasswordHash != "" {
+			hash = u.PasswordHash
+		}
+		ok, err := checkPassword(hash, password)
+		return ok && u != nil && u.PasswordHash != "", err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("account: user %s: %w", login, err)
+		return nil, err
 	}
-	if !ok || u == nil || u.PasswordHash == "" {
-		s.byAccount.fail(acct)
-		s.byAddress.fail(addr)
+	if !ok {
 		return nil, ErrInvalidCredentials
 	}
-	s.byAccount.succeed(acct)
 	return u, nil
+}
+
+// throttled runs one password check under the account's and the client
+// address's throttles. Failures count against the account whatever name
+// or address it was named by (an unknown login against the text given),
+// and against the address; a success clears the account and makes the
+// address known to it. From a known address the account has a budget of
+// its own, so that someone guessing elsewhere cannot lock its owner out.
+func (s *Service) throttled(ctx context.Context, u *store.User, unknown, clientAddr string, check func() (bool, error)) (bool, error) {
+	owner := unknown
+	if u != nil {
+		owner = fmt.Sprintf("id:%d", u.ID)
+	}
+	acct := owner
+	if s.known.has(owner, clientAddr) {
+		acct += "@" + clientAddr
+	}
+	addr := "a:" + clientAddr
+	wait, err := s.admit(acct, addr)
+	if err != nil {
+		return false, err
+	}
+	if wait > 0 {
+		if err := s.opt.Sleep(ctx, wait); err != nil {
+			s.byAccount.release(acct)
+			s.byAddress.release(addr)
+			return false, err
+		}
+	}
+	ok, err := check()
+	if err != nil {
+		s.byAccount.release(acct)
+		s.byAddress.release(addr)
+		return false, fmt.Errorf("account: password check: %w", err)
+	}
+	s.byAccount.finish(acct, ok, true)
+	s.byAddress.finish(addr, ok, false)
+	if ok {
+		s.known.add(owner, clientAddr)
+	}
+	return ok, nil
+}
+
+// admit claims an attempt from both throttles, and returns the longer of
+// their waits; a wait longer than maxHold is refused instead.
+func (s *Service) admit(acct, addr string) (time.Duration, error) {
+	w1, err := s.byAccount.admit(acct)
+	if err != nil {
+		return 0, err
+	}
+	w2, err := s.byAddress.admit(addr)
+	if err != nil {
+		s.byAccount.release(acct)
+		return 0, err
+	}
+	w := max(w1, w2)
+	if w > maxHold {
+		s.byAccount.release(acct)
+		s.byAddress.release(addr)
+		return 0, &RateLimitedError{RetryAfter: w}
+	}
+	return w, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // lookup finds the user a login names (see loginOf).

@@ -151,7 +151,7 @@ func Observe(base *slog.Logger, m *Metrics) func(http.Handler) http.Handler {
 					path = route
 				}
 				log.Log(r.Context(), level, "request", "method", r.Method, "path", path,
-					"route", route, "status", sw.status, "bytes", sw.bytes, "duration", d, "remote", r.RemoteAddr)
+					"route", route, "status", sw.status, "bytes", sw.bytes, "duration", d, "remote", r.RemoteAddr, "client", ClientIP(r))
 			}()
 			ctx := context.WithValue(WithLogger(r.Context(), log), secretKey, secret)
 			next.ServeHTTP(sw, r.WithContext(ctx))

@@ -4,13 +4,16 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/httpserver"
 	"github.com/almanac/almanac/store"
 )
 
@@ -163,4 +166,38 @@ func (c *storageConfig) url() string {
 		return c.DatabaseURL
 	}
 	return filepath.Join(c.DataDir, "almanac.db")
+}
+
+// loginConfig is how failed logins are throttled and where clients are.
+type loginConfig struct {
+	TrustedProxies  string
+	AccountFailures int
+	AddressFailures int
+	Lockout         time.Duration
+	trusted         []netip.Prefix
+	accountThrottle account.Throttle
+	addressThrottle account.Throttle
+}
+
+func (c *loginConfig) register(s *settings) {
+	s.String(&c.TrustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For or Forwarded header names the client; empty: the peer is the client")
+	s.Int(&c.AccountFailures, "login-lockout-failures", account.DefaultAccountThrottle.LockAfter, "failed logins of one account after which it is locked for --login-lockout (from addresses it has not signed in from); earlier failures are answered ever more slowly")
+	s.Int(&c.AddressFailures, "login-address-lockout-failures", account.DefaultAddressThrottle.LockAfter, "failed logins from one client address, over any accounts, after which it is locked for --login-lockout")
+	s.Duration(&c.Lockout, "login-lockout", account.DefaultAccountThrottle.LockFor, "how long a lock-out lasts; one failure is forgotten per this much quiet")
+}
+
+// check parses the settings into what the services take.
+func (c *loginConfig) check() error {
+	var err error
+	if c.trusted, err = httpserver.ParseTrustedProxies(c.TrustedProxies); err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	if c.AccountFailures < 2 || c.AddressFailures < 2 || c.Lockout < time.Second {
+		return fmt.Errorf("--login-lockout-failures and --login-address-lockout-failures must be 2 or more, --login-lockout a second or more")
+	}
+	c.accountThrottle = account.DefaultAccountThrottle
+	c.accountThrottle.LockAfter, c.accountThrottle.LockFor = c.AccountFailures, c.Lockout
+	c.addressThrottle = account.DefaultAddressThrottle
+	c.addressThrottle.LockAfter, c.addressThrottle.LockFor = c.AddressFailures, c.Lockout
+	return nil
 }

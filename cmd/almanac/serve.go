@@ -54,6 +54,7 @@ type serveConfig struct {
 	MaxImportBytes    int
 	WebhookPrivate    bool
 	ReminderLookahead time.Duration
+	Login             loginConfig
 }
 
 const serveUsage = `Usage: almanac serve [flags]
@@ -86,6 +87,7 @@ func (c *serveConfig) register(s *settings) {
 	c.Limits.register(s)
 	s.Bool(&c.WebhookPrivate, "webhook-allow-private", false, "let reminder webhooks reach loopback and private addresses (tests, internal deployments)")
 	s.Duration(&c.ReminderLookahead, "reminder-lookahead", 2*time.Minute, "how long before a reminder is due its deliveries are queued")
+	c.Login.register(s)
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -113,6 +115,9 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 
 // serve wires the node together and runs it until ctx ends.
 func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Writer) error {
+	if err := cfg.Login.check(); err != nil {
+		return err
+	}
 	st, err := cfg.storage.open(ctx, 0)
 	if err != nil {
 		return err
@@ -155,7 +160,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	}
 	rem := reminders.New(st, reminders.Options{MailFrom: sched.MailFrom(), Lookahead: cfg.ReminderLookahead,
 		Kick: deliveries.Kick, Notifier: pub, Registerer: reg, Logger: log})
-	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
+	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration,
+		AccountThrottle: cfg.Login.accountThrottle, AddressThrottle: cfg.Login.addressThrottle})
 	keys, err := cfg.Secrets.keyring(cfg.storage.DataDir)
 	if err != nil {
 		return err
@@ -183,6 +189,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	dav := caldav.New(accounts, cals, caldav.Options{Logger: log, Scheduler: sched})
 
 	r := chi.NewRouter()
+	r.Use(httpserver.ClientAddress(cfg.Login.trusted))
 	r.Use(httpserver.Observe(log, httpserver.NewMetrics(reg)))
 	r.Get("/healthz", httpserver.Healthz)
 	r.Get("/readyz", httpserver.Readyz(
