@@ -46,6 +46,8 @@ type Options struct {
 	// (defaults DefaultAccountThrottle and DefaultAddressThrottle).
 	AccountThrottle Throttle
 	AddressThrottle Throttle
+	// Mail sends verification links; see MailOptions.
+	Mail MailOptions
 	// Sleep waits out a throttle's delay (default: a timer that ends with
 	// ctx); tests record the delays instead.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -70,6 +72,7 @@ type Service struct {
 	verified map[[32]byte]verifiedLogin // Basic-auth password checks, see BasicAuth
 	checking map[[32]byte]*check        // checks in progress, see checkOnce
 	touched  map[int64]time.Time        // app password → last recorded use, see touch
+	sent     map[int64]time.Time        // user → last verification link, see RequestVerification
 }
 
 type verifiedLogin struct {
@@ -113,8 +116,10 @@ type NewUser struct {
 	TimeZone    string
 }
 
-// Register creates an account from a public sign-up. It returns
-// ErrRegistrationClosed when sign-up is off, and otherwise what Create does.
+// Register creates an account from a public sign-up. Its address is not
+// verified: a link is sent to it, and until it is followed the address is
+// not matched to the account. It returns ErrRegistrationClosed when
+// sign-up is off, and otherwise what Create does.
 func (s *Service) Register(ctx context.Context, in NewUser) (*store.User, error) {
 	if !s.opt.AllowRegistration {
 		return nil, ErrRegistrationClosed
@@ -122,14 +127,23 @@ func (s *Service) Register(ctx context.Context, in NewUser) (*store.User, error)
 	if in.Password == "" {
 		return nil, &FieldError{Field: "password", Message: "is required"}
 	}
-	return s.Create(ctx, in)
+	u, err := s.create(ctx, in, true)
+	if err != nil {
+		return nil, err
+	}
+	return u, s.startVerification(ctx, u)
 }
 
-// Create validates in and stores the new user. Invalid input gives a
-// *FieldError; a taken name or address a *FieldError naming it.
+// Create validates in and stores the new user, as an administrator does:
+// the address counts as verified. Invalid input gives a *FieldError; a
+// taken name or address a *FieldError naming it.
 func (s *Service) Create(ctx context.Context, in NewUser) (*store.User, error) {
+	return s.create(ctx, in, false)
+}
+
+func (s *Service) create(ctx context.Context, in NewUser, unverified bool) (*store.User, error) {
 	// Weeks start on Monday (ISO 8601) until the user says otherwise.
-	u := &store.User{DisplayName: strings.TrimSpace(in.DisplayName), WeekStart: 1}
+	u := &store.User{DisplayName: strings.TrimSpace(in.DisplayName), WeekStart: 1, EmailUnverified: unverified}
 	var err error
 	if u.Name, err = NormalizeName(in.Name); err != nil {
 		return nil, err
@@ -145,6 +159,9 @@ func (s *Service) Create(ctx context.Context, in NewUser) (*store.User, error) {
 			return nil, err
 		}
 		u.PasswordHash = HashPassword(in.Password)
+	}
+	if err := s.st.ReleaseUnverifiedEmail(ctx, u.Email); err != nil {
+		return nil, err
 	}
 	if err := s.st.CreateUser(ctx, u, DefaultCalendars(u)...); err != nil {
 		return nil, conflictField(err)
@@ -311,7 +328,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 func (s *Service) lookup(ctx context.Context, login string) (*store.User, error) {
 	by, login := loginOf(login)
 	if by == store.ByEmail {
-		return s.st.GetUserByEmail(ctx, login)
+		return s.st.GetUserByLoginEmail(ctx, login)
 	}
 	return s.st.GetUserByName(ctx, login)
 }
@@ -510,14 +527,21 @@ type ProfileUpdate struct {
 
 // UpdateProfile validates and applies upd to the user. Invalid or taken
 // values give a *FieldError. A new password ends every session of the user,
-// so a stolen session does not outlive the password change.
+// so a stolen session does not outlive the password change. A new address
+// waits for verification (see changeEmail).
 func (s *Service) UpdateProfile(ctx context.Context, userID int64, upd ProfileUpdate) (*store.User, error) {
 	u, err := s.st.GetUser(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
+	before := waiting(u)
 	if err := applyProfile(u, upd); err != nil {
 		return nil, err
+	}
+	if upd.Email != nil {
+		if err := s.changeEmail(ctx, u, *upd.Email); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.st.UpdateUser(ctx, u); err != nil {
 		return nil, conflictField(err)
@@ -527,18 +551,51 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, upd ProfileUp
 			return nil, err
 		}
 	}
+	if w := waiting(u); w != "" && w != before {
+		if err := s.startVerification(ctx, u); err != nil {
+			return nil, err
+		}
+	}
 	return u, nil
+}
+
+// changeEmail sets the user's new address. A verified address stays in
+// use, and the new one waits in PendingEmail until its link is followed;
+// an unverified one is simply replaced. Giving the current address again
+// drops a waiting one.
+func (s *Service) changeEmail(ctx context.Context, u *store.User, addr string) error {
+	addr, err := NormalizeEmail(addr)
+	if err != nil {
+		return err
+	}
+	switch {
+	case addr == u.Email:
+		u.PendingEmail = ""
+		return nil
+	case addr == u.PendingEmail:
+		return nil
+	}
+	other, err := s.st.GetUserByEmail(ctx, addr)
+	if err == nil && other.ID != u.ID {
+		return &FieldError{Field: "email", Message: "is already taken", Conflict: true}
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if u.EmailUnverified {
+		if err := s.st.ReleaseUnverifiedEmail(ctx, addr); err != nil {
+			return err
+		}
+		u.Email, u.PendingEmail = addr, ""
+		return nil
+	}
+	u.PendingEmail = addr
+	return nil
 }
 
 func applyProfile(u *store.User, upd ProfileUpdate) error {
 	var err error
 	if upd.Name != nil {
 		if u.Name, err = NormalizeName(*upd.Name); err != nil {
-			return err
-		}
-	}
-	if upd.Email != nil {
-		if u.Email, err = NormalizeEmail(*upd.Email); err != nil {
 			return err
 		}
 	}

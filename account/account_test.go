@@ -20,7 +20,7 @@ type clock struct {
 func (c *clock) now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
-func newService(t *testing.T) (*Service, *clock) {
+func newService(t *testing.T, opts ...func(*Options)) (*Service, *clock) {
 	t.Helper()
 	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "a.db"), store.Options{})
 	if err != nil {
@@ -31,13 +31,17 @@ func newService(t *testing.T) (*Service, *clock) {
 	st.SetClock(c.now)
 	// A throttle's delay moves the clock rather than making the test wait.
 	sleep := func(_ context.Context, d time.Duration) error { c.add(d); return nil }
-	return New(st, Options{AllowRegistration: true, Now: c.now, Sleep: sleep}), c
+	opt := Options{AllowRegistration: true, Now: c.now, Sleep: sleep}
+	for _, f := range opts {
+		f(&opt)
+	}
+	return New(st, opt), c
 }
 
 func TestRegisterValidation(t *testing.T) {
 	s, _ := newService(t)
 	ctx := context.Background()
-	if _, err := s.Register(ctx, NewUser{Name: "Alice", Email: "Alice@Example.com", Password: "correct horse"}); err != nil {
+	if _, err := s.Create(ctx, NewUser{Name: "Alice", Email: "Alice@Example.com", Password: "correct horse"}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {

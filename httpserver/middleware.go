@@ -33,6 +33,16 @@ func SecretPath(ctx context.Context) {
 	}
 }
 
+// Secret marks every path under it as a secret (capability URLs: RSVP and
+// verification links), whether or not a handler is reached, so that no
+// token reaches the access log.
+func Secret(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		SecretPath(r.Context())
+		next.ServeHTTP(w, r)
+	})
+}
+
 // Logger returns the request's logger, which carries its request id.
 func Logger(ctx context.Context) *slog.Logger {
 	if l, ok := ctx.Value(loggerKey).(*slog.Logger); ok {

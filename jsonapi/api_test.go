@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/calendar"
@@ -35,10 +36,15 @@ func newTestServerLimits(t *testing.T, lim calendar.Limits) *testServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	acc := account.New(st, account.Options{AllowRegistration: true})
+	// Throttled logins are answered at once: the tests count answers.
+	noSleep := func(context.Context, time.Duration) error { return nil }
+	acc := account.New(st, account.Options{AllowRegistration: true, Sleep: noSleep,
+		Mail: account.MailOptions{From: "calendar@example.com", PublicURL: "http://cal.test"}})
 	cals := calendar.New(st, calendar.Options{Limits: lim})
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", New(acc, cals, Options{}).Routes()))
+	api := New(acc, cals, Options{})
+	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", api.Routes()))
+	mux.Handle("/verify-email/", http.StripPrefix("/verify-email", api.VerifyRoutes()))
 	srv := httptest.NewServer(newOpenAPICheck(t).wrap(mux))
 	t.Cleanup(srv.Close)
 	return &testServer{srv, st, acc, cals}

@@ -19,11 +19,16 @@ type User struct {
 	WeekStart   int       `json:"week_start"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	// EmailVerified says that invitations to Email reach this account;
+	// PendingEmail is a new address waiting for its link to be followed.
+	EmailVerified bool   `json:"email_verified"`
+	PendingEmail  string `json:"pending_email,omitempty"`
 }
 
 func userJSON(u *store.User) User {
 	return User{ID: u.UUID, Name: u.Name, Email: u.Email, DisplayName: u.DisplayName,
-		TimeZone: u.TimeZone, WeekStart: u.WeekStart, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+		TimeZone: u.TimeZone, WeekStart: u.WeekStart, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
+		EmailVerified: !u.EmailUnverified, PendingEmail: u.PendingEmail}
 }
 
 // RegisterRequest is the body of POST /users/register.

@@ -57,7 +57,7 @@ func (s *Scheduler) FreeBusy(ctx context.Context, cals *calendar.Service, u *sto
 		return nil, &ErrBadFreeBusy{"no VFREEBUSY component"}
 	}
 	// RFC 6638 §5.1: the ORGANIZER is the owner of the outbox.
-	if !itip.SameAddress(itip.OrganizerOf(fb), itip.MailtoOf(u.Email)) {
+	if !itip.SameAddress(itip.OrganizerOf(fb), itip.MailtoOf(u.VerifiedEmail())) {
 		return nil, &ErrBadFreeBusy{"ORGANIZER must be your own address"}
 	}
 	from, to, err := freeBusyRange(fb)

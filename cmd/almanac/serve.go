@@ -161,7 +161,9 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	rem := reminders.New(st, reminders.Options{MailFrom: sched.MailFrom(), Lookahead: cfg.ReminderLookahead,
 		Kick: deliveries.Kick, Notifier: pub, Registerer: reg, Logger: log})
 	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration,
-		AccountThrottle: cfg.Login.accountThrottle, AddressThrottle: cfg.Login.addressThrottle})
+		AccountThrottle: cfg.Login.accountThrottle, AddressThrottle: cfg.Login.addressThrottle,
+		Mail: account.MailOptions{From: sched.MailFrom(), PublicURL: cfg.publicURL(), Kick: deliveries.Kick}})
+	handlers[account.MailKind] = mail
 	keys, err := cfg.Secrets.keyring(cfg.storage.DataDir)
 	if err != nil {
 		return err
@@ -198,7 +200,8 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	))
 	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	r.Mount("/api/v1", api.Routes())
-	r.Mount("/rsvp", api.RSVPRoutes())
+	r.With(httpserver.Secret).Mount("/rsvp", api.RSVPRoutes())
+	r.With(httpserver.Secret).Mount(strings.TrimSuffix(account.VerifyPath, "/"), api.VerifyRoutes())
 	r.Mount(publish.Prefix, publish.New(cals).Routes())
 	// Everything else is the web client: its files, and index.html for
 	// the paths it routes itself; discovery's PROPFIND on "/" is CalDAV's.
@@ -228,6 +231,14 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	err = httpserver.Serve(ctx, ln, r, cfg.ShutdownGrace, log)
 	workers.Wait()
 	return err
+}
+
+// publicURL is the base of the links the server mails.
+func (c *serveConfig) publicURL() string {
+	if c.Mail.PublicURL != "" {
+		return c.Mail.PublicURL
+	}
+	return "http://" + c.Listen
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
