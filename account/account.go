@@ -523,6 +523,9 @@ type ProfileUpdate struct {
 	TimeZone    *string
 	WeekStart   *int
 	Password    *string
+	// FreeBusyVisible lets other users of the server see the user's busy
+	// time (the default); false limits it to calendars shared with them.
+	FreeBusyVisible *bool
 }
 
 // UpdateProfile validates and applies upd to the user. Invalid or taken
@@ -615,6 +618,9 @@ func applyProfile(u *store.User, upd ProfileUpdate) error {
 			return &FieldError{Field: "week_start", Message: "must be 0 (Sunday) to 6 (Saturday)"}
 		}
 		u.WeekStart = *upd.WeekStart
+	}
+	if upd.FreeBusyVisible != nil {
+		u.FreeBusyHidden = !*upd.FreeBusyVisible
 	}
 	u.PasswordHash = "" // UpdateUser keeps the stored hash when this is empty
 	if upd.Password != nil {

@@ -81,11 +81,16 @@ func (s *testServer) do(t *testing.T, method, path, token, body string, hdr ...s
 	return r
 }
 
+// register signs a user up and verifies their address.
 func (s *testServer) register(t *testing.T, name string) (token string, user map[string]any) {
 	t.Helper()
 	r := s.do(t, "POST", "/users/register", "", `{"name":"`+name+`","email":"`+name+`@example.com","password":"correct horse"}`)
 	if r.status != 201 {
 		t.Fatalf("register %s: %d %s", name, r.status, r.raw)
+	}
+	// They follow the link in their mail, as people do.
+	if r := s.do(t, "POST", "/users/verify-email", "", `{"token":"`+verificationToken(t, s.st)+`"}`); r.status != 200 {
+		t.Fatalf("verify %s: %d %s", name, r.status, r.raw)
 	}
 	r = s.do(t, "POST", "/users/login", "", `{"login":"`+name+`","password":"correct horse"}`)
 	if r.status != 200 {

@@ -23,12 +23,15 @@ type User struct {
 	// PendingEmail is a new address waiting for its link to be followed.
 	EmailVerified bool   `json:"email_verified"`
 	PendingEmail  string `json:"pending_email,omitempty"`
+	// FreeBusyVisible: other users of the server see this user's busy
+	// time; false limits it to calendars shared with them.
+	FreeBusyVisible bool `json:"free_busy_visible"`
 }
 
 func userJSON(u *store.User) User {
 	return User{ID: u.UUID, Name: u.Name, Email: u.Email, DisplayName: u.DisplayName,
 		TimeZone: u.TimeZone, WeekStart: u.WeekStart, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
-		EmailVerified: !u.EmailUnverified, PendingEmail: u.PendingEmail}
+		EmailVerified: !u.EmailUnverified, PendingEmail: u.PendingEmail, FreeBusyVisible: !u.FreeBusyHidden}
 }
 
 // RegisterRequest is the body of POST /users/register.
@@ -136,6 +139,9 @@ type UserUpdate struct {
 	TimeZone    *string `json:"time_zone,omitempty"`
 	WeekStart   *int    `json:"week_start,omitempty"`
 	Password    *string `json:"password,omitempty"`
+	// FreeBusyVisible opts in (true) or out (false) of showing busy time
+	// to the server's other users.
+	FreeBusyVisible *bool `json:"free_busy_visible,omitempty"`
 }
 
 func (a *API) updateUser(w http.ResponseWriter, r *http.Request) {

@@ -25,6 +25,9 @@ type User struct {
 	// is a new address waiting for its link, while Email stays in use.
 	EmailUnverified bool
 	PendingEmail    string
+	// FreeBusyHidden opts out of the directory: other users see the
+	// user's busy time only in calendars shared with them.
+	FreeBusyHidden bool
 }
 
 // VerifiedEmail is the user's address when it is verified, else "": the
@@ -36,7 +39,7 @@ func (u *User) VerifiedEmail() string {
 	return u.Email
 }
 
-const userColumns = `id, uuid, name, email, display_name, password_hash, time_zone, week_start, created_at, updated_at, email_verified, pending_email`
+const userColumns = `id, uuid, name, email, display_name, password_hash, time_zone, week_start, created_at, updated_at, email_verified, pending_email, freebusy_hidden`
 
 // userScan is a user's columns (userColumns) being scanned; done converts
 // what needs converting.
@@ -49,7 +52,7 @@ type userScan struct {
 func (us *userScan) dest() []any {
 	u := us.u
 	return []any{&u.ID, &u.UUID, &u.Name, &u.Email, &u.DisplayName, &u.PasswordHash, &u.TimeZone, &u.WeekStart,
-		&us.created, &us.updated, &us.verified, &u.PendingEmail}
+		&us.created, &us.updated, &us.verified, &u.PendingEmail, &u.FreeBusyHidden}
 }
 
 func (us *userScan) done() {
@@ -95,8 +98,9 @@ func (s *Store) CreateUser(ctx context.Context, u *User, calendars ...*Calendar)
 	}
 	err := s.inTx(ctx, func(q querier) error {
 		err := q.queryRow(ctx, `INSERT INTO users (uuid, name, email, display_name, password_hash, time_zone, week_start, created_at, updated_at,
-			email_verified, pending_email) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10) RETURNING id`,
-			u.UUID, u.Name, u.Email, u.DisplayName, u.PasswordHash, u.TimeZone, u.WeekStart, now, !u.EmailUnverified, u.PendingEmail).Scan(&u.ID)
+			email_verified, pending_email, freebusy_hidden) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11) RETURNING id`,
+			u.UUID, u.Name, u.Email, u.DisplayName, u.PasswordHash, u.TimeZone, u.WeekStart, now, !u.EmailUnverified, u.PendingEmail,
+			u.FreeBusyHidden).Scan(&u.ID)
 		if err != nil {
 			return err
 		}
@@ -135,8 +139,9 @@ func (s *Store) UpdateUser(ctx context.Context, u *User) error {
 			password_hash = CASE WHEN $5 = '' THEN password_hash ELSE $5 END,
 			time_zone = $6, week_start = $7, updated_at = $8,
 			email_token = CASE WHEN email = $3 AND email_verified = $9 AND pending_email = $10 THEN email_token ELSE '' END,
-			email_verified = $9, pending_email = $10 WHERE id = $1`,
-			u.ID, u.Name, u.Email, u.DisplayName, u.PasswordHash, u.TimeZone, u.WeekStart, now, !u.EmailUnverified, u.PendingEmail)
+			email_verified = $9, pending_email = $10, freebusy_hidden = $11 WHERE id = $1`,
+			u.ID, u.Name, u.Email, u.DisplayName, u.PasswordHash, u.TimeZone, u.WeekStart, now, !u.EmailUnverified, u.PendingEmail,
+			u.FreeBusyHidden)
 		if err == nil && n == 0 {
 			return ErrNotFound
 		}
