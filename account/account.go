@@ -143,8 +143,11 @@ func (s *Service) Create(ctx context.Context, in NewUser) (*store.User, error) {
 
 func (s *Service) create(ctx context.Context, in NewUser, unverified bool) (*store.User, error) {
 	// Weeks start on Monday (ISO 8601) until the user says otherwise.
-	u := &store.User{DisplayName: strings.TrimSpace(in.DisplayName), WeekStart: 1, EmailUnverified: unverified}
+	u := &store.User{WeekStart: 1, EmailUnverified: unverified}
 	var err error
+	if u.DisplayName, err = checkDisplayName(in.DisplayName); err != nil {
+		return nil, err
+	}
 	if u.Name, err = NormalizeName(in.Name); err != nil {
 		return nil, err
 	}
@@ -526,7 +529,15 @@ type ProfileUpdate struct {
 	// FreeBusyVisible lets other users of the server see the user's busy
 	// time (the default); false limits it to calendars shared with them.
 	FreeBusyVisible *bool
+	// CurrentPassword must accompany a new Password when the account has
+	// one: a session left open, or stolen, is not enough to take the
+	// account over. Its check is throttled like a login from ClientAddr.
+	CurrentPassword *string
+	ClientAddr      string
 }
+
+// ErrWrongPassword is a current password that does not match.
+var ErrWrongPassword = &FieldError{Field: "current_password", Message: "is not the account's password"}
 
 // UpdateProfile validates and applies upd to the user. Invalid or taken
 // values give a *FieldError. A new password ends every session of the user,
@@ -538,6 +549,11 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, upd ProfileUp
 		return nil, err
 	}
 	before := waiting(u)
+	if upd.Password != nil {
+		if err := s.checkCurrent(ctx, u, upd); err != nil {
+			return nil, err
+		}
+	}
 	if err := applyProfile(u, upd); err != nil {
 		return nil, err
 	}
@@ -560,6 +576,28 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, upd ProfileUp
 		}
 	}
 	return u, nil
+}
+
+// checkCurrent requires the current password before a new one is set,
+// through the same throttle as logins (a stolen session must not become a
+// way to guess it). An account without a password may set one.
+func (s *Service) checkCurrent(ctx context.Context, u *store.User, upd ProfileUpdate) error {
+	if u.PasswordHash == "" {
+		return nil
+	}
+	if upd.CurrentPassword == nil || *upd.CurrentPassword == "" {
+		return &FieldError{Field: "current_password", Message: "is required to set a new password"}
+	}
+	ok, err := s.throttled(ctx, u, "", upd.ClientAddr, func() (bool, error) {
+		return checkPassword(u.PasswordHash, *upd.CurrentPassword)
+	})
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrWrongPassword
+	}
+	return nil
 }
 
 // changeEmail sets the user's new address. A verified address stays in
@@ -603,9 +641,8 @@ func applyProfile(u *store.User, upd ProfileUpdate) error {
 		}
 	}
 	if upd.DisplayName != nil {
-		u.DisplayName = strings.TrimSpace(*upd.DisplayName)
-		if len(u.DisplayName) > 200 {
-			return &FieldError{Field: "display_name", Message: "must be at most 200 bytes"}
+		if u.DisplayName, err = checkDisplayName(*upd.DisplayName); err != nil {
+			return err
 		}
 	}
 	if upd.TimeZone != nil {

@@ -280,8 +280,19 @@ func TestUpdateProfile(t *testing.T) {
 	ctx := context.Background()
 	u, _ := s.Create(ctx, NewUser{Name: "hana", Email: "hana@example.com", Password: "correct horse"})
 	sess, _ := s.Login(ctx, "hana", "correct horse", "1.2.3.4")
-	tz, ws, pw := "America/New_York", 0, "new password!"
-	got, err := s.UpdateProfile(ctx, u.ID, ProfileUpdate{TimeZone: &tz, WeekStart: &ws, Password: &pw})
+	tz, ws, pw, cur, wrong := "America/New_York", 0, "new password!", "correct horse", "guess"
+	var fe *FieldError
+	// A session alone does not change the password: the current one must
+	// come with it, and a wrong one counts as a failed login.
+	for _, c := range []*string{nil, &wrong} {
+		if _, err := s.UpdateProfile(ctx, u.ID, ProfileUpdate{Password: &pw, CurrentPassword: c, ClientAddr: "1.2.3.4"}); !errors.As(err, &fe) || fe.Field != "current_password" {
+			t.Fatalf("new password with current %v: %v", c, err)
+		}
+	}
+	if _, _, err := s.Authenticate(ctx, sess.Token); err != nil {
+		t.Fatalf("a refused change ended the session: %v", err)
+	}
+	got, err := s.UpdateProfile(ctx, u.ID, ProfileUpdate{TimeZone: &tz, WeekStart: &ws, Password: &pw, CurrentPassword: &cur, ClientAddr: "1.2.3.4"})
 	if err != nil || got.TimeZone != tz || got.WeekStart != 0 {
 		t.Fatalf("UpdateProfile: %+v %v", got, err)
 	}
@@ -292,9 +303,18 @@ func TestUpdateProfile(t *testing.T) {
 		t.Fatalf("new password: %v", err)
 	}
 	bad := 9
-	var fe *FieldError
 	if _, err := s.UpdateProfile(ctx, u.ID, ProfileUpdate{WeekStart: &bad}); !errors.As(err, &fe) || fe.Field != "week_start" {
 		t.Fatalf("week_start 9: %v", err)
+	}
+	// A line break in a display name would end a mail header field or a
+	// CN parameter, and with it the user's invitations.
+	for _, name := range []string{"Eve\r\nBcc: x@example.com", "Eve\nX", "Eve\x00"} {
+		if _, err := s.UpdateProfile(ctx, u.ID, ProfileUpdate{DisplayName: &name}); !errors.As(err, &fe) || fe.Field != "display_name" {
+			t.Fatalf("display name %q: %v", name, err)
+		}
+		if _, err := s.Create(ctx, NewUser{Name: "newbie", Email: "n@example.com", DisplayName: name}); !errors.As(err, &fe) || fe.Field != "display_name" {
+			t.Fatalf("new user's display name %q: %v", name, err)
+		}
 	}
 }
 

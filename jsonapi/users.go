@@ -142,6 +142,8 @@ type UserUpdate struct {
 	// FreeBusyVisible opts in (true) or out (false) of showing busy time
 	// to the server's other users.
 	FreeBusyVisible *bool `json:"free_busy_visible,omitempty"`
+	// CurrentPassword is required with a new password.
+	CurrentPassword *string `json:"current_password,omitempty"`
 }
 
 func (a *API) updateUser(w http.ResponseWriter, r *http.Request) {
@@ -155,7 +157,9 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	u, err = a.accounts.UpdateProfile(r.Context(), u.ID, account.ProfileUpdate(in))
+	u, err = a.accounts.UpdateProfile(r.Context(), u.ID, account.ProfileUpdate{Name: in.Name, Email: in.Email,
+		DisplayName: in.DisplayName, TimeZone: in.TimeZone, WeekStart: in.WeekStart, Password: in.Password,
+		FreeBusyVisible: in.FreeBusyVisible, CurrentPassword: in.CurrentPassword, ClientAddr: clientAddr(r)})
 	if err != nil {
 		writeError(w, r, err)
 		return
