@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -90,6 +91,16 @@ func (s *settings) Duration(p *time.Duration, name string, def time.Duration, us
 	s.fs.DurationVar(p, name, v, usage)
 }
 
+// isSet says whether a setting was given, by flag or by variable.
+func (s *settings) isSet(name string) bool {
+	if _, ok := os.LookupEnv(envName(name)); ok {
+		return true
+	}
+	set := false
+	s.fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
+
 // Parse parses args, reporting a bad environment variable first.
 func (s *settings) Parse(args []string) error {
 	if s.err != nil {
@@ -97,6 +108,11 @@ func (s *settings) Parse(args []string) error {
 	}
 	return s.fs.Parse(args)
 }
+
+// DefaultQuotaBytes is each user's quota unless set: 256 MiB, some
+// 200,000 events, more than years of a busy calendar, and a bound on
+// what one account (an open sign-up) can make the server store.
+const DefaultQuotaBytes = 256 << 20
 
 // limitsConfig bounds what users may store (see calendar.Limits).
 type limitsConfig struct {
@@ -107,7 +123,7 @@ type limitsConfig struct {
 
 func (c *limitsConfig) register(s *settings) {
 	c.registerDates(s)
-	s.Int(&c.QuotaBytes, "quota-bytes", 0, "most bytes of calendar data each user may store (0: no quota)")
+	s.Int(&c.QuotaBytes, "quota-bytes", DefaultQuotaBytes, "most bytes of calendar data each user may store (0: no quota)")
 }
 
 // registerDates registers the date range alone, for almanac import: the
@@ -200,4 +216,33 @@ func (c *loginConfig) check() error {
 	c.addressThrottle = account.DefaultAddressThrottle
 	c.addressThrottle.LockAfter, c.addressThrottle.LockFor = c.AddressFailures, c.Lockout
 	return nil
+}
+
+// httpConfig bounds what one client may hold the server with.
+type httpConfig struct {
+	ReadHeaderTimeout time.Duration
+	MaxHeaderBytes    int
+	BodyTimeout       time.Duration
+	ImportTimeout     time.Duration
+}
+
+func (c *httpConfig) register(s *settings) {
+	s.Duration(&c.ReadHeaderTimeout, "read-header-timeout", httpserver.DefaultLimits.ReadHeaderTimeout, "how long a client may take to send a request's header")
+	s.Int(&c.MaxHeaderBytes, "max-header-bytes", httpserver.DefaultLimits.MaxHeaderBytes, "largest request header")
+	s.Duration(&c.BodyTimeout, "read-body-timeout", 30*time.Second, "how long a client may take to send a request's body (uploads other than imports)")
+	s.Duration(&c.ImportTimeout, "import-read-timeout", 10*time.Minute, "how long a client may take to send a calendar file to import")
+}
+
+func (c *httpConfig) limits() httpserver.Limits {
+	return httpserver.Limits{ReadHeaderTimeout: c.ReadHeaderTimeout, MaxHeaderBytes: c.MaxHeaderBytes}
+}
+
+// bodyBudget is how long a request may take to send its body, by kind:
+// imports may be large; every other body is a calendar object, an event or
+// a small document. Streams have no body, so they are not cut off.
+func (c *httpConfig) bodyBudget(r *http.Request) time.Duration {
+	if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/api/v1/calendars/") && strings.HasSuffix(r.URL.Path, "/import") {
+		return c.ImportTimeout
+	}
+	return c.BodyTimeout
 }

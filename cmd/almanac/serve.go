@@ -55,6 +55,11 @@ type serveConfig struct {
 	WebhookPrivate    bool
 	ReminderLookahead time.Duration
 	Login             loginConfig
+	HTTP              httpConfig
+	MetricsToken      string
+	// secureCookiesSet says --secure-cookies was given, by flag or
+	// variable; otherwise it follows --public-url.
+	secureCookiesSet bool
 }
 
 const serveUsage = `Usage: almanac serve [flags]
@@ -70,7 +75,7 @@ func (c *serveConfig) register(s *settings) {
 	s.String(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	s.String(&c.LogFormat, "log-format", "text", "text or json")
 	s.Bool(&c.AllowRegistration, "allow-registration", true, "let anyone create an account with POST /api/v1/users/register")
-	s.Bool(&c.SecureCookies, "secure-cookies", false, "mark session cookies Secure (when served over HTTPS)")
+	s.Bool(&c.SecureCookies, "secure-cookies", false, "mark session cookies Secure (default: on when --public-url is https://)")
 	s.Bool(&c.NoViewCache, "no-view-cache", false, "compute every calendar view afresh (to measure the query path)")
 	s.Duration(&c.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long in-flight requests may finish after SIGTERM")
 	s.String(&c.SMTP.Host, "smtp-host", "", "SMTP relay for outgoing mail; empty: write mail as .eml files to DATA_DIR/mail-out")
@@ -78,16 +83,18 @@ func (c *serveConfig) register(s *settings) {
 	s.String(&c.SMTP.Security, "smtp-security", "starttls", "starttls, tls or none")
 	s.String(&c.SMTP.Username, "smtp-username", "", "SMTP relay user name (empty: no authentication)")
 	s.String(&c.SMTP.Password, "smtp-password", "", "SMTP relay password")
-	s.String(&c.AdminListen, "admin-listen", "", "address for the admin endpoints (pprof profiles under /debug/pprof/); empty: off. Keep it private")
+	s.String(&c.AdminListen, "admin-listen", "", "address for the admin endpoints (/metrics, pprof profiles under /debug/pprof/); empty: off. Keep it private")
+	s.String(&c.MetricsToken, "metrics-token", "", "serve /metrics on the public listener too, to requests with Authorization: Bearer TOKEN; empty: only on --admin-listen")
 	s.String(&c.MailFrom, "mail-from", "", "sender address of the server's own mail (default: calendar@HOST of --listen)")
 	c.Mail.register(s)
-	s.Int(&c.MaxImportBytes, "import-max-bytes", 64<<20, "largest iCalendar file imported over HTTP (almanac import has no limit)")
+	s.Int(&c.MaxImportBytes, "import-max-bytes", 16<<20, "largest iCalendar file imported over HTTP, about 30,000 events (almanac import has no limit)")
 	c.Secrets.register(s)
 	c.Feeds.register(s)
 	c.Limits.register(s)
 	s.Bool(&c.WebhookPrivate, "webhook-allow-private", false, "let reminder webhooks reach loopback and private addresses (tests, internal deployments)")
 	s.Duration(&c.ReminderLookahead, "reminder-lookahead", 2*time.Minute, "how long before a reminder is due its deliveries are queued")
 	c.Login.register(s)
+	c.HTTP.register(s)
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -98,6 +105,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if err := s.Parse(args); err != nil {
 		return exitUsage(err, stderr)
 	}
+	cfg.secureCookiesSet = s.isSet("secure-cookies")
 	log, err := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	if err != nil {
 		fmt.Fprintln(stderr, "almanac serve:", err)
@@ -185,7 +193,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	feedOpt.Logger = log
 	sources := external.New(cals, feedOpt)
 	feed := changefeed.New(b.Conn(), cals, log)
-	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done(),
+	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.secureCookies(), Feed: feed, Shutdown: ctx.Done(),
 		Scheduler: sched, NoViewCache: cfg.NoViewCache, External: sources, MaxImportBytes: int64(cfg.MaxImportBytes),
 		PublicURL: cfg.Mail.PublicURL, WebhookAllowPrivate: cfg.WebhookPrivate, Reminders: rem})
 	dav := caldav.New(accounts, cals, caldav.Options{Logger: log, Scheduler: sched})
@@ -193,15 +201,16 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	r := chi.NewRouter()
 	r.Use(httpserver.ClientAddress(cfg.Login.trusted))
 	r.Use(httpserver.Observe(log, httpserver.NewMetrics(reg)))
+	r.Use(httpserver.RequestBodies(cfg.HTTP.bodyBudget))
 	r.Get("/healthz", httpserver.Healthz)
 	r.Get("/readyz", httpserver.Readyz(
 		httpserver.Check{Name: "database", Ping: st.Ping},
 		httpserver.Check{Name: "bus", Ping: b.Ping},
 	))
-	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+	r.Handle("/metrics", publicMetrics(cfg.MetricsToken, metrics))
 	r.Mount("/api/v1", api.Routes())
-	r.With(httpserver.Secret).Mount("/rsvp", api.RSVPRoutes())
-	r.With(httpserver.Secret).Mount(strings.TrimSuffix(account.VerifyPath, "/"), api.VerifyRoutes())
+	capabilityLinks(r, api)
 	r.Mount(publish.Prefix, publish.New(cals).Routes())
 	// Everything else is the web client: its files, and index.html for
 	// the paths it routes itself; discovery's PROPFIND on "/" is CalDAV's.
@@ -218,7 +227,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	fmt.Fprintf(stdout, "Almanac is serving on %s\n", url)
 
 	if cfg.AdminListen != "" {
-		if err := serveAdmin(ctx, cfg.AdminListen, log); err != nil {
+		if err := serveAdmin(ctx, cfg.AdminListen, metrics, log); err != nil {
 			return err
 		}
 	}
@@ -228,7 +237,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	}
 	defer mailIn.stop()
 	workers := startWorkers(ctx, log, st, cals, deliveries, sources, rem)
-	err = httpserver.Serve(ctx, ln, r, cfg.ShutdownGrace, log)
+	err = httpserver.ServeLimited(ctx, ln, r, cfg.ShutdownGrace, cfg.HTTP.limits(), log)
 	workers.Wait()
 	return err
 }
@@ -256,24 +265,53 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
-// serveAdmin serves the profiling endpoints on their own listener, so that
-// they are never exposed with the public API.
-func serveAdmin(ctx context.Context, addr string, log *slog.Logger) error {
+// serveAdmin serves the metrics and profiling endpoints on their own
+// listener, so that they are never exposed with the public API.
+func serveAdmin(ctx context.Context, addr string, metrics http.Handler, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("admin listener: %w", err)
 	}
 	mux := http.NewServeMux()
+	mux.Handle("/metrics", metrics)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	log.Info("admin endpoints", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	log.Info("admin endpoints", "url", "http://"+ln.Addr().String()+"/", "metrics", "/metrics", "pprof", "/debug/pprof/")
 	go func() {
 		if err := httpserver.Serve(ctx, ln, mux, time.Second, log); err != nil {
 			log.Warn("admin listener stopped", "err", err)
 		}
 	}()
 	return nil
+}
+
+// capabilityLinks mounts the links mailed to people, whose token is the
+// authority (RSVP answers, address verification): their paths never reach
+// the access log, whatever the handler makes of them.
+func capabilityLinks(r chi.Router, api *jsonapi.API) {
+	r.With(httpserver.Secret).Mount("/rsvp", api.RSVPRoutes())
+	r.With(httpserver.Secret).Mount(strings.TrimSuffix(account.VerifyPath, "/"), api.VerifyRoutes())
+}
+
+// publicMetrics is /metrics on the public listener: for requests with the
+// bearer token when one is set, otherwise not there at all. The counters
+// tell who is busy when, and how the server is built.
+func publicMetrics(token string, metrics http.Handler) http.Handler {
+	if token == "" {
+		return http.NotFoundHandler()
+	}
+	return httpserver.RequireBearer(token, metrics)
+}
+
+// secureCookies is --secure-cookies, or, when it was not given, whether
+// people reach the server over HTTPS (--public-url): a session cookie
+// sent in clear could be read on the way.
+func (c *serveConfig) secureCookies() bool {
+	if c.secureCookiesSet {
+		return c.SecureCookies
+	}
+	return strings.HasPrefix(strings.ToLower(c.Mail.PublicURL), "https://")
 }
