@@ -70,13 +70,15 @@ func TestAuthorizationMatrix(t *testing.T) {
 	}))
 	defer feed.Close()
 	bin := buildBinary(t)
-	n := startNode(t, bin, []string{"ALMANAC_DATA_DIR=" + t.TempDir(), "ALMANAC_ALLOW_PRIVATE_FETCH=true"})
+	dataDir := t.TempDir()
+	n := startNode(t, bin, []string{"ALMANAC_DATA_DIR=" + dataDir, "ALMANAC_ALLOW_PRIVATE_FETCH=true"})
 	env := &authzEnv{t: t, url: n.url, tokens: map[string]string{}, ids: map[string]string{}, feed: feed.URL + "/feed.ics"}
 	for _, u := range append(roleUsers[:anonymous:anonymous], "frank") {
 		code, body := env.json("", "POST", "/users/register", `{"name":"`+u+`","email":"`+u+`@example.com","password":"correct horse"}`)
 		if code != 201 {
 			t.Fatalf("register %s: %d %s", u, code, body)
 		}
+		verifyByMail(t, n.url, dataDir, u+"@example.com")
 		_, body = env.json("", "POST", "/users/login", `{"login":"`+u+`","password":"correct horse"}`)
 		var m struct {
 			Token string `json:"token"`
