@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -29,6 +30,9 @@ type Bus struct {
 	nc  *nats.Conn
 	srv *server.Server
 	log *slog.Logger
+
+	mu       sync.Mutex
+	watchers []func(up bool)
 }
 
 // Open starts the embedded server if needed and connects to it.
@@ -40,12 +44,18 @@ func Open(ctx context.Context, opt Options) (*Bus, error) {
 	copts := []nats.Option{
 		nats.Name(opt.Name),
 		nats.MaxReconnects(-1),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil {
-				b.log.Warn("bus disconnected", "err", err)
+		nats.DisconnectErrHandler(func(nc *nats.Conn, err error) {
+			// Closing the connection also ends up here; that is no outage.
+			if nc.IsClosed() {
+				return
 			}
+			b.log.Warn("bus disconnected; reconnecting", "err", err)
+			b.tell(false)
 		}),
-		nats.ReconnectHandler(func(nc *nats.Conn) { b.log.Info("bus reconnected", "url", nc.ConnectedUrl()) }),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			b.log.Info("bus reconnected", "url", nc.ConnectedUrl())
+			b.tell(true)
+		}),
 	}
 	url := opt.URL
 	if url == "" {
@@ -92,6 +102,30 @@ func (b *Bus) Embedded() bool { return b.srv != nil }
 
 // Conn is the NATS connection, for publishers and subscribers.
 func (b *Bus) Conn() *nats.Conn { return b.nc }
+
+// Connected reports whether the connection to NATS is up.
+func (b *Bus) Connected() bool { return b.nc.IsConnected() }
+
+// Watch registers fn to hear when the connection to NATS is lost (up is
+// false) and when it is back (true), in that order. Messages published
+// while it was lost never reach this node, so a watcher recovers them from
+// the store. fn is called from the connection's callback goroutine, which
+// may run a little after messages of the new connection are delivered, and
+// must return quickly.
+func (b *Bus) Watch(fn func(up bool)) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.watchers = append(b.watchers, fn)
+}
+
+func (b *Bus) tell(up bool) {
+	b.mu.Lock()
+	ws := b.watchers
+	b.mu.Unlock()
+	for _, fn := range ws {
+		fn(up)
+	}
+}
 
 // Ping checks that the server answers a round trip.
 func (b *Bus) Ping(ctx context.Context) error {

@@ -97,8 +97,10 @@ func readOnly(t *target) *davError {
 
 // uidConflict answers a UID held by another resource of calendar calName
 // of owner: RFC 4791 §5.3.2.1's CALDAV:no-uid-conflict names that resource.
+// 403 like every other failed CalDAV precondition, whichever of PUT, COPY
+// or MOVE ran into it.
 func uidConflict(owner *store.User, calName string, uc *store.UIDConflictError) *davError {
-	e := precondition(http.StatusConflict, nsCalDAV, "no-uid-conflict", fmt.Sprintf("UID %q is already used by %s", uc.UID, uc.Name))
+	e := precondition(http.StatusForbidden, nsCalDAV, "no-uid-conflict", fmt.Sprintf("UID %q is already used by %s", uc.UID, uc.Name))
 	if owner != nil {
 		e.inner = "<D:href>" + escapeText(objectHref(owner.Name, calName, uc.Name)) + "</D:href>"
 	}
@@ -106,13 +108,10 @@ func uidConflict(owner *store.User, calName string, uc *store.UIDConflictError) 
 }
 
 // objectError maps the domain's rejection of a calendar object resource to
-// its CalDAV precondition (RFC 4791 §5.3.2.1, §7.8 for REPORT filters).
+// its CalDAV precondition (RFC 4791 §5.3.2.1, §7.8 for REPORT filters):
+// 403, as RFC 4918 §16 has failed preconditions answered.
 func objectError(oe *calendar.ObjectError) *davError {
-	status := http.StatusForbidden
-	if oe.Precondition == calendar.PreSupportedCalendarData {
-		status = http.StatusUnsupportedMediaType
-	}
-	return precondition(status, nsCalDAV, oe.Precondition, oe.Message)
+	return precondition(http.StatusForbidden, nsCalDAV, oe.Precondition, oe.Message)
 }
 
 // writeError answers err. Unknown errors are logged here, once, and

@@ -1,7 +1,9 @@
 package caldav
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -86,7 +88,57 @@ func parseFilter(n *node) (*compFilter, error) {
 	if f.timeRange != nil {
 		return nil, invalidFilter("time-range does not apply to VCALENDAR")
 	}
+	if err := checkNesting(f); err != nil {
+		return nil, err
+	}
 	return f, nil
+}
+
+// childComponents says which components a component may hold (RFC 5545
+// §3.6, RFC 7953 §3.1); a comp-filter that names another can match
+// nothing, and RFC 4791 §9.7.1 makes it an invalid filter. Extension
+// components (X- and IANA names the server does not know) are let through.
+var childComponents = map[string][]string{
+	"VCALENDAR":     {"VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VTIMEZONE", "VAVAILABILITY"},
+	"VEVENT":        {"VALARM"},
+	"VTODO":         {"VALARM"},
+	"VTIMEZONE":     {"STANDARD", "DAYLIGHT"},
+	"VAVAILABILITY": {"AVAILABLE"},
+}
+
+// timeRangeComponents are those a time-range may test (RFC 4791 §9.9).
+var timeRangeComponents = []string{"VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VALARM", "VAVAILABILITY", "AVAILABLE"}
+
+// textProperties are properties whose values are not dates: RFC 4791
+// §9.7.2 allows a prop-filter's time-range only on DATE or DATE-TIME
+// values (other properties, X- ones among them, are let through).
+var textProperties = []string{"SUMMARY", "DESCRIPTION", "LOCATION", "COMMENT", "CATEGORIES", "UID", "STATUS",
+	"CLASS", "TRANSP", "RESOURCES", "CONTACT", "ORGANIZER", "ATTENDEE", "URL", "RRULE", "SEQUENCE", "PRIORITY"}
+
+func knownComponent(name string) bool {
+	_, container := childComponents[name]
+	return container || slices.Contains(timeRangeComponents, name) || name == "STANDARD" || name == "DAYLIGHT"
+}
+
+// checkNesting applies RFC 4791 §9.7.1 and §9.9 to the parsed filter.
+func checkNesting(f *compFilter) error {
+	for _, c := range f.comps {
+		if knownComponent(c.name) && !slices.Contains(childComponents[f.name], c.name) {
+			return invalidFilter(c.name + " cannot be inside " + f.name + " (RFC 4791 §9.7.1)")
+		}
+		if c.timeRange != nil && !slices.Contains(timeRangeComponents, c.name) {
+			return invalidFilter("time-range does not apply to " + c.name + " (RFC 4791 §9.9)")
+		}
+		for _, p := range c.props {
+			if p.timeRange != nil && slices.Contains(textProperties, p.name) {
+				return invalidFilter("time-range does not apply to " + p.name + ", which is not a date (RFC 4791 §9.7.2)")
+			}
+		}
+		if err := checkNesting(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func parseCompFilter(n *node) (*compFilter, error) {
@@ -237,12 +289,12 @@ func parseTimeRange(n *node) (*timeRange, error) {
 	}
 	if hasStart {
 		if tr.start, err = parseUTC(s); err != nil {
-			return nil, invalidFilter("time-range start: " + err.Error())
+			return nil, invalidFilter("time-range start " + err.Error())
 		}
 	}
 	if hasEnd {
 		if tr.end, err = parseUTC(e); err != nil {
-			return nil, invalidFilter("time-range end: " + err.Error())
+			return nil, invalidFilter("time-range end " + err.Error())
 		}
 	}
 	if hasStart && hasEnd && !tr.start.Before(tr.end) {
@@ -251,8 +303,14 @@ func parseTimeRange(n *node) (*timeRange, error) {
 	return tr, nil
 }
 
+// parseUTC reads a time-range bound, which RFC 4791 §9.9 makes a UTC
+// DATE-TIME.
 func parseUTC(s string) (time.Time, error) {
-	return time.Parse("20060102T150405Z", strings.TrimSpace(s))
+	t, err := time.Parse("20060102T150405Z", strings.TrimSpace(s))
+	if err != nil {
+		return t, fmt.Errorf("%q is not a UTC date-time such as 20260101T000000Z (RFC 4791 §9.9)", s)
+	}
+	return t, nil
 }
 
 // indexable reports whether the filter's test on the object's top-level

@@ -66,8 +66,9 @@ func unquoteETag(v string) string {
 func (h *Handler) put(w http.ResponseWriter, r *http.Request, t *target) error {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "text/calendar" {
-			// RFC 4791 §5.3.2.1: CALDAV:supported-calendar-data.
-			return precondition(http.StatusUnsupportedMediaType, nsCalDAV, "supported-calendar-data", "the body must be text/calendar")
+			// RFC 4791 §5.3.2.1: CALDAV:supported-calendar-data, a failed
+			// precondition and so 403 (RFC 4918 §16), as for every other.
+			return precondition(http.StatusForbidden, nsCalDAV, "supported-calendar-data", "the body must be text/calendar")
 		}
 	}
 	limit := int64(h.cals.Limits().MaxResourceSize)
@@ -172,7 +173,8 @@ func (h *Handler) moveCalendar(w http.ResponseWriter, r *http.Request, t *target
 	}
 	name, obj, ok := parseHref(t.user, strings.TrimSuffix(d.EscapedPath(), "/")+"/")
 	if !ok || obj != "" {
-		return davStatus(http.StatusForbidden, "Destination must be a collection in your calendar home")
+		// RFC 4791 §5.3.1: a calendar is never made inside another.
+		return precondition(http.StatusForbidden, nsCalDAV, "calendar-collection-location-ok", "a calendar can only move to another name in your calendar home")
 	}
 	if _, _, err := h.cals.CalendarAt(r.Context(), t.user, t.owner.ID, name, calendar.ActFreeBusy); err == nil {
 		if !overwrite(r) {

@@ -1,6 +1,7 @@
 package caldav
 
 import (
+	"errors"
 	"net/http"
 	"sort"
 	"strings"
@@ -29,12 +30,20 @@ func (h *Handler) freeBusyQuery(w http.ResponseWriter, r *http.Request, t *targe
 	return nil
 }
 
+// freeBusyRange reads the time-range of a free-busy-query. A request with
+// none, or with one that is not two UTC date-times (RFC 4791 §9.9), is
+// malformed: 400, as free-busy-query has no filter to be invalid.
 func freeBusyRange(root *node) (*timeRange, error) {
 	trn := root.child(nsCalDAV, "time-range")
 	if trn == nil {
 		return nil, badXML("free-busy-query needs a CALDAV:time-range")
 	}
-	return parseTimeRange(trn)
+	tr, err := parseTimeRange(trn)
+	var de *davError
+	if errors.As(err, &de) {
+		return nil, badXML("%s", de.msg)
+	}
+	return tr, err
 }
 
 func writeFreeBusy(w http.ResponseWriter, tr *timeRange, busy map[string][]period) {

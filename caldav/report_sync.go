@@ -16,18 +16,11 @@ func (h *Handler) syncCollection(w http.ResponseWriter, r *http.Request, t *targ
 	if !t.role.Can(calendar.ActRead) {
 		return calendar.ErrForbidden
 	}
-	if _, err := syncLevel(r, root); err != nil {
-		return err
-	}
-	since, err := parseCalendarToken(t.cal, root.child(nsDAV, "sync-token").textOr(""))
+	since, op, err := parseSync(r, root, func(tok string) (int64, error) { return parseCalendarToken(t.cal, tok) })
 	if err != nil {
 		return err
 	}
 	limit, err := syncLimit(root)
-	if err != nil {
-		return err
-	}
-	op, err := parseObjectProps(root)
 	if err != nil {
 		return err
 	}
@@ -59,20 +52,34 @@ func (h *Handler) syncCollection(w http.ResponseWriter, r *http.Request, t *targ
 	return ms.close(calendarToken(t.cal, next))
 }
 
-// syncLevel reads DAV:sync-level (RFC 6578 §3.3) and reports whether it
-// is infinite. Clients written to the drafts send none and say the same
-// with the Depth header.
-func syncLevel(r *http.Request, root *node) (bool, error) {
-	if lv := root.child(nsDAV, "sync-level"); lv != nil {
-		switch strings.TrimSpace(lv.Text) {
-		case "1":
-			return false, nil
-		case "infinite", "infinity":
-			return true, nil
-		}
-		return false, badXML("sync-level must be 1 or infinite")
+// parseSync reads what every sync-collection REPORT asks: its level (only
+// checked: the collections synchronised hold no collections), the
+// revision its token names, and the properties to return.
+func parseSync(r *http.Request, root *node, token func(string) (int64, error)) (int64, *objectProps, error) {
+	if err := checkSyncLevel(root); err != nil {
+		return 0, nil, err
 	}
-	return strings.EqualFold(strings.TrimSpace(r.Header.Get("Depth")), "infinity"), nil
+	since, err := token(root.child(nsDAV, "sync-token").textOr(""))
+	if err != nil {
+		return 0, nil, err
+	}
+	op, err := parseObjectProps(root)
+	return since, op, err
+}
+
+// checkSyncLevel reads DAV:sync-level (RFC 6578 §3.3): 1 or infinite,
+// which are the same for collections that hold no collections. Clients
+// written to the drafts send none.
+func checkSyncLevel(root *node) error {
+	lv := root.child(nsDAV, "sync-level")
+	if lv == nil {
+		return nil
+	}
+	switch strings.TrimSpace(lv.Text) {
+	case "1", "infinite", "infinity":
+		return nil
+	}
+	return badXML("sync-level must be 1 or infinite")
 }
 
 // syncLimit reads DAV:limit/DAV:nresults (RFC 5323 §5.17, RFC 6578 §3.7).

@@ -55,40 +55,47 @@ func (h *Handler) homeEntries(ctx context.Context, u *store.User) ([]homeEntry, 
 // syncInbox answers sync-collection on the schedule inbox (RFC 6578 §3,
 // RFC 6638 §2.2): the messages delivered or deleted since the token.
 func (h *Handler) syncInbox(w http.ResponseWriter, r *http.Request, t *target, root *node) error {
-	if _, err := syncLevel(r, root); err != nil {
-		return err
-	}
-	since, err := parseInboxToken(t.owner, root.child(nsDAV, "sync-token").textOr(""))
+	since, op, err := parseSync(r, root, func(tok string) (int64, error) { return parseInboxToken(t.owner, tok) })
 	if err != nil {
 		return err
 	}
-	op, err := parseObjectProps(root)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	changes, rev, err := h.st.InboxChangesSince(ctx, t.owner.ID, since)
+	changes, rev, err := h.st.InboxChangesSince(r.Context(), t.owner.ID, since)
 	if err != nil {
 		return err
 	}
 	ms := newMultistatus(w, r)
 	for _, c := range changes {
-		href := inboxHref(t.owner.Name) + url.PathEscape(c.Name)
-		it, err := h.st.GetInboxItem(ctx, t.owner.ID, c.Name)
-		if c.Deleted || errors.Is(err, store.ErrNotFound) {
-			ms.status(href, http.StatusNotFound)
-			continue
+		name := c.Name
+		if c.Deleted {
+			name = "" // a tombstone: 404 without a look
 		}
-		if err != nil {
+		if err := h.writeInboxItem(r.Context(), ms, t, op, inboxHref(t.owner.Name)+url.PathEscape(c.Name), name); err != nil {
 			abort(r, err)
 		}
-		stats, err := h.props(ctx, inboxResource(t, it), op.req)
-		if err != nil {
-			abort(r, err)
-		}
-		ms.responseOK(href, stats)
 	}
 	return ms.close(inboxToken(t.owner, rev))
+}
+
+// writeInboxItem writes the inbox message name at href with the
+// properties asked for, or 404 when there is none (name empty: known gone).
+func (h *Handler) writeInboxItem(ctx context.Context, ms *multistatus, t *target, op *objectProps, href, name string) error {
+	if name == "" {
+		ms.status(href, http.StatusNotFound)
+		return nil
+	}
+	it, err := h.st.GetInboxItem(ctx, t.owner.ID, name)
+	if errors.Is(err, store.ErrNotFound) {
+		ms.status(href, http.StatusNotFound)
+		return nil
+	} else if err != nil {
+		return err
+	}
+	stats, err := h.props(ctx, inboxResource(t, it), op.req)
+	if err != nil {
+		return err
+	}
+	ms.responseOK(href, stats)
+	return nil
 }
 
 // inboxMultiget answers calendar-multiget on the schedule inbox (RFC 4791
@@ -111,22 +118,12 @@ func (h *Handler) inboxMultiget(w http.ResponseWriter, r *http.Request, t *targe
 			p = u.EscapedPath()
 		}
 		name, err := url.PathUnescape(strings.TrimPrefix(p, base))
-		if err != nil || !strings.HasPrefix(p, base) || name == "" || strings.Contains(name, "/") {
-			ms.status(href, http.StatusNotFound)
-			continue
+		if err != nil || !strings.HasPrefix(p, base) || strings.Contains(name, "/") {
+			name = ""
 		}
-		it, err := h.st.GetInboxItem(ctx, t.owner.ID, name)
-		if errors.Is(err, store.ErrNotFound) {
-			ms.status(href, http.StatusNotFound)
-			continue
-		} else if err != nil {
+		if err := h.writeInboxItem(ctx, ms, t, op, href, name); err != nil {
 			abort(r, err)
 		}
-		stats, err := h.props(ctx, inboxResource(t, it), op.req)
-		if err != nil {
-			abort(r, err)
-		}
-		ms.responseOK(href, stats)
 	}
 	return ms.close("")
 }

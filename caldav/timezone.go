@@ -16,7 +16,7 @@ func vtimezoneID(text string) (string, bool) {
 	sc := bufio.NewScanner(strings.NewReader(text))
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
 	var tzid string
-	count, calendars, depth := 0, 0, 0
+	count, calendars, depth, others := 0, 0, 0, 0
 	for sc.Scan() {
 		line := strings.TrimRight(sc.Text(), "\r")
 		name, value, _ := strings.Cut(line, ":")
@@ -31,9 +31,11 @@ func vtimezoneID(text string) (string, bool) {
 			depth--
 		case name == "TZID" && depth == 1 && tzid == "":
 			tzid = strings.TrimSpace(value)
+		case name == "BEGIN" && !strings.EqualFold(value, "STANDARD") && !strings.EqualFold(value, "DAYLIGHT"):
+			others++ // RFC 4791 §5.2.2: a VTIMEZONE and nothing else
 		}
 	}
-	return tzid, calendars == 1 && count == 1 && tzid != "" && sc.Err() == nil
+	return tzid, calendars == 1 && count == 1 && others == 0 && tzid != "" && sc.Err() == nil
 }
 
 func loadable(name string) bool {

@@ -28,6 +28,10 @@ func (s *Service) parse(cal *store.Calendar, data []byte) (*icalendar.Object, *r
 // index horizon (DESIGN.md §5). Series that go on past the horizon are
 // expanded on the fly by readers and re-indexed in the background.
 func (s *Service) derive(cal *store.Calendar, name string, data []byte) (*store.ObjectWrite, *icalendar.Object, *recurrence.Series, error) {
+	// Stored without the control characters RFC 5545 §3.1 forbids; the
+	// ETag then differs from the sent data's, so CalDAV clients fetch
+	// what was kept (RFC 4791 §5.3.4).
+	data = icalendar.StripControls(data)
 	obj, series, err := s.parse(cal, data)
 	if err != nil {
 		return nil, nil, nil, err

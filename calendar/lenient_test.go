@@ -68,3 +68,30 @@ func TestIndexLenient(t *testing.T) {
 		}
 	})
 }
+
+// TestControlCharacters stores an object whose SUMMARY holds a bell, as
+// Outlook writes them: it is kept without it, under an ETag that is not the
+// sent data's, so the client knows to fetch what was stored.
+func TestControlCharacters(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		ctx := context.Background()
+		sent := []byte("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Example//Test//EN\r\nBEGIN:VEVENT\r\n" +
+			"UID:bell@example.com\r\nDTSTAMP:20260101T000000Z\r\nDTSTART:20260120T100000Z\r\n" +
+			"SUMMARY:ring ->\a\x0b<-\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+		res, err := f.s.PutObject(ctx, f.owner, f.cal, "bell.ics", sent, store.Conditions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.ETag == store.ETagOf(sent) {
+			t.Error("the ETag is the sent data's, though the server changed it")
+		}
+		obj, err := f.s.GetObject(ctx, f.owner, f.cal, "bell.ics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(obj.Data), "SUMMARY:ring -><-\r\n") {
+			t.Errorf("stored data:\n%s", obj.Data)
+		}
+	})
+}

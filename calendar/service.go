@@ -365,17 +365,16 @@ func CheckCalendar(c *store.Calendar) error {
 	return nil
 }
 
-// CreateCalendar makes a calendar owned by the caller. It returns an
-// *InvalidError or store.ErrExists (the name is taken).
+// CreateCalendar makes a calendar owned by the caller. A calendar without
+// a name gets one made from its display name, free in the caller's home
+// (see Slug). It returns an *InvalidError or store.ErrExists (the name is
+// taken).
 func (s *Service) CreateCalendar(ctx context.Context, u *store.User, c *store.Calendar) error {
 	c.OwnerID = u.ID
 	if len(c.Components) == 0 {
 		c.Components = slices.Clone(store.ComponentTypes)
 	}
-	if err := CheckCalendar(c); err != nil {
-		return err
-	}
-	if err := s.st.CreateCalendar(ctx, c); err != nil {
+	if err := s.insertCalendar(ctx, c, func() error { return s.st.CreateCalendar(ctx, c) }); err != nil {
 		return err
 	}
 	s.notify.Changed(ctx, Change{CalendarID: c.ID, CalendarUUID: c.UUID, OwnerID: c.OwnerID, Revision: c.Revision,
@@ -445,10 +444,7 @@ func (s *Service) CreateSourceCalendar(ctx context.Context, u *store.User, c *st
 	if len(c.Components) == 0 {
 		c.Components = []string{"VEVENT", "VTODO", "VJOURNAL"}
 	}
-	if err := CheckCalendar(c); err != nil {
-		return err
-	}
-	if err := s.st.CreateSourceCalendar(ctx, c, src); err != nil {
+	if err := s.insertCalendar(ctx, c, func() error { return s.st.CreateSourceCalendar(ctx, c, src) }); err != nil {
 		return err
 	}
 	s.notify.Changed(ctx, Change{CalendarID: c.ID, CalendarUUID: c.UUID, OwnerID: c.OwnerID, Revision: c.Revision,

@@ -4,7 +4,8 @@
 // Each node subscribes only to the subjects its open streams need, so a
 // change reaches every client that may see it, on whichever node it is
 // connected. A stream that reconnects resumes from the calendars' change
-// logs, so nothing is missed while it was away.
+// logs, so nothing is missed while it was away; and when the node loses the
+// bus, its open streams catch up from the same logs (outage.go).
 package changefeed
 
 import (
@@ -25,8 +26,14 @@ type Feed struct {
 	cals *calendar.Service
 	log  *slog.Logger
 
-	mu     sync.Mutex
-	topics map[string]*topic // subject → local listeners
+	mu      sync.Mutex
+	topics  map[string]*topic // subject → local listeners
+	streams map[*Stream]struct{}
+	// down is set while the bus connection is lost; reconnects counts the
+	// reconnections the streams have been marked stale for.
+	down       bool
+	reconnects uint64
+	wake       chan struct{} // tells Run that the bus went down or came back
 }
 
 // topic is one bus subscription shared by the node's streams that need it.
@@ -77,7 +84,8 @@ func (p *Publisher) Reminder(_ context.Context, userID int64, payload []byte) er
 
 // New returns a feed over the bus connection.
 func New(nc *nats.Conn, cals *calendar.Service, log *slog.Logger) *Feed {
-	return &Feed{nc: nc, cals: cals, log: log, topics: make(map[string]*topic)}
+	return &Feed{nc: nc, cals: cals, log: log, topics: make(map[string]*topic),
+		streams: make(map[*Stream]struct{}), reconnects: nc.Stats().Reconnects, wake: make(chan struct{}, 1)}
 }
 
 func calendarSubject(id int64) string { return "almanac.cal." + strconv.FormatInt(id, 10) }
@@ -119,6 +127,7 @@ func (f *Feed) detach(subject string, s *Stream) {
 
 // dispatch hands a bus message to the subject's streams.
 func (f *Feed) dispatch(subject string, data []byte) {
+	f.noticeReconnect()
 	var c calendar.Change
 	if err := json.Unmarshal(data, &c); err != nil {
 		f.log.Warn("bad change message", "subject", subject, "err", err)

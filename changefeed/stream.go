@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -55,9 +56,14 @@ type Stream struct {
 
 	mu       sync.Mutex
 	queue    []Event
+	emitted  int // events queued so far
 	cals     map[int64]*position
 	overflow bool
 	closed   bool
+	// stale is set while the stream may have missed bus messages; until
+	// it has caught up from the change logs it ignores calendar changes
+	// from the bus, so that its positions stay where the gap begins.
+	stale bool
 }
 
 type position struct {
@@ -86,7 +92,9 @@ func (f *Feed) Open(ctx context.Context, u *store.User, lastEventID string) (*St
 	s := &Stream{f: f, user: u, ready: make(chan struct{}, 1), cals: make(map[int64]*position)}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.stale = f.register(s)
 	if err := f.attach(userSubject(u.ID), s); err != nil {
+		s.closeLocked()
 		return nil, err
 	}
 	visible, err := f.cals.Calendars(ctx, u)
@@ -98,16 +106,50 @@ func (f *Feed) Open(ctx context.Context, u *store.User, lastEventID string) (*St
 	// then both replayed and received, and the revision check drops the
 	// second copy.
 	for _, v := range visible {
-		if err := f.attach(calendarSubject(v.ID), s); err != nil {
+		if err := s.add(v.Calendar); err != nil {
 			s.closeLocked()
 			return nil, err
 		}
-		s.cals[v.ID] = &position{uuid: v.UUID, pos: v.Revision, caughtUp: v.Revision}
 	}
 	if lastEventID != "" {
 		s.catchUp(ctx, decodePosition(lastEventID))
 	}
 	return s, nil
+}
+
+// register adds s to the streams being served and reports whether the bus
+// is down (then s starts stale).
+func (f *Feed) register(s *Stream) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.streams[s] = struct{}{}
+	return f.down
+}
+
+func (f *Feed) unregister(s *Stream) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.streams, s)
+}
+
+// add starts following cal, from its current revision.
+func (s *Stream) add(cal *store.Calendar) error {
+	if err := s.f.attach(calendarSubject(cal.ID), s); err != nil {
+		return fmt.Errorf("subscribing to calendar %d: %w", cal.ID, err)
+	}
+	s.cals[cal.ID] = &position{uuid: cal.UUID, pos: cal.Revision, caughtUp: cal.Revision}
+	return nil
+}
+
+// drop stops following calendar id and tells the client why.
+func (s *Stream) drop(id int64, kind calendar.ChangeKind) {
+	p := s.cals[id]
+	if p == nil {
+		return
+	}
+	delete(s.cals, id)
+	s.f.detach(calendarSubject(id), s)
+	s.emit("access", Access{Kind: string(kind), CalendarID: p.uuid})
 }
 
 // Close detaches the stream from the feed.
@@ -122,6 +164,7 @@ func (s *Stream) closeLocked() {
 		return
 	}
 	s.closed = true
+	s.f.unregister(s)
 	s.f.detach(userSubject(s.user.ID), s)
 	for id := range s.cals {
 		s.f.detach(calendarSubject(id), s)
@@ -143,27 +186,107 @@ func (s *Stream) catchUp(ctx context.Context, from map[string]int64) {
 		if !ok || since >= p.pos {
 			continue
 		}
-		changes, _, err := s.f.cals.Store().ChangesSince(ctx, id, since, catchUpMax+1)
-		if err != nil || len(changes) > catchUpMax {
-			if err != nil && !errors.Is(err, store.ErrInvalidSyncToken) {
-				s.f.log.Warn("replaying changes", "calendar", id, "err", err)
-			}
+		if err := s.replay(ctx, id, p, since); err != nil {
+			s.f.log.Warn("replaying changes", "calendar", id, "err", err)
 			s.emit("resync", Access{Kind: "resync", CalendarID: p.uuid})
+		}
+	}
+}
+
+// resume catches a stale stream up: it re-reads which calendars the user
+// may see and replays what each logged after the stream's position. The
+// lock is held throughout, as in Open, so that bus messages wait and are
+// then checked against the new positions. The stream stays stale while
+// the bus is down. It returns how many events it queued.
+func (s *Stream) resume(ctx context.Context) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || !s.stale {
+		return 0, nil
+	}
+	before := s.emitted
+	if err := s.refreshAccess(ctx); err != nil {
+		return s.emitted - before, err
+	}
+	for id, p := range s.cals {
+		if err := s.replay(ctx, id, p, p.pos); err != nil {
+			return s.emitted - before, err
+		}
+	}
+	s.stale = s.f.isDown()
+	return s.emitted - before, nil
+}
+
+// refreshAccess brings the stream's calendars in line with what the user
+// may see now, telling the client about each one gained or lost.
+func (s *Stream) refreshAccess(ctx context.Context) error {
+	visible, err := s.f.cals.Calendars(ctx, s.user)
+	if err != nil {
+		return fmt.Errorf("listing the calendars of user %d: %w", s.user.ID, err)
+	}
+	now := make(map[int64]bool, len(visible))
+	for _, v := range visible {
+		now[v.ID] = true
+		if s.cals[v.ID] != nil {
 			continue
 		}
-		// Each replayed event carries the position just after it, so a
-		// client that drops mid-replay resumes where it stopped.
-		p.pos = since
-		for _, c := range changes {
-			kind := "updated"
-			if c.Deleted {
-				kind = "deleted"
-			}
-			p.pos = c.Revision
-			s.emit("change", Change{Kind: kind, CalendarID: p.uuid, EventID: c.UUID, Revision: c.Revision})
+		if err := s.add(v.Calendar); err != nil {
+			return err
 		}
-		p.pos = max(p.pos, p.caughtUp)
+		s.emit("access", Access{Kind: string(calendar.AccessGranted), CalendarID: v.UUID})
 	}
+	for id := range s.cals {
+		if now[id] {
+			continue
+		}
+		kind := calendar.AccessRevoked
+		if _, err := s.f.cals.Store().GetCalendar(ctx, id); errors.Is(err, store.ErrNotFound) {
+			kind = calendar.CalendarDeleted
+		}
+		s.drop(id, kind)
+	}
+	return nil
+}
+
+// replay queues what calendar id logged after since. Each event carries
+// the position just after it, so a client that drops mid-replay resumes
+// where it stopped. A calendar whose log no longer reaches back to since,
+// or that has more than catchUpMax changes, gets a resync event instead:
+// the client reloads it.
+func (s *Stream) replay(ctx context.Context, id int64, p *position, since int64) error {
+	changes, rev, err := s.f.cals.Store().ChangesSince(ctx, id, since, catchUpMax+1)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		s.drop(id, calendar.CalendarDeleted)
+		return nil
+	case errors.Is(err, store.ErrInvalidSyncToken), err == nil && len(changes) > catchUpMax:
+		p.pos, p.caughtUp = max(p.pos, rev), max(p.caughtUp, rev)
+		s.emit("resync", Access{Kind: "resync", CalendarID: p.uuid})
+		return nil
+	case err != nil:
+		return fmt.Errorf("reading the changes of calendar %d: %w", id, err)
+	}
+	p.pos = since
+	contiguous := true
+	for _, c := range changes {
+		kind := "updated"
+		if c.Deleted {
+			kind = "deleted"
+		}
+		contiguous = contiguous && c.Revision == p.pos+1
+		p.pos = c.Revision
+		s.emit("change", Change{Kind: kind, CalendarID: p.uuid, EventID: c.UUID, Revision: c.Revision})
+	}
+	// The log keeps one row per resource and none for the calendar's own
+	// properties, so a revision it does not show may have been a change
+	// of those: the client re-reads the calendar to be sure.
+	if rev > p.pos || !contiguous {
+		p.pos = max(p.pos, rev)
+		s.emit("change", Change{Kind: string(calendar.CalendarUpdated), CalendarID: p.uuid, Revision: p.pos})
+	}
+	p.pos = max(p.pos, p.caughtUp)
+	p.caughtUp = p.pos
+	return nil
 }
 
 // receive handles a change from the bus.
@@ -181,14 +304,10 @@ func (s *Stream) receive(c calendar.Change) {
 	case calendar.AccessGranted:
 		s.grant(c)
 	case calendar.AccessRevoked, calendar.CalendarDeleted:
-		if p := s.cals[c.CalendarID]; p != nil {
-			delete(s.cals, c.CalendarID)
-			s.f.detach(calendarSubject(c.CalendarID), s)
-			s.emit("access", Access{Kind: string(c.Kind), CalendarID: p.uuid})
-		}
+		s.drop(c.CalendarID, c.Kind)
 	default:
 		p := s.cals[c.CalendarID]
-		if p == nil || (c.Revision != 0 && c.Revision <= p.caughtUp) {
+		if p == nil || s.stale || (c.Revision != 0 && c.Revision <= p.caughtUp) {
 			return
 		}
 		p.pos = max(p.pos, c.Revision)
@@ -210,11 +329,10 @@ func (s *Stream) grant(c calendar.Change) {
 	if role, err := s.f.cals.RoleOf(ctx, s.user, cal); err != nil || role == calendar.RoleNone {
 		return
 	}
-	if err := s.f.attach(calendarSubject(cal.ID), s); err != nil {
-		s.f.log.Warn("subscribing to a calendar", "calendar", cal.ID, "err", err)
+	if err := s.add(cal); err != nil {
+		s.f.log.Warn("following a calendar", "err", err)
 		return
 	}
-	s.cals[cal.ID] = &position{uuid: cal.UUID, pos: cal.Revision, caughtUp: cal.Revision}
 	s.emit("access", Access{Kind: string(c.Kind), CalendarID: cal.UUID})
 }
 
@@ -231,6 +349,7 @@ func (s *Stream) emit(typ string, payload any) {
 		ev = Event{ID: ev.ID, Type: "resync", Data: []byte(`{"kind":"resync"}`)}
 	}
 	s.queue = append(s.queue, ev)
+	s.emitted++
 	if s.overflow {
 		s.closeLocked()
 	}

@@ -33,8 +33,8 @@ func (s *Service) Subscribe(ctx context.Context, u *store.User, sub Subscription
 	if err != nil {
 		return nil, err
 	}
+	// The calendar is named after its display name by CreateSourceCalendar.
 	cal := &store.Calendar{UUID: store.NewUUID(), DisplayName: sub.DisplayName, Color: sub.Color}
-	cal.Name = cal.UUID
 	if cal.DisplayName == "" {
 		cal.DisplayName = displayName(src.URL)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -54,18 +53,47 @@ func TestObserve(t *testing.T) {
 }
 
 func TestReadyz(t *testing.T) {
-	ok := Check{Name: "db", Ping: func(context.Context) error { return nil }}
-	bad := Check{Name: "bus", Ping: func(context.Context) error { return errors.New("down") }}
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	busErr := errors.New("nats: no server at nats://10.1.2.3:4222")
+	var dbErr error
+	db := Check{Name: "database", Ping: func(context.Context) error { return dbErr }}
+	bus := Check{Name: "bus", Optional: true, Ping: func(context.Context) error { return busErr }}
+	ready := Readyz(log, db, bus)
 	for _, tc := range []struct {
-		checks []Check
-		code   int
-	}{{[]Check{ok}, 200}, {[]Check{ok, bad}, 503}} {
+		dbErr error
+		code  int
+		body  string
+	}{
+		{nil, 200, `{"status":"degraded","checks":{"bus":"degraded","database":"ok"}}`},
+		{nil, 200, `{"status":"degraded","checks":{"bus":"degraded","database":"ok"}}`},
+		{errors.New("dial tcp db.internal:5432: user almanac"), 503, `{"status":"unavailable","checks":{"bus":"degraded","database":"down"}}`},
+	} {
+		dbErr = tc.dbErr
 		rec := httptest.NewRecorder()
-		Readyz(tc.checks...)(rec, httptest.NewRequest("GET", "/readyz", nil))
-		body, _ := io.ReadAll(rec.Body)
-		if rec.Code != tc.code {
-			t.Errorf("readyz: %d %s", rec.Code, body)
+		ready(rec, httptest.NewRequest("GET", "/readyz", nil))
+		if body := strings.TrimSpace(rec.Body.String()); rec.Code != tc.code || body != tc.body {
+			t.Errorf("readyz: %d %s; want %d %s", rec.Code, body, tc.code, tc.body)
 		}
+	}
+	busErr = nil
+	rec := httptest.NewRecorder()
+	Readyz(log, db)(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if rec.Code != 503 {
+		t.Errorf("readyz without the database: %d", rec.Code)
+	}
+	dbErr = nil
+	rec = httptest.NewRecorder()
+	ready(rec, httptest.NewRequest("GET", "/readyz", nil))
+	if body := strings.TrimSpace(rec.Body.String()); rec.Code != 200 || body != `{"status":"ok","checks":{"bus":"ok","database":"ok"}}` {
+		t.Errorf("readyz: %d %s", rec.Code, body)
+	}
+	// Each failure is logged once, when it starts, with its reason.
+	if n := strings.Count(logs.String(), "readiness check failing"); n != 3 || !strings.Contains(logs.String(), "10.1.2.3") {
+		t.Errorf("log:\n%s", logs.String())
+	}
+	if !strings.Contains(logs.String(), "passing again") {
+		t.Errorf("no recovery in the log:\n%s", logs.String())
 	}
 }
 

@@ -37,6 +37,7 @@ func TestOneTruthWithCalDAV(t *testing.T) {
 	f.tok, f.user = f.register(t, "alice")
 	r := f.do(t, "POST", "/calendars", f.tok, `{"display_name":"Work"}`)
 	f.cal = r.body["id"].(string)
+	base := r.body["caldav_url"].(string)
 	dav := func(method, path, body string, hdr ...string) (*http.Response, string) {
 		t.Helper()
 		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
@@ -52,7 +53,6 @@ func TestOneTruthWithCalDAV(t *testing.T) {
 		b, _ := io.ReadAll(resp.Body)
 		return resp, string(b)
 	}
-	base := "/dav/calendars/alice/" + f.cal + "/"
 
 	id := f.create(t, f.fixture(t, "create-weekly.json"))
 	r = f.do(t, "GET", "/events/"+id, f.tok, "")

@@ -170,8 +170,7 @@ func (a *API) createCalendar(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, fieldProblem(http.StatusUnprocessableEntity, "display_name", "is required"))
 		return
 	}
-	c := &store.Calendar{UUID: store.NewUUID()}
-	c.Name = c.UUID
+	c := &store.Calendar{UUID: store.NewUUID()} // named after its display name by CreateCalendar
 	in.apply(c)
 	if err := a.cals.CreateCalendar(r.Context(), caller(r), c); err != nil {
 		writeError(w, r, err)

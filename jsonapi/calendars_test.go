@@ -118,3 +118,21 @@ func TestCalendarETags(t *testing.T) {
 		t.Fatalf("stale delete: %d", r.status)
 	}
 }
+
+// TestCalendarNames: a calendar made over the JSON API lives at a CalDAV
+// URL made from its display name, unique in the owner's home.
+func TestCalendarNames(t *testing.T) {
+	s := newTestServer(t)
+	alice, _ := s.register(t, "alice")
+	for _, c := range []struct{ display, url string }{
+		{"Work", "/dav/calendars/alice/work/"},
+		{"work", "/dav/calendars/alice/work-2/"},
+		{"Calendar", "/dav/calendars/alice/calendar-2/"}, // every account has "calendar"
+		{"Équipe Café", "/dav/calendars/alice/%C3%A9quipe-caf%C3%A9/"},
+	} {
+		r := s.do(t, "POST", "/calendars", alice, `{"display_name":"`+c.display+`"}`)
+		if r.status != 201 || r.body["caldav_url"] != c.url {
+			t.Errorf("create %q: %d %v, want %s", c.display, r.status, r.body["caldav_url"], c.url)
+		}
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -72,11 +71,10 @@ func Open(ctx context.Context, url string, opt Options) (*Store, error) {
 		s   *Store
 		err error
 	)
-	switch {
-	case strings.HasPrefix(url, "postgres://"), strings.HasPrefix(url, "postgresql://"):
+	if isPostgresURL(url) {
 		s, err = openPostgres(ctx, url, opt)
-	default:
-		s, err = openSQLite(ctx, strings.TrimPrefix(strings.TrimPrefix(url, "sqlite:"), "file:"), opt)
+	} else {
+		s, err = openSQLite(ctx, sqlitePath(url), opt)
 	}
 	if err != nil {
 		return nil, err

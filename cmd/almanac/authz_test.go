@@ -52,7 +52,7 @@ type authzEnv struct {
 // (reader) and dave (free/busy), holding one event with an invitation.
 type fixture struct {
 	calID, calName, eventID, invID string
-	subID                          string // a subscribed calendar, shared the same way
+	subID, subName                 string // a subscribed calendar, shared the same way
 	remID                          string // alice's reminder of the event
 }
 
@@ -161,14 +161,16 @@ func (e *authzEnv) newFixture() fixture {
 	var f fixture
 	_, body := e.json("alice", "POST", "/calendars", `{"display_name":"Team","description":"`+hidden+`"}`)
 	f.calID = field(body, "id")
-	f.calName = f.calID // calendars made over JSON are named by their id
+	f.calName = lastSegment(field(body, "caldav_url")) // named after its display name; sharees find it under its id
 	code, body := e.json("alice", "POST", "/subscriptions", `{"url":"`+e.feed+`","display_name":"Feed"}`)
 	var sub struct {
 		Calendar struct {
-			ID string `json:"id"`
+			ID        string `json:"id"`
+			CalDAVURL string `json:"caldav_url"`
 		} `json:"calendar"`
 	}
 	_ = json.Unmarshal([]byte(body), &sub)
+	f.subName = lastSegment(sub.Calendar.CalDAVURL)
 	if f.subID = sub.Calendar.ID; code != 201 || f.subID == "" {
 		t.Fatalf("subscribe: %d %s", code, body)
 	}
@@ -197,7 +199,7 @@ func (e *authzEnv) newFixture() fixture {
 	f.remID = field(body, "id")
 	ev := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:dav-hidden\r\nDTSTAMP:20260101T000000Z\r\n" +
 		"DTSTART:20260611T100000Z\r\nDTEND:20260611T110000Z\r\nSUMMARY:" + hidden + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
-	if code, body := e.dav("alice", "PUT", davCalendar(owner, f.calName)+davEvent, ev, "Content-Type", "text/calendar"); code != 201 {
+	if code, body := e.dav("alice", "PUT", davCalendar(owner, f.calName, f.calID)+davEvent, ev, "Content-Type", "text/calendar"); code != 201 {
 		t.Fatalf("CalDAV event: %d %s", code, body)
 	}
 	return f
@@ -210,11 +212,18 @@ func field(body, name string) string {
 	return s
 }
 
+// lastSegment is the calendar's name in a CalDAV URL such as
+// /dav/calendars/alice/team-2/.
+func lastSegment(u string) string {
+	u = strings.TrimSuffix(u, "/")
+	return u[strings.LastIndexByte(u, '/')+1:]
+}
+
 // fill puts the fixture's ids into a path or body.
 func (e *authzEnv) fill(s string, f fixture, role int) string {
 	r := strings.NewReplacer("{cal}", f.calID, "{event}", f.eventID, "{inv}", f.invID, "{sub}", f.subID, "{rem}", f.remID,
 		"{carol}", e.ids["carol"], "{alice}", e.ids["alice"], "{frank}", e.ids["frank"],
-		"{home}", davHome(role), "{feed}", e.feed, "{calpath}", davCalendar(role, f.calName), "{subpath}", davCalendar(role, f.subID))
+		"{home}", davHome(role), "{feed}", e.feed, "{calpath}", davCalendar(role, f.calName, f.calID), "{subpath}", davCalendar(role, f.subName, f.subID))
 	return r.Replace(s)
 }
 
@@ -228,12 +237,13 @@ func davHome(role int) string {
 }
 
 // davCalendar is where the caller finds alice's calendar: in alice's home
-// for her, in their own home for those it is shared with, and in alice's
-// home (where they cannot reach it) for everyone else.
-func davCalendar(role int, name string) string {
+// under its name for her, in their own home under its id (the name of a
+// share) for those it is shared with, and in alice's home (where they
+// cannot reach it) for everyone else.
+func davCalendar(role int, name, id string) string {
 	switch role {
 	case writer, reader, freebusy:
-		return davHome(role) + name + "/"
+		return davHome(role) + id + "/"
 	}
 	return "/dav/calendars/alice/" + name + "/"
 }
@@ -440,7 +450,7 @@ func (e *authzEnv) sameAsMissing(t *testing.T, c authzCase, code int, body strin
 	t.Helper()
 	missing := fixture{calID: "00000000-0000-4000-8000-000000000000", calName: "00000000-0000-4000-8000-000000000000",
 		eventID: "00000000-0000-4000-8000-000000000001", invID: "00000000000000000000", remID: "00000000000000000000",
-		subID: "00000000-0000-4000-8000-000000000003"}
+		subID: "00000000-0000-4000-8000-000000000003", subName: "00000000-0000-4000-8000-000000000003"}
 	var code2 int
 	var body2 string
 	if strings.HasPrefix(c.path, "/dav/") || strings.HasPrefix(c.path, "{") {

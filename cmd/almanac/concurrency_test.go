@@ -28,13 +28,13 @@ func TestConcurrentEditsLoseNothing(t *testing.T) {
 		env.ids[u] = m.User.ID
 	}
 	_, body := env.json("alice", "POST", "/calendars", `{"display_name":"Team"}`)
-	cal := field(body, "id")
+	cal, calURL := field(body, "id"), field(body, "caldav_url")
 	env.json("alice", "POST", "/calendars/"+cal+"/share", `{"user_id":"`+env.ids["bob"]+`","role":"writer"}`)
 	ev := func(summary string) string {
 		return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:race\r\nDTSTAMP:20260101T000000Z\r\n" +
 			"DTSTART:20260611T100000Z\r\nDTEND:20260611T110000Z\r\nSUMMARY:" + summary + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 	}
-	href := "/dav/calendars/alice/" + cal + "/race.ics"
+	href := calURL + "race.ics"
 	if code, body := env.dav("alice", "PUT", href, ev("v0"), "Content-Type", "text/calendar"); code != 201 {
 		t.Fatalf("PUT: %d %s", code, body)
 	}
@@ -47,7 +47,7 @@ func TestConcurrentEditsLoseNothing(t *testing.T) {
 	}
 	id, etag := list.Items[0].ID, list.Items[0].ETag
 	for round := range 3 {
-		codes := race(env, id, cal, etag, round, ev)
+		codes := race(env, id, calURL, cal, etag, round, ev)
 		wins := codes[200] + codes[201] + codes[204]
 		if wins != 1 || codes[412] != 9 {
 			t.Fatalf("round %d: %v; want one write to win and nine 412s", round, codes)
@@ -58,7 +58,7 @@ func TestConcurrentEditsLoseNothing(t *testing.T) {
 }
 
 // race sends ten writes of one version at once and counts the statuses.
-func race(env *authzEnv, id, cal, etag string, round int, ev func(string) string) map[int]int {
+func race(env *authzEnv, id, calURL, cal, etag string, round int, ev func(string) string) map[int]int {
 	var mu sync.Mutex
 	codes := map[int]int{}
 	var wg sync.WaitGroup
@@ -74,7 +74,7 @@ func race(env *authzEnv, id, cal, etag string, round int, ev func(string) string
 			if i < 5 {
 				code, _ = env.json(user, "PATCH", "/events/"+id, `{"title":"`+title+`"}`, "If-Match", etag)
 			} else {
-				code, _ = env.dav(user, "PUT", davPath(user, cal)+"race.ics", ev(title), "Content-Type", "text/calendar", "If-Match", etag)
+				code, _ = env.dav(user, "PUT", davPath(user, calURL, cal)+"race.ics", ev(title), "Content-Type", "text/calendar", "If-Match", etag)
 			}
 			mu.Lock()
 			codes[code]++
@@ -85,5 +85,11 @@ func race(env *authzEnv, id, cal, etag string, round int, ev func(string) string
 	return codes
 }
 
-// davPath is where a user finds alice's calendar: her home, or bob's.
-func davPath(user, cal string) string { return "/dav/calendars/" + user + "/" + cal + "/" }
+// davPath is where a user finds alice's calendar: at its URL in her home,
+// or in bob's under its id (the name of the share).
+func davPath(user, calURL, cal string) string {
+	if user == "alice" {
+		return calURL
+	}
+	return "/dav/calendars/" + user + "/" + cal + "/"
+}

@@ -91,16 +91,6 @@ func (s *settings) Duration(p *time.Duration, name string, def time.Duration, us
 	s.fs.DurationVar(p, name, v, usage)
 }
 
-// isSet says whether a setting was given, by flag or by variable.
-func (s *settings) isSet(name string) bool {
-	if _, ok := os.LookupEnv(envName(name)); ok {
-		return true
-	}
-	set := false
-	s.fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	return set
-}
-
 // Parse parses args, reporting a bad environment variable first.
 func (s *settings) Parse(args []string) error {
 	if s.err != nil {
@@ -113,6 +103,17 @@ func (s *settings) Parse(args []string) error {
 // 200,000 events, more than years of a busy calendar, and a bound on
 // what one account (an open sign-up) can make the server store.
 const DefaultQuotaBytes = 256 << 20
+
+// isSet reports whether a setting was given, by flag or by environment
+// variable, rather than left at its default; call it after Parse.
+func (s *settings) isSet(name string) bool {
+	if _, ok := os.LookupEnv(envName(name)); ok {
+		return true
+	}
+	set := false
+	s.fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
+}
 
 // limitsConfig bounds what users may store (see calendar.Limits).
 type limitsConfig struct {

@@ -51,7 +51,7 @@ func newScheduler(cfg serveConfig, st *store.Store, kick func(), reg prometheus.
 	}
 	public := cfg.Mail.PublicURL
 	if public == "" {
-		public = "http://" + cfg.Listen
+		public = cfg.defaultPublicURL()
 	}
 	secret, err := rsvpSecret(cfg.Mail.RSVPSecret, cfg.storage.DataDir)
 	if err != nil {

@@ -25,6 +25,10 @@ func commands() []command {
 		{"import", "import an iCalendar file into a calendar", runImport},
 		{"export", "write a calendar as an iCalendar file", runExport},
 		{"secrets", "rotate the key that seals stored passwords and tokens", runSecrets},
+		{"backup", "write a backup of the SQLite database and the keys to a file", runBackup},
+		{"restore", "restore a backup into an empty data directory", runRestore},
+		{"migrate-store", "copy everything from one store to an empty other (SQLite ⇄ PostgreSQL)", runMigrateStore},
+		{"config", "check: validate the settings and reach the database, NATS, SMTP; show: print them", runConfig},
 	}
 }
 
@@ -53,7 +57,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: almanac COMMAND [flags]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-13s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'almanac COMMAND --help' for the flags of a command. Every flag can also be")
 	fmt.Fprintln(w, "set by an environment variable: --data-dir is ALMANAC_DATA_DIR, and so on.")

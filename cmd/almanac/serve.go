@@ -60,6 +60,8 @@ type serveConfig struct {
 	// secureCookiesSet says --secure-cookies was given, by flag or
 	// variable; otherwise it follows --public-url.
 	secureCookiesSet bool
+	BusOutagePoll    time.Duration
+	TLS              tlsConfig
 }
 
 const serveUsage = `Usage: almanac serve [flags]
@@ -95,6 +97,8 @@ func (c *serveConfig) register(s *settings) {
 	s.Duration(&c.ReminderLookahead, "reminder-lookahead", 2*time.Minute, "how long before a reminder is due its deliveries are queued")
 	c.Login.register(s)
 	c.HTTP.register(s)
+	s.Duration(&c.BusOutagePoll, "bus-outage-poll", 5*time.Second, "while the bus is unreachable, how often open change streams read the change logs instead (0: only once it is back)")
+	c.TLS.register(s)
 }
 
 func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
@@ -105,6 +109,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if err := s.Parse(args); err != nil {
 		return exitUsage(err, stderr)
 	}
+	cfg.tlsDefaults(s)
 	cfg.secureCookiesSet = s.isSet("secure-cookies")
 	log, err := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	if err != nil {
@@ -113,6 +118,9 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	// The first signal shuts down cleanly (exit status 0); once it has
+	// come, a second Ctrl-C ends the process at once.
+	context.AfterFunc(ctx, stop)
 	if err := serve(ctx, cfg, log, stdout); err != nil {
 		log.Error("server stopped", "err", err)
 		return 1
@@ -193,6 +201,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	feedOpt.Logger = log
 	sources := external.New(cals, feedOpt)
 	feed := changefeed.New(b.Conn(), cals, log)
+	watchBus(b, feed, reg)
 	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.secureCookies(), Feed: feed, Shutdown: ctx.Done(),
 		Scheduler: sched, NoViewCache: cfg.NoViewCache, External: sources, MaxImportBytes: int64(cfg.MaxImportBytes),
 		PublicURL: cfg.Mail.PublicURL, WebhookAllowPrivate: cfg.WebhookPrivate, Reminders: rem})
@@ -200,12 +209,15 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 
 	r := chi.NewRouter()
 	r.Use(httpserver.ClientAddress(cfg.Login.trusted))
-	r.Use(httpserver.Observe(log, httpserver.NewMetrics(reg)))
+	r.Use(httpserver.Observe(log, httpserver.NewMetrics(reg)), httpserver.HSTS(cfg.TLS.HSTSMaxAge))
 	r.Use(httpserver.RequestBodies(cfg.HTTP.bodyBudget))
 	r.Get("/healthz", httpserver.Healthz)
-	r.Get("/readyz", httpserver.Readyz(
+	// Without the bus the node still serves every request; only live
+	// updates wait (streams catch up from the change logs), so a lost bus
+	// must not take every node out of the load balancer.
+	r.Get("/readyz", httpserver.Readyz(log,
 		httpserver.Check{Name: "database", Ping: st.Ping},
-		httpserver.Check{Name: "bus", Ping: b.Ping},
+		httpserver.Check{Name: "bus", Ping: b.Ping, Optional: true},
 	))
 	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
 	r.Handle("/metrics", publicMetrics(cfg.MetricsToken, metrics))
@@ -222,7 +234,10 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
-	url := "http://" + ln.Addr().String()
+	if ln, err = cfg.TLS.listen(ctx, ln, cfg.Mail.PublicURL, cfg.storage.DataDir, log); err != nil {
+		return err
+	}
+	url := cfg.TLS.scheme() + "://" + ln.Addr().String()
 	log.Info("listening", "url", url)
 	fmt.Fprintf(stdout, "Almanac is serving on %s\n", url)
 
@@ -237,17 +252,26 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	}
 	defer mailIn.stop()
 	workers := startWorkers(ctx, log, st, cals, deliveries, sources, rem)
+	workers.Go(func() { feed.Run(ctx, cfg.BusOutagePoll) })
 	err = httpserver.ServeLimited(ctx, ln, r, cfg.ShutdownGrace, cfg.HTTP.limits(), log)
 	workers.Wait()
 	return err
 }
 
-// publicURL is the base of the links the server mails.
-func (c *serveConfig) publicURL() string {
-	if c.Mail.PublicURL != "" {
-		return c.Mail.PublicURL
+// watchBus tells the change feed when the bus connection is lost and back,
+// and exposes the connection's state as a metric.
+func watchBus(b *bus.Bus, feed *changefeed.Feed, reg prometheus.Registerer) {
+	b.Watch(feed.BusChanged)
+	if !b.Connected() {
+		feed.BusChanged(false)
 	}
-	return "http://" + c.Listen
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "almanac_bus_connected",
+		Help: "1 while the node is connected to the message bus, 0 while it reconnects."}, func() float64 {
+		if b.Connected() {
+			return 1
+		}
+		return 0
+	}))
 }
 
 func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
@@ -313,5 +337,6 @@ func (c *serveConfig) secureCookies() bool {
 	if c.secureCookiesSet {
 		return c.SecureCookies
 	}
-	return strings.HasPrefix(strings.ToLower(c.Mail.PublicURL), "https://")
+	// SecureCookies is on already when the server serves TLS itself.
+	return c.SecureCookies || strings.HasPrefix(strings.ToLower(c.Mail.PublicURL), "https://")
 }

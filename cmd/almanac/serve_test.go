@@ -7,7 +7,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/almanac/almanac/cmd/almanac/servetest"
 	"github.com/almanac/almanac/store/storetest"
@@ -122,7 +124,21 @@ func lifecycle(t *testing.T, bin string, env []string) {
 	if code := login(t, n.url, "alice", "correct horse"); code != 200 {
 		t.Fatalf("login after restart: %d", code)
 	}
-	n.stop(t)
+	// Ctrl-C (SIGINT) is a clean shutdown too, with exit status 0.
+	if err := n.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- n.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("exit after SIGINT: %v", err)
+		}
+	case <-time.After(time.Minute):
+		_ = n.cmd.Process.Kill()
+		t.Fatal("no exit after SIGINT")
+	}
 }
 
 func TestUsage(t *testing.T) {

@@ -18,7 +18,7 @@ import (
 )
 
 const userUsage = `Usage:
-  almanac user add NAME --email EMAIL [--display-name N] [--time-zone TZ] [--password-stdin]
+  almanac user add NAME --email EMAIL [--display-name N] [--time-zone TZ] [--password-stdin | --no-password]
   almanac user passwd NAME [--password-stdin]
   almanac user list
   almanac user delete NAME
@@ -26,7 +26,10 @@ const userUsage = `Usage:
   almanac user app-passwords NAME          list a user's app passwords
   almanac user revoke NAME LABEL           revoke an app password
 
-Without --password-stdin the password is asked for on the terminal.`
+Without --password-stdin the password is asked for on the terminal; with no
+terminal (a script, a pipe) --password-stdin is required:
+  echo "$PASSWORD" | almanac user add alice --email alice@example.com --password-stdin
+--no-password makes an account that signs in with app passwords only.`
 
 type userCmd struct {
 	stdin          io.Reader
@@ -41,11 +44,12 @@ func runUser(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var sc storageConfig
 	sc.register(s)
 	var email, displayName, tz string
-	var pwStdin bool
+	var pwStdin, noPassword bool
 	s.String(&email, "email", "", "e-mail address (user add)")
 	s.String(&displayName, "display-name", "", "display name (user add)")
 	s.String(&tz, "time-zone", "UTC", "IANA time zone of the user (user add)")
 	s.fs.BoolVar(&pwStdin, "password-stdin", false, "read the password from the first line of standard input")
+	s.fs.BoolVar(&noPassword, "no-password", false, "user add: no password login, only app passwords")
 	pos, err := parseInterleaved(s, args)
 	if err != nil {
 		return exitUsage(err, stderr)
@@ -53,6 +57,9 @@ func runUser(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(pos) == 0 {
 		fmt.Fprintln(stderr, userUsage)
 		return 2
+	}
+	if pwStdin && noPassword {
+		return exitUsage(errors.New("--password-stdin and --no-password exclude each other"), stderr)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -63,10 +70,11 @@ func runUser(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	defer st.Close()
 	c := &userCmd{stdin: stdin, stdout: stdout, stderr: stderr, st: st, acc: account.New(st, account.Options{})}
-	err = c.dispatch(ctx, pos, account.NewUser{Email: email, DisplayName: displayName, TimeZone: tz}, pwStdin)
+	pw := passwordSource{stdin: pwStdin, none: noPassword}
+	err = c.dispatch(ctx, pos, account.NewUser{Email: email, DisplayName: displayName, TimeZone: tz}, pw)
 	if err != nil {
 		fmt.Fprintln(stderr, "almanac user:", err)
-		if errors.Is(err, errUsage) {
+		if errors.Is(err, errUsage) || errors.Is(err, errNoTerminal) {
 			return 2
 		}
 		return 1
@@ -76,18 +84,25 @@ func runUser(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 var errUsage = errors.New("wrong arguments; see almanac user --help")
 
-func (c *userCmd) dispatch(ctx context.Context, pos []string, nu account.NewUser, pwStdin bool) error {
+// passwordSource says where a new password comes from: standard input,
+// the terminal (neither set), or nowhere (an account without one).
+type passwordSource struct{ stdin, none bool }
+
+func (c *userCmd) dispatch(ctx context.Context, pos []string, nu account.NewUser, pw passwordSource) error {
 	want := map[string]int{"add": 2, "passwd": 2, "list": 1, "delete": 2, "app-password": 3, "app-passwords": 2, "revoke": 3}
 	if n, ok := want[pos[0]]; !ok || n != len(pos) {
 		return errUsage
 	}
 	switch pos[0] {
 	case "add":
-		pw, err := c.password(pwStdin, true)
-		if err != nil {
-			return err
+		nu.Name = pos[1]
+		if !pw.none {
+			p, err := c.password(pw.stdin)
+			if err != nil {
+				return err
+			}
+			nu.Password = p
 		}
-		nu.Name, nu.Password = pos[1], pw
 		u, err := c.acc.Create(ctx, nu)
 		if err != nil {
 			return err
@@ -98,11 +113,14 @@ func (c *userCmd) dispatch(ctx context.Context, pos []string, nu account.NewUser
 		if err != nil {
 			return err
 		}
-		pw, err := c.password(pwStdin, false)
+		if pw.none {
+			return errors.New("--no-password is for user add")
+		}
+		p, err := c.password(pw.stdin)
 		if err != nil {
 			return err
 		}
-		if err := c.acc.SetPassword(ctx, u.ID, pw); err != nil {
+		if err := c.acc.SetPassword(ctx, u.ID, p); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.stdout, "password of %s changed; their sessions were ended\n", u.Name)
@@ -180,9 +198,15 @@ func (c *userCmd) list(ctx context.Context) error {
 	return tw.Flush()
 }
 
+// errNoTerminal: a password was to be asked for, but standard input is a
+// pipe or a file. Reading it from there silently would take whatever the
+// script sent, or nothing, for a password.
+var errNoTerminal = errors.New("standard input is not a terminal to ask for the password on: " +
+	"pipe the password in with --password-stdin, or use --no-password for an account with app passwords only")
+
 // password reads a password from stdin's first line or, on a terminal,
 // asks for it twice without echo.
-func (c *userCmd) password(fromStdin, allowNone bool) (string, error) {
+func (c *userCmd) password(fromStdin bool) (string, error) {
 	if fromStdin {
 		line, err := bufio.NewReader(c.stdin).ReadString('\n')
 		if err != nil && err != io.EOF {
@@ -192,10 +216,7 @@ func (c *userCmd) password(fromStdin, allowNone bool) (string, error) {
 	}
 	f, ok := c.stdin.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
-		if allowNone {
-			return "", nil // an account without password login; app passwords still work
-		}
-		return "", errors.New("no terminal to ask for the password: use --password-stdin")
+		return "", errNoTerminal
 	}
 	ask := func(prompt string) (string, error) {
 		fmt.Fprint(c.stderr, prompt)

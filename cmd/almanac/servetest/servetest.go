@@ -41,7 +41,7 @@ func Build(t testing.TB) string {
 
 // Server is a running "almanac serve".
 type Server struct {
-	URL string // http://127.0.0.1:port
+	URL string // http://127.0.0.1:port, or https:// when it serves TLS
 	Cmd *exec.Cmd
 }
 
@@ -59,7 +59,15 @@ const (
 // when the test ends unless the test has stopped or killed it.
 func Start(t testing.TB, bin string, env ...string) *Server {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--log-level", "warn")
+	return StartWith(t, bin, nil, env...)
+}
+
+// StartWith is Start with flags added after its own, which they override
+// (a --listen address of the test's, say).
+func StartWith(t testing.TB, bin string, flags []string, env ...string) *Server {
+	t.Helper()
+	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--log-level", "warn"}, flags...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
