@@ -42,7 +42,21 @@ type Options struct {
 	AllowRegistration bool
 	SessionTTL        time.Duration // default 30 days
 	Now               func() time.Time
+	// AccountThrottle and AddressThrottle answer failed password checks
+	// (defaults DefaultAccountThrottle and DefaultAddressThrottle).
+	AccountThrottle Throttle
+	AddressThrottle Throttle
+	// Mail sends verification links; see MailOptions.
+	Mail MailOptions
+	// Sleep waits out a throttle's delay (default: a timer that ends with
+	// ctx); tests record the delays instead.
+	Sleep func(ctx context.Context, d time.Duration) error
 }
+
+// maxHold is the longest a login is held back before it is answered; an
+// attempt that would have to wait longer is refused with a time to retry,
+// so that waiting requests do not pile up.
+const maxHold = 10 * time.Second
 
 // Service is the account logic shared by every front end.
 type Service struct {
@@ -52,11 +66,13 @@ type Service struct {
 	byAccount *limiter
 	byAddress *limiter
 	dummyHash string
+	known     *knownAddresses
 
 	mu       sync.Mutex
 	verified map[[32]byte]verifiedLogin // Basic-auth password checks, see BasicAuth
 	checking map[[32]byte]*check        // checks in progress, see checkOnce
 	touched  map[int64]time.Time        // app password → last recorded use, see touch
+	sent     map[int64]time.Time        // user → last verification link, see RequestVerification
 }
 
 type verifiedLogin struct {
@@ -72,13 +88,17 @@ func New(st *store.Store, opt Options) *Service {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.Sleep == nil {
+		opt.Sleep = sleep
+	}
 	return &Service{
 		st:        st,
 		opt:       opt,
 		now:       opt.Now,
-		byAccount: newLimiter(5, time.Second, 15*time.Minute, opt.Now),
-		byAddress: newLimiter(20, time.Second, 15*time.Minute, opt.Now),
+		byAccount: newLimiter(opt.AccountThrottle.withDefaults(DefaultAccountThrottle), opt.Now),
+		byAddress: newLimiter(opt.AddressThrottle.withDefaults(DefaultAddressThrottle), opt.Now),
 		dummyHash: HashPassword("almanac: no such user"),
+		known:     newKnownAddresses(opt.Now),
 		verified:  make(map[[32]byte]verifiedLogin),
 		checking:  make(map[[32]byte]*check),
 	}
@@ -96,8 +116,10 @@ type NewUser struct {
 	TimeZone    string
 }
 
-// Register creates an account from a public sign-up. It returns
-// ErrRegistrationClosed when sign-up is off, and otherwise what Create does.
+// Register creates an account from a public sign-up. Its address is not
+// verified: a link is sent to it, and until it is followed the address is
+// not matched to the account. It returns ErrRegistrationClosed when
+// sign-up is off, and otherwise what Create does.
 func (s *Service) Register(ctx context.Context, in NewUser) (*store.User, error) {
 	if !s.opt.AllowRegistration {
 		return nil, ErrRegistrationClosed
@@ -105,15 +127,27 @@ func (s *Service) Register(ctx context.Context, in NewUser) (*store.User, error)
 	if in.Password == "" {
 		return nil, &FieldError{Field: "password", Message: "is required"}
 	}
-	return s.Create(ctx, in)
+	u, err := s.create(ctx, in, true)
+	if err != nil {
+		return nil, err
+	}
+	return u, s.startVerification(ctx, u)
 }
 
-// Create validates in and stores the new user. Invalid input gives a
-// *FieldError; a taken name or address a *FieldError naming it.
+// Create validates in and stores the new user, as an administrator does:
+// the address counts as verified. Invalid input gives a *FieldError; a
+// taken name or address a *FieldError naming it.
 func (s *Service) Create(ctx context.Context, in NewUser) (*store.User, error) {
+	return s.create(ctx, in, false)
+}
+
+func (s *Service) create(ctx context.Context, in NewUser, unverified bool) (*store.User, error) {
 	// Weeks start on Monday (ISO 8601) until the user says otherwise.
-	u := &store.User{DisplayName: strings.TrimSpace(in.DisplayName), WeekStart: 1}
+	u := &store.User{WeekStart: 1, EmailUnverified: unverified}
 	var err error
+	if u.DisplayName, err = checkDisplayName(in.DisplayName); err != nil {
+		return nil, err
+	}
 	if u.Name, err = NormalizeName(in.Name); err != nil {
 		return nil, err
 	}
@@ -128,6 +162,9 @@ func (s *Service) Create(ctx context.Context, in NewUser) (*store.User, error) {
 			return nil, err
 		}
 		u.PasswordHash = HashPassword(in.Password)
+	}
+	if err := s.st.ReleaseUnverifiedEmail(ctx, u.Email); err != nil {
+		return nil, err
 	}
 	if err := s.st.CreateUser(ctx, u, DefaultCalendars(u)...); err != nil {
 		return nil, conflictField(err)
@@ -195,37 +232,106 @@ func (s *Service) Login(ctx context.Context, login, password, clientAddr string)
 
 // checkPassword is the throttled password check behind Login and BasicAuth.
 func (s *Service) checkPassword(ctx context.Context, login, password, clientAddr string) (*store.User, error) {
-	acct := "u:" + strings.ToLower(strings.TrimSpace(login))
-	addr := "a:" + clientAddr
-	if d := max(s.byAccount.wait(acct), s.byAddress.wait(addr)); d > 0 {
-		return nil, &RateLimitedError{RetryAfter: d}
-	}
 	u, err := s.lookup(ctx, login)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
-	hash := s.dummyHash
-	if u != nil && u.PasswordHash != "" {
-		hash = u.PasswordHash
-	}
-	ok, err := checkPassword(hash, password)
+	_, name := loginOf(login)
+	ok, err := s.throttled(ctx, u, "u:"+name, clientAddr, func() (bool, error) {
+		hash := s.dummyHash
+		if u != nil && u.PasswordHash != "" {
+			hash = u.PasswordHash
+		}
+		ok, err := checkPassword(hash, password)
+		return ok && u != nil && u.PasswordHash != "", err
+	})
 	if err != nil {
-		return nil, fmt.Errorf("account: user %s: %w", login, err)
+		return nil, err
 	}
-	if !ok || u == nil || u.PasswordHash == "" {
-		s.byAccount.fail(acct)
-		s.byAddress.fail(addr)
+	if !ok {
 		return nil, ErrInvalidCredentials
 	}
-	s.byAccount.succeed(acct)
 	return u, nil
+}
+
+// throttled runs one password check under the account's and the client
+// address's throttles. Failures count against the account whatever name
+// or address it was named by (an unknown login against the text given),
+// and against the address; a success clears the account and makes the
+// address known to it. From a known address the account has a budget of
+// its own, so that someone guessing elsewhere cannot lock its owner out.
+func (s *Service) throttled(ctx context.Context, u *store.User, unknown, clientAddr string, check func() (bool, error)) (bool, error) {
+	owner := unknown
+	if u != nil {
+		owner = fmt.Sprintf("id:%d", u.ID)
+	}
+	acct := owner
+	if s.known.has(owner, clientAddr) {
+		acct += "@" + clientAddr
+	}
+	addr := "a:" + clientAddr
+	wait, err := s.admit(acct, addr)
+	if err != nil {
+		return false, err
+	}
+	if wait > 0 {
+		if err := s.opt.Sleep(ctx, wait); err != nil {
+			s.byAccount.release(acct)
+			s.byAddress.release(addr)
+			return false, err
+		}
+	}
+	ok, err := check()
+	if err != nil {
+		s.byAccount.release(acct)
+		s.byAddress.release(addr)
+		return false, fmt.Errorf("account: password check: %w", err)
+	}
+	s.byAccount.finish(acct, ok, true)
+	s.byAddress.finish(addr, ok, false)
+	if ok {
+		s.known.add(owner, clientAddr)
+	}
+	return ok, nil
+}
+
+// admit claims an attempt from both throttles, and returns the longer of
+// their waits; a wait longer than maxHold is refused instead.
+func (s *Service) admit(acct, addr string) (time.Duration, error) {
+	w1, err := s.byAccount.admit(acct)
+	if err != nil {
+		return 0, err
+	}
+	w2, err := s.byAddress.admit(addr)
+	if err != nil {
+		s.byAccount.release(acct)
+		return 0, err
+	}
+	w := max(w1, w2)
+	if w > maxHold {
+		s.byAccount.release(acct)
+		s.byAddress.release(addr)
+		return 0, &RateLimitedError{RetryAfter: w}
+	}
+	return w, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // lookup finds the user a login names (see loginOf).
 func (s *Service) lookup(ctx context.Context, login string) (*store.User, error) {
 	by, login := loginOf(login)
 	if by == store.ByEmail {
-		return s.st.GetUserByEmail(ctx, login)
+		return s.st.GetUserByLoginEmail(ctx, login)
 	}
 	return s.st.GetUserByName(ctx, login)
 }
@@ -420,18 +526,41 @@ type ProfileUpdate struct {
 	TimeZone    *string
 	WeekStart   *int
 	Password    *string
+	// FreeBusyVisible lets other users of the server see the user's busy
+	// time (the default); false limits it to calendars shared with them.
+	FreeBusyVisible *bool
+	// CurrentPassword must accompany a new Password when the account has
+	// one: a session left open, or stolen, is not enough to take the
+	// account over. Its check is throttled like a login from ClientAddr.
+	CurrentPassword *string
+	ClientAddr      string
 }
+
+// ErrWrongPassword is a current password that does not match.
+var ErrWrongPassword = &FieldError{Field: "current_password", Message: "is not the account's password"}
 
 // UpdateProfile validates and applies upd to the user. Invalid or taken
 // values give a *FieldError. A new password ends every session of the user,
-// so a stolen session does not outlive the password change.
+// so a stolen session does not outlive the password change. A new address
+// waits for verification (see changeEmail).
 func (s *Service) UpdateProfile(ctx context.Context, userID int64, upd ProfileUpdate) (*store.User, error) {
 	u, err := s.st.GetUser(ctx, userID)
 	if err != nil {
 		return nil, err
 	}
+	before := waiting(u)
+	if upd.Password != nil {
+		if err := s.checkCurrent(ctx, u, upd); err != nil {
+			return nil, err
+		}
+	}
 	if err := applyProfile(u, upd); err != nil {
 		return nil, err
+	}
+	if upd.Email != nil {
+		if err := s.changeEmail(ctx, u, *upd.Email); err != nil {
+			return nil, err
+		}
 	}
 	if err := s.st.UpdateUser(ctx, u); err != nil {
 		return nil, conflictField(err)
@@ -441,7 +570,67 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, upd ProfileUp
 			return nil, err
 		}
 	}
+	if w := waiting(u); w != "" && w != before {
+		if err := s.startVerification(ctx, u); err != nil {
+			return nil, err
+		}
+	}
 	return u, nil
+}
+
+// checkCurrent requires the current password before a new one is set,
+// through the same throttle as logins (a stolen session must not become a
+// way to guess it). An account without a password may set one.
+func (s *Service) checkCurrent(ctx context.Context, u *store.User, upd ProfileUpdate) error {
+	if u.PasswordHash == "" {
+		return nil
+	}
+	if upd.CurrentPassword == nil || *upd.CurrentPassword == "" {
+		return &FieldError{Field: "current_password", Message: "is required to set a new password"}
+	}
+	ok, err := s.throttled(ctx, u, "", upd.ClientAddr, func() (bool, error) {
+		return checkPassword(u.PasswordHash, *upd.CurrentPassword)
+	})
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrWrongPassword
+	}
+	return nil
+}
+
+// changeEmail sets the user's new address. A verified address stays in
+// use, and the new one waits in PendingEmail until its link is followed;
+// an unverified one is simply replaced. Giving the current address again
+// drops a waiting one.
+func (s *Service) changeEmail(ctx context.Context, u *store.User, addr string) error {
+	addr, err := NormalizeEmail(addr)
+	if err != nil {
+		return err
+	}
+	switch {
+	case addr == u.Email:
+		u.PendingEmail = ""
+		return nil
+	case addr == u.PendingEmail:
+		return nil
+	}
+	other, err := s.st.GetUserByEmail(ctx, addr)
+	if err == nil && other.ID != u.ID {
+		return &FieldError{Field: "email", Message: "is already taken", Conflict: true}
+	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if u.EmailUnverified {
+		if err := s.st.ReleaseUnverifiedEmail(ctx, addr); err != nil {
+			return err
+		}
+		u.Email, u.PendingEmail = addr, ""
+		return nil
+	}
+	u.PendingEmail = addr
+	return nil
 }
 
 func applyProfile(u *store.User, upd ProfileUpdate) error {
@@ -451,15 +640,9 @@ func applyProfile(u *store.User, upd ProfileUpdate) error {
 			return err
 		}
 	}
-	if upd.Email != nil {
-		if u.Email, err = NormalizeEmail(*upd.Email); err != nil {
-			return err
-		}
-	}
 	if upd.DisplayName != nil {
-		u.DisplayName = strings.TrimSpace(*upd.DisplayName)
-		if len(u.DisplayName) > 200 {
-			return &FieldError{Field: "display_name", Message: "must be at most 200 bytes"}
+		if u.DisplayName, err = checkDisplayName(*upd.DisplayName); err != nil {
+			return err
 		}
 	}
 	if upd.TimeZone != nil {
@@ -472,6 +655,9 @@ func applyProfile(u *store.User, upd ProfileUpdate) error {
 			return &FieldError{Field: "week_start", Message: "must be 0 (Sunday) to 6 (Saturday)"}
 		}
 		u.WeekStart = *upd.WeekStart
+	}
+	if upd.FreeBusyVisible != nil {
+		u.FreeBusyHidden = !*upd.FreeBusyVisible
 	}
 	u.PasswordHash = "" // UpdateUser keeps the stored hash when this is empty
 	if upd.Password != nil {

@@ -3,6 +3,7 @@ package account
 import (
 	"net/mail"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/almanac/almanac/timezone"
@@ -44,6 +45,21 @@ func NormalizeEmail(addr string) (string, error) {
 		return "", &FieldError{Field: "email", Message: "must be a plain e-mail address such as alice@example.com"}
 	}
 	return strings.ToLower(addr), nil
+}
+
+// checkDisplayName trims a display name and checks it: at most 200 bytes
+// and no control characters. The name goes into mail header fields and
+// iCalendar CN parameters, where a line break ends the field (RFC 5322
+// §2.2, RFC 5545 §3.1).
+func checkDisplayName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if len(name) > 200 {
+		return "", &FieldError{Field: "display_name", Message: "must be at most 200 bytes"}
+	}
+	if strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		return "", &FieldError{Field: "display_name", Message: "must not contain line breaks or other control characters"}
+	}
+	return name, nil
 }
 
 // checkTimeZone accepts a time zone name ("" means UTC) and returns its

@@ -1,7 +1,6 @@
 package caldav
 
 import (
-	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -118,11 +117,14 @@ func objectError(oe *calendar.ObjectError) *davError {
 // writeError answers err. Unknown errors are logged here, once, and
 // answered 500 without internals. A cancelled request gets no answer.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
-		return
-	}
 	t, _ := r.Context().Value(targetKey).(*target)
 	e := toDAV(err, t)
+	if code := httpserver.ClientFailure(r, err); e == nil && code != 0 {
+		// The client broke off its request or went away: its failure, not
+		// the server's (nobody may be left to read this).
+		w.WriteHeader(code)
+		return
+	}
 	if e == nil {
 		httpserver.Logger(r.Context()).Error("internal error", "err", err, "method", r.Method, "path", r.URL.Path)
 		e = davStatus(http.StatusInternalServerError, "the server failed to handle the request; it has been logged")

@@ -20,13 +20,13 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/httpserver"
 	"github.com/almanac/almanac/scheduling"
 	"github.com/almanac/almanac/store"
 	"github.com/go-chi/chi/v5"
@@ -165,10 +165,4 @@ func caller(r *http.Request) *store.User {
 	return u
 }
 
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+func clientAddr(r *http.Request) string { return httpserver.ClientIP(r) }

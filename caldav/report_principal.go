@@ -3,8 +3,10 @@ package caldav
 import (
 	"context"
 	"encoding/xml"
+	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/almanac/almanac/store"
@@ -55,7 +57,7 @@ const maxSearchResults = 50
 
 // principalPropertySearch answers RFC 3744 §9.4: users whose searchable
 // properties contain the match strings, with the public part of their
-// principal.
+// principal, among those searchScope lets the caller find.
 func (h *Handler) principalPropertySearch(w http.ResponseWriter, r *http.Request, t *target, root *node) error {
 	var searches []propertySearch
 	for _, ps := range root.Children {
@@ -73,7 +75,7 @@ func (h *Handler) principalPropertySearch(w http.ResponseWriter, r *http.Request
 		return badXML("principal-property-search needs DAV:property-search")
 	}
 	anyOf, _ := root.attr("test")
-	users, err := h.st.ListUsers(r.Context())
+	users, err := h.searchScope(r.Context(), t.user)
 	if err != nil {
 		return err
 	}
@@ -95,6 +97,43 @@ func (h *Handler) principalPropertySearch(w http.ResponseWriter, r *http.Request
 		ms.response(principalHref(u.Name), stats...)
 	}
 	return ms.close("")
+}
+
+// searchScope is the users a principal search covers: the caller and
+// everyone they share a calendar with, either way, by name. RFC 3744 §9.4
+// lets a server limit a search to the principals it chooses; a directory
+// of every user's name and address is not what any user needs to see.
+func (h *Handler) searchScope(ctx context.Context, u *store.User) ([]*store.User, error) {
+	ids := map[int64]bool{u.ID: true}
+	visible, err := h.cals.Calendars(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range visible {
+		ids[v.OwnerID] = true
+		if v.OwnerID != u.ID {
+			continue
+		}
+		shares, err := h.st.ListShares(ctx, v.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, sh := range shares {
+			ids[sh.UserID] = true
+		}
+	}
+	out := make([]*store.User, 0, len(ids))
+	for id := range ids {
+		other, err := h.st.GetUser(ctx, id)
+		if errors.Is(err, store.ErrNotFound) {
+			continue // deleted meanwhile
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, other)
+	}
+	slices.SortFunc(out, func(a, b *store.User) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
 }
 
 func matchesSearches(u *store.User, searches []propertySearch, anyOf bool) bool {

@@ -64,12 +64,22 @@ func FuzzRequestParsers(f *testing.F) {
 		`<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><C:calendar-data><C:expand start="20060103T000000Z" end="20060105T000000Z"/></C:calendar-data></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:time-range start="20060104T000000Z"/><C:prop-filter name="SUMMARY"><C:text-match negate-condition="yes">x</C:text-match><C:param-filter name="X"><C:is-not-defined/></C:param-filter></C:prop-filter></C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`,
 		`<D:sync-collection xmlns:D="DAV:"><D:sync-token/><D:limit><D:nresults>3</D:nresults></D:limit></D:sync-collection>`,
 		`<C:mkcalendar xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:set><D:prop><C:supported-calendar-component-set><C:comp name="VTODO"/></C:supported-calendar-component-set></D:prop></D:set></C:mkcalendar>`,
+		"", // no body at all, which once crashed the harness
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		root, err := parseXMLBytes(data)
 		if err != nil || root == nil { // nil: no body, which every parser is given apart
+			return
+		}
+		if root == nil {
+			// No body (RFC 4918 §9.1: a PROPFIND without one asks for
+			// allprop); the handlers check for it before the other
+			// parsers, which take a request element.
+			if req, err := parsePropfind(nil); err != nil || !req.allprop {
+				t.Fatalf("an empty body: %+v %v", req, err)
+			}
 			return
 		}
 		_, _ = parsePropfind(root)

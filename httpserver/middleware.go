@@ -6,6 +6,7 @@ package httpserver
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -31,6 +32,30 @@ func SecretPath(ctx context.Context) {
 	if flag, ok := ctx.Value(secretKey).(*bool); ok {
 		*flag = true
 	}
+}
+
+// Secret marks every path under it as a secret (capability URLs: RSVP and
+// verification links), whether or not a handler is reached, so that no
+// token reaches the access log.
+func Secret(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		SecretPath(r.Context())
+		next.ServeHTTP(w, r)
+	})
+}
+
+// RequireBearer serves h only to requests with "Authorization: Bearer
+// token" (compared in constant time); others get 401.
+func RequireBearer(token string, h http.Handler) http.Handler {
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "authentication required", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Logger returns the request's logger, which carries its request id.
@@ -151,7 +176,7 @@ func Observe(base *slog.Logger, m *Metrics) func(http.Handler) http.Handler {
 					path = route
 				}
 				log.Log(r.Context(), level, "request", "method", r.Method, "path", path,
-					"route", route, "status", sw.status, "bytes", sw.bytes, "duration", d, "remote", r.RemoteAddr)
+					"route", route, "status", sw.status, "bytes", sw.bytes, "duration", d, "remote", r.RemoteAddr, "client", ClientIP(r))
 			}()
 			ctx := context.WithValue(WithLogger(r.Context(), log), secretKey, secret)
 			next.ServeHTTP(sw, r.WithContext(ctx))

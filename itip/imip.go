@@ -14,6 +14,7 @@ import (
 	"net/textproto"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
@@ -59,6 +60,30 @@ func Encode(cal []byte) *Encoded {
 	return e
 }
 
+// headerText makes a display name or subject one line of text: names
+// come from users and from CN parameters (where RFC 6868 lets ^n stand
+// for a line break), and a line break or other control character in a
+// header field would break the message or let its text pass for header
+// fields of its own (RFC 5322 §2.2). Each run of them becomes a space.
+func headerText(s string) string {
+	clean := strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	return strings.Join(strings.Fields(clean), " ")
+}
+
+// headerAddresses copies addresses with their names made header text.
+func headerAddresses(list ...*mail.Address) []*mail.Address {
+	out := make([]*mail.Address, len(list))
+	for i, a := range list {
+		out[i] = &mail.Address{Name: headerText(a.Name), Address: a.Address}
+	}
+	return out
+}
+
 func quotedPrintable(b []byte) []byte {
 	var out bytes.Buffer
 	w := quotedprintable.NewWriter(&out)
@@ -79,12 +104,12 @@ func (m *Mail) Bytes() ([]byte, error) {
 	}
 	var h mail.Header
 	h.Set("MIME-Version", "1.0")
-	h.SetAddressList("From", []*mail.Address{m.From})
+	h.SetAddressList("From", headerAddresses(m.From))
 	if m.ReplyTo != nil {
-		h.SetAddressList("Reply-To", []*mail.Address{m.ReplyTo})
+		h.SetAddressList("Reply-To", headerAddresses(m.ReplyTo))
 	}
-	h.SetAddressList("To", m.To)
-	h.SetSubject(m.Subject)
+	h.SetAddressList("To", headerAddresses(m.To...))
+	h.SetSubject(headerText(m.Subject))
 	h.SetDate(m.Date)
 	h.SetMessageID(m.MessageID)
 	if m.AutoSubmitted {

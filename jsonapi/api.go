@@ -6,7 +6,6 @@ package jsonapi
 
 import (
 	"context"
-	"net"
 	"net/http"
 	"strings"
 
@@ -14,6 +13,7 @@ import (
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/changefeed"
 	"github.com/almanac/almanac/external"
+	"github.com/almanac/almanac/httpserver"
 	"github.com/almanac/almanac/reminders"
 	"github.com/almanac/almanac/scheduling"
 	"github.com/almanac/almanac/store"
@@ -123,11 +123,6 @@ func ctxUser(ctx context.Context) *store.User {
 	return u
 }
 
-// clientAddr is the address login throttling counts failures against.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
+// clientAddr is the address login throttling counts failures against:
+// the client's, behind a trusted proxy too (see httpserver.ClientAddress).
+func clientAddr(r *http.Request) string { return httpserver.ClientIP(r) }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/calendar"
@@ -35,10 +36,15 @@ func newTestServerLimits(t *testing.T, lim calendar.Limits) *testServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	acc := account.New(st, account.Options{AllowRegistration: true})
+	// Throttled logins are answered at once: the tests count answers.
+	noSleep := func(context.Context, time.Duration) error { return nil }
+	acc := account.New(st, account.Options{AllowRegistration: true, Sleep: noSleep,
+		Mail: account.MailOptions{From: "calendar@example.com", PublicURL: "http://cal.test"}})
 	cals := calendar.New(st, calendar.Options{Limits: lim})
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", New(acc, cals, Options{}).Routes()))
+	api := New(acc, cals, Options{})
+	mux.Handle("/api/v1/", http.StripPrefix("/api/v1", api.Routes()))
+	mux.Handle("/verify-email/", http.StripPrefix("/verify-email", api.VerifyRoutes()))
 	srv := httptest.NewServer(newOpenAPICheck(t).wrap(mux))
 	t.Cleanup(srv.Close)
 	return &testServer{srv, st, acc, cals}
@@ -75,11 +81,22 @@ func (s *testServer) do(t *testing.T, method, path, token, body string, hdr ...s
 	return r
 }
 
+// register signs a user up and verifies their address.
 func (s *testServer) register(t *testing.T, name string) (token string, user map[string]any) {
 	t.Helper()
 	r := s.do(t, "POST", "/users/register", "", `{"name":"`+name+`","email":"`+name+`@example.com","password":"correct horse"}`)
 	if r.status != 201 {
 		t.Fatalf("register %s: %d %s", name, r.status, r.raw)
+	}
+	// As if they had followed the link in their mail
+	// (TestEmailVerification follows it).
+	u, err := s.st.GetUserByLoginEmail(context.Background(), name+"@example.com")
+	if err == nil {
+		u.EmailUnverified, u.PasswordHash = false, ""
+		err = s.st.UpdateUser(context.Background(), u)
+	}
+	if err != nil {
+		t.Fatalf("verify %s: %v", name, err)
 	}
 	r = s.do(t, "POST", "/users/login", "", `{"login":"`+name+`","password":"correct horse"}`)
 	if r.status != 200 {

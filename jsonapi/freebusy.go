@@ -1,17 +1,19 @@
 package jsonapi
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 	"time"
 
 	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/scheduling"
 	"github.com/almanac/almanac/store"
 )
 
-// FreeBusyRequest is the body of POST /freebusy: calendars and users
-// (every calendar of theirs the caller may see at least free/busy of),
-// and a time range.
+// FreeBusyRequest is the body of POST /freebusy: calendars (those the
+// caller may see at least free/busy of) and users (as
+// scheduling.FreeBusyCalendars allows), and a time range.
 type FreeBusyRequest struct {
 	StartTime string   `json:"start_time"`
 	EndTime   string   `json:"end_time"`
@@ -87,15 +89,11 @@ func (a *API) computeFreeBusy(r *http.Request, in *FreeBusyRequest) (*FreeBusy, 
 		calsOf["c"+id], byID[cal.ID] = []*store.Calendar{cal}, cal
 	}
 	for _, id := range in.Users {
-		cals, err := a.userCalendars(ctx, u, id, calendar.RoleFreeBusy)
-		if err != nil || len(cals) == 0 {
-			out.Users[id] = FreeBusyEntry{Error: "not-found"}
-			continue
+		e, err := a.userBusy(r, u, id, from, to, zone)
+		if err != nil {
+			return nil, err
 		}
-		calsOf["u"+id] = cals
-		for _, c := range cals {
-			byID[c.ID] = c
-		}
+		out.Users[id] = e
 	}
 	all := make([]*store.Calendar, 0, len(byID))
 	for _, c := range byID {
@@ -114,6 +112,34 @@ func (a *API) computeFreeBusy(r *http.Request, in *FreeBusyRequest) (*FreeBusy, 
 		}
 	}
 	return out, nil
+}
+
+// userBusy is one user's busy time, from the calendars the rule of
+// scheduling.FreeBusyCalendars allows, read as their owner. An unknown
+// user and one whose busy time the caller may not see are both
+// not-found, as the CalDAV outbox answers both 3.7.
+func (a *API) userBusy(r *http.Request, u *store.User, id string, from, to time.Time, zone *time.Location) (FreeBusyEntry, error) {
+	missing := FreeBusyEntry{Error: "not-found"}
+	if !isUUID(id) {
+		return missing, nil
+	}
+	target, err := a.store.GetUserByUUID(r.Context(), id)
+	if errors.Is(err, store.ErrNotFound) {
+		return missing, nil
+	} else if err != nil {
+		return missing, err
+	}
+	cals, err := scheduling.FreeBusyCalendars(r.Context(), a.cals, u, target)
+	if errors.Is(err, scheduling.ErrNoFreeBusy) {
+		return missing, nil
+	} else if err != nil {
+		return missing, err
+	}
+	items, err := a.cals.Items(r.Context(), target, cals, from, to, zone)
+	if err != nil {
+		return missing, err
+	}
+	return FreeBusyEntry{Busy: busyPeriods(items, cals, from, to)}, nil
 }
 
 func freeBusyRange(in *FreeBusyRequest, u *store.User) (from, to time.Time, zone *time.Location, err error) {

@@ -1,7 +1,6 @@
 package jsonapi
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -60,9 +59,10 @@ func fieldProblem(status int, field, msg string) *Problem {
 // without internals.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p := toProblem(err)
-	if p == nil && errors.Is(err, context.Canceled) && r.Context().Err() != nil {
-		// The client went away; there is nobody to answer and nothing to log.
-		p = newProblem(http.StatusServiceUnavailable, "cancelled", "the request was cancelled")
+	if code := httpserver.ClientFailure(r, err); p == nil && code != 0 {
+		// The client broke off its request or went away: its failure, not
+		// the server's, and nothing to log as an error.
+		p = newProblem(code, "client-closed", "the request was not received in full")
 	}
 	if p == nil {
 		httpserver.Logger(r.Context()).Error("internal error", "err", err, "path", r.URL.Path)

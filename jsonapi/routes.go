@@ -19,6 +19,7 @@ func (a *API) Routes() http.Handler {
 	r.Get("/openapi.json", a.openAPI)
 	r.Post("/users/register", a.register)
 	r.Post("/users/login", a.login)
+	r.Post("/users/verify-email", a.confirmVerification)
 
 	r.Group(func(r chi.Router) {
 		r.Use(a.authenticate)
@@ -28,6 +29,7 @@ func (a *API) Routes() http.Handler {
 		r.Put("/users/{id}", a.updateUser)
 		r.Patch("/users/{id}", a.updateUser)
 		r.Delete("/users/{id}", a.deleteUser)
+		r.Post("/users/{id}/email-verification", a.requestVerification)
 		r.Get("/users/{id}/app-passwords", a.listAppPasswords)
 		r.Post("/users/{id}/app-passwords", a.createAppPassword)
 		r.Delete("/users/{id}/app-passwords/{name}", a.deleteAppPassword)

@@ -19,11 +19,19 @@ type User struct {
 	WeekStart   int       `json:"week_start"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	// EmailVerified says that invitations to Email reach this account;
+	// PendingEmail is a new address waiting for its link to be followed.
+	EmailVerified bool   `json:"email_verified"`
+	PendingEmail  string `json:"pending_email,omitempty"`
+	// FreeBusyVisible: other users of the server see this user's busy
+	// time; false limits it to calendars shared with them.
+	FreeBusyVisible bool `json:"free_busy_visible"`
 }
 
 func userJSON(u *store.User) User {
 	return User{ID: u.UUID, Name: u.Name, Email: u.Email, DisplayName: u.DisplayName,
-		TimeZone: u.TimeZone, WeekStart: u.WeekStart, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+		TimeZone: u.TimeZone, WeekStart: u.WeekStart, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
+		EmailVerified: !u.EmailUnverified, PendingEmail: u.PendingEmail, FreeBusyVisible: !u.FreeBusyHidden}
 }
 
 // RegisterRequest is the body of POST /users/register.
@@ -131,6 +139,11 @@ type UserUpdate struct {
 	TimeZone    *string `json:"time_zone,omitempty"`
 	WeekStart   *int    `json:"week_start,omitempty"`
 	Password    *string `json:"password,omitempty"`
+	// FreeBusyVisible opts in (true) or out (false) of showing busy time
+	// to the server's other users.
+	FreeBusyVisible *bool `json:"free_busy_visible,omitempty"`
+	// CurrentPassword is required with a new password.
+	CurrentPassword *string `json:"current_password,omitempty"`
 }
 
 func (a *API) updateUser(w http.ResponseWriter, r *http.Request) {
@@ -144,7 +157,9 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	u, err = a.accounts.UpdateProfile(r.Context(), u.ID, account.ProfileUpdate(in))
+	u, err = a.accounts.UpdateProfile(r.Context(), u.ID, account.ProfileUpdate{Name: in.Name, Email: in.Email,
+		DisplayName: in.DisplayName, TimeZone: in.TimeZone, WeekStart: in.WeekStart, Password: in.Password,
+		FreeBusyVisible: in.FreeBusyVisible, CurrentPassword: in.CurrentPassword, ClientAddr: clientAddr(r)})
 	if err != nil {
 		writeError(w, r, err)
 		return

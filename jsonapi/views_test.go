@@ -133,6 +133,8 @@ func TestFreeBusy(t *testing.T) {
 
 	viewerTok, viewer := f.register(t, "vic")
 	f.do(t, "POST", "/calendars/"+f.cal+"/share", f.tok, `{"user_id":"`+viewer["id"].(string)+`","role":"freebusy"}`)
+	// Out of the directory, the user's busy time is what they share.
+	f.do(t, "PATCH", "/users/me", f.tok, `{"free_busy_visible":false}`)
 	body := `{"start_time":"2026-03-03T00:00:00Z","end_time":"2026-03-04T00:00:00Z","calendars":["` + f.cal + `","` + private + `","junk"],"users":["` + f.user["id"].(string) + `"]}`
 	r = f.do(t, "POST", "/freebusy", viewerTok, body)
 	if r.status != 200 {

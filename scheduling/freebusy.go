@@ -2,6 +2,7 @@ package scheduling
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -31,11 +32,68 @@ func (e *ErrBadFreeBusy) Error() string { return "free-busy request: " + e.Reaso
 // maxFreeBusySpan bounds the period one request may ask about.
 const maxFreeBusySpan = 366 * 24 * time.Hour
 
+// ErrNoFreeBusy says that the asker may learn nothing of the user's busy
+// time. Front ends answer it exactly as they answer an unknown user (RFC
+// 6638 §5.1: REQUEST-STATUS 3.7, "invalid calendar user"), so that it does
+// not tell which addresses exist.
+var ErrNoFreeBusy = errors.New("scheduling: no free-busy information for this user")
+
+// FreeBusyCalendars is the one rule for whose busy time a user may learn,
+// for CalDAV's schedule outbox and the JSON API alike. It returns the
+// target's calendars to read busy time from (as the target), or
+// ErrNoFreeBusy:
+//   - one's own: every calendar that takes events;
+//   - another user's, when both have a verified address and the target has
+//     not opted out (the server's users as one directory, as Google does
+//     within a domain): every calendar of theirs that takes events;
+//   - otherwise the target's calendars shared with the asker, at any role
+//     (free/busy included): a share is consent whatever the directory says.
+//
+// Only busy periods are ever disclosed, never what fills them.
+func FreeBusyCalendars(ctx context.Context, cals *calendar.Service, asker, target *store.User) ([]*store.Calendar, error) {
+	if asker.ID == target.ID || inDirectory(asker, target) {
+		own, err := cals.Store().ListCalendars(ctx, target.ID)
+		if err != nil {
+			return nil, err
+		}
+		return eventCalendars(own), nil
+	}
+	visible, err := cals.Calendars(ctx, asker)
+	if err != nil {
+		return nil, err
+	}
+	var shared []*store.Calendar
+	for _, v := range visible {
+		if v.OwnerID == target.ID && v.Role >= calendar.RoleFreeBusy {
+			shared = append(shared, v.Calendar)
+		}
+	}
+	if len(shared) == 0 {
+		return nil, ErrNoFreeBusy
+	}
+	return eventCalendars(shared), nil
+}
+
+// inDirectory says whether asker sees target's busy time without a share.
+// An unverified account is nobody's colleague yet: the address could be
+// anyone's.
+func inDirectory(asker, target *store.User) bool {
+	return !target.FreeBusyHidden && asker.VerifiedEmail() != "" && target.VerifiedEmail() != ""
+}
+
+func eventCalendars(list []*store.Calendar) []*store.Calendar {
+	out := list[:0:0]
+	for _, c := range list {
+		if c.Supports(ical.CompEvent) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // FreeBusy answers a VFREEBUSY REQUEST that u POSTed to their schedule
 // outbox (RFC 6638 §5, RFC 5546 §3.3.2): the busy time of every attendee
-// who is a user here, across their calendars. Every signed-in user may ask
-// about every other, as in an organisation's shared directory; event
-// details are never disclosed, only busy periods.
+// who is a user here, as FreeBusyCalendars allows.
 func (s *Scheduler) FreeBusy(ctx context.Context, cals *calendar.Service, u *store.User, data []byte) ([]FreeBusyResult, error) {
 	cal, err := icalendar.Parse(data)
 	if err != nil {
@@ -57,7 +115,7 @@ func (s *Scheduler) FreeBusy(ctx context.Context, cals *calendar.Service, u *sto
 		return nil, &ErrBadFreeBusy{"no VFREEBUSY component"}
 	}
 	// RFC 6638 §5.1: the ORGANIZER is the owner of the outbox.
-	if !itip.SameAddress(itip.OrganizerOf(fb), itip.MailtoOf(u.Email)) {
+	if !itip.SameAddress(itip.OrganizerOf(fb), itip.MailtoOf(u.VerifiedEmail())) {
 		return nil, &ErrBadFreeBusy{"ORGANIZER must be your own address"}
 	}
 	from, to, err := freeBusyRange(fb)
@@ -66,7 +124,7 @@ func (s *Scheduler) FreeBusy(ctx context.Context, cals *calendar.Service, u *sto
 	}
 	var out []FreeBusyResult
 	for _, p := range fb.Props.Values(ical.PropAttendee) {
-		r, err := s.freeBusyOf(ctx, cals, fb, p.Value, from, to)
+		r, err := s.freeBusyOf(ctx, cals, u, fb, p.Value, from, to)
 		if err != nil {
 			return nil, err
 		}
@@ -88,9 +146,11 @@ func freeBusyRange(fb *icalendar.Component) (time.Time, time.Time, error) {
 	return from, to, nil
 }
 
-// freeBusyOf computes one attendee's busy periods.
-func (s *Scheduler) freeBusyOf(ctx context.Context, cals *calendar.Service, req *icalendar.Component, addr string, from, to time.Time) (FreeBusyResult, error) {
-	r := FreeBusyResult{Recipient: addr}
+// freeBusyOf computes one attendee's busy periods. An address that is no
+// user's, and a user whose busy time asker may not see, get the same
+// answer (RFC 6638 §5.1, 3.7).
+func (s *Scheduler) freeBusyOf(ctx context.Context, cals *calendar.Service, asker *store.User, req *icalendar.Component, addr string, from, to time.Time) (FreeBusyResult, error) {
+	r := FreeBusyResult{Recipient: addr, Status: "3.7;Invalid calendar user"}
 	email := itip.Email(addr)
 	users, err := s.st.UsersByEmail(ctx, []string{email})
 	if err != nil {
@@ -98,10 +158,15 @@ func (s *Scheduler) freeBusyOf(ctx context.Context, cals *calendar.Service, req 
 	}
 	target := users[email]
 	if email == "" || target == nil {
-		r.Status = "3.7;Invalid calendar user"
 		return r, nil
 	}
-	periods, err := busyPeriods(ctx, cals, target, from, to)
+	list, err := FreeBusyCalendars(ctx, cals, asker, target)
+	if errors.Is(err, ErrNoFreeBusy) {
+		return r, nil
+	} else if err != nil {
+		return r, err
+	}
+	periods, err := busyPeriods(ctx, cals, target, list, from, to)
 	if err != nil {
 		return r, err
 	}
@@ -138,13 +203,9 @@ type busy struct {
 	kind       string // BUSY or BUSY-TENTATIVE
 }
 
-// busyPeriods merges the opaque, not cancelled instances of u's event
-// calendars in [from, to) into periods (RFC 5545 §3.2.9 FBTYPE).
-func busyPeriods(ctx context.Context, cals *calendar.Service, u *store.User, from, to time.Time) ([]busy, error) {
-	list, err := cals.Store().ListCalendars(ctx, u.ID)
-	if err != nil {
-		return nil, err
-	}
+// busyPeriods merges the opaque, not cancelled instances of u's calendars
+// list in [from, to) into periods (RFC 5545 §3.2.9 FBTYPE).
+func busyPeriods(ctx context.Context, cals *calendar.Service, u *store.User, list []*store.Calendar, from, to time.Time) ([]busy, error) {
 	// Other users ask: the window is bounded (a bad one is the asker's).
 	if err := cals.CheckRange(from, to); err != nil {
 		return nil, &ErrBadFreeBusy{err.Error()}
@@ -152,9 +213,6 @@ func busyPeriods(ctx context.Context, cals *calendar.Service, u *store.User, fro
 	zone, _ := time.LoadLocation(u.TimeZone)
 	var all []busy
 	for _, c := range list {
-		if !c.Supports(ical.CompEvent) {
-			continue
-		}
 		occ, err := cals.Instances(ctx, u, c, from, to, zone)
 		if err != nil {
 			return nil, fmt.Errorf("free-busy of %s: %w", u.Name, err)

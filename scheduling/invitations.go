@@ -84,7 +84,7 @@ func (iv *Invitations) resolve(ctx context.Context, u *store.User, objUUID strin
 	if err != nil {
 		return nil, err
 	}
-	me := itip.MailtoOf(u.Email)
+	me := itip.MailtoOf(u.VerifiedEmail()) // "mailto:", matching no one, until verified
 	if role < calendar.RoleReader {
 		if o, cal, err = iv.ownCopy(ctx, u, o); err != nil {
 			return nil, err
@@ -383,7 +383,7 @@ func (iv *Invitations) Mine(ctx context.Context, u *store.User, partstat string)
 	if err != nil {
 		return nil, err
 	}
-	me := itip.MailtoOf(u.Email)
+	me := itip.MailtoOf(u.VerifiedEmail()) // "mailto:", matching no one, until verified
 	out := make([]Invitation, 0, len(objs))
 	for _, o := range objs {
 		obj, err := icalendar.ParseObject(o.Data, icalendar.Options{Components: []string{o.Component}})

@@ -173,16 +173,19 @@ func (s *Scheduler) BeforeDelete(ctx context.Context, dc *calendar.DeleteContext
 }
 
 // ownerAddress is the calendar user address of the calendar's owner: the
-// acting user's when they own it, read otherwise (a sharee's write).
+// acting user's when they own it, read otherwise (a sharee's write). Only
+// a verified address is the owner's to schedule as: for an owner without
+// one it is "mailto:", which no ORGANIZER or ATTENDEE matches, so nothing
+// is sent in the name of an address its owner has not proven.
 func (s *Scheduler) ownerAddress(ctx context.Context, actor *store.User, ownerID int64) (string, error) {
-	if actor != nil && actor.ID == ownerID && actor.Email != "" {
-		return itip.MailtoOf(actor.Email), nil
+	u := actor
+	if actor == nil || actor.ID != ownerID {
+		var err error
+		if u, err = s.st.GetUser(ctx, ownerID); err != nil {
+			return "", err
+		}
 	}
-	u, err := s.st.GetUser(ctx, ownerID)
-	if err != nil {
-		return "", err
-	}
-	return itip.MailtoOf(u.Email), nil
+	return itip.MailtoOf(u.VerifiedEmail()), nil
 }
 
 // previous returns the stored version of a resource, parsed, or nils.

@@ -29,24 +29,24 @@ func (s *Store) CreateSession(ctx context.Context, sess *Session) error {
 // user in one round trip (the lookup behind every request with a bearer
 // token or session cookie), or ErrNotFound.
 func (s *Store) SessionUser(ctx context.Context, digest string) (*User, *Session, error) {
-	var u User
 	var sess Session
-	var uCreated, uUpdated, created, expires int64
+	var created, expires int64
+	us := userScan{u: &User{}}
+	u := us.u
 	err := s.read.queryRow(ctx, `SELECT `+qualified("u", userColumns)+`, s.id, s.csrf, s.created_at, s.expires_at
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.digest = $1 AND s.expires_at > $2`, digest, s.nowMicro()).
-		Scan(&u.ID, &u.UUID, &u.Name, &u.Email, &u.DisplayName, &u.PasswordHash, &u.TimeZone, &u.WeekStart, &uCreated, &uUpdated,
-			&sess.ID, &sess.CSRF, &created, &expires)
+		Scan(append(us.dest(), &sess.ID, &sess.CSRF, &created, &expires)...)
 	if isNoRows(err) {
 		return nil, nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	u.CreatedAt, u.UpdatedAt = FromMicro(uCreated), FromMicro(uUpdated)
+	us.done()
 	sess.UserID, sess.Digest = u.ID, digest
 	sess.CreatedAt, sess.ExpiresAt = FromMicro(created), FromMicro(expires)
-	return &u, &sess, nil
+	return u, &sess, nil
 }
 
 // DeleteSession ends the session with the token digest (logout).
@@ -122,20 +122,18 @@ func (s *Store) UserWithAppPassword(ctx context.Context, by LoginBy, login, dige
 		col = "email"
 	}
 	var pid int64
-	var created, updated int64
-	var u User
+	us := userScan{u: &User{}}
 	err := s.read.queryRow(ctx, `SELECT `+userColumns+`,
 		COALESCE((SELECT a.id FROM app_passwords a WHERE a.digest = $2 AND a.user_id = users.id), 0)
-		FROM users WHERE `+col+` = $1`, login, digest).Scan(&u.ID, &u.UUID, &u.Name, &u.Email, &u.DisplayName,
-		&u.PasswordHash, &u.TimeZone, &u.WeekStart, &created, &updated, &pid)
+		FROM users WHERE `+col+` = $1`, login, digest).Scan(append(us.dest(), &pid)...)
 	if isNoRows(err) {
 		return nil, 0, ErrNotFound
 	}
 	if err != nil {
 		return nil, 0, err
 	}
-	u.CreatedAt, u.UpdatedAt = FromMicro(created), FromMicro(updated)
-	return &u, pid, nil
+	us.done()
+	return us.u, pid, nil
 }
 
 // TouchAppPassword records that an app password was just used.

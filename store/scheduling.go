@@ -192,14 +192,16 @@ func (s *Store) DeleteInboxItem(ctx context.Context, userID int64, name string) 
 	})
 }
 
-// UsersByEmail returns the users with the given (lower-case) addresses,
-// keyed by address; unknown addresses are missing from the map.
+// UsersByEmail returns the users with the given (lower-case) verified
+// addresses, keyed by address; unknown and unverified addresses are
+// missing from the map, so nothing is delivered to an account, or taken
+// from it, for an address it has not proven to own.
 func (s *Store) UsersByEmail(ctx context.Context, emails []string) (map[string]*User, error) {
 	out := map[string]*User{}
 	if len(emails) == 0 {
 		return out, nil
 	}
-	rs, err := s.read.query(ctx, `SELECT `+userColumns+` FROM users WHERE email `+s.inList(1), s.listArg(emails))
+	rs, err := s.read.query(ctx, `SELECT `+userColumns+` FROM users WHERE email_verified AND email `+s.inList(1), s.listArg(emails))
 	if err != nil {
 		return nil, err
 	}

@@ -46,7 +46,8 @@ func TestBrowser(t *testing.T) {
 		t.Skipf("%s is missing", missing)
 	}
 
-	url := servetest.Start(t, servetest.Build(t), "ALMANAC_DATA_DIR="+t.TempDir(), "ALMANAC_DATABASE_URL=", "ALMANAC_NATS_URL=").URL
+	dataDir := t.TempDir()
+	url := servetest.Start(t, servetest.Build(t), "ALMANAC_DATA_DIR="+dataDir, "ALMANAC_DATABASE_URL=", "ALMANAC_NATS_URL=").URL
 
 	shots := os.Getenv("ALMANAC_WEB_SCREENSHOTS")
 	if shots == "" {
@@ -57,7 +58,8 @@ func TestBrowser(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "e2e/scenario.mjs")
-	cmd.Env = append(os.Environ(), "ALMANAC_URL="+url, "ALMANAC_SCREENSHOTS="+shots, "CHROMIUM="+chromium)
+	cmd.Env = append(os.Environ(), "ALMANAC_URL="+url, "ALMANAC_SCREENSHOTS="+shots, "CHROMIUM="+chromium,
+		"ALMANAC_MAIL_OUT="+filepath.Join(dataDir, "mail-out"))
 	// The browser is a child of the script: give them a process group of
 	// their own and stop the whole group, whatever happens.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

@@ -23,26 +23,28 @@ func TestSmoke(t *testing.T) {
 	}
 	bin := servetest.Build(t)
 	t.Run("sqlite", func(t *testing.T) {
-		base := startServer(t, bin)
-		smoke(t, base)
+		dir := t.TempDir()
+		base := startServer(t, bin, "ALMANAC_DATA_DIR="+dir)
+		smoke(t, base, dir)
 		t.Run("peers", func(t *testing.T) { testPeers(t, base) })
 	})
 	t.Run("postgres", func(t *testing.T) {
-		env := []string{"ALMANAC_DATABASE_URL=" + storetest.DatabaseURL(t)}
+		dir := t.TempDir()
+		env := []string{"ALMANAC_DATABASE_URL=" + storetest.DatabaseURL(t), "ALMANAC_DATA_DIR=" + dir}
 		if nats := os.Getenv("ALMANAC_TEST_NATS_URL"); nats != "" {
 			env = append(env, "ALMANAC_NATS_URL="+nats)
 		}
-		smoke(t, startServer(t, bin, env...))
+		smoke(t, startServer(t, bin, env...), dir)
 	})
 }
 
 // smoke runs the smoke profile on users made through the API.
-func smoke(t *testing.T, base string) {
+func smoke(t *testing.T, base, dataDir string) {
 	p, err := loadProfile("profiles/smoke.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	populate(t, base, p.Users.Count)
+	populate(t, base, dataDir, p.Users.Count)
 
 	var logs bytes.Buffer
 	res, err := simulate(context.Background(), base, p, false, &logs)

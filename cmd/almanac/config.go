@@ -4,13 +4,17 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/httpserver"
 	"github.com/almanac/almanac/store"
 )
 
@@ -95,6 +99,11 @@ func (s *settings) Parse(args []string) error {
 	return s.fs.Parse(args)
 }
 
+// DefaultQuotaBytes is each user's quota unless set: 256 MiB, some
+// 200,000 events, more than years of a busy calendar, and a bound on
+// what one account (an open sign-up) can make the server store.
+const DefaultQuotaBytes = 256 << 20
+
 // isSet reports whether a setting was given, by flag or by environment
 // variable, rather than left at its default; call it after Parse.
 func (s *settings) isSet(name string) bool {
@@ -117,7 +126,7 @@ type limitsConfig struct {
 
 func (c *limitsConfig) register(s *settings) {
 	c.registerDates(s)
-	s.Int(&c.QuotaBytes, "quota-bytes", 0, "most bytes of calendar data each user may store (0: no quota)")
+	s.Int(&c.QuotaBytes, "quota-bytes", DefaultQuotaBytes, "most bytes of calendar data each user may store (0: no quota)")
 	c.attendees = true
 	s.Int(&c.MaxAttendees, "max-attendees", calendar.DefaultMaxAttendees, "most attendees an event may invite when the server sends its invitations; CalDAV advertises it as max-attendees-per-instance")
 }
@@ -183,4 +192,67 @@ func (c *storageConfig) url() string {
 		return c.DatabaseURL
 	}
 	return filepath.Join(c.DataDir, "almanac.db")
+}
+
+// loginConfig is how failed logins are throttled and where clients are.
+type loginConfig struct {
+	TrustedProxies  string
+	AccountFailures int
+	AddressFailures int
+	Lockout         time.Duration
+	trusted         []netip.Prefix
+	accountThrottle account.Throttle
+	addressThrottle account.Throttle
+}
+
+func (c *loginConfig) register(s *settings) {
+	s.String(&c.TrustedProxies, "trusted-proxies", "", "comma-separated addresses or CIDR prefixes of reverse proxies whose X-Forwarded-For or Forwarded header names the client; empty: the peer is the client")
+	s.Int(&c.AccountFailures, "login-lockout-failures", account.DefaultAccountThrottle.LockAfter, "failed logins of one account after which it is locked for --login-lockout (from addresses it has not signed in from); earlier failures are answered ever more slowly")
+	s.Int(&c.AddressFailures, "login-address-lockout-failures", account.DefaultAddressThrottle.LockAfter, "failed logins from one client address, over any accounts, after which it is locked for --login-lockout")
+	s.Duration(&c.Lockout, "login-lockout", account.DefaultAccountThrottle.LockFor, "how long a lock-out lasts; one failure is forgotten per this much quiet")
+}
+
+// check parses the settings into what the services take.
+func (c *loginConfig) check() error {
+	var err error
+	if c.trusted, err = httpserver.ParseTrustedProxies(c.TrustedProxies); err != nil {
+		return fmt.Errorf("--trusted-proxies: %w", err)
+	}
+	if c.AccountFailures < 2 || c.AddressFailures < 2 || c.Lockout < time.Second {
+		return fmt.Errorf("--login-lockout-failures and --login-address-lockout-failures must be 2 or more, --login-lockout a second or more")
+	}
+	c.accountThrottle = account.DefaultAccountThrottle
+	c.accountThrottle.LockAfter, c.accountThrottle.LockFor = c.AccountFailures, c.Lockout
+	c.addressThrottle = account.DefaultAddressThrottle
+	c.addressThrottle.LockAfter, c.addressThrottle.LockFor = c.AddressFailures, c.Lockout
+	return nil
+}
+
+// httpConfig bounds what one client may hold the server with.
+type httpConfig struct {
+	ReadHeaderTimeout time.Duration
+	MaxHeaderBytes    int
+	BodyTimeout       time.Duration
+	ImportTimeout     time.Duration
+}
+
+func (c *httpConfig) register(s *settings) {
+	s.Duration(&c.ReadHeaderTimeout, "read-header-timeout", httpserver.DefaultLimits.ReadHeaderTimeout, "how long a client may take to send a request's header")
+	s.Int(&c.MaxHeaderBytes, "max-header-bytes", httpserver.DefaultLimits.MaxHeaderBytes, "largest request header")
+	s.Duration(&c.BodyTimeout, "read-body-timeout", 30*time.Second, "how long a client may take to send a request's body (uploads other than imports)")
+	s.Duration(&c.ImportTimeout, "import-read-timeout", 10*time.Minute, "how long a client may take to send a calendar file to import")
+}
+
+func (c *httpConfig) limits() httpserver.Limits {
+	return httpserver.Limits{ReadHeaderTimeout: c.ReadHeaderTimeout, MaxHeaderBytes: c.MaxHeaderBytes}
+}
+
+// bodyBudget is how long a request may take to send its body, by kind:
+// imports may be large; every other body is a calendar object, an event or
+// a small document. Streams have no body, so they are not cut off.
+func (c *httpConfig) bodyBudget(r *http.Request) time.Duration {
+	if r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/api/v1/calendars/") && strings.HasSuffix(r.URL.Path, "/import") {
+		return c.ImportTimeout
+	}
+	return c.BodyTimeout
 }

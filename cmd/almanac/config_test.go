@@ -19,7 +19,7 @@ func TestLimitsSettings(t *testing.T) {
 		}
 		return d
 	}
-	def := calendar.Limits{MinDateTime: calendar.DefaultMinDateTime, MaxDateTime: calendar.DefaultMaxDateTime}
+	def := calendar.Limits{MinDateTime: calendar.DefaultMinDateTime, MaxDateTime: calendar.DefaultMaxDateTime, QuotaBytes: DefaultQuotaBytes}
 	for _, tc := range []struct {
 		name string
 		env  map[string]string
@@ -33,9 +33,8 @@ func TestLimitsSettings(t *testing.T) {
 		{"flag over environment", map[string]string{"ALMANAC_QUOTA_BYTES": "1048576"}, []string{"--quota-bytes", "5000"},
 			calendar.Limits{MinDateTime: def.MinDateTime, MaxDateTime: def.MaxDateTime, QuotaBytes: 5000}, false},
 		{"date range", map[string]string{"ALMANAC_MIN_DATE_TIME": "1970-01-01T00:00:00Z"}, []string{"--max-date-time", "2038-01-19T03:14:07Z"},
-			calendar.Limits{MinDateTime: date("1970-01-01T00:00:00Z"), MaxDateTime: date("2038-01-19T03:14:07Z")}, false},
-		{"date with an offset", nil, []string{"--max-date-time", "2100-01-01T01:00:00+01:00"},
-			calendar.Limits{MinDateTime: def.MinDateTime, MaxDateTime: def.MaxDateTime}, false},
+			calendar.Limits{MinDateTime: date("1970-01-01T00:00:00Z"), MaxDateTime: date("2038-01-19T03:14:07Z"), QuotaBytes: DefaultQuotaBytes}, false},
+		{"date with an offset", nil, []string{"--max-date-time", "2100-01-01T01:00:00+01:00"}, def, false},
 		{"not a date", map[string]string{"ALMANAC_MIN_DATE_TIME": "1900"}, nil, calendar.Limits{}, true},
 		{"empty range", nil, []string{"--min-date-time", "2030-01-01T00:00:00Z", "--max-date-time", "2030-01-01T00:00:00Z"}, calendar.Limits{}, true},
 		{"negative quota", nil, []string{"--quota-bytes", "-1"}, calendar.Limits{}, true},

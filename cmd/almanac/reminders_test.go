@@ -43,9 +43,11 @@ func (x *sinkSession) Data(r io.Reader) error {
 	if err != nil {
 		return err
 	}
-	x.s.mu.Lock()
-	x.s.keys[h.Get("X-Almanac-Reminder")]++
-	x.s.mu.Unlock()
+	if key := h.Get("X-Almanac-Reminder"); key != "" { // not the sign-up's verification mail
+		x.s.mu.Lock()
+		x.s.keys[key]++
+		x.s.mu.Unlock()
+	}
 	return nil
 }
 

@@ -54,8 +54,14 @@ type serveConfig struct {
 	MaxImportBytes    int
 	WebhookPrivate    bool
 	ReminderLookahead time.Duration
-	BusOutagePoll     time.Duration
-	TLS               tlsConfig
+	Login             loginConfig
+	HTTP              httpConfig
+	MetricsToken      string
+	// secureCookiesSet says --secure-cookies was given, by flag or
+	// variable; otherwise it follows --public-url.
+	secureCookiesSet bool
+	BusOutagePoll    time.Duration
+	TLS              tlsConfig
 }
 
 const serveUsage = `Usage: almanac serve [flags]
@@ -71,7 +77,7 @@ func (c *serveConfig) register(s *settings) {
 	s.String(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	s.String(&c.LogFormat, "log-format", "text", "text or json")
 	s.Bool(&c.AllowRegistration, "allow-registration", true, "let anyone create an account with POST /api/v1/users/register")
-	s.Bool(&c.SecureCookies, "secure-cookies", false, "mark session cookies Secure (when served over HTTPS)")
+	s.Bool(&c.SecureCookies, "secure-cookies", false, "mark session cookies Secure (default: on when --public-url is https://)")
 	s.Bool(&c.NoViewCache, "no-view-cache", false, "compute every calendar view afresh (to measure the query path)")
 	s.Duration(&c.ShutdownGrace, "shutdown-grace", 15*time.Second, "how long in-flight requests may finish after SIGTERM")
 	s.String(&c.SMTP.Host, "smtp-host", "", "SMTP relay for outgoing mail; empty: write mail as .eml files to DATA_DIR/mail-out")
@@ -79,15 +85,18 @@ func (c *serveConfig) register(s *settings) {
 	s.String(&c.SMTP.Security, "smtp-security", "starttls", "starttls, tls or none")
 	s.String(&c.SMTP.Username, "smtp-username", "", "SMTP relay user name (empty: no authentication)")
 	s.String(&c.SMTP.Password, "smtp-password", "", "SMTP relay password")
-	s.String(&c.AdminListen, "admin-listen", "", "address for the admin endpoints (pprof profiles under /debug/pprof/); empty: off. Keep it private")
+	s.String(&c.AdminListen, "admin-listen", "", "address for the admin endpoints (/metrics, pprof profiles under /debug/pprof/); empty: off. Keep it private")
+	s.String(&c.MetricsToken, "metrics-token", "", "serve /metrics on the public listener too, to requests with Authorization: Bearer TOKEN; empty: only on --admin-listen")
 	s.String(&c.MailFrom, "mail-from", "", "sender address of the server's own mail (default: calendar@HOST of --listen)")
 	c.Mail.register(s)
-	s.Int(&c.MaxImportBytes, "import-max-bytes", 64<<20, "largest iCalendar file imported over HTTP (almanac import has no limit)")
+	s.Int(&c.MaxImportBytes, "import-max-bytes", 16<<20, "largest iCalendar file imported over HTTP, about 30,000 events (almanac import has no limit)")
 	c.Secrets.register(s)
 	c.Feeds.register(s)
 	c.Limits.register(s)
 	s.Bool(&c.WebhookPrivate, "webhook-allow-private", false, "let reminder webhooks reach loopback and private addresses (tests, internal deployments)")
 	s.Duration(&c.ReminderLookahead, "reminder-lookahead", 2*time.Minute, "how long before a reminder is due its deliveries are queued")
+	c.Login.register(s)
+	c.HTTP.register(s)
 	s.Duration(&c.BusOutagePoll, "bus-outage-poll", 5*time.Second, "while the bus is unreachable, how often open change streams read the change logs instead (0: only once it is back)")
 	c.TLS.register(s)
 }
@@ -101,6 +110,7 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage(err, stderr)
 	}
 	cfg.tlsDefaults(s)
+	cfg.secureCookiesSet = s.isSet("secure-cookies")
 	log, err := newLogger(stderr, cfg.LogLevel, cfg.LogFormat)
 	if err != nil {
 		fmt.Fprintln(stderr, "almanac serve:", err)
@@ -121,6 +131,9 @@ func runServe(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 
 // serve wires the node together and runs it until ctx ends.
 func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Writer) error {
+	if err := cfg.Login.check(); err != nil {
+		return err
+	}
 	st, err := cfg.storage.open(ctx, 0)
 	if err != nil {
 		return err
@@ -163,7 +176,10 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	}
 	rem := reminders.New(st, reminders.Options{MailFrom: sched.MailFrom(), Lookahead: cfg.ReminderLookahead,
 		Kick: deliveries.Kick, Notifier: pub, Registerer: reg, Logger: log})
-	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration})
+	accounts := account.New(st, account.Options{AllowRegistration: cfg.AllowRegistration,
+		AccountThrottle: cfg.Login.accountThrottle, AddressThrottle: cfg.Login.addressThrottle,
+		Mail: account.MailOptions{From: sched.MailFrom(), PublicURL: cfg.publicURL(), Kick: deliveries.Kick}})
+	handlers[account.MailKind] = mail
 	keys, err := cfg.Secrets.keyring(cfg.storage.DataDir)
 	if err != nil {
 		return err
@@ -186,13 +202,15 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	sources := external.New(cals, feedOpt)
 	feed := changefeed.New(b.Conn(), cals, log)
 	watchBus(b, feed, reg)
-	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.SecureCookies, Feed: feed, Shutdown: ctx.Done(),
+	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.secureCookies(), Feed: feed, Shutdown: ctx.Done(),
 		Scheduler: sched, NoViewCache: cfg.NoViewCache, External: sources, MaxImportBytes: int64(cfg.MaxImportBytes),
 		PublicURL: cfg.Mail.PublicURL, WebhookAllowPrivate: cfg.WebhookPrivate, Reminders: rem})
 	dav := caldav.New(accounts, cals, caldav.Options{Logger: log, Scheduler: sched})
 
 	r := chi.NewRouter()
+	r.Use(httpserver.ClientAddress(cfg.Login.trusted))
 	r.Use(httpserver.Observe(log, httpserver.NewMetrics(reg)), httpserver.HSTS(cfg.TLS.HSTSMaxAge))
+	r.Use(httpserver.RequestBodies(cfg.HTTP.bodyBudget))
 	r.Get("/healthz", httpserver.Healthz)
 	// Without the bus the node still serves every request; only live
 	// updates wait (streams catch up from the change logs), so a lost bus
@@ -201,9 +219,10 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 		httpserver.Check{Name: "database", Ping: st.Ping},
 		httpserver.Check{Name: "bus", Ping: b.Ping, Optional: true},
 	))
-	r.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+	r.Handle("/metrics", publicMetrics(cfg.MetricsToken, metrics))
 	r.Mount("/api/v1", api.Routes())
-	r.Mount("/rsvp", api.RSVPRoutes())
+	capabilityLinks(r, api)
 	r.Mount(publish.Prefix, publish.New(cals).Routes())
 	// Everything else is the web client: its files, and index.html for
 	// the paths it routes itself; discovery's PROPFIND on "/" is CalDAV's.
@@ -223,7 +242,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	fmt.Fprintf(stdout, "Almanac is serving on %s\n", url)
 
 	if cfg.AdminListen != "" {
-		if err := serveAdmin(ctx, cfg.AdminListen, log); err != nil {
+		if err := serveAdmin(ctx, cfg.AdminListen, metrics, log); err != nil {
 			return err
 		}
 	}
@@ -234,7 +253,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	defer mailIn.stop()
 	workers := startWorkers(ctx, log, st, cals, deliveries, sources, rem)
 	workers.Go(func() { feed.Run(ctx, cfg.BusOutagePoll) })
-	err = httpserver.Serve(ctx, ln, r, cfg.ShutdownGrace, log)
+	err = httpserver.ServeLimited(ctx, ln, r, cfg.ShutdownGrace, cfg.HTTP.limits(), log)
 	workers.Wait()
 	return err
 }
@@ -270,24 +289,54 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("--log-format %q: want text or json", format)
 }
 
-// serveAdmin serves the profiling endpoints on their own listener, so that
-// they are never exposed with the public API.
-func serveAdmin(ctx context.Context, addr string, log *slog.Logger) error {
+// serveAdmin serves the metrics and profiling endpoints on their own
+// listener, so that they are never exposed with the public API.
+func serveAdmin(ctx context.Context, addr string, metrics http.Handler, log *slog.Logger) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("admin listener: %w", err)
 	}
 	mux := http.NewServeMux()
+	mux.Handle("/metrics", metrics)
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
 	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
 	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
 	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
-	log.Info("admin endpoints", "url", "http://"+ln.Addr().String()+"/debug/pprof/")
+	log.Info("admin endpoints", "url", "http://"+ln.Addr().String()+"/", "metrics", "/metrics", "pprof", "/debug/pprof/")
 	go func() {
 		if err := httpserver.Serve(ctx, ln, mux, time.Second, log); err != nil {
 			log.Warn("admin listener stopped", "err", err)
 		}
 	}()
 	return nil
+}
+
+// capabilityLinks mounts the links mailed to people, whose token is the
+// authority (RSVP answers, address verification): their paths never reach
+// the access log, whatever the handler makes of them.
+func capabilityLinks(r chi.Router, api *jsonapi.API) {
+	r.With(httpserver.Secret).Mount("/rsvp", api.RSVPRoutes())
+	r.With(httpserver.Secret).Mount(strings.TrimSuffix(account.VerifyPath, "/"), api.VerifyRoutes())
+}
+
+// publicMetrics is /metrics on the public listener: for requests with the
+// bearer token when one is set, otherwise not there at all. The counters
+// tell who is busy when, and how the server is built.
+func publicMetrics(token string, metrics http.Handler) http.Handler {
+	if token == "" {
+		return http.NotFoundHandler()
+	}
+	return httpserver.RequireBearer(token, metrics)
+}
+
+// secureCookies is --secure-cookies, or, when it was not given, whether
+// people reach the server over HTTPS (--public-url): a session cookie
+// sent in clear could be read on the way.
+func (c *serveConfig) secureCookies() bool {
+	if c.secureCookiesSet {
+		return c.SecureCookies
+	}
+	// SecureCookies is on already when the server serves TLS itself.
+	return c.SecureCookies || strings.HasPrefix(strings.ToLower(c.Mail.PublicURL), "https://")
 }

@@ -87,7 +87,7 @@ func TestServeLifecycle(t *testing.T) {
 }
 
 func lifecycle(t *testing.T, bin string, env []string) {
-	n := startNode(t, bin, env)
+	n := startNode(t, bin, append(env[:len(env):len(env)], "ALMANAC_METRICS_TOKEN=t0ken"))
 	if code, body := get(t, n.url+"/healthz"); code != 200 {
 		t.Fatalf("healthz: %d %s", code, body)
 	}
@@ -103,8 +103,20 @@ func lifecycle(t *testing.T, bin string, env []string) {
 	if code := login(t, n.url, "alice", "correct horse"); code != 200 {
 		t.Fatalf("login: %d", code)
 	}
-	if code, body := get(t, n.url+"/metrics"); code != 200 || !strings.Contains(body, "almanac_http_requests_total") {
-		t.Fatalf("metrics: %d", code)
+	// The public /metrics answers only the operator's token.
+	if code, _ := get(t, n.url+"/metrics"); code != 401 {
+		t.Fatalf("metrics without the token: %d", code)
+	}
+	req, _ := http.NewRequest("GET", n.url+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer t0ken")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), "almanac_http_requests_total") {
+		t.Fatalf("metrics: %d", resp.StatusCode)
 	}
 	n.stop(t)
 

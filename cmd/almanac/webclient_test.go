@@ -52,7 +52,7 @@ func TestServeWebClient(t *testing.T) {
 		{"/dav/", 401, ""},
 		{"/.well-known/caldav", 301, ""},
 		{"/healthz", 200, ""},
-		{"/metrics", 200, "text/plain"},
+		{"/metrics", 404, "text/plain"}, // on --admin-listen, or with --metrics-token
 		{"/assets/missing.js", 404, "text/plain"},
 	} {
 		resp, _ := fetch(c.path)

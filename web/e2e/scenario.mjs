@@ -3,11 +3,12 @@
 // line per step and "figure NAME VALUE" lines, and exits non-zero on the
 // first failure. Screenshots go to ALMANAC_SCREENSHOTS when it is set.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const base = process.env.ALMANAC_URL;
 const shots = process.env.ALMANAC_SCREENSHOTS || '';
+const mailOut = process.env.ALMANAC_MAIL_OUT || '';
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
 if (!base) throw new Error('ALMANAC_URL is not set');
 if (shots) mkdirSync(shots, { recursive: true });
@@ -83,7 +84,34 @@ async function newUser(name, timezoneId, viewport = { width: 1280, height: 860 }
   await page.getByRole('button', { name: 'Create account' }).click();
   await page.locator('.fc').waitFor();
   await page.locator('.cal-list li').first().waitFor();
+  await verifyAddress(page, `${name}@example.com`);
   return page;
+}
+
+/**
+ * Follows the link in the verification mail the server wrote to
+ * DATA_DIR/mail-out, as a person would, so that others can share with the
+ * address.
+ */
+async function verifyAddress(page, addr) {
+  if (!mailOut) return;
+  let token = '';
+  for (let i = 0; i < 100 && !token; i++) {
+    let files = [];
+    try { files = readdirSync(mailOut).filter((f) => f.endsWith('.eml')); } catch { /* not written yet */ }
+    for (const f of files) {
+      const text = readFileSync(join(mailOut, f), 'utf8').replace(/=\r?\n/g, '');
+      const m = text.match(/\/verify-email\/([A-Za-z0-9_-]+)/);
+      if (m && text.includes(`To: <${addr}>`)) token = m[1];
+    }
+    if (!token) await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(token !== '', `a verification mail to ${addr}`);
+  const link = await page.context().newPage();
+  await link.goto(base + '/verify-email/' + token);
+  await link.getByRole('button', { name: 'Confirm' }).click();
+  await link.getByRole('heading', { name: 'Address confirmed' }).waitFor();
+  await link.close();
 }
 
 /** The page's own API client, for set-up and checks that the UI needs no help with. */
