@@ -2,6 +2,7 @@ package caldav_test
 
 import (
 	"context"
+	"github.com/almanac/almanac/account"
 	"strings"
 	"testing"
 
@@ -42,6 +43,31 @@ func TestPrincipalSearchScope(t *testing.T) {
 			if got := search(u); !strings.Contains(got, "/principals/alice/") || !strings.Contains(got, "/principals/bob/") {
 				t.Fatalf("after sharing, %s finds:\n%s", u, got)
 			}
+		}
+	})
+}
+
+// An address nobody has proven to own is not the principal's: it is not in
+// its calendar-user-address-set, and no search finds anyone by it.
+func TestUnverifiedAddressNotAdvertised(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		srv := newServer(t, st, calendar.Limits{})
+		// Signed up, link not followed yet: what registration leaves.
+		acc := account.New(st, account.Options{AllowRegistration: true})
+		if _, err := acc.Register(context.Background(), account.NewUser{Name: "carol", Email: "carol@example.com",
+			Password: password("carol"), DisplayName: "Carol"}); err != nil {
+			t.Fatal(err)
+		}
+		r := srv.do(t, "carol", "PROPFIND", "/dav/principals/carol/", `<D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+  <D:prop><C:calendar-user-address-set/></D:prop></D:propfind>`, "Depth", "0")
+		if r.status != 207 || strings.Contains(r.body, "mailto:") || !strings.Contains(r.body, "/dav/principals/carol/") {
+			t.Fatalf("carol's addresses: %d\n%s", r.status, r.body)
+		}
+		r = srv.do(t, "carol", "REPORT", "/dav/principals/", `<D:principal-property-search xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav">
+  <D:property-search><D:prop><C:calendar-user-address-set/></D:prop><D:match>carol@</D:match></D:property-search>
+  <D:prop><D:displayname/></D:prop></D:principal-property-search>`, "Depth", "0")
+		if r.status != 207 || strings.Contains(r.body, "/principals/carol/") {
+			t.Fatalf("a search by the unverified address: %d\n%s", r.status, r.body)
 		}
 	})
 }

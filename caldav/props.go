@@ -81,19 +81,20 @@ var liveProps map[xml.Name]liveProp
 
 func init() {
 	liveProps = map[xml.Name]liveProp{
-		pnResourceType:                  {everything, true, fromResource(resourceType), false},
-		pnDisplayName:                   {everything, true, fromResource(displayName), true},
-		pnCurrentUserPri:                {everything, false, fromResource(func(rs *resource) (string, bool) { return hrefXML(principalHref(rs.user.Name)), true }), false},
-		dav("principal-URL"):            {[]kind{kindPrincipal}, true, fromResource(func(rs *resource) (string, bool) { return hrefXML(principalHref(rs.owner.Name)), true }), false},
-		dav("principal-collection-set"): {everything, false, constant(hrefXML(principalsHref())), false},
-		dav("owner"):                    {[]kind{kindPrincipal, kindHome, kindCalendar, kindObject}, true, ownerProp, false},
-		dav("alternate-URI-set"):        {[]kind{kindPrincipal}, false, constant(""), false},
-		dav("group-membership"):         {[]kind{kindPrincipal}, false, constant(""), false},
-		cdav("calendar-home-set"):       {[]kind{kindPrincipal}, false, fromResource(func(rs *resource) (string, bool) { return hrefXML(homeHref(rs.owner.Name)), true }), false},
-		cdav("calendar-user-address-set"): {[]kind{kindPrincipal}, false, fromResource(func(rs *resource) (string, bool) {
-			return hrefXML("mailto:"+rs.owner.Email) + hrefXML(principalHref(rs.owner.Name)), true
-		}), false},
+		pnResourceType:                    {everything, true, fromResource(resourceType), false},
+		pnDisplayName:                     {everything, true, fromResource(displayName), true},
+		pnCurrentUserPri:                  {everything, false, fromResource(func(rs *resource) (string, bool) { return hrefXML(principalHref(rs.user.Name)), true }), false},
+		dav("principal-URL"):              {[]kind{kindPrincipal}, true, fromResource(func(rs *resource) (string, bool) { return hrefXML(principalHref(rs.owner.Name)), true }), false},
+		dav("principal-collection-set"):   {everything, false, constant(hrefXML(principalsHref())), false},
+		dav("owner"):                      {[]kind{kindPrincipal, kindHome, kindCalendar, kindObject}, true, ownerProp, false},
+		dav("alternate-URI-set"):          {[]kind{kindPrincipal}, false, constant(""), false},
+		dav("group-membership"):           {[]kind{kindPrincipal}, false, constant(""), false},
+		cdav("calendar-home-set"):         {[]kind{kindPrincipal}, false, fromResource(func(rs *resource) (string, bool) { return hrefXML(homeHref(rs.owner.Name)), true }), false},
+		cdav("calendar-user-address-set"): {[]kind{kindPrincipal}, false, fromResource(userAddresses), false},
 		cs("email-address-set"): {[]kind{kindPrincipal}, false, fromResource(func(rs *resource) (string, bool) {
+			if rs.owner.VerifiedEmail() == "" {
+				return "", true
+			}
 			return "<CS:email-address>" + escapeText(rs.owner.Email) + "</CS:email-address>", true
 		}), false},
 		cdav("calendar-user-type"):        {[]kind{kindPrincipal}, false, constant("INDIVIDUAL"), false},
@@ -367,4 +368,15 @@ func methodSet(k kind) string {
 		b.WriteString(`<D:supported-method name="` + m + `"/>`)
 	}
 	return b.String()
+}
+
+// userAddresses is a principal's CALDAV:calendar-user-address-set (RFC
+// 6638 §2.4.1): its URL, and its e-mail address once verified, since the
+// server schedules for an address only then.
+func userAddresses(rs *resource) (string, bool) {
+	set := hrefXML(principalHref(rs.owner.Name))
+	if e := rs.owner.VerifiedEmail(); e != "" {
+		set = hrefXML("mailto:"+e) + set
+	}
+	return set, true
 }

@@ -28,8 +28,17 @@ var searchable = []struct {
 	value func(u *store.User) []string
 }{
 	{pnDisplayName, "Display name", func(u *store.User) []string { return []string{u.DisplayName, u.Name} }},
-	{cdav("calendar-user-address-set"), "Calendar user address", func(u *store.User) []string { return []string{"mailto:" + u.Email} }},
-	{cs("email-address-set"), "E-mail address", func(u *store.User) []string { return []string{u.Email} }},
+	{cdav("calendar-user-address-set"), "Calendar user address", func(u *store.User) []string { return verified("mailto:", u) }},
+	{cs("email-address-set"), "E-mail address", func(u *store.User) []string { return verified("", u) }},
+}
+
+// verified is the user's address behind prefix, once verified: a search
+// finds no one by an address they have not proved is theirs.
+func verified(prefix string, u *store.User) []string {
+	if e := u.VerifiedEmail(); e != "" {
+		return []string{prefix + e}
+	}
+	return nil
 }
 
 // principalSearchPropertySet answers RFC 3744 §9.5.
