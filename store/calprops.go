@@ -76,13 +76,16 @@ func writeProperties(ctx context.Context, q querier, calID int64, props []DeadPr
 // Usage returns the bytes of calendar data a user's calendars hold, for
 // DAV:quota-used-bytes (RFC 4331); with calID > 0, of that calendar only.
 func (s *Store) Usage(ctx context.Context, ownerID, calID int64) (int64, error) {
+	// calendars.bytes_used is kept by triggers on objects (migration 0016).
 	var n int64
 	var err error
 	if calID > 0 {
-		err = s.read.queryRow(ctx, `SELECT COALESCE(SUM(size), 0) FROM objects WHERE calendar_id = $1`, calID).Scan(&n)
+		err = s.read.queryRow(ctx, `SELECT bytes_used FROM calendars WHERE id = $1`, calID).Scan(&n)
+		if isNoRows(err) {
+			return 0, nil
+		}
 	} else {
-		err = s.read.queryRow(ctx, `SELECT COALESCE(SUM(o.size), 0) FROM objects o JOIN calendars c ON c.id = o.calendar_id
-			WHERE c.owner_id = $1`, ownerID).Scan(&n)
+		err = s.read.queryRow(ctx, `SELECT COALESCE(SUM(bytes_used), 0) FROM calendars WHERE owner_id = $1`, ownerID).Scan(&n)
 	}
 	return n, err
 }
@@ -91,8 +94,10 @@ func (s *Store) Usage(ctx context.Context, ownerID, calID int64) (int64, error) 
 // resource name of calendar calID among them (0 when there is none): what
 // a write replacing that resource gives back.
 func (s *Store) UsageReplacing(ctx context.Context, ownerID, calID int64, name string) (used, replaced int64, err error) {
-	err = s.read.queryRow(ctx, `SELECT COALESCE(SUM(o.size), 0),
-		COALESCE(SUM(CASE WHEN o.calendar_id = $2 AND o.name = $3 THEN o.size ELSE 0 END), 0)
-		FROM objects o JOIN calendars c ON c.id = o.calendar_id WHERE c.owner_id = $1`, ownerID, calID, name).Scan(&used, &replaced)
+	// calendars.bytes_used is kept by triggers on objects (migration 0016).
+	err = s.read.queryRow(ctx, `SELECT COALESCE(SUM(bytes_used), 0),
+		COALESCE((SELECT o.size FROM objects o JOIN calendars oc ON oc.id = o.calendar_id
+			WHERE o.calendar_id = $2 AND o.name = $3 AND oc.owner_id = $1), 0)
+		FROM calendars WHERE owner_id = $1`, ownerID, calID, name).Scan(&used, &replaced)
 	return used, replaced, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/almanac/almanac/store"
@@ -85,6 +86,59 @@ func TestUsageReplacing(t *testing.T) {
 			if err != nil || used != tc.used || replaced != tc.replaced {
 				t.Errorf("%s: %d %d %v, want %d %d", tc.name, used, replaced, err, tc.used, tc.replaced)
 			}
+		}
+	})
+}
+
+// TestUsageFollowsWrites: the per-calendar totals the triggers keep agree
+// with the objects after each kind of write.
+func TestUsageFollowsWrites(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		alice := mustUser(t, s, "alice")
+		a, b := &store.Calendar{OwnerID: alice.ID, Name: "a"}, &store.Calendar{OwnerID: alice.ID, Name: "b"}
+		for _, c := range []*store.Calendar{a, b} {
+			if err := s.CreateCalendar(ctx, c); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check := func(step string, wantA, wantB int64) {
+			t.Helper()
+			gotA, errA := s.Usage(ctx, alice.ID, a.ID)
+			gotB, errB := s.Usage(ctx, alice.ID, b.ID)
+			all, errAll := s.Usage(ctx, alice.ID, 0)
+			if errA != nil || errB != nil || errAll != nil || gotA != wantA || gotB != wantB || all != wantA+wantB {
+				t.Fatalf("%s: a %d b %d all %d (%v %v %v), want %d %d", step, gotA, gotB, all, errA, errB, errAll, wantA, wantB)
+			}
+		}
+		small := int64(len(event("x")))
+		mustPut := func(cal *store.Calendar, name, uid string, pad int) {
+			t.Helper()
+			w := write(name, uid)
+			w.Data = append(w.Data, strings.Repeat("\r\n", pad)...)
+			if _, err := s.PutObject(ctx, cal.ID, w, store.Conditions{}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mustPut(a, "x.ics", "x", 0)
+		mustPut(a, "y.ics", "y", 0)
+		check("two created", 2*small, 0)
+		large := small + 2*7
+		mustPut(a, "x.ics", "x", 7)
+		check("one replaced", small+large, 0)
+		if _, err := s.MoveObject(ctx, a.ID, "x.ics", b.ID, "x.ics", "", false); err != nil {
+			t.Fatal(err)
+		}
+		check("one moved", small, large)
+		if _, err := s.DeleteObject(ctx, a.ID, "y.ics", ""); err != nil {
+			t.Fatal(err)
+		}
+		check("one deleted", 0, large)
+		if err := s.DeleteCalendar(ctx, b.ID); err != nil {
+			t.Fatal(err)
+		}
+		if all, err := s.Usage(ctx, alice.ID, 0); err != nil || all != 0 {
+			t.Fatalf("after the calendar's deletion: %d %v", all, err)
 		}
 	})
 }

@@ -67,8 +67,16 @@ func Copy(ctx context.Context, src, dst *Store, done func(table string, rows int
 				done(table, n)
 			}
 		}
-		return nil
+		// The objects' triggers added their sizes to the copied totals.
+		return recountUsage(ctx, w)
 	})
+}
+
+// recountUsage sets each calendar's bytes_used from its objects.
+func recountUsage(ctx context.Context, q querier) error {
+	_, err := q.exec(ctx, `UPDATE calendars SET bytes_used =
+		(SELECT COALESCE(SUM(size), 0) FROM objects WHERE calendar_id = calendars.id)`)
+	return err
 }
 
 // checkCopy: same schema version, the tables Copy knows, dst empty.

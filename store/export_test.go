@@ -34,7 +34,7 @@ func FillEveryTable(ctx context.Context, s *Store, rows int) error {
 				return err
 			}
 		}
-		return nil
+		return recountUsage(ctx, q)
 	})
 }
 
