@@ -221,6 +221,22 @@ async function run() {
   }
   ok('moving one instance with "this and following" moves it and the later ones only');
 
+  // "All events" on the first part afterwards: its end stays where the
+  // split put it, so 23 March shows the new part's instance only.
+  await gotoDate(alice, '2027-03-16');
+  await eventIn(alice, '2027-03-16', 'Team sync').click();
+  const first = alice.getByRole('dialog', { name: 'Edit event' });
+  await first.getByLabel('Location').fill('Room 5');
+  await first.getByRole('button', { name: 'Save' }).click();
+  await alice.getByRole('dialog', { name: 'Change recurring event' }).getByRole('button', { name: 'All events' }).click();
+  await until(async () => (await titles()).some((i) => i.location === 'Room 5'), 'the first part was not changed');
+  const on23 = (await titles()).filter((i) => i.start.startsWith('2027-03-23'));
+  expect(on23.length === 1 && on23[0].start.startsWith('2027-03-23T11:00'), `23 March after editing the first part: ${JSON.stringify(on23)}`);
+  await gotoDate(alice, '2027-03-23');
+  await eventIn(alice, '2027-03-23', 'Team sync').waitFor();
+  expect(await eventIn(alice, '2027-03-23', 'Team sync').count() === 1, 'the grid shows 23 March twice');
+  ok('"all events" on the part before a split leaves the split day with one instance');
+
   // Delete one instance only.
   await gotoDate(alice, '2027-03-30');
   await eventIn(alice, '2027-03-30', 'Team sync').click();
