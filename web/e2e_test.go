@@ -46,7 +46,9 @@ func TestBrowser(t *testing.T) {
 		t.Skipf("%s is missing", missing)
 	}
 
-	url := servetest.Start(t, servetest.Build(t), "ALMANAC_DATA_DIR="+t.TempDir(), "ALMANAC_DATABASE_URL=", "ALMANAC_NATS_URL=").URL
+	url := servetest.Start(t, servetest.Build(t), "ALMANAC_DATA_DIR="+t.TempDir(), "ALMANAC_DATABASE_URL=", "ALMANAC_NATS_URL=",
+		// The scenario subscribes to a calendar the same server publishes.
+		"ALMANAC_ALLOW_PRIVATE_FETCH=true").URL
 
 	shots := os.Getenv("ALMANAC_WEB_SCREENSHOTS")
 	if shots == "" {
