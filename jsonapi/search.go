@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/emersion/go-ical"
+
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/icalendar"
 	"github.com/almanac/almanac/recurrence"
@@ -116,8 +118,12 @@ func (a *API) searchEvents(w http.ResponseWriter, r *http.Request) {
 // nearestEvent is the JSON form of the instance of s a search shows: the
 // one under way or next, else the last; for a single event, the event.
 func nearestEvent(s *stored, now time.Time, zone *time.Location) (Event, error) {
+	m := s.ical.Master()
+	if m == nil || len(s.ical.Components) == 1 && m.Props.Get(ical.PropRecurrenceRule) == nil && m.Props.Get(ical.PropRecurrenceDates) == nil {
+		return s.seriesEvent() // one event, nothing to expand
+	}
 	series, err := recurrence.NewSeries(s.ical, recurrence.Options{FloatingZone: zone})
-	if err != nil || s.ical.Master() == nil {
+	if err != nil {
 		return s.seriesEvent()
 	}
 	pick := func(in recurrence.Instance) (Event, error) {

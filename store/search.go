@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -21,9 +22,9 @@ type SearchHit struct {
 }
 
 // narrowSearch is the number of matches up to which a search reads each
-// match and sorts them (SQLite counts them in every calendar); past it,
-// it reads the calendars' events in time order and keeps those that
-// match, which finds enough of them long before the end.
+// match and sorts them; past it, it reads the calendars' events in time
+// order (from now, forward and back) and keeps those that match, which
+// finds enough of them long before the end.
 const narrowSearch = 1000
 
 // SearchObjects returns up to limit events of the calendars whose text
@@ -49,40 +50,35 @@ func (s *Store) SearchObjects(ctx context.Context, calIDs []int64, words []strin
 		match, cond = strings.Join(terms, " "), `t.object_id IN (SELECT rowid FROM object_text_fts WHERE object_text_fts MATCH $1)`
 	}
 	cals := s.listArg(calIDs)
-	// How many match, up to the point where the other way is quicker.
-	count := `SELECT count(*) FROM (SELECT 1 FROM object_text_fts WHERE object_text_fts MATCH $1 LIMIT $2) m`
-	narrow := `SELECT t.object_id FROM object_text_fts f JOIN object_text t ON t.object_id = f.rowid
-		WHERE object_text_fts MATCH $1 AND t.calendar_id ` + s.inList(2)
-	from, broad := `object_text t INDEXED BY object_text_time`, cond
+	// The matches, up to the point where the other way is quicker.
+	narrow := `SELECT t.object_id, t.first_start, t.last_end FROM object_text_fts f JOIN object_text t ON t.object_id = f.rowid
+		WHERE object_text_fts MATCH $1 AND t.calendar_id ` + s.inList(2) + ` LIMIT $3`
+	from := `object_text t INDEXED BY object_text_time`
 	if s.dialect == "postgres" {
-		// The GIN index for the count and the narrow search (calendar_id + 0
-		// keeps the planner off the other index); the time index, with
-		// the words tested row by row, for a broad one.
-		count = `SELECT count(*) FROM (SELECT 1 FROM object_text t WHERE ` + cond + ` AND t.calendar_id + 0 = ANY($3) LIMIT $2) m`
-		narrow = `SELECT t.object_id FROM object_text t WHERE ` + cond + ` AND t.calendar_id + 0 ` + s.inList(2)
-		from, broad = `object_text t`, `COALESCE(`+cond+`, false)`
+		// The GIN index alone (calendar_id + 0 keeps the planner off the
+		// other one); for a broad search the planner combines both.
+		narrow = `SELECT t.object_id, t.first_start, t.last_end FROM object_text t WHERE ` + cond +
+			` AND t.calendar_id + 0 ` + s.inList(2) + ` LIMIT $3`
+		from = `object_text t`
 	}
-	var n int
-	countArgs := []any{match, narrowSearch + 1}
-	if s.dialect == "postgres" {
-		countArgs = append(countArgs, cals)
-	}
-	if err := s.read.queryRow(ctx, count, countArgs...).Scan(&n); err != nil {
+	matches, err := s.searchRows(ctx, narrow, match, cals, narrowSearch+1)
+	if err != nil {
 		return nil, err
 	}
-	if n <= narrowSearch {
-		ids, err := s.searchIDs(ctx, narrow+`
-			ORDER BY t.last_end < $3, CASE WHEN t.last_end < $3 THEN -t.last_end ELSE t.first_start END, t.object_id
-			LIMIT $4`, match, cals, now, limit)
-		if err != nil {
-			return nil, err
+	if len(matches) <= narrowSearch {
+		slices.SortFunc(matches, func(a, b textRow) int {
+			return cmp.Or(searchKey(a, now).compare(searchKey(b, now)), cmp.Compare(a.objID, b.objID))
+		})
+		ids := make([]int64, 0, min(limit, len(matches)))
+		for _, m := range matches[:min(limit, len(matches))] {
+			ids = append(ids, m.objID)
 		}
 		return s.searchHits(ctx, ids)
 	}
 	// Those not over, then the past ones, latest first: the last year
 	// first, which a search matching this many events mostly fills.
 	ids, err := s.searchIDs(ctx, `SELECT t.object_id FROM `+from+` WHERE t.calendar_id `+s.inList(2)+`
-		AND t.last_end >= $3 AND `+broad+` ORDER BY t.first_start, t.object_id LIMIT $4`, match, cals, now, limit)
+		AND t.last_end >= $3 AND `+cond+` ORDER BY t.first_start, t.object_id LIMIT $4`, match, cals, now, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -92,7 +88,7 @@ func (s *Store) SearchObjects(ctx context.Context, calIDs []int64, words []strin
 			break
 		}
 		past, err := s.searchIDs(ctx, `SELECT t.object_id FROM `+from+` WHERE t.calendar_id `+s.inList(2)+`
-			AND t.last_end < $3 AND t.last_end >= $5 AND `+broad+` ORDER BY t.last_end DESC, t.object_id LIMIT $4`,
+			AND t.last_end < $3 AND t.last_end >= $5 AND `+cond+` ORDER BY t.last_end DESC, t.object_id LIMIT $4`,
 			match, cals, upper, limit-len(ids), lower)
 		if err != nil {
 			return nil, err
@@ -101,6 +97,47 @@ func (s *Store) SearchObjects(ctx context.Context, calIDs []int64, words []strin
 		upper = lower
 	}
 	return s.searchHits(ctx, ids)
+}
+
+// rank orders search results: not over (by start), then over (latest first).
+type rank struct {
+	past bool
+	at   int64
+}
+
+func searchKey(r textRow, now int64) rank {
+	if r.end < now {
+		return rank{true, -r.end}
+	}
+	return rank{false, r.first}
+}
+
+func (a rank) compare(b rank) int {
+	if a.past != b.past {
+		if a.past {
+			return 1
+		}
+		return -1
+	}
+	return cmp.Compare(a.at, b.at)
+}
+
+// searchRows reads (object, first start, last end) rows.
+func (s *Store) searchRows(ctx context.Context, sql string, args ...any) ([]textRow, error) {
+	rs, err := s.read.query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	var out []textRow
+	for rs.Next() {
+		var r textRow
+		if err := rs.Scan(&r.objID, &r.first, &r.end); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rs.Err()
 }
 
 func (s *Store) searchIDs(ctx context.Context, sql string, args ...any) ([]int64, error) {
