@@ -292,8 +292,18 @@ export class Api {
     }
   }
 
-  /** Sends the queued writes again, in order, until one cannot reach the server. */
-  async replay(): Promise<void> {
+  /**
+   * Sends the queued writes again, in order, until one cannot reach the
+   * server; one replay at a time, so that none is sent twice.
+   */
+  replay(): Promise<void> {
+    this.replaying ??= this.sendQueued().finally(() => { this.replaying = null; });
+    return this.replaying;
+  }
+
+  private replaying: Promise<void> | null = null;
+
+  private async sendQueued(): Promise<void> {
     while (this.queue.length > 0) {
       const w = this.queue[0];
       let err: unknown = null;

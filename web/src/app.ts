@@ -94,6 +94,7 @@ export class App {
 
   private render(root: HTMLElement, ready: Promise<unknown>): void {
     const st = this.state;
+    document.body.dataset.page = this.route.page;
     this.menuButton = h('button', { type: 'button', class: 'icon menu', 'aria-label': 'Show calendars', 'aria-expanded': 'false',
       'aria-controls': 'sidebar', onclick: () => this.showSidebar(!document.body.classList.contains('sidebar-open')) }, '☰');
     const header = h('header', { class: 'top' },

@@ -8,10 +8,18 @@ import { parseWall, type Wall } from './tz';
 /** The user's choice: the locale's clock, or one of the two. */
 export type HourPref = 'auto' | '12' | '24';
 
+const hourCycles = new Map<string, boolean>();
+
 /** Whether the locale writes times on a 12-hour clock. */
 export function localeHour12(locale?: string): boolean {
-  const hc = new Intl.DateTimeFormat(locale, { hour: 'numeric' }).resolvedOptions().hourCycle;
-  return hc === 'h12' || hc === 'h11';
+  const key = locale ?? '';
+  let h12 = hourCycles.get(key);
+  if (h12 === undefined) {
+    const hc = new Intl.DateTimeFormat(locale, { hour: 'numeric' }).resolvedOptions().hourCycle;
+    h12 = hc === 'h12' || hc === 'h11';
+    hourCycles.set(key, h12);
+  }
+  return h12;
 }
 
 export function hour12For(pref: HourPref, locale?: string): boolean {
@@ -45,11 +53,18 @@ export function clockRange(a: Pick<Wall, 'h' | 'mi'>, b: Pick<Wall, 'h' | 'mi'>,
 }
 
 /** "Tue, Mar 2" (with the year when it is not this year's). */
+const dayFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function dayText(w: Pick<Wall, 'y' | 'm' | 'd'>, thisYear: number, locale?: string): string {
-  const d = new Date(Date.UTC(w.y, w.m - 1, w.d));
-  const opts: Intl.DateTimeFormatOptions = { weekday: 'short', month: 'short', day: 'numeric', timeZone: 'UTC' };
-  if (w.y !== thisYear) opts.year = 'numeric';
-  return new Intl.DateTimeFormat(locale, opts).format(d);
+  const year = w.y !== thisYear;
+  const key = `${locale ?? ''}/${year}`;
+  let f = dayFormats.get(key);
+  if (!f) {
+    const opts: Intl.DateTimeFormatOptions = { weekday: 'short', month: 'short', day: 'numeric', timeZone: 'UTC' };
+    if (year) opts.year = 'numeric';
+    dayFormats.set(key, (f = new Intl.DateTimeFormat(locale, opts)));
+  }
+  return f.format(new Date(Date.UTC(w.y, w.m - 1, w.d)));
 }
 
 /**

@@ -39,15 +39,15 @@ export class State {
     this.zone = isZone(user.time_zone) ? user.time_zone : browserZone();
     const pref = localStorage.getItem(`${HOUR_KEY}.${user.id}`);
     this.hourPref = pref === '12' || pref === '24' ? pref : 'auto';
+    this.hour12 = hour12For(this.hourPref);
   }
 
   /** Whether times are shown on a 12-hour clock. */
-  get hour12(): boolean {
-    return hour12For(this.hourPref);
-  }
+  hour12: boolean;
 
   setHourPref(p: HourPref): void {
     this.hourPref = p;
+    this.hour12 = hour12For(p);
     localStorage.setItem(`${HOUR_KEY}.${this.user.id}`, p);
   }
 
