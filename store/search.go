@@ -24,8 +24,14 @@ type SearchHit struct {
 // narrowSearch is the number of matches up to which a search reads each
 // match and sorts them; past it, it reads the calendars' events in time
 // order (from now, forward and back) and keeps those that match, which
-// finds enough of them long before the end.
-const narrowSearch = 1000
+// finds enough of them long before the end. A match costs SQLite an
+// index lookup, PostgreSQL a visit to a table page: it reads fewer.
+func (s *Store) narrowSearch() int {
+	if s.dialect == "postgres" {
+		return 250
+	}
+	return 1000
+}
 
 // SearchObjects returns up to limit events of the calendars whose text
 // has, for each of words, a word that begins with it. words must be
@@ -61,11 +67,11 @@ func (s *Store) SearchObjects(ctx context.Context, calIDs []int64, words []strin
 			` AND t.calendar_id + 0 ` + s.inList(2) + ` LIMIT $3`
 		from = `object_text t`
 	}
-	matches, err := s.searchRows(ctx, narrow, match, cals, narrowSearch+1)
+	matches, err := s.searchRows(ctx, narrow, match, cals, s.narrowSearch()+1)
 	if err != nil {
 		return nil, err
 	}
-	if len(matches) <= narrowSearch {
+	if len(matches) <= s.narrowSearch() {
 		slices.SortFunc(matches, func(a, b textRow) int {
 			return cmp.Or(searchKey(a, now).compare(searchKey(b, now)), cmp.Compare(a.objID, b.objID))
 		})
