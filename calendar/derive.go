@@ -42,6 +42,9 @@ func (s *Service) derive(cal *store.Calendar, name string, data []byte) (*store.
 		return nil, nil, nil, err
 	}
 	w := &store.ObjectWrite{Name: name, UID: obj.UID, Component: obj.Type, Data: data, Summary: summarize(obj)}
+	if obj.Type == "VEVENT" {
+		w.Text = SearchText(obj) // search finds events only
+	}
 	if c := obj.Master(); c != nil {
 		w.Sequence, _ = c.Sequence()
 	} else if len(obj.Components) > 0 {

@@ -259,8 +259,12 @@ func (a *API) tryUpdate(r *http.Request, id eventID, sc scope, in *EventRequest,
 		return id, err
 	}
 	ed := newEditor(in, r.Method == http.MethodPut, u, a.store.Clock())
+	guard := guardSplitEnd(s, in, ed, sc) // before planEdit changes s
 	p, err := planEdit(s, id, sc, ed)
 	if err != nil {
+		return id, err
+	}
+	if err := a.keepSplitEnd(ctx, s, p, guard); err != nil {
 		return id, err
 	}
 	newUUID, err := a.commit(ctx, s, p, target)

@@ -51,7 +51,7 @@ func (a *API) Routes() http.Handler {
 		r.Get("/calendars/{id}/events", a.listCalendarEvents)
 		r.Get("/calendars/{id}/view", a.view)
 
-		r.Get("/events", a.listEvents)
+		r.Get("/events", a.listOrSearchEvents)
 		r.Post("/events", a.createEvent)
 		r.Get("/events/{id}", a.getEvent)
 		r.Put("/events/{id}", a.updateEvent)

@@ -262,8 +262,10 @@ func (s *Store) writeAll(ctx context.Context, q querier, calID int64, b *Batch, 
 	var outbox []OutboxMessage
 	var changes []Change
 	var rows []indexRow
+	texts := make([]textRow, 0, len(ok))
 	for _, i := range ok {
 		w, r := b.Writes[i], res.Writes[i]
+		texts = append(texts, textOf(r.ObjectID, calID, w.ObjectWrite))
 		outbox = append(outbox, w.Outbox...)
 		changes = append(changes, Change{Name: w.Name, UUID: r.UUID, Revision: r.Revision})
 		for _, in := range w.Instances {
@@ -271,6 +273,9 @@ func (s *Store) writeAll(ctx context.Context, q querier, calID int64, b *Batch, 
 		}
 	}
 	if err := s.insertIndexRows(ctx, q, calID, maxSpan, rows); err != nil {
+		return err
+	}
+	if err := s.putTexts(ctx, q, texts); err != nil {
 		return err
 	}
 	if err := s.batchAlarms(ctx, q, calID, b, res, ok, byName, now); err != nil {

@@ -16,7 +16,7 @@ import (
 // add it here too.
 var copyTables = []string{
 	"users", "app_passwords", "sessions",
-	"calendars", "calendar_properties", "objects", "instances", "changes", "shares",
+	"calendars", "calendar_properties", "objects", "object_text", "instances", "changes", "shares",
 	"outbox", "schedule_inbox", "alarms", "object_user_data", "reminder_settings",
 	"publications", "calendar_sources", "mirror_items", "inbox_changes",
 }
@@ -148,18 +148,24 @@ func (s *Store) tables(ctx context.Context) ([]string, error) {
 		if err := rows.Scan(&name); err != nil {
 			return nil, err
 		}
+		// SQLite's full-text index of object_text and its shadow tables
+		// follow object_text through triggers: copying it rebuilds them.
+		if strings.HasPrefix(name, "object_text_fts") {
+			continue
+		}
 		out = append(out, name)
 	}
 	slices.Sort(out)
 	return out, rows.Err()
 }
 
-// columns lists a table's columns in the order of their names.
+// columns lists a table's stored columns in the order of their names;
+// generated ones (object_text.words on PostgreSQL) compute themselves.
 func (s *Store) columns(ctx context.Context, q querier, table string) ([]tableColumn, error) {
 	sql := `SELECT name, upper(type), 'NO' FROM pragma_table_info($1) ORDER BY name`
 	if s.dialect == "postgres" {
 		sql = `SELECT column_name, upper(data_type), is_identity FROM information_schema.columns
-			WHERE table_schema = current_schema() AND table_name = $1 ORDER BY column_name`
+			WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER' ORDER BY column_name`
 	}
 	rows, err := q.query(ctx, sql, table)
 	if err != nil {

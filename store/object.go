@@ -80,6 +80,8 @@ type ObjectWrite struct {
 	// Summary is what calendar views draw of each component, encoded by
 	// the caller, so that views need not parse Data.
 	Summary string
+	// Text is what a search finds the object by (see search.go).
+	Text string
 	// Outbox holds side effects of the write (invitations, for example),
 	// committed with it so that none is lost and none sent for a write
 	// that failed.
@@ -216,6 +218,9 @@ func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond
 			return err
 		}
 		if err := s.insertInstances(ctx, q, calID, res.ObjectID, maxSpan, w.Instances); err != nil {
+			return err
+		}
+		if err := s.putTexts(ctx, q, []textRow{textOf(res.ObjectID, calID, w)}); err != nil {
 			return err
 		}
 		if w.Alarms != nil {
@@ -407,6 +412,9 @@ func (s *Store) MoveObject(ctx context.Context, fromCal int64, name string, toCa
 			return err
 		}
 		if _, err := q.exec(ctx, `UPDATE alarms SET calendar_id = $2 WHERE object_id = $1`, res.ObjectID, toCal); err != nil {
+			return err
+		}
+		if _, err := q.exec(ctx, `UPDATE object_text SET calendar_id = $2 WHERE object_id = $1`, res.ObjectID, toCal); err != nil {
 			return err
 		}
 		if err := widenSpan(ctx, q, res.ObjectID, toCal, toSpan); err != nil {

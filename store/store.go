@@ -101,7 +101,7 @@ func (s *Store) Settle(ctx context.Context) error {
 	if s.dialect != "postgres" {
 		return nil
 	}
-	_, err := s.read.exec(ctx, `VACUUM (ANALYZE) instances, objects, calendars`)
+	_, err := s.read.exec(ctx, `VACUUM (ANALYZE) instances, objects, calendars, object_text`)
 	return err
 }
 

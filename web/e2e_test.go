@@ -47,7 +47,9 @@ func TestBrowser(t *testing.T) {
 	}
 
 	dataDir := t.TempDir()
-	url := servetest.Start(t, servetest.Build(t), "ALMANAC_DATA_DIR="+dataDir, "ALMANAC_DATABASE_URL=", "ALMANAC_NATS_URL=").URL
+	url := servetest.Start(t, servetest.Build(t), "ALMANAC_DATA_DIR="+dataDir, "ALMANAC_DATABASE_URL=", "ALMANAC_NATS_URL=",
+		// The scenario subscribes to a calendar the same server publishes.
+		"ALMANAC_ALLOW_PRIVATE_FETCH=true").URL
 
 	shots := os.Getenv("ALMANAC_WEB_SCREENSHOTS")
 	if shots == "" {

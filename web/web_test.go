@@ -40,7 +40,7 @@ func body(t *testing.T, r *http.Response) string {
 
 func TestIndexForClientRoutes(t *testing.T) {
 	h := Handler()
-	for _, p := range []string{"/", "/index.html", "/calendar/2026/03", "/settings"} {
+	for _, p := range []string{"/", "/index.html", "/calendar/2026/03", "/settings", "/week/2026-03-02", "/search"} {
 		r := get(t, h, p)
 		if r.StatusCode != http.StatusOK {
 			t.Fatalf("%s: %d", p, r.StatusCode)

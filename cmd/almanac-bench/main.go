@@ -8,6 +8,7 @@
 //	almanac-bench import [-n 100000] [-batch 250]
 //	almanac-bench api [-url URL] [-label SQLite] [-events 5000]
 //	almanac-bench reminders [-n 100000] [-spread 1m] [-store sqlite|postgres]
+//	almanac-bench search [-n 50000] [-queries 200]
 //
 // "store" writes single calendar objects (one PUT's worth of work: the
 // object, its index rows and its change-log entry in one transaction) into
@@ -22,7 +23,8 @@
 // the JSON API of a running server and times event creation and calendar
 // views over HTTP. "reminders" loads events whose reminders come due
 // within one minute and measures the lag from due time to hand-off to the
-// users' open clients.
+// users' open clients. "search" searches a calendar of n events by title,
+// guest and word prefix through the JSON API.
 package main
 
 import (
@@ -32,7 +34,7 @@ import (
 
 func main() {
 	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: almanac-bench store|stream|index|scheduling|import|api|reminders [flags]")
+		fmt.Fprintln(os.Stderr, "usage: almanac-bench store|stream|index|scheduling|import|api|reminders|search [flags]")
 		os.Exit(2)
 	}
 	var err error
@@ -51,6 +53,8 @@ func main() {
 		err = benchAPI(os.Args[2:])
 	case "reminders":
 		err = benchReminders(os.Args[2:])
+	case "search":
+		err = benchSearch(os.Args[2:])
 	default:
 		err = fmt.Errorf("unknown benchmark %q", os.Args[1])
 	}

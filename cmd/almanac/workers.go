@@ -26,6 +26,16 @@ func startWorkers(ctx context.Context, log *slog.Logger, st *store.Store, cals *
 		defer wg.Done()
 		rem.Run(ctx)
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// Objects stored before search existed get their search text once.
+		if n, err := cals.IndexSearchText(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("indexing events for search", "err", err)
+		} else if n > 0 {
+			log.Info("indexed events for search", "objects", n)
+		}
+	}()
 	every(ctx, &wg, time.Hour, func(ctx context.Context) {
 		if n, err := cals.ExtendIndex(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("extending the time-range index", "err", err)

@@ -31,6 +31,8 @@ export interface Calendar {
   revision: number;
   caldav_url: string;
   components?: string[];
+  /** ics or caldav for a calendar fed from elsewhere (read-only). */
+  source?: string;
   etag: string;
 }
 
@@ -150,6 +152,52 @@ export interface Invitation {
 
 export type Scope = 'this' | 'following' | 'all';
 
+export interface AppPassword {
+  name: string;
+  secret?: string;
+  created_at: string;
+  last_used_at?: string;
+}
+
+export interface DefaultReminder {
+  method: string;
+  minutes: number;
+}
+
+export interface ReminderSettings {
+  default_reminders?: DefaultReminder[];
+  webhook_url?: string;
+}
+
+export interface ImportReport {
+  total: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  errors: { uid?: string; line: number; precondition?: string; message: string }[];
+  warnings: string[] | null;
+}
+
+export interface Publication {
+  level: 'busy' | 'titles' | 'full';
+  url: string;
+  webcal_url: string;
+}
+
+export interface EventList {
+  items: CalEvent[];
+}
+
+/** A write kept while the server could not be reached, sent again later. */
+export interface QueuedWrite {
+  method: string;
+  path: string;
+  body?: unknown;
+  headers: Record<string, string>;
+  label: string;
+}
+
 /** An error answer of the API. */
 export class ApiError extends Error {
   constructor(
@@ -162,28 +210,60 @@ export class ApiError extends Error {
   }
 }
 
+/** A request that never reached the server; a write named by a label is kept and sent again. */
+export class OfflineError extends Error {
+  constructor(readonly queued: boolean) {
+    super(queued ? 'Can’t reach the server — your change will be retried.' : 'Can’t reach the server. Check your connection.');
+  }
+}
+
 const CSRF_KEY = 'almanac.csrf';
+const QUEUE_KEY = 'almanac.queue';
 
 /** The API under /api/v1 of the page's own origin. */
 export class Api {
   private csrf = localStorage.getItem(CSRF_KEY) ?? '';
   /** Called when the session has ended (401 on any request). */
   onSignedOut: () => void = () => {};
+  /** Called when a queued write was sent again: err is null when it was saved. */
+  onReplayed: (w: QueuedWrite, err: unknown) => void = () => {};
+  private queue: QueuedWrite[] = JSON.parse(localStorage.getItem(QUEUE_KEY) ?? '[]') as QueuedWrite[];
+  private retry = 0;
+
+  /** Writes waiting for the server. */
+  pending(): number {
+    return this.queue.length;
+  }
 
   hasSession(): boolean {
     return this.csrf !== '';
   }
 
-  async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<T> {
+  /**
+   * Sends a request. A write named by label that cannot reach the server
+   * is kept (in local storage, so that a reload keeps it too) and sent
+   * again until the server answers; the caller gets an OfflineError.
+   */
+  async request<T>(method: string, path: string, body?: unknown, headers: Record<string, string> = {}, label = ''): Promise<T> {
     const h: Record<string, string> = { Accept: 'application/json', ...headers };
-    if (body !== undefined) h['Content-Type'] = 'application/json';
+    if (body !== undefined && !(body instanceof FormData)) h['Content-Type'] = 'application/json';
     if (method !== 'GET' && this.csrf) h['X-CSRF-Token'] = this.csrf;
-    const resp = await fetch('/api/v1' + path, {
-      method,
-      headers: h,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      credentials: 'same-origin',
-    });
+    let resp: Response;
+    try {
+      resp = await fetch('/api/v1' + path, {
+        method,
+        headers: h,
+        body: body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body),
+        credentials: 'same-origin',
+      });
+    } catch {
+      if (label && method !== 'GET') {
+        this.queue.push({ method, path, body, headers, label });
+        this.saveQueue();
+        return Promise.reject(new OfflineError(true));
+      }
+      throw new OfflineError(false);
+    }
     if (resp.status === 204) return undefined as T;
     const text = await resp.text();
     let data: unknown = undefined;
@@ -202,6 +282,44 @@ export class Api {
       throw err;
     }
     return data as T;
+  }
+
+  private saveQueue(): void {
+    if (this.queue.length === 0) localStorage.removeItem(QUEUE_KEY);
+    else localStorage.setItem(QUEUE_KEY, JSON.stringify(this.queue));
+    if (this.queue.length > 0 && !this.retry) {
+      this.retry = window.setTimeout(() => { this.retry = 0; void this.replay(); }, 3000);
+    }
+  }
+
+  /**
+   * Sends the queued writes again, in order, until one cannot reach the
+   * server; one replay at a time, so that none is sent twice.
+   */
+  replay(): Promise<void> {
+    this.replaying ??= this.sendQueued().finally(() => { this.replaying = null; });
+    return this.replaying;
+  }
+
+  private replaying: Promise<void> | null = null;
+
+  private async sendQueued(): Promise<void> {
+    while (this.queue.length > 0) {
+      const w = this.queue[0];
+      let err: unknown = null;
+      try {
+        await this.request(w.method, w.path, w.body, w.headers);
+      } catch (e) {
+        if (e instanceof OfflineError) {
+          this.saveQueue();
+          return;
+        }
+        err = e;
+      }
+      this.queue.shift();
+      this.saveQueue();
+      this.onReplayed(w, err);
+    }
   }
 
   async login(login: string, password: string): Promise<User> {
@@ -226,12 +344,14 @@ export class Api {
   forget(): void {
     this.csrf = '';
     localStorage.removeItem(CSRF_KEY);
+    this.queue = [];
+    localStorage.removeItem(QUEUE_KEY);
   }
 
   me(): Promise<User> {
     return this.request('GET', '/users/me');
   }
-  updateMe(id: string, u: Partial<User>): Promise<User> {
+  updateMe(id: string, u: Partial<User> & { password?: string }): Promise<User> {
     return this.request('PATCH', `/users/${id}`, u);
   }
 
@@ -270,15 +390,60 @@ export class Api {
     return this.request('GET', `/events/${encodeURIComponent(id)}`);
   }
   createEvent(e: EventRequest): Promise<CalEvent> {
-    return this.request('POST', '/events', e);
+    return this.request('POST', '/events', e, {}, `the new event “${e.title || '(No title)'}”`);
   }
-  patchEvent(id: string, e: EventRequest, scope?: Scope, etag?: string): Promise<CalEvent> {
+  patchEvent(id: string, e: EventRequest, scope?: Scope, etag?: string, label = 'your change'): Promise<CalEvent> {
     const q = scope ? `?scope=${scope}` : '';
-    return this.request('PATCH', `/events/${encodeURIComponent(id)}${q}`, e, etag ? { 'If-Match': etag } : {});
+    return this.request('PATCH', `/events/${encodeURIComponent(id)}${q}`, e, etag ? { 'If-Match': etag } : {}, label);
   }
-  deleteEvent(id: string, scope?: Scope): Promise<void> {
+  deleteEvent(id: string, scope?: Scope, label = 'the deletion'): Promise<void> {
     const q = scope ? `?scope=${scope}` : '';
-    return this.request('DELETE', `/events/${encodeURIComponent(id)}${q}`);
+    return this.request('DELETE', `/events/${encodeURIComponent(id)}${q}`, undefined, {}, label);
+  }
+  /** Events of every calendar the user may read whose text has the words of q. */
+  search(q: string, tz: string): Promise<EventList> {
+    return this.request('GET', `/events?${new URLSearchParams({ q, tz })}`);
+  }
+
+  appPasswords(userID: string): Promise<AppPassword[]> {
+    return this.request<AppPassword[] | { items: AppPassword[] }>('GET', `/users/${userID}/app-passwords`).then((r) =>
+      Array.isArray(r) ? r : r.items);
+  }
+  createAppPassword(userID: string, name: string): Promise<AppPassword> {
+    return this.request('POST', `/users/${userID}/app-passwords`, { name });
+  }
+  revokeAppPassword(userID: string, name: string): Promise<void> {
+    return this.request('DELETE', `/users/${userID}/app-passwords/${encodeURIComponent(name)}`);
+  }
+  reminderSettings(): Promise<ReminderSettings> {
+    return this.request('GET', '/reminder-settings');
+  }
+  putReminderSettings(s: ReminderSettings): Promise<ReminderSettings> {
+    return this.request('PUT', '/reminder-settings', s);
+  }
+
+  importFile(calendarID: string, file: File): Promise<ImportReport> {
+    const form = new FormData();
+    form.append('file', file, file.name);
+    return this.request('POST', `/calendars/${calendarID}/import`, form);
+  }
+  exportURL(calendarID: string): string {
+    return `/api/v1/calendars/${calendarID}/export.ics`;
+  }
+  publication(calendarID: string): Promise<Publication | null> {
+    return this.request<Publication>('GET', `/calendars/${calendarID}/publication`).catch((e: unknown) => {
+      if (e instanceof ApiError && e.status === 404) return null;
+      throw e;
+    });
+  }
+  publish(calendarID: string, level: Publication['level']): Promise<Publication> {
+    return this.request('PUT', `/calendars/${calendarID}/publication`, { level });
+  }
+  unpublish(calendarID: string): Promise<void> {
+    return this.request('DELETE', `/calendars/${calendarID}/publication`);
+  }
+  subscribe(url: string, displayName: string, color: string): Promise<unknown> {
+    return this.request('POST', '/subscriptions', { url, display_name: displayName, color });
   }
 
   /** The user's invitations, answered or not. */

@@ -65,15 +65,32 @@ export function select(options: [string, string][], value: string, attrs: Attrs 
   return s;
 }
 
+export interface ModalOptions {
+  class?: string;
+  onclose?: () => void;
+  /**
+   * Asked before the dialog is dismissed (Escape, ×, Cancel through
+   * dismiss()): resolves true to close it. Saving closes it directly.
+   */
+  beforeDismiss?: () => Promise<boolean>;
+}
+
 /**
  * Opens a modal dialog (the native <dialog>: it traps focus, closes on
  * Escape and returns focus where it was) and removes it when closed.
+ * dismiss(dlg) closes it as Escape does, asking first when it should.
  */
-export function modal(title: string, body: HTMLElement, opts: { class?: string; onclose?: () => void } = {}): HTMLDialogElement {
+export function modal(title: string, body: HTMLElement, opts: ModalOptions = {}): HTMLDialogElement {
   const tid = newID('title');
-  const close = h('button', { type: 'button', class: 'icon close', 'aria-label': 'Close', onclick: () => dlg.close() }, '×');
+  const close = h('button', { type: 'button', class: 'icon close', 'aria-label': 'Close', onclick: () => dismiss(dlg) }, '×');
   const dlg = h('dialog', { class: `modal ${opts.class ?? ''}`, 'aria-labelledby': tid },
     h('header', {}, h('h2', { id: tid }, title), close), body);
+  if (opts.beforeDismiss) guards.set(dlg, opts.beforeDismiss);
+  dlg.addEventListener('cancel', (e) => {
+    if (!guards.has(dlg)) return;
+    e.preventDefault();
+    void dismiss(dlg);
+  });
   dlg.addEventListener('close', () => {
     dlg.remove();
     opts.onclose?.();
@@ -83,27 +100,64 @@ export function modal(title: string, body: HTMLElement, opts: { class?: string; 
   return dlg;
 }
 
+const guards = new WeakMap<HTMLDialogElement, () => Promise<boolean>>();
+
+/** Closes a dialog as Escape would: after asking, when it has something to lose. */
+export async function dismiss(dlg: HTMLDialogElement): Promise<void> {
+  const guard = guards.get(dlg);
+  if (guard && !(await guard())) return;
+  dlg.close();
+}
+
+/** "Discard this event?": resolves true when the user lets it go. */
+export async function confirmDiscard(what: string): Promise<boolean> {
+  return (await choose('Discard changes?', `Discard ${what}?`, [['discard', 'Discard'], ['keep', 'Keep editing']], false)) === 'discard';
+}
+
 /** Asks a question with one button per answer; resolves to the answer's value, or null when dismissed. */
-export function choose<T extends string>(title: string, text: string, answers: [T, string][]): Promise<T | null> {
+export function choose<T extends string>(title: string, text: string, answers: [T, string][], cancel = true): Promise<T | null> {
   return new Promise((resolve) => {
     let answer: T | null = null;
     const buttons = answers.map(([v, label], i) =>
       h('button', { type: 'button', class: i === 0 ? 'primary' : '', onclick: () => { answer = v; dlg.close(); } }, label));
     const body = h('div', { class: 'choose' }, h('p', {}, text), h('div', { class: 'buttons' }, ...buttons,
-      h('button', { type: 'button', onclick: () => dlg.close() }, 'Cancel')));
+      cancel ? h('button', { type: 'button', onclick: () => dlg.close() }, 'Cancel') : null));
     const dlg = modal(title, body, { class: 'small', onclose: () => resolve(answer) });
     buttons[0]?.focus();
   });
 }
 
-/** A short message at the bottom of the screen, read out by screen readers. */
-export function toast(message: string, kind: 'info' | 'error' = 'info'): void {
+/** A button a toast offers, such as Undo. */
+export interface ToastAction {
+  label: string;
+  run: () => void;
+}
+
+/**
+ * A short message at the bottom of the screen, read out by screen readers,
+ * with an optional action (Undo), which keeps it up longer.
+ */
+export function toast(message: string, kind: 'info' | 'error' = 'info', action?: ToastAction): HTMLElement {
   let region = document.getElementById('toasts');
   if (!region) {
     region = h('div', { id: 'toasts', role: 'status', 'aria-live': 'polite' });
     document.body.appendChild(region);
   }
-  const t = h('div', { class: `toast ${kind}` }, message);
+  const t = h('div', { class: `toast ${kind}` }, h('span', {}, message));
+  if (action) {
+    append(t, h('button', { type: 'button', class: 'toast-action', onclick: () => { t.remove(); action.run(); } }, action.label));
+  }
   region.appendChild(t);
-  setTimeout(() => t.remove(), kind === 'error' ? 8000 : 4000);
+  setTimeout(() => t.remove(), action ? 10000 : kind === 'error' ? 8000 : 4000);
+  return t;
+}
+
+/** Asks for permission to show reminders as browser notifications. */
+export async function requestNotifications(): Promise<void> {
+  if (!('Notification' in window)) {
+    toast('This browser cannot show notifications.', 'error');
+    return;
+  }
+  const p = await Notification.requestPermission();
+  toast(p === 'granted' ? 'Reminders will show as notifications.' : 'Notifications are off; reminders show here instead.');
 }

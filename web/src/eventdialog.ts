@@ -2,12 +2,15 @@
 // time zones, attendees and reminders.
 
 import type { EventApi } from '@fullcalendar/core';
-import type { Attendee, CalEvent, EventRequest, EventTime, Reminder, Scope, ViewInstance } from './api';
-import { askScope, errorText, requestNotifications, type App } from './app';
-import { append, choose, field, h, modal, replace, select, toast } from './dom';
+import { OfflineError, type Attendee, type CalEvent, type EventRequest, type EventTime, type Reminder, type Scope } from './api';
+import { append, choose, confirmDiscard, dismiss, field, h, modal, replace, requestNotifications, select, toast } from './dom';
+import { errorText } from './errors';
+import { clock, dayText } from './format';
 import { RecurrenceEditor } from './recurrence-ui';
 import { ruleOf, withRule, type Anchor } from './rrule';
+import type { State } from './state';
 import { addDays, convertWall, dateString, instantOf, isZone, localString, offsetAt, offsetLabel, parseWall, wallAt, wallOf, zoneNames, type Wall } from './tz';
+import { offerUndo, recreation } from './undo';
 
 /** A new event's times, as the grid's UTC-coerced wall clocks in the viewer's zone. */
 export interface Draft {
@@ -17,10 +20,18 @@ export interface Draft {
 }
 
 interface Target {
-  draft?: Draft;
+  draft?: Draft & { title?: string; calendarId?: string };
   id?: string;
-  inst?: ViewInstance;
   calendarId?: string;
+}
+
+/** The "this event / this and following / all events" question. */
+export function askScope(title: string): Promise<Scope | null> {
+  return choose<Scope>(title, 'This event repeats. Which events should change?', [
+    ['this', 'This event'],
+    ['following', 'This and following events'],
+    ['all', 'All events'],
+  ]);
 }
 
 const pad = (n: number) => String(n).padStart(2, '0');
@@ -32,9 +43,11 @@ function zoneOfTime(t: EventTime): string {
   return t.time_zone || 'UTC';
 }
 
-/** Saves a drag or resize in the grid. */
-export async function moveEvent(app: App, id: string, ev: EventApi, old: EventApi, scope?: Scope): Promise<void> {
-  const e = await app.api.event(id);
+/** Saves a drag or resize in the grid, and offers to undo it. */
+export async function moveEvent(st: State, id: string, ev: EventApi, old: EventApi, scope?: Scope): Promise<void> {
+  const e = await st.api.event(id);
+  const master = e.recurring_event_id && e.recurring_event_id !== e.id && scope && scope !== 'this'
+    ? await st.api.event(e.recurring_event_id) : null;
   const req: EventRequest = {};
   if (ev.allDay) {
     const s = dateString(wallOf(ev.start!));
@@ -42,14 +55,26 @@ export async function moveEvent(app: App, id: string, ev: EventApi, old: EventAp
     req.end = { date: ev.end ? dateString(wallOf(ev.end)) : addDays(s, 1) };
   } else {
     const wasTimed = !old.allDay && !e.all_day;
-    const zone = wasTimed ? zoneOfTime(e.start) : app.zone;
+    const zone = wasTimed ? zoneOfTime(e.start) : st.zone;
     const endZone = wasTimed ? zoneOfTime(e.end) : zone;
     const start = ev.start!;
     const end = ev.end ?? new Date(start.getTime() + (old.end && old.start && !old.allDay ? old.end.getTime() - old.start.getTime() : 3600000));
-    req.start = timeIn(start, app.zone, zone);
-    req.end = timeIn(end, app.zone, endZone);
+    req.start = timeIn(start, st.zone, zone);
+    req.end = timeIn(end, st.zone, endZone);
   }
-  await app.api.patchEvent(id, req, scope, e.etag);
+  const moved = await st.api.patchEvent(id, req, scope, e.etag, `the move of “${e.title || '(No title)'}”`);
+  offerUndo(st, 'Event moved.', async () => {
+    if (master && scope === 'following' && moved.id !== master.id) {
+      // The move split the series: the part split off goes, and the
+      // series recurs as it did.
+      await st.api.deleteEvent(moved.id, 'all');
+      await st.api.patchEvent(master.id, { recurrence: master.recurrence ?? [] });
+    } else if (master) {
+      await st.api.patchEvent(master.id, { start: master.start, end: master.end });
+    } else {
+      await st.api.patchEvent(id, { start: e.start, end: e.end }, scope === 'this' ? 'this' : undefined);
+    }
+  });
 }
 
 /** An event time for the viewer's wall clock d, written in zone ('' = floating). */
@@ -58,22 +83,26 @@ function timeIn(d: Date, viewer: string, zone: string): EventTime {
   return { date_time: localString(wallOf(convertWall(d, viewer, zone))), time_zone: zone };
 }
 
-/** Opens the editor for a new event (target.draft) or an existing one (target.id). */
-export async function openEventEditor(app: App, target: Target): Promise<void> {
+/**
+ * Opens the editor for a new event (target.draft) or an existing one
+ * (target.id); onclose runs when it closes.
+ */
+export async function openEventEditor(st: State, target: Target, onclose?: () => void): Promise<void> {
   let ev: CalEvent | null = null;
   let master: CalEvent | null = null;
   if (target.id) {
     try {
-      ev = await app.api.event(target.id);
+      ev = await st.api.event(target.id);
       if (ev.recurring_event_id && ev.recurring_event_id !== ev.id) {
-        master = await app.api.event(ev.recurring_event_id).catch(() => null);
+        master = await st.api.event(ev.recurring_event_id).catch(() => null);
       }
     } catch (err) {
       toast(errorText(err), 'error');
+      onclose?.();
       return;
     }
   }
-  new EventEditor(app, target, ev, master);
+  new EventEditor(st, target, ev, master, onclose);
 }
 
 class EventEditor {
@@ -99,10 +128,14 @@ class EventEditor {
   private readonly recurring: boolean;
   private readonly floating: boolean;
 
-  constructor(private app: App, target: Target, private ev: CalEvent | null, private master: CalEvent | null) {
-    const calId = ev?.calendar_id ?? target.calendarId ?? app.writable()[0]?.id ?? '';
+  private saved = '';
+  private onclose?: () => void;
+
+  constructor(private app: State, target: Target, private ev: CalEvent | null, private master: CalEvent | null, onclose?: () => void) {
+    this.onclose = onclose;
+    const calId = ev?.calendar_id ?? target.draft?.calendarId ?? target.calendarId ?? app.writable()[0]?.id ?? '';
     const calendar = app.calendar(calId);
-    this.readOnly = !!ev && !(calendar && (calendar.role === 'owner' || calendar.role === 'writer'));
+    this.readOnly = !!ev && !app.writable().some((c) => c.id === calendar?.id);
     const options: [string, string][] = (ev ? app.calendars.filter((c) => c.id === calId) : app.writable())
       .map((c) => [c.id, c.display_name]);
     this.cal = select(options, calId, { disabled: !!ev });
@@ -129,6 +162,7 @@ class EventEditor {
       }
     } else {
       const d = target.draft!;
+      this.title.value = d.title ?? '';
       this.allDay.checked = d.allDay;
       start = wallOf(d.start);
       end = d.allDay ? wallOf(new Date(d.end.getTime() - 86400000)) : wallOf(d.end);
@@ -205,9 +239,23 @@ class EventEditor {
       void this.save();
     });
     const heading = this.ev ? (ro ? 'Event' : 'Edit event') : 'New event';
-    this.dlg = modal(heading, form, { class: 'event-dialog' });
+    this.dlg = modal(heading, form, {
+      class: 'event-dialog',
+      onclose: () => this.onclose?.(),
+      // Escape (or ×, or Cancel) on a half-typed event asks first.
+      beforeDismiss: async () => this.readOnly || this.snapshot() === this.saved ||
+        confirmDiscard(this.ev ? 'your changes to this event' : 'this event'),
+    });
     update();
+    this.saved = this.snapshot();
     this.title.focus();
+  }
+
+  /** What the form holds, to tell whether anything was typed. */
+  private snapshot(): string {
+    const values = [...this.dlg.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('input, select, textarea')]
+      .map((el) => el instanceof HTMLInputElement && (el.type === 'checkbox' || el.type === 'radio') ? String(el.checked) : el.value);
+    return JSON.stringify([values, this.attendees, this.reminders]);
   }
 
   private startMs(): number | null {
@@ -233,7 +281,7 @@ class EventEditor {
     const here = wallAt(t, viewer);
     this.zoneNote.textContent = z === viewer
       ? `${offsetLabel(offsetAt(t, z))}, your time zone.`
-      : `${offsetLabel(offsetAt(t, z))}. In your time zone (${viewer}): ${dateString(here)} ${timeOf(here)}.`;
+      : `${offsetLabel(offsetAt(t, z))}. In your time zone (${viewer}): ${dayText(here, -1)}, ${clock(here.h, here.mi, this.app.hour12)}.`;
   }
 
   private guestsSection(): HTMLElement {
@@ -311,12 +359,12 @@ class EventEditor {
   /** Going? buttons when the viewer is invited to this event. */
   private rsvpSection(): HTMLElement | null {
     if (!this.ev) return null;
-    const inv = this.app.inbox.find(this.ev.recurring_event_id || this.ev.id);
+    const inv = this.app.invitationFor(this.ev.recurring_event_id || this.ev.id);
     if (!inv) return null;
     const box = h('div', { class: 'rsvp-box', role: 'group', 'aria-label': 'Going?' }, h('span', {}, 'Going? '));
     for (const [status, label] of [['ACCEPTED', 'Yes'], ['DECLINED', 'No'], ['TENTATIVE', 'Maybe']] as const) {
       append(box, h('button', { type: 'button', 'aria-pressed': String(inv.status === status), onclick: async () => {
-        await this.app.inbox.respond(inv, status);
+        await this.app.respond(inv, status);
         this.dlg.close();
       } }, label));
     }
@@ -325,10 +373,24 @@ class EventEditor {
 
   private buttons(): HTMLElement {
     const b = h('div', { class: 'buttons' });
+    if (this.ev) {
+      append(b, h('button', { type: 'button', class: 'link copy-link', onclick: () => void this.copyLink() }, 'Copy link'));
+    }
     if (!this.readOnly) append(b, h('button', { type: 'submit', class: 'primary' }, 'Save'));
     if (this.ev && !this.readOnly) append(b, h('button', { type: 'button', class: 'danger', onclick: () => void this.remove() }, 'Delete'));
-    append(b, h('button', { type: 'button', onclick: () => this.dlg.close() }, this.readOnly ? 'Close' : 'Cancel'));
+    append(b, h('button', { type: 'button', onclick: () => void dismiss(this.dlg) }, this.readOnly ? 'Close' : 'Cancel'));
     return b;
+  }
+
+  /** Copies the address that opens this event (its week, with the event). */
+  private async copyLink(): Promise<void> {
+    const url = location.href;
+    try {
+      await navigator.clipboard.writeText(url);
+      toast('Link copied.');
+    } catch {
+      toast(`The link: ${url}`);
+    }
   }
 
   /** The request for the form's values: the whole event. */
@@ -402,13 +464,21 @@ class EventEditor {
           scope = s;
           if (s === 'this') delete patch.recurrence;
         }
-        await app.api.patchEvent(id, patch, scope, this.ev.etag);
+        await app.api.patchEvent(id, patch, scope, this.ev.etag, `your change to “${this.ev.title || '(No title)'}”`);
         toast('Event saved.');
       }
       this.dlg.close();
       app.refetch(this.cal.value);
     } catch (err) {
+      if (err instanceof OfflineError && err.queued) {
+        // Kept, and sent again when the server answers: the dialog's
+        // work is done.
+        toast(errorText(err), 'error');
+        this.dlg.close();
+        return;
+      }
       this.error.textContent = errorText(err);
+      if (err instanceof Error && 'kind' in err && (err as { kind: string }).kind === 'precondition-failed') app.refetch(this.cal.value);
     }
   }
 
@@ -423,14 +493,29 @@ class EventEditor {
     } else if (await choose('Delete event', `Delete “${ev.title || '(No title)'}”?`, [['yes', 'Delete']]) !== 'yes') {
       return;
     }
+    const st = this.app;
+    const master = this.master;
     try {
-      await this.app.api.deleteEvent(ev.id, scope);
-      this.dlg.close();
-      toast('Event deleted.');
-      this.app.refetch(ev.calendar_id);
+      await st.api.deleteEvent(ev.id, scope, `the deletion of “${ev.title || '(No title)'}”`);
     } catch (err) {
+      if (err instanceof OfflineError && err.queued) {
+        toast(errorText(err), 'error');
+        this.dlg.close();
+        return;
+      }
       this.error.textContent = errorText(err);
+      return;
     }
+    this.dlg.close();
+    st.refetch(ev.calendar_id);
+    offerUndo(st, 'Event deleted.', async () => {
+      if (master && scope !== 'all') {
+        // One or the rest of the instances: the series recurs as it did.
+        await st.api.patchEvent(master.id, { recurrence: master.recurrence ?? [] });
+      } else {
+        await st.api.createEvent(recreation(master ?? ev));
+      }
+    });
   }
 }
 

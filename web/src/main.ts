@@ -1,9 +1,10 @@
 // Entry point: sign in, then the application.
 
 import './styles.css';
-import { Api } from './api';
+import { Api, type Calendar } from './api';
 import { App } from './app';
 import { authScreen } from './auth';
+import { State } from './state';
 
 const root = document.getElementById('app')!;
 const api = new Api();
@@ -16,10 +17,10 @@ function signedOut(): void {
   authScreen(root, api, start);
 }
 
-function start(user: Awaited<ReturnType<Api['me']>>): void {
-  app = new App(root, api, user, () => {
+function start(user: Awaited<ReturnType<Api['me']>>, calendars?: Promise<Calendar[]>): void {
+  app = new App(root, new State(api, user), () => {
     void api.logout().catch(() => {}).then(signedOut);
-  });
+  }, calendars);
 }
 
 api.onSignedOut = () => {
@@ -27,7 +28,10 @@ api.onSignedOut = () => {
 };
 
 if (api.hasSession()) {
-  api.me().then(start, () => signedOut());
+  // The calendars are asked for with the profile, not after it.
+  const calendars = api.calendars();
+  calendars.catch(() => {});
+  api.me().then((u) => start(u, calendars), () => signedOut());
 } else {
   signedOut();
 }

@@ -11,7 +11,9 @@ export type Weekday = (typeof WEEKDAYS)[number];
 export type RecurrenceEnd =
   | { kind: 'never' }
   | { kind: 'count'; count: number }
-  | { kind: 'until'; date: string }; // the last day, YYYY-MM-DD, in the event's zone
+  // date: the last day with an instance, YYYY-MM-DD, in the event's zone;
+  // raw: the UNTIL value as read, written back while date is unchanged.
+  | { kind: 'until'; date: string; raw?: string };
 
 export interface Recurrence {
   freq: Freq;
@@ -69,7 +71,10 @@ export function formatRRule(r: Recurrence, a: Anchor): string {
     parts.push(`BYDAY=${last && n === 5 ? -1 : n}${wd}`);
   }
   if (r.end.kind === 'count') parts.push(`COUNT=${Math.max(1, Math.floor(r.end.count))}`);
-  if (r.end.kind === 'until') parts.push(`UNTIL=${untilValue(r.end.date, a)}`);
+  if (r.end.kind === 'until') {
+    const e = r.end;
+    parts.push(`UNTIL=${e.raw && untilDate(e.raw, a) === e.date ? e.raw : untilValue(e.date, a)}`);
+  }
   return parts.join(';');
 }
 
@@ -124,7 +129,7 @@ export function parseRRule(text: string, a: Anchor): Recurrence | null {
   if (until !== undefined) {
     const date = untilDate(until, a);
     if (!date) return null;
-    r.end = { kind: 'until', date };
+    r.end = { kind: 'until', date, raw: until };
     kv.delete('UNTIL');
   }
   if (kv.get('WKST') === 'MO' || kv.get('WKST') === 'SU') kv.delete('WKST');
@@ -165,18 +170,26 @@ export function parseRRule(text: string, a: Anchor): Recurrence | null {
   return kv.size === 0 ? r : null;
 }
 
-/** The last day an UNTIL value allows, in the anchor's zone. */
+/**
+ * The last day an UNTIL value leaves an instance on, in the anchor's zone.
+ * An instance on day D starts at D plus the start's time of day, so an
+ * UNTIL earlier in its day than that time ends the series the day before:
+ * a series split before its 10:00 instance of the 23rd ends at 09:59:59
+ * that day, and its last day is the 22nd. Writing "the end of the 23rd"
+ * back would bring that instance back (RFC 5545 §3.3.10: UNTIL is
+ * inclusive).
+ */
 function untilDate(v: string, a: Anchor): string | null {
   const m = /^(\d{4})(\d{2})(\d{2})(?:T(\d{2})(\d{2})(\d{2})(Z?))?$/.exec(v);
   if (!m) return null;
-  const w: Wall = {
+  let w: Wall = {
     y: Number(m[1]), m: Number(m[2]), d: Number(m[3]),
     h: Number(m[4] ?? 0), mi: Number(m[5] ?? 0), s: Number(m[6] ?? 0),
   };
-  if (m[7] === 'Z' && a.zone) {
-    return dateString(wallAt(Date.UTC(w.y, w.m - 1, w.d, w.h, w.mi, w.s), a.zone));
-  }
-  return dateString(w);
+  if (m[7] === 'Z' && a.zone) w = wallAt(Date.UTC(w.y, w.m - 1, w.d, w.h, w.mi, w.s), a.zone);
+  if (a.allDay || m[4] === undefined) return dateString(w);
+  const timeOfDay = ((a.start.h * 60 + a.start.mi) * 60 + a.start.s) * 1000;
+  return dateString(wallAt(Date.UTC(w.y, w.m - 1, w.d, w.h, w.mi, w.s) - timeOfDay, 'UTC'));
 }
 
 const DAY_NAMES = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];

@@ -1,7 +1,8 @@
 // The sharing dialog: who may see a calendar, and how much.
 
 import type { Calendar, Collaborator, Role } from './api';
-import { errorText, type App } from './app';
+import { errorText } from './errors';
+import type { State } from './state';
 import { field, h, modal, replace, select } from './dom';
 
 const ROLES: [Role, string][] = [
@@ -10,7 +11,7 @@ const ROLES: [Role, string][] = [
   ['writer', 'Make changes to events'],
 ];
 
-export function shareDialog(app: App, cal: Calendar): void {
+export function shareDialog(app: State, cal: Calendar): void {
   const list = h('ul', { class: 'collaborators', 'aria-label': 'People with access' });
   const email = h('input', { type: 'email', autocomplete: 'off', required: true, placeholder: 'name@example.com' });
   const role = select(ROLES, 'reader', { 'aria-label': 'Permission' });

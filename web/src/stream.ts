@@ -3,8 +3,10 @@
 // touch; reminders become notifications. EventSource reconnects by itself
 // and resumes with Last-Event-ID.
 
-import type { App } from './app';
 import { toast } from './dom';
+import { clock, dayText } from './format';
+import type { State } from './state';
+import { wallAt } from './tz';
 
 interface ChangeData {
   kind: string;
@@ -25,28 +27,31 @@ export class Stream {
   private es: EventSource;
   private shown = new Set<string>();
 
-  constructor(private app: App) {
+  constructor(private st: State) {
     this.es = new EventSource('/api/v1/stream');
     this.es.addEventListener('change', (e) => this.change(parse(e)));
-    this.es.addEventListener('access', () => void app.reloadCalendars());
+    this.es.addEventListener('access', () => void st.reloadCalendars());
     this.es.addEventListener('resync', (e) => {
       const d = parse(e);
-      if (d.calendar_id) app.refetch(d.calendar_id);
-      else void app.reloadCalendars().then(() => app.refetch());
+      if (d.calendar_id) st.refetch(d.calendar_id);
+      else void st.reloadCalendars().then(() => st.refetch());
     });
     this.es.addEventListener('reminder', (e) => this.reminder((e as MessageEvent).data as string));
-    this.es.addEventListener('open', () => document.body.classList.remove('offline'));
+    this.es.addEventListener('open', () => {
+      document.body.classList.remove('offline');
+      void st.api.replay();
+    });
     this.es.addEventListener('error', () => document.body.classList.add('offline'));
   }
 
   private change(d: ChangeData): void {
     if (d.kind === 'calendar-updated' || d.kind === 'calendar-deleted') {
-      void this.app.reloadCalendars();
+      void this.st.reloadCalendars();
       return;
     }
-    if (d.calendar_id) this.app.refetch(d.calendar_id);
+    if (d.calendar_id) this.st.refetch(d.calendar_id);
     // An invitation may have arrived or been answered.
-    void this.app.inbox.refresh().catch(() => {});
+    void this.st.refreshInvitations().catch(() => {});
   }
 
   private reminder(raw: string): void {
@@ -61,7 +66,11 @@ export class Stream {
     if (this.shown.has(key)) return;
     this.shown.add(key);
     const title = r.summary || 'Reminder';
-    const when = r.instance_start ? new Date(r.instance_start).toLocaleString(undefined, { timeStyle: 'short', dateStyle: 'medium', timeZone: this.app.zone }) : '';
+    let when = '';
+    if (r.instance_start) {
+      const w = wallAt(Date.parse(r.instance_start), this.st.zone);
+      when = `${dayText(w, this.st.now().getUTCFullYear())}, ${clock(w.h, w.mi, this.st.hour12)}`;
+    }
     const body = [when, r.description].filter(Boolean).join('\n');
     if ('Notification' in window && Notification.permission === 'granted') {
       new Notification(title, { body, tag: key });

@@ -55,8 +55,26 @@ describe('parseRRule', () => {
     expect(parseRRule('FREQ=MONTHLY;BYDAY=5TU', lastTue)?.monthly).toBe('weekday');
   });
   it('reads UNTIL as the last day in the event zone', () => {
-    expect(parseRRule('FREQ=DAILY;UNTIL=20260630T215959Z', tue)?.end).toEqual({ kind: 'until', date: '2026-06-30' });
-    expect(parseRRule('FREQ=DAILY;UNTIL=20260630', allDay)?.end).toEqual({ kind: 'until', date: '2026-06-30' });
+    expect(parseRRule('FREQ=DAILY;UNTIL=20260630T215959Z', tue)?.end).toMatchObject({ kind: 'until', date: '2026-06-30' });
+    expect(parseRRule('FREQ=DAILY;UNTIL=20260630', allDay)?.end).toMatchObject({ kind: 'until', date: '2026-06-30' });
+  });
+  it('ends a series split before an instance on the day before it', () => {
+    // Split before the 09:00 (Berlin) instance of 24 March: UNTIL is a
+    // second before it, and the 24th has no instance left.
+    const r = parseRRule('FREQ=WEEKLY;UNTIL=20260324T075959Z', tue)!;
+    expect(r.end).toMatchObject({ kind: 'until', date: '2026-03-23' });
+    expect(say(r, tue)).toBe('Weekly on Tuesday, until 2026-03-23');
+  });
+  it('writes an unchanged UNTIL back as it was read', () => {
+    for (const rule of ['FREQ=WEEKLY;UNTIL=20260324T075959Z', 'FREQ=DAILY;UNTIL=20260630T120000Z', 'FREQ=DAILY;UNTIL=20260630']) {
+      const a = rule.endsWith('0630') ? allDay : tue;
+      expect(formatRRule(parseRRule(rule, a)!, a)).toBe(rule);
+    }
+  });
+  it('writes a changed last day as the end of that day, which never reaches the next day', () => {
+    const r = parseRRule('FREQ=WEEKLY;UNTIL=20260324T075959Z', tue)!;
+    expect(formatRRule({ ...r, end: { kind: 'until', date: '2026-03-23' } }, tue)).toBe('FREQ=WEEKLY;UNTIL=20260323T225959Z');
+    expect(formatRRule({ ...r, end: { kind: 'until', date: '2026-03-31' } }, tue)).toBe('FREQ=WEEKLY;UNTIL=20260331T215959Z');
   });
   it('leaves rules it cannot show to the text editor', () => {
     for (const c of ['FREQ=HOURLY', 'FREQ=MONTHLY;BYDAY=1MO', 'FREQ=MONTHLY;BYSETPOS=-1;BYDAY=MO,TU',
