@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 // Feed serves streams of changes to open clients.
 type Feed struct {
 	nc   *nats.Conn
+	subj Subjects
 	cals *calendar.Service
 	log  *slog.Logger
 
@@ -45,19 +47,39 @@ type topic struct {
 // Publisher puts committed changes on the bus; it implements
 // calendar.Notifier.
 type Publisher struct {
-	nc  *nats.Conn
-	log *slog.Logger
+	nc   *nats.Conn
+	subj Subjects
+	log  *slog.Logger
 }
 
+// Subjects is the first token of every subject the feed uses. The nodes of
+// one installation share it; installations that share a NATS server each
+// need their own, or one's clients would be told of the other's changes
+// and reminders.
+type Subjects string
+
+// DefaultSubjects is the prefix unless configured.
+const DefaultSubjects Subjects = "almanac"
+
+// Valid reports whether s is one NATS subject token.
+func (s Subjects) Valid() bool {
+	return s != "" && !strings.ContainsAny(string(s), ". \t\r\n*>")
+}
+
+func (s Subjects) calendar(id int64) string { return string(s) + ".cal." + strconv.FormatInt(id, 10) }
+func (s Subjects) user(id int64) string     { return string(s) + ".user." + strconv.FormatInt(id, 10) }
+
 // NewPublisher returns a publisher over the bus connection.
-func NewPublisher(nc *nats.Conn, log *slog.Logger) *Publisher { return &Publisher{nc: nc, log: log} }
+func NewPublisher(nc *nats.Conn, subj Subjects, log *slog.Logger) *Publisher {
+	return &Publisher{nc: nc, subj: subj, log: log}
+}
 
 // Changed publishes c. Publishing only queues the message in the client,
 // so it does not hold up the writer.
 func (p *Publisher) Changed(_ context.Context, c calendar.Change) {
-	subject := calendarSubject(c.CalendarID)
+	subject := p.subj.calendar(c.CalendarID)
 	if c.Kind == calendar.AccessGranted || c.Kind == calendar.AccessRevoked {
-		subject = userSubject(c.UserID)
+		subject = p.subj.user(c.UserID)
 	}
 	b, err := json.Marshal(c)
 	if err == nil {
@@ -76,20 +98,17 @@ func (p *Publisher) Reminder(_ context.Context, userID int64, payload []byte) er
 	if err != nil {
 		return err
 	}
-	if err := p.nc.Publish(userSubject(userID), b); err != nil {
+	if err := p.nc.Publish(p.subj.user(userID), b); err != nil {
 		return err
 	}
 	return p.nc.FlushTimeout(10 * time.Second)
 }
 
 // New returns a feed over the bus connection.
-func New(nc *nats.Conn, cals *calendar.Service, log *slog.Logger) *Feed {
-	return &Feed{nc: nc, cals: cals, log: log, topics: make(map[string]*topic),
+func New(nc *nats.Conn, subj Subjects, cals *calendar.Service, log *slog.Logger) *Feed {
+	return &Feed{nc: nc, subj: subj, cals: cals, log: log, topics: make(map[string]*topic),
 		streams: make(map[*Stream]struct{}), reconnects: nc.Stats().Reconnects, wake: make(chan struct{}, 1)}
 }
-
-func calendarSubject(id int64) string { return "almanac.cal." + strconv.FormatInt(id, 10) }
-func userSubject(id int64) string     { return "almanac.user." + strconv.FormatInt(id, 10) }
 
 // attach adds s to subject's listeners, subscribing on first use.
 func (f *Feed) attach(subject string, s *Stream) error {

@@ -30,9 +30,9 @@ func newEnv(t *testing.T) *env {
 	}
 	t.Cleanup(b.Close)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	pub := NewPublisher(b.Conn(), log)
+	pub := NewPublisher(b.Conn(), DefaultSubjects, log)
 	cals := calendar.New(st, calendar.Options{Notifier: pub})
-	return &env{st: st, cals: cals, feed: New(b.Conn(), cals, log), pub: pub}
+	return &env{st: st, cals: cals, feed: New(b.Conn(), DefaultSubjects, cals, log), pub: pub}
 }
 
 func (e *env) user(t *testing.T, name string) *store.User {
@@ -246,5 +246,59 @@ func TestReminderEvent(t *testing.T) {
 			t.Errorf("another user got %s", evs[0].Data)
 		}
 	case <-time.After(200 * time.Millisecond):
+	}
+}
+
+// TestInstallationsSharingABus: two installations on one NATS server, each
+// with its own database (so the same calendar and user ids) and subjects,
+// do not hear each other's changes or reminders.
+func TestInstallationsSharingABus(t *testing.T) {
+	ctx := context.Background()
+	b, err := bus.Open(ctx, bus.Options{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(b.Close)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	install := func(subj Subjects) *env {
+		st := storetest.SQLite(t)
+		pub := NewPublisher(b.Conn(), subj, log)
+		cals := calendar.New(st, calendar.Options{Notifier: pub})
+		return &env{st: st, cals: cals, feed: New(b.Conn(), subj, cals, log), pub: pub}
+	}
+	one, two := install("one"), install("two")
+	alice1, alice2 := one.user(t, "alice"), two.user(t, "alice")
+	if alice1.ID != alice2.ID {
+		t.Fatalf("the test wants equal ids: %d, %d", alice1.ID, alice2.ID)
+	}
+	cal1 := &store.Calendar{Name: "home", DisplayName: "Home"}
+	cal2 := &store.Calendar{Name: "home", DisplayName: "Home"}
+	if err := one.cals.CreateCalendar(ctx, alice1, cal1); err != nil {
+		t.Fatal(err)
+	}
+	if err := two.cals.CreateCalendar(ctx, alice2, cal2); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := two.feed.Open(ctx, alice2, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	one.write(t, cal1, "a.ics")
+	if err := one.pub.Reminder(ctx, alice1.ID, []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	quiet(t, s2)
+	two.write(t, cal2, "b.ics")
+	if ev, m := next(t, s2); ev.Type != "change" || m["calendar_id"] != cal2.UUID {
+		t.Fatalf("own change: %s %s", ev.Type, ev.Data)
+	}
+}
+
+func TestSubjectsValid(t *testing.T) {
+	for s, want := range map[Subjects]bool{"almanac": true, "family-2": true, "": false, "a.b": false, "a b": false, "a*": false, "a>": false} {
+		if s.Valid() != want {
+			t.Errorf("%q: valid %v, want %v", s, !want, want)
+		}
 	}
 }

@@ -93,7 +93,7 @@ func (f *Feed) Open(ctx context.Context, u *store.User, lastEventID string) (*St
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stale = f.register(s)
-	if err := f.attach(userSubject(u.ID), s); err != nil {
+	if err := f.attach(f.subj.user(u.ID), s); err != nil {
 		s.closeLocked()
 		return nil, err
 	}
@@ -134,7 +134,7 @@ func (f *Feed) unregister(s *Stream) {
 
 // add starts following cal, from its current revision.
 func (s *Stream) add(cal *store.Calendar) error {
-	if err := s.f.attach(calendarSubject(cal.ID), s); err != nil {
+	if err := s.f.attach(s.f.subj.calendar(cal.ID), s); err != nil {
 		return fmt.Errorf("subscribing to calendar %d: %w", cal.ID, err)
 	}
 	s.cals[cal.ID] = &position{uuid: cal.UUID, pos: cal.Revision, caughtUp: cal.Revision}
@@ -148,7 +148,7 @@ func (s *Stream) drop(id int64, kind calendar.ChangeKind) {
 		return
 	}
 	delete(s.cals, id)
-	s.f.detach(calendarSubject(id), s)
+	s.f.detach(s.f.subj.calendar(id), s)
 	s.emit("access", Access{Kind: string(kind), CalendarID: p.uuid})
 }
 
@@ -165,9 +165,9 @@ func (s *Stream) closeLocked() {
 	}
 	s.closed = true
 	s.f.unregister(s)
-	s.f.detach(userSubject(s.user.ID), s)
+	s.f.detach(s.f.subj.user(s.user.ID), s)
 	for id := range s.cals {
-		s.f.detach(calendarSubject(id), s)
+		s.f.detach(s.f.subj.calendar(id), s)
 	}
 	s.signal()
 }

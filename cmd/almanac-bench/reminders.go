@@ -103,7 +103,7 @@ func reminderRun(be reminderBackend, dir string, n, writers int, spread time.Dur
 	defer b.Close()
 
 	rec := &lagRecorder{clock: clock}
-	pub := changefeed.NewPublisher(b.Conn(), quiet)
+	pub := changefeed.NewPublisher(b.Conn(), changefeed.DefaultSubjects, quiet)
 	web := reminders.WebHandler(pub)
 	worker := outbox.New(st, outbox.Options{Logger: quiet, Batch: tune.Batch, Concurrency: tune.Concurrency,
 		Handlers: map[string]outbox.Handler{reminders.KindWeb: outbox.HandlerFunc(func(ctx context.Context, m *store.OutboxMessage) error {

@@ -40,9 +40,9 @@ func TestLimitsSettings(t *testing.T) {
 		{"negative quota", nil, []string{"--quota-bytes", "-1"}, calendar.Limits{}, true},
 		{"quota not a number", map[string]string{"ALMANAC_QUOTA_BYTES": "1G"}, nil, calendar.Limits{}, true},
 		{"attendees from the environment", map[string]string{"ALMANAC_MAX_ATTENDEES": "50"}, nil,
-			calendar.Limits{MinDateTime: def.MinDateTime, MaxDateTime: def.MaxDateTime, MaxAttendees: 50}, false},
+			calendar.Limits{MinDateTime: def.MinDateTime, MaxDateTime: def.MaxDateTime, QuotaBytes: DefaultQuotaBytes, MaxAttendees: 50}, false},
 		{"attendees flag over environment", map[string]string{"ALMANAC_MAX_ATTENDEES": "50"}, []string{"--max-attendees", "2000"},
-			calendar.Limits{MinDateTime: def.MinDateTime, MaxDateTime: def.MaxDateTime, MaxAttendees: 2000}, false},
+			calendar.Limits{MinDateTime: def.MinDateTime, MaxDateTime: def.MaxDateTime, QuotaBytes: DefaultQuotaBytes, MaxAttendees: 2000}, false},
 		{"no attendees", nil, []string{"--max-attendees", "0"}, calendar.Limits{}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -91,17 +91,31 @@ func (s *soak) mailDir() string { return filepath.Join(s.dir, "mail-out") }
 // users registers the organizer and the local attendees, and names the
 // guests.
 func (s *soak) users() {
-	s.token = soakUser(s.t, s.n.url, "olga")
+	s.token = s.user("olga")
 	for i := range soakLocals {
 		name := fmt.Sprintf("local%02d", i)
-		soakUser(s.t, s.n.url, name)
+		s.user(name)
 		s.everyone = append(s.everyone, name+"@almanac.test")
+	}
+	// The verification links are mail too; the counts below are of
+	// invitations only.
+	files, _ := filepath.Glob(filepath.Join(s.mailDir(), "*.eml"))
+	for _, f := range files {
+		os.Remove(f)
 	}
 	for i := len(s.everyone); i < calendar.DefaultMaxAttendees; i++ {
 		s.guests = append(s.guests, fmt.Sprintf("guest%03d@example.net", i))
 	}
 	s.everyone = append(s.everyone, s.guests...)
 	s.calID = soakCalendar(s.t, s.n.url, s.token)
+}
+
+// user registers name and follows its verification link: the server
+// schedules only for verified addresses.
+func (s *soak) user(name string) string {
+	token := soakUser(s.t, s.n.url, name)
+	verifyByMail(s.t, s.n.url, s.dir, name+"@almanac.test")
+	return token
 }
 
 // refusesOneMore checks that a meeting one larger than allowed is refused

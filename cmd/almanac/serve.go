@@ -38,6 +38,7 @@ type serveConfig struct {
 	storage           storageConfig
 	Listen            string
 	NATSURL           string
+	BusSubjects       string
 	LogLevel          string
 	LogFormat         string
 	AllowRegistration bool
@@ -74,6 +75,7 @@ func (c *serveConfig) register(s *settings) {
 	c.storage.register(s)
 	s.String(&c.Listen, "listen", "127.0.0.1:8080", "address to serve HTTP on")
 	s.String(&c.NATSURL, "nats-url", "", "nats:// URL of an external NATS server; empty: embedded server")
+	s.String(&c.BusSubjects, "bus-subjects", string(changefeed.DefaultSubjects), "first token of the bus subjects; the same on every node of one installation, different for installations sharing a NATS server")
 	s.String(&c.LogLevel, "log-level", "info", "debug, info, warn or error")
 	s.String(&c.LogFormat, "log-format", "text", "text or json")
 	s.Bool(&c.AllowRegistration, "allow-registration", true, "let anyone create an account with POST /api/v1/users/register")
@@ -141,6 +143,9 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	defer st.Close()
 	log.Info("store open", "dialect", st.Dialect())
 
+	if !changefeed.Subjects(cfg.BusSubjects).Valid() {
+		return fmt.Errorf("--bus-subjects %q: want one NATS subject token (no dots, spaces, * or >)", cfg.BusSubjects)
+	}
 	b, err := bus.Open(ctx, bus.Options{URL: cfg.NATSURL, DataDir: cfg.storage.DataDir, Name: "almanac", Logger: log})
 	if err != nil {
 		return err
@@ -157,7 +162,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
-	pub := changefeed.NewPublisher(b.Conn(), log)
+	pub := changefeed.NewPublisher(b.Conn(), changefeed.Subjects(cfg.BusSubjects), log)
 	webhooks := egress.New(egress.Options{AllowPrivate: cfg.WebhookPrivate, Timeout: 15 * time.Second, UserAgent: "Almanac"})
 	handlers := map[string]outbox.Handler{
 		reminders.KindEmail:   mail,
@@ -200,7 +205,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	}
 	feedOpt.Logger = log
 	sources := external.New(cals, feedOpt)
-	feed := changefeed.New(b.Conn(), cals, log)
+	feed := changefeed.New(b.Conn(), changefeed.Subjects(cfg.BusSubjects), cals, log)
 	watchBus(b, feed, reg)
 	api := jsonapi.New(accounts, cals, jsonapi.Options{SecureCookies: cfg.secureCookies(), Feed: feed, Shutdown: ctx.Done(),
 		Scheduler: sched, NoViewCache: cfg.NoViewCache, External: sources, MaxImportBytes: int64(cfg.MaxImportBytes),

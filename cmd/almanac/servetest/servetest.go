@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"io"
 	"os"
 	"os/exec"
@@ -68,7 +69,7 @@ func StartWith(t testing.TB, bin string, flags []string, env ...string) *Server 
 	t.Helper()
 	args := append([]string{"serve", "--listen", "127.0.0.1:0", "--log-level", "warn"}, flags...)
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = append(append(os.Environ(), "ALMANAC_BUS_SUBJECTS="+subjects(t)), env...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -124,4 +125,14 @@ func (s *Server) Stop() error {
 		<-done
 		return errors.New("did not stop on SIGTERM")
 	}
+}
+
+// subjects names the bus subjects of the test's servers: shared by the
+// nodes one test starts, apart from those of tests running at the same time
+// against the same NATS server with databases of their own.
+func subjects(t testing.TB) string {
+	name, _, _ := strings.Cut(t.Name(), "/")
+	h := fnv.New32a()
+	h.Write([]byte(name))
+	return fmt.Sprintf("almanac-test-%d-%x", os.Getpid(), h.Sum32())
 }
