@@ -534,14 +534,18 @@ type ProfileUpdate struct {
 	// account over. Its check is throttled like a login from ClientAddr.
 	CurrentPassword *string
 	ClientAddr      string
+	// Session is the token of the session making the change: a new
+	// password ends the user's other sessions, not this one.
+	Session string
 }
 
 // ErrWrongPassword is a current password that does not match.
 var ErrWrongPassword = &FieldError{Field: "current_password", Message: "is not the account's password"}
 
 // UpdateProfile validates and applies upd to the user. Invalid or taken
-// values give a *FieldError. A new password ends every session of the user,
-// so a stolen session does not outlive the password change. A new address
+// values give a *FieldError. A new password ends every other session of
+// the user, so a stolen session does not outlive the password change; the
+// one that changed it, having just given the password, stays. A new address
 // waits for verification (see changeEmail).
 func (s *Service) UpdateProfile(ctx context.Context, userID int64, upd ProfileUpdate) (*store.User, error) {
 	u, err := s.st.GetUser(ctx, userID)
@@ -566,7 +570,11 @@ func (s *Service) UpdateProfile(ctx context.Context, userID int64, upd ProfileUp
 		return nil, conflictField(err)
 	}
 	if upd.Password != nil {
-		if err := s.st.DeleteUserSessions(ctx, userID); err != nil {
+		keep := ""
+		if upd.Session != "" {
+			keep = digest(upd.Session)
+		}
+		if err := s.st.DeleteOtherSessions(ctx, userID, keep); err != nil {
 			return nil, err
 		}
 	}

@@ -114,6 +114,12 @@ func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
+// sessionToken is the session token the request was authenticated with.
+func sessionToken(r *http.Request) string {
+	token, _ := r.Context().Value(sessionKey).(string)
+	return token
+}
+
 // caller is the authenticated user of the request.
 func caller(r *http.Request) *store.User { return ctxUser(r.Context()) }
 

@@ -97,8 +97,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) logout(w http.ResponseWriter, r *http.Request) {
-	token, _ := r.Context().Value(sessionKey).(string)
-	if err := a.accounts.Logout(r.Context(), token); err != nil {
+	if err := a.accounts.Logout(r.Context(), sessionToken(r)); err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -159,7 +158,8 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err = a.accounts.UpdateProfile(r.Context(), u.ID, account.ProfileUpdate{Name: in.Name, Email: in.Email,
 		DisplayName: in.DisplayName, TimeZone: in.TimeZone, WeekStart: in.WeekStart, Password: in.Password,
-		FreeBusyVisible: in.FreeBusyVisible, CurrentPassword: in.CurrentPassword, ClientAddr: clientAddr(r)})
+		FreeBusyVisible: in.FreeBusyVisible, CurrentPassword: in.CurrentPassword, ClientAddr: clientAddr(r),
+		Session: sessionToken(r)})
 	if err != nil {
 		writeError(w, r, err)
 		return

@@ -128,6 +128,20 @@ func TestCredentials(t *testing.T) {
 		if n, err := s.PurgeExpiredSessions(ctx); err != nil || n != 1 {
 			t.Fatalf("purge: %d %v", n, err)
 		}
+		// A password change ends the other sessions, not the one making it.
+		other := &store.Session{UserID: u.ID, Digest: "d3", CSRF: "c3", CreatedAt: now, ExpiresAt: now.Add(3600e9)}
+		if err := s.CreateSession(ctx, other); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.DeleteOtherSessions(ctx, u.ID, "d1"); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := s.SessionUser(ctx, "d3"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("the other session: %v", err)
+		}
+		if _, _, err := s.SessionUser(ctx, "d1"); err != nil {
+			t.Fatalf("the session kept: %v", err)
+		}
 		p := &store.AppPassword{UserID: u.ID, Name: "phone", Digest: "x1"}
 		if err := s.CreateAppPassword(ctx, p); err != nil {
 			t.Fatal(err)

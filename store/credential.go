@@ -60,8 +60,14 @@ func (s *Store) DeleteSession(ctx context.Context, digest string) error {
 // DeleteUserSessions ends every session of a user, e.g. after a password
 // change.
 func (s *Store) DeleteUserSessions(ctx context.Context, userID int64) error {
+	return s.DeleteOtherSessions(ctx, userID, "")
+}
+
+// DeleteOtherSessions ends every session of a user but the one with the
+// token digest keep (the one that changed the password).
+func (s *Store) DeleteOtherSessions(ctx context.Context, userID int64, keep string) error {
 	return s.inTx(ctx, func(q querier) error {
-		_, err := q.exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, userID)
+		_, err := q.exec(ctx, `DELETE FROM sessions WHERE user_id = $1 AND digest <> $2`, userID, keep)
 		return err
 	})
 }

@@ -749,6 +749,25 @@ async function settings(alice) {
   await shot(alice, 'settings');
   await page.getByRole('button', { name: 'Revoke Thunderbird' }).click();
   await page.getByRole('list', { name: 'App passwords' }).getByText('No app passwords yet.').waitFor();
+  // A new password needs the current one; a wrong one is said in words.
+  const davStatus = (pw) => alice.evaluate(async (auth) => (await fetch('/dav/principals/alice/', {
+    method: 'PROPFIND', credentials: 'omit', headers: { Depth: '0', Authorization: auth } })).status,
+  'Basic ' + Buffer.from(`alice:${pw}`).toString('base64'));
+  const changePassword = async (current, next) => {
+    await page.getByLabel('Current password').fill(current);
+    await page.getByLabel('New password', { exact: true }).fill(next);
+    await page.getByLabel('New password again').fill(next);
+    await page.getByRole('button', { name: 'Change password' }).click();
+  };
+  await changePassword('not my password', 'a new passphrase');
+  await page.getByText('The current password is wrong.').waitFor();
+  await changePassword(password, 'a new passphrase');
+  await alice.getByText('Password changed.').waitFor();
+  expect(await davStatus('a new passphrase') === 207, 'the new password does not sign in');
+  await changePassword('a new passphrase', password);
+  // The form empties once the server took the change.
+  await until(async () => (await page.getByLabel('Current password').inputValue()) === '', 'the change back was not taken');
+  expect(await davStatus(password) === 207, 'the first password back does not sign in');
   // The clock: 24-hour by choice, then as the browser's language says again.
   await page.getByLabel('Times').selectOption('24');
   await page.getByRole('button', { name: 'Save profile' }).click();
@@ -761,7 +780,7 @@ async function settings(alice) {
   await alice.locator('.fc').waitFor();
   await until(async () => (await alice.locator('.fc-timegrid-slot-label[data-time="09:00:00"]').first().innerText().catch(() => '')).trim() === '9 AM',
     'back to the browser\'s clock');
-  ok('the settings page: app passwords (made, used over CalDAV, revoked), default reminders, 12/24-hour clock');
+  ok('the settings page: app passwords (made, used over CalDAV, revoked), the password (the current one asked), default reminders, 12/24-hour clock');
 }
 
 async function phone() {

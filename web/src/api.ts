@@ -351,7 +351,7 @@ export class Api {
   me(): Promise<User> {
     return this.request('GET', '/users/me');
   }
-  updateMe(id: string, u: Partial<User> & { password?: string }): Promise<User> {
+  updateMe(id: string, u: Partial<User> & { password?: string; current_password?: string }): Promise<User> {
     return this.request('PATCH', `/users/${id}`, u);
   }
 

@@ -117,12 +117,13 @@ export async function confirmDiscard(what: string): Promise<boolean> {
 /** Asks a question with one button per answer; resolves to the answer's value, or null when dismissed. */
 export function choose<T extends string>(title: string, text: string, answers: [T, string][], cancel = true): Promise<T | null> {
   return new Promise((resolve) => {
-    let answer: T | null = null;
+    // The answer is given at the click, not at the dialog's close event a
+    // task later: a key pressed in between must meet the asker settled.
     const buttons = answers.map(([v, label], i) =>
-      h('button', { type: 'button', class: i === 0 ? 'primary' : '', onclick: () => { answer = v; dlg.close(); } }, label));
+      h('button', { type: 'button', class: i === 0 ? 'primary' : '', onclick: () => { resolve(v); dlg.close(); } }, label));
     const body = h('div', { class: 'choose' }, h('p', {}, text), h('div', { class: 'buttons' }, ...buttons,
       cancel ? h('button', { type: 'button', onclick: () => dlg.close() }, 'Cancel') : null));
-    const dlg = modal(title, body, { class: 'small', onclose: () => resolve(answer) });
+    const dlg = modal(title, body, { class: 'small', onclose: () => resolve(null) });
     buttons[0]?.focus();
   });
 }

@@ -8,7 +8,7 @@ const FIELDS: Record<string, string> = {
   title: 'Title', start: 'Start', end: 'End', recurrence: 'Repeat', location: 'Location',
   description: 'Description', attendees: 'Guests', reminders: 'Reminders', time_zone: 'Time zone',
   display_name: 'Name', color: 'Colour', email: 'E-mail', password: 'Password', name: 'Name',
-  url: 'Address', week_start: 'Week start', calendar_id: 'Calendar',
+  url: 'Address', week_start: 'Week start', calendar_id: 'Calendar', current_password: 'Current password',
 };
 
 /** Sentences for what the server says of a field, where its words are terse. */
@@ -16,6 +16,7 @@ const MESSAGES: [field: string, pattern: RegExp, text: string][] = [
   ['user_id', /names no user/, 'No user with that e-mail on this server.'],
   ['email', /plain e-mail/, 'That is not an e-mail address: write it as alice@example.com.'],
   ['password', /short|least/, 'The password is too short: use at least 8 characters.'],
+  ['current_password', /not the account/, 'The current password is wrong.'],
   ['end', /before|after/, 'The event ends before it starts.'],
   ['url', /./, 'That address cannot be subscribed to: '],
 ];

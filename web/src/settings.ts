@@ -67,10 +67,12 @@ export class SettingsPage {
   }
 
   private password(): HTMLElement {
+    const current = h('input', { type: 'password', autocomplete: 'current-password', required: true });
     const pw = h('input', { type: 'password', autocomplete: 'new-password', minlength: 8 });
     const again = h('input', { type: 'password', autocomplete: 'new-password' });
     const err = h('p', { class: 'error', role: 'alert' });
     const form = h('form', { class: 'form settings-section' }, h('h3', {}, 'Password'),
+      field('Current password', current),
       field('New password', pw, 'At least 8 characters. Apps that use an app password keep working.'),
       field('New password again', again), err,
       h('div', { class: 'buttons' }, h('button', { type: 'submit' }, 'Change password')));
@@ -86,9 +88,10 @@ export class SettingsPage {
         return;
       }
       try {
-        await this.st.api.updateMe(this.st.user.id, { password: pw.value });
-        pw.value = again.value = '';
-        toast('Password changed.');
+        // The server asks for the current password with a new one.
+        await this.st.api.updateMe(this.st.user.id, { password: pw.value, current_password: current.value });
+        current.value = pw.value = again.value = '';
+        toast('Password changed. Other browsers signed in to this account are signed out.');
       } catch (e2) {
         err.textContent = errorText(e2);
       }
