@@ -2,6 +2,7 @@ package caldav
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"sort"
 	"time"
@@ -208,6 +209,15 @@ func (h *Handler) writeObject(ctx context.Context, ms *multistatus, t *target, o
 
 // occurrencesByObject returns the calendar's occurrences in tr grouped by
 // object, for expand and limit-recurrence-set.
+//
+// A series with more instances in tr than the server expands for one
+// request (calendar.Service.SeriesBudget) cannot be expanded whole: RFC
+// 4791 §9.6.5 and §9.6.6 leave no room to return part of a recurrence set
+// as if it were all of it, so the request fails with CALDAV:max-instances,
+// the bound of §5.2.8, only then: when the client asked to expand beyond
+// it. The same query without expand returns the whole resource, and a
+// calendar-query or free-busy-query without it is answered whatever the
+// size of the series.
 func (h *Handler) occurrencesByObject(ctx context.Context, t *target, tr *timeRange, tz *time.Location) (map[int64][]calendar.Occurrence, error) {
 	if tr == nil {
 		return nil, nil
@@ -218,6 +228,10 @@ func (h *Handler) occurrencesByObject(ctx context.Context, t *target, tr *timeRa
 	}
 	out := map[int64][]calendar.Occurrence{}
 	for _, o := range list {
+		if o.Truncated {
+			return nil, &calendar.ObjectError{Precondition: calendar.PreMaxInstances,
+				Message: fmt.Sprintf("a series has more than %d instances in the range to expand; ask without expand for the whole resource", h.cals.SeriesBudget())}
+		}
 		out[o.ObjectID] = append(out[o.ObjectID], o)
 	}
 	return out, nil

@@ -1,0 +1,64 @@
+package caldav_test
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/store"
+	"github.com/almanac/almanac/store/storetest"
+)
+
+// TestLargeSeriesQuery: a series of 50,000 instances, one a minute, has
+// more instances in January than the server expands for one request.
+// calendar-query with a time-range over it, with or without a filter the
+// index cannot answer alone, returns the resource; free-busy-query returns
+// the busy time it could expand; only an expand asked over the range
+// fails, with CALDAV:max-instances (RFC 4791 §9.6.5, §5.2.8).
+func TestLargeSeriesQuery(t *testing.T) {
+	flood, err := os.ReadFile(filepath.Join("testdata", "every-minute.ics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const (
+		rng    = `<C:time-range start="20260101T000000Z" end="20260301T000000Z"/>`
+		prefix = `<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/>`
+	)
+	tests := []struct {
+		name, body string
+		status     int
+		want       string
+	}{
+		{"time-range", prefix + `<C:calendar-data/></D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">` + rng +
+			`</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`, http.StatusMultiStatus, "RRULE:FREQ=MINUTELY;COUNT=50000"},
+		{"time-range and text-match", prefix + `</D:prop><C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">` +
+			`<C:prop-filter name="SUMMARY"><C:text-match>minute</C:text-match></C:prop-filter>` + rng +
+			`</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`, http.StatusMultiStatus, "flood.ics"},
+		{"free-busy-query", `<C:free-busy-query xmlns:C="urn:ietf:params:xml:ns:caldav">` + rng + `</C:free-busy-query>`,
+			http.StatusOK, "FREEBUSY;FBTYPE=BUSY:20260110T000000Z/"},
+		{"expand beyond the bound", prefix + `<C:calendar-data><C:expand start="20260101T000000Z" end="20260301T000000Z"/></C:calendar-data></D:prop>` +
+			`<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">` + rng +
+			`</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`, http.StatusForbidden, "<C:max-instances/>"},
+		{"expand of one day", prefix + `<C:calendar-data><C:expand start="20260112T000000Z" end="20260112T010000Z"/></C:calendar-data></D:prop>` +
+			`<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:time-range start="20260112T000000Z" end="20260112T010000Z"/>` +
+			`</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`, http.StatusMultiStatus, "RECURRENCE-ID:20260112T005900Z"},
+	}
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		srv := newServer(t, st, calendar.Limits{})
+		if r := srv.do(t, "alice", "MKCALENDAR", "/dav/calendars/alice/work/", ""); r.status != http.StatusCreated {
+			t.Fatalf("MKCALENDAR: %d", r.status)
+		}
+		if r := srv.do(t, "alice", "PUT", "/dav/calendars/alice/work/flood.ics", string(flood), "Content-Type", "text/calendar"); r.status != http.StatusCreated {
+			t.Fatalf("PUT: %d %s", r.status, r.body)
+		}
+		for _, tt := range tests {
+			r := srv.do(t, "alice", "REPORT", "/dav/calendars/alice/work/", tt.body, "Depth", "1")
+			if r.status != tt.status || !strings.Contains(r.body, tt.want) {
+				t.Errorf("%s: %d %.400s, want %d with %s", tt.name, r.status, r.body, tt.status, tt.want)
+			}
+		}
+	})
+}
