@@ -62,3 +62,33 @@ func TestLargeSeriesQuery(t *testing.T) {
 		}
 	})
 }
+
+// TestExpensiveObjectPut: PUT of the 9.3 KB object of 200 RRULEs is
+// refused with CALDAV:valid-calendar-object-resource, and one of ten
+// dense rules, which spends the write's expansion budget, with
+// CALDAV:max-instances (RFC 4791 §5.3.2.1); a series of every minute is
+// taken.
+func TestExpensiveObjectPut(t *testing.T) {
+	tests := []struct {
+		file, want string
+		status     int
+	}{
+		{"many-rules.ics", "<C:valid-calendar-object-resource/>", http.StatusForbidden},
+		{"ten-rules.ics", "<C:max-instances/>", http.StatusForbidden},
+		{"every-minute.ics", "", http.StatusCreated},
+	}
+	srv := newServer(t, storetest.SQLite(t), calendar.Limits{})
+	if r := srv.do(t, "alice", "MKCALENDAR", "/dav/calendars/alice/work/", ""); r.status != http.StatusCreated {
+		t.Fatalf("MKCALENDAR: %d", r.status)
+	}
+	for _, tt := range tests {
+		data, err := os.ReadFile(filepath.Join("testdata", tt.file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := srv.do(t, "alice", "PUT", "/dav/calendars/alice/work/"+tt.file, string(data), "Content-Type", "text/calendar")
+		if r.status != tt.status || !strings.Contains(r.body, tt.want) {
+			t.Errorf("%s: %d %s, want %d with %s", tt.file, r.status, r.body, tt.status, tt.want)
+		}
+	}
+}

@@ -76,3 +76,30 @@ func TestLargeSeriesTruncated(t *testing.T) {
 		t.Fatalf("day view: %d truncated=%v", r.status, r.body["truncated"])
 	}
 }
+
+// TestExpensiveObjectsOverJSON: the objects of many rules that CalDAV
+// refuses are refused here too: the 200-RRULE object and the one that
+// spends the write's expansion budget fail in an import, each with its
+// precondition, and the refusal is a 422 problem wherever an event is
+// written one at a time.
+func TestExpensiveObjectsOverJSON(t *testing.T) {
+	s := newExternalServer(t)
+	token, _ := s.register(t, "alice")
+	id := s.do(t, "POST", "/calendars", token, `{"display_name":"Work"}`).body["id"].(string)
+	for file, pre := range map[string]string{"many-rules.ics": calendar.PreValidObject, "ten-rules.ics": calendar.PreMaxInstances} {
+		data, err := os.ReadFile(filepath.Join("testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := s.upload(t, "/calendars/"+id+"/import", token, "text/calendar", data)
+		errs, _ := r.body["errors"].([]any)
+		if r.status != 200 || r.body["failed"] != float64(1) || len(errs) != 1 || errs[0].(map[string]any)["precondition"] != pre {
+			t.Errorf("%s: %d %s", file, r.status, r.raw)
+		}
+	}
+	for _, pre := range []string{calendar.PreValidObject, calendar.PreMaxInstances} {
+		if p := objectProblem(&calendar.ObjectError{Precondition: pre, Message: "x"}); p.Status != 422 {
+			t.Errorf("%s: %d", pre, p.Status)
+		}
+	}
+}
