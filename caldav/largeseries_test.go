@@ -16,13 +16,17 @@ import (
 // more instances in January than the server expands for one request.
 // calendar-query with a time-range over it, with or without a filter the
 // index cannot answer alone, returns the resource; free-busy-query returns
-// the busy time it could expand; only an expand asked over the range
-// fails, with CALDAV:max-instances (RFC 4791 §9.6.5, §5.2.8).
+// the busy time it could expand; an expand asked over the range answers
+// the query, the resource's calendar-data alone 403 with
+// CALDAV:max-instances (RFC 4791 §9.6.5, §5.2.8), and the other events
+// expanded.
 func TestLargeSeriesQuery(t *testing.T) {
 	flood, err := os.ReadFile(filepath.Join("testdata", "every-minute.ics"))
 	if err != nil {
 		t.Fatal(err)
 	}
+	lunch := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:lunch\r\nDTSTAMP:20260101T000000Z\r\n" +
+		"DTSTART:20260112T120000Z\r\nDURATION:PT1H\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nSUMMARY:Lunch\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 	const (
 		rng    = `<C:time-range start="20260101T000000Z" end="20260301T000000Z"/>`
 		prefix = `<C:calendar-query xmlns:D="DAV:" xmlns:C="urn:ietf:params:xml:ns:caldav"><D:prop><D:getetag/>`
@@ -41,7 +45,12 @@ func TestLargeSeriesQuery(t *testing.T) {
 			http.StatusOK, "FREEBUSY;FBTYPE=BUSY:20260110T000000Z/"},
 		{"expand beyond the bound", prefix + `<C:calendar-data><C:expand start="20260101T000000Z" end="20260301T000000Z"/></C:calendar-data></D:prop>` +
 			`<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">` + rng +
-			`</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`, http.StatusForbidden, "<C:max-instances/>"},
+			`</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`, http.StatusMultiStatus,
+			"<D:prop><C:calendar-data/></D:prop><D:status>HTTP/1.1 403 Forbidden</D:status><D:error><C:max-instances/></D:error>"},
+		{"expand of the other event", prefix + `<C:calendar-data><C:expand start="20260101T000000Z" end="20260301T000000Z"/></C:calendar-data></D:prop>` +
+			`<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT">` +
+			`<C:prop-filter name="SUMMARY"><C:text-match>Lunch</C:text-match></C:prop-filter>` + rng +
+			`</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`, http.StatusMultiStatus, "RECURRENCE-ID:20260112T120000Z"},
 		{"expand of one day", prefix + `<C:calendar-data><C:expand start="20260112T000000Z" end="20260112T010000Z"/></C:calendar-data></D:prop>` +
 			`<C:filter><C:comp-filter name="VCALENDAR"><C:comp-filter name="VEVENT"><C:time-range start="20260112T000000Z" end="20260112T010000Z"/>` +
 			`</C:comp-filter></C:comp-filter></C:filter></C:calendar-query>`, http.StatusMultiStatus, "RECURRENCE-ID:20260112T005900Z"},
@@ -52,6 +61,9 @@ func TestLargeSeriesQuery(t *testing.T) {
 			t.Fatalf("MKCALENDAR: %d", r.status)
 		}
 		if r := srv.do(t, "alice", "PUT", "/dav/calendars/alice/work/flood.ics", string(flood), "Content-Type", "text/calendar"); r.status != http.StatusCreated {
+			t.Fatalf("PUT: %d %s", r.status, r.body)
+		}
+		if r := srv.do(t, "alice", "PUT", "/dav/calendars/alice/work/lunch.ics", lunch, "Content-Type", "text/calendar"); r.status != http.StatusCreated {
 			t.Fatalf("PUT: %d %s", r.status, r.body)
 		}
 		for _, tt := range tests {

@@ -2,8 +2,8 @@ package caldav
 
 import (
 	"context"
-	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"time"
 
@@ -198,6 +198,18 @@ func (h *Handler) writeObject(ctx context.Context, ms *multistatus, t *target, o
 	if err != nil {
 		return err
 	}
+	if slices.ContainsFunc(occs, func(oc calendar.Occurrence) bool { return oc.Truncated }) {
+		// The series has more instances in the range than the server
+		// expands for one request (calendar.Service.SeriesBudget). RFC 4791
+		// §9.6.5 and §9.6.6 leave no room for part of a recurrence set
+		// passed off as all of it, so this resource's calendar-data fails
+		// with CALDAV:max-instances, the bound of §5.2.8, as a 403
+		// propstat (RFC 4918 §9.1, §14.5): the rest of the answer stands,
+		// and the same query without expand returns the whole resource.
+		stats = append(stats, propstat{status: http.StatusForbidden, props: []prop{{name: pnCalendarData}}, cond: cdav("max-instances")})
+		ms.response(rs.href, stats...)
+		return nil
+	}
 	text, err := op.data.render(o.Data, occs)
 	if err != nil {
 		return err
@@ -208,16 +220,8 @@ func (h *Handler) writeObject(ctx context.Context, ms *multistatus, t *target, o
 }
 
 // occurrencesByObject returns the calendar's occurrences in tr grouped by
-// object, for expand and limit-recurrence-set.
-//
-// A series with more instances in tr than the server expands for one
-// request (calendar.Service.SeriesBudget) cannot be expanded whole: RFC
-// 4791 §9.6.5 and §9.6.6 leave no room to return part of a recurrence set
-// as if it were all of it, so the request fails with CALDAV:max-instances,
-// the bound of §5.2.8, only then: when the client asked to expand beyond
-// it. The same query without expand returns the whole resource, and a
-// calendar-query or free-busy-query without it is answered whatever the
-// size of the series.
+// object, for expand and limit-recurrence-set. Those of a series cut by
+// the server's bound are marked Truncated (see writeObject).
 func (h *Handler) occurrencesByObject(ctx context.Context, t *target, tr *timeRange, tz *time.Location) (map[int64][]calendar.Occurrence, error) {
 	if tr == nil {
 		return nil, nil
@@ -228,10 +232,6 @@ func (h *Handler) occurrencesByObject(ctx context.Context, t *target, tr *timeRa
 	}
 	out := map[int64][]calendar.Occurrence{}
 	for _, o := range list {
-		if o.Truncated {
-			return nil, &calendar.ObjectError{Precondition: calendar.PreMaxInstances,
-				Message: fmt.Sprintf("a series has more than %d instances in the range to expand; ask without expand for the whole resource", h.cals.SeriesBudget())}
-		}
 		out[o.ObjectID] = append(out[o.ObjectID], o)
 	}
 	return out, nil
