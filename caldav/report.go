@@ -3,6 +3,7 @@ package caldav
 import (
 	"context"
 	"net/http"
+	"slices"
 	"sort"
 	"time"
 
@@ -197,6 +198,18 @@ func (h *Handler) writeObject(ctx context.Context, ms *multistatus, t *target, o
 	if err != nil {
 		return err
 	}
+	if slices.ContainsFunc(occs, func(oc calendar.Occurrence) bool { return oc.Truncated }) {
+		// The series has more instances in the range than the server
+		// expands for one request (calendar.Service.SeriesBudget). RFC 4791
+		// §9.6.5 and §9.6.6 leave no room for part of a recurrence set
+		// passed off as all of it, so this resource's calendar-data fails
+		// with CALDAV:max-instances, the bound of §5.2.8, as a 403
+		// propstat (RFC 4918 §9.1, §14.5): the rest of the answer stands,
+		// and the same query without expand returns the whole resource.
+		stats = append(stats, propstat{status: http.StatusForbidden, props: []prop{{name: pnCalendarData}}, cond: cdav("max-instances")})
+		ms.response(rs.href, stats...)
+		return nil
+	}
 	text, err := op.data.render(o.Data, occs)
 	if err != nil {
 		return err
@@ -207,7 +220,8 @@ func (h *Handler) writeObject(ctx context.Context, ms *multistatus, t *target, o
 }
 
 // occurrencesByObject returns the calendar's occurrences in tr grouped by
-// object, for expand and limit-recurrence-set.
+// object, for expand and limit-recurrence-set. Those of a series cut by
+// the server's bound are marked Truncated (see writeObject).
 func (h *Handler) occurrencesByObject(ctx context.Context, t *target, tr *timeRange, tz *time.Location) (map[int64][]calendar.Occurrence, error) {
 	if tr == nil {
 		return nil, nil

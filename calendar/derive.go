@@ -55,10 +55,16 @@ func (s *Service) derive(cal *store.Calendar, name string, data []byte) (*store.
 }
 
 // materialize lists a series' instances up to the index horizon.
+//
+// The expansion is charged to a recurrence.Budget of its own: an object
+// of many rules, dates and overrides is bounded as a whole, in instances
+// and in wall time, not only rule by rule, so that a small object cannot
+// hold a core for long; past the budget the write is refused with
+// CALDAV:max-instances.
 func (s *Service) materialize(series *recurrence.Series) ([]store.Instance, int64, error) {
-	m, err := series.Materialize(s.now().Add(s.lim.IndexHorizon))
+	m, err := series.WithBudget(recurrence.NewBudget(s.recur, nil)).Materialize(s.now().Add(s.lim.IndexHorizon))
 	var le *recurrence.LimitError
-	if err != nil && !errors.As(err, &le) {
+	if err != nil && (!errors.As(err, &le) || le.Budget()) {
 		return nil, 0, objectError(err)
 	}
 	// A series cut short by the instance limit is indexed up to where it
@@ -94,7 +100,13 @@ func objectError(err error) error {
 	switch {
 	case errors.As(err, &ie):
 		return &ObjectError{Precondition: string(ie.Precondition), Message: ie.Error()}
+	case errors.As(err, &le) && le.Structural():
+		// RFC 4791 §5.3.2.1: the server's own restrictions on what a
+		// calendar object resource may hold.
+		return &ObjectError{Precondition: PreValidObject, Message: le.Error()}
 	case errors.As(err, &le):
+		// RFC 4791 §5.3.2.1, CALDAV:max-instances: the resource makes more
+		// instances (or costs more to expand) than the server takes.
 		return &ObjectError{Precondition: PreMaxInstances, Message: le.Error()}
 	}
 	return &ObjectError{Precondition: PreValidData, Message: err.Error()}

@@ -48,7 +48,7 @@ type fixture struct {
 	now   time.Time
 }
 
-func newFixture(t *testing.T, st *store.Store) *fixture {
+func newFixture(t testing.TB, st *store.Store) *fixture {
 	t.Helper()
 	f := &fixture{st: st, now: time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)}
 	f.s = New(st, Options{Now: func() time.Time { return f.now }, Limits: Limits{IndexHorizon: 60 * 24 * time.Hour}})

@@ -2,6 +2,7 @@ package calendar
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"time"
 
@@ -26,13 +27,18 @@ type Occurrence struct {
 	Override     bool
 	Transparent  bool
 	Status       string
+	// Truncated marks the instances of a series that has more instances in
+	// the window than one request expands (SeriesBudget): the instances
+	// given are its first ones, and the later ones are left out.
+	Truncated bool
 }
 
 // Instances returns the occurrences of cal's objects that overlap
 // [from, to) under RFC 4791 §9.9, ordered by start. The window may be as
 // wide as the caller likes: the index is read for the instances in it,
-// and the expansion of each series is bounded by the recurrence limits
-// (MaxPerWindow); callers that answer other users bound it (CheckRange). Floating and all-day
+// and each series gives at most SeriesBudget of them, its first ones
+// marked Truncated when it has more: one large series never fails the
+// query; callers that answer other users bound it (CheckRange). Floating and all-day
 // instances are read in zone, or in the calendar's time zone when zone is
 // nil. The answer comes from the time-range index without parsing any
 // object, except series that continue past their indexed horizon, which
@@ -69,7 +75,50 @@ func (s *Service) Instances(ctx context.Context, u *store.User, cal *store.Calen
 		}
 		return int(a.ObjectID - b.ObjectID)
 	})
-	return out, nil
+	return budgetSeries(out, s.SeriesBudget(), func(oc *Occurrence) *Occurrence { return oc }), nil
+}
+
+// SeriesBudget is the most instances of one series that one request
+// expands: the recurrence limit on one window (MaxPerWindow). A view, a
+// list or a free/busy answer holds at most that many instances of each
+// series, the first ones, marked Truncated; the others are left out
+// rather than the request failing, so that a large series someone else
+// put in a calendar (an invitation of every minute) cannot break it.
+func (s *Service) SeriesBudget() int {
+	if s.recur.MaxPerWindow > 0 {
+		return s.recur.MaxPerWindow
+	}
+	return recurrence.DefaultLimits.MaxPerWindow
+}
+
+// budgetSeries keeps, of list in chronological order, at most max
+// occurrences of each object, the first ones, and marks Truncated every
+// occurrence kept of an object that had more (or that was already cut by
+// its expansion).
+func budgetSeries[T any](list []T, max int, oc func(*T) *Occurrence) []T {
+	count := map[int64]int{}
+	cut := map[int64]bool{}
+	for i := range list {
+		o := oc(&list[i])
+		count[o.ObjectID]++
+		if count[o.ObjectID] > max || o.Truncated {
+			cut[o.ObjectID] = true
+		}
+	}
+	if len(cut) == 0 {
+		return list
+	}
+	clear(count)
+	out := list[:0]
+	for i := range list {
+		o := oc(&list[i])
+		if count[o.ObjectID]++; count[o.ObjectID] > max {
+			continue
+		}
+		o.Truncated = cut[o.ObjectID]
+		out = append(out, list[i])
+	}
+	return out
 }
 
 // occurrence anchors an index row in zone.
@@ -115,7 +164,9 @@ func (s *Service) beyondHorizon(ctx context.Context, cal *store.Calendar, from, 
 // and calls fn with each occurrence that overlaps the window and the
 // component it comes from. It returns the parsed object, or nil when the
 // stored data can no longer be read or expanded: it was valid when
-// written, and the caller skips it rather than fail the view.
+// written, and the caller skips it rather than fail the view. A series
+// with more instances in the window than one expansion gives
+// (MaxPerWindow) yields its first ones, marked Truncated.
 func (s *Service) pastHorizon(o *store.Object, zone *time.Location, from, to time.Time, fn func(oc Occurrence, component int)) (*icalendar.Object, error) {
 	obj, err := icalendar.ParseObject(o.Data, icalendar.Options{})
 	if err != nil {
@@ -127,7 +178,9 @@ func (s *Service) pastHorizon(o *store.Object, zone *time.Location, from, to tim
 	}
 	horizon := store.FromMicro(o.IndexedUntil)
 	list, err := series.Expand(maxTime(from, horizon.Add(-48*time.Hour)), to)
-	if err != nil {
+	var le *recurrence.LimitError
+	cut := errors.As(err, &le)
+	if err != nil && !cut {
 		return nil, objectError(err)
 	}
 	for _, in := range list {
@@ -135,6 +188,7 @@ func (s *Service) pastHorizon(o *store.Object, zone *time.Location, from, to tim
 			continue // in the index
 		}
 		oc, _ := occurrence(store.IndexedInstance{CalendarID: o.CalendarID, ObjectID: o.ID, Instance: storeInstance(in)}, zone)
+		oc.Truncated = cut
 		if oc.overlaps(from, to) {
 			fn(oc, in.Component)
 		}

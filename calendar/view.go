@@ -24,6 +24,9 @@ type Item struct {
 // object and recurrence id. Floating and all-day instances are read in
 // zone, or in each calendar's time zone when zone is nil.
 //
+// Each series gives at most SeriesBudget instances, its first ones, marked
+// Truncated when it has more (see Instances).
+//
 // The caller needs at least the free/busy role on every calendar; where it
 // has no more, summaries are left empty. The answer comes from the index
 // and the summaries stored with the objects, in one query for all the
@@ -77,7 +80,7 @@ func (s *Service) Items(ctx context.Context, u *store.User, cals []*store.Calend
 		}
 	}
 	SortItems(out)
-	return out, nil
+	return budgetSeries(out, s.SeriesBudget(), func(it *Item) *Occurrence { return &it.Occurrence }), nil
 }
 
 // SortItems orders items by start, then object, then recurrence id: the

@@ -24,6 +24,12 @@ type EventList struct {
 	Items         []Event `json:"items"`
 	TimeZone      string  `json:"time_zone,omitempty"`
 	NextPageToken string  `json:"next_page_token,omitempty"`
+	// Truncated is set when a series had more instances in the range than
+	// one request expands (calendar.Service.SeriesBudget): the list holds
+	// its first ones and leaves the rest out; TruncatedEvents names those
+	// series. Either way the range is answered, never refused.
+	Truncated       bool     `json:"truncated,omitempty"`
+	TruncatedEvents []string `json:"truncated_events,omitempty"`
 }
 
 const (
@@ -294,11 +300,18 @@ func (a *API) listRange(ctx context.Context, u *store.User, cals []*store.Calend
 	if err != nil {
 		return nil, err
 	}
+	out := &EventList{Items: []Event{}}
+	cut := map[string]bool{}
+	for _, it := range items {
+		if it.Truncated && !cut[it.ObjectUUID] {
+			cut[it.ObjectUUID] = true
+			out.Truncated, out.TruncatedEvents = true, append(out.TruncatedEvents, it.ObjectUUID)
+		}
+	}
 	if !lq.single {
 		items = firstPerObject(items)
 	}
 	items = lq.after(items)
-	out := &EventList{Items: []Event{}}
 	if len(items) > lq.max {
 		last := items[lq.max-1]
 		out.NextPageToken = cursor{Query: lq.key, Start: last.Start.UnixMicro(), UUID: last.ObjectUUID,

@@ -35,6 +35,9 @@ type FreeBusy struct {
 type FreeBusyEntry struct {
 	Busy  []BusyPeriod `json:"busy,omitempty"`
 	Error string       `json:"error,omitempty"`
+	// Truncated is set when a series had more instances in the range than
+	// one request expands: the busy time holds its first ones only.
+	Truncated bool `json:"truncated,omitempty"`
 }
 
 // BusyPeriod is a merged stretch of busy time (RFC 5545 §3.2.9 FBTYPE:
@@ -104,7 +107,7 @@ func (a *API) computeFreeBusy(r *http.Request, in *FreeBusyRequest) (*FreeBusy, 
 		return nil, err
 	}
 	for key, cals := range calsOf {
-		e := FreeBusyEntry{Busy: busyPeriods(items, cals, from, to)}
+		e := busyEntry(items, cals, from, to)
 		if key[0] == 'c' {
 			out.Calendars[key[1:]] = e
 		} else {
@@ -139,7 +142,24 @@ func (a *API) userBusy(r *http.Request, u *store.User, id string, from, to time.
 	if err != nil {
 		return missing, err
 	}
-	return FreeBusyEntry{Busy: busyPeriods(items, cals, from, to)}, nil
+	return busyEntry(items, cals, from, to), nil
+}
+
+// busyEntry is the busy time of cals' items within [from, to), marked
+// truncated when a series among them was cut.
+func busyEntry(items []calendar.Item, cals []*store.Calendar, from, to time.Time) FreeBusyEntry {
+	e := FreeBusyEntry{Busy: busyPeriods(items, cals, from, to)}
+	want := map[int64]bool{}
+	for _, c := range cals {
+		want[c.ID] = true
+	}
+	for _, it := range items {
+		if it.Truncated && want[it.CalendarID] {
+			e.Truncated = true
+			break
+		}
+	}
+	return e
 }
 
 func freeBusyRange(in *FreeBusyRequest, u *store.User) (from, to time.Time, zone *time.Location, err error) {

@@ -41,19 +41,21 @@ func writeView(w http.ResponseWriter, v *View, drawn []byte) {
 	_, _ = io.WriteString(w, tail)
 }
 
-// appendItems writes the items the viewer sees, separated by commas.
-func (vw viewWriter) appendItems(b []byte, items []calendar.Item) []byte {
-	first := true
+// appendItems writes the items the viewer sees, separated by commas, and
+// reports whether one of them belongs to a series the view cut.
+func (vw viewWriter) appendItems(b []byte, items []calendar.Item) ([]byte, bool) {
+	first, cut := true, false
 	for i := range items {
 		if vw.visible(&items[i]) {
 			if !first {
 				b = append(b, ',')
 			}
 			first = false
+			cut = cut || items[i].Truncated
 			b = vw.appendItem(b, &items[i])
 		}
 	}
-	return b
+	return b, cut
 }
 
 func appendView(b []byte, v *View) []byte {
@@ -75,6 +77,9 @@ func appendView(b []byte, v *View) []byte {
 	b = appendString(b, v.Role)
 	b = append(b, `,"color":`...)
 	b = appendString(b, v.Color)
+	if v.Truncated {
+		b = append(b, `,"truncated":true`...)
+	}
 	b = append(b, `,"instances":[`...)
 	for i := range v.Instances {
 		if i > 0 {
@@ -120,6 +125,9 @@ func appendViewInstance(b []byte, in *ViewInstance) []byte {
 	}
 	if in.Override {
 		b = append(b, `"override":true,`...)
+	}
+	if in.Truncated {
+		b = append(b, `"truncated":true,`...)
 	}
 	b = opt(b, "busy", in.Busy)
 	b[len(b)-1] = '}' // replaces the last comma
@@ -217,6 +225,9 @@ func (vw viewWriter) appendItem(b []byte, it *calendar.Item) []byte {
 	b = append(b, `","all_day":`...)
 	b = strconv.AppendBool(b, it.AllDay)
 	if !full {
+		if it.Truncated {
+			b = append(b, `,"truncated":true`...)
+		}
 		b = append(b, `,"busy":"`...)
 		if it.Status == "TENTATIVE" {
 			b = append(b, `tentative"}`...)
@@ -242,6 +253,9 @@ func (vw viewWriter) appendItem(b []byte, it *calendar.Item) []byte {
 	}
 	if it.Override {
 		b = append(b, `,"override":true`...)
+	}
+	if it.Truncated {
+		b = append(b, `,"truncated":true`...)
 	}
 	return append(b, '}')
 }

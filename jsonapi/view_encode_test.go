@@ -52,10 +52,12 @@ func TestWriteViewMatchesViewInstance(t *testing.T) {
 			RecurrenceID: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)}, ObjectUUID: "u3", Summary: calendar.Summary{Title: "Day"}},
 		{Occurrence: calendar.Occurrence{Start: at, End: at, Floating: true, RecurrenceID: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC),
 			Status: "CANCELLED"}, ObjectUUID: "u4"},
+		{Occurrence: calendar.Occurrence{Start: at, End: at.Add(time.Minute), RecurrenceID: at, Truncated: true},
+			ObjectUUID: "u5", Summary: calendar.Summary{Title: "Cut"}},
 	}
 	for _, role := range []calendar.Role{calendar.RoleFreeBusy, calendar.RoleReader} {
 		v := View{CalendarID: "c", ViewType: "day", Date: "2026-03-02", TimeZone: "Europe/Berlin", Role: role.String(),
-			Color: "#3366ff", Instances: []ViewInstance{}}
+			Color: "#3366ff", Truncated: true, Instances: []ViewInstance{}}
 		for _, it := range items {
 			if vi, ok := viewInstance(it, role, v.Color, berlin); ok {
 				v.Instances = append(v.Instances, vi)
@@ -64,9 +66,9 @@ func TestWriteViewMatchesViewInstance(t *testing.T) {
 		var want bytes.Buffer
 		_ = json.NewEncoder(&want).Encode(v)
 		rec := httptest.NewRecorder()
-		drawn := viewWriter{role: role, calColor: "#3366ff", zone: berlin}.appendItems(nil, items)
+		drawn, cut := viewWriter{role: role, calColor: "#3366ff", zone: berlin}.appendItems(nil, items)
 		writeView(rec, &View{CalendarID: "c", ViewType: "day", Date: "2026-03-02", TimeZone: "Europe/Berlin",
-			Role: role.String(), Color: "#3366ff"}, drawn)
+			Role: role.String(), Color: "#3366ff", Truncated: cut}, drawn)
 		if got := rec.Body.Bytes(); !bytes.Equal(got, want.Bytes()) {
 			t.Errorf("%s:\ngot  %s\nwant %s", role, got, want.Bytes())
 		}

@@ -15,8 +15,15 @@ import (
 // request reads the calendar row and authorises the viewer before looking.
 type viewCache struct {
 	mu    sync.Mutex
-	m     map[viewKey][]byte
+	m     map[viewKey]drawnView
 	bytes int
+}
+
+// drawnView is a view's instances as JSON, and whether a series in it was
+// cut (View.Truncated).
+type drawnView struct {
+	items     []byte
+	truncated bool
 }
 
 type viewKey struct {
@@ -33,18 +40,19 @@ const (
 	viewEntryMax   = 4 << 20
 )
 
-func newViewCache() *viewCache { return &viewCache{m: map[viewKey][]byte{}} }
+func newViewCache() *viewCache { return &viewCache{m: map[viewKey]drawnView{}} }
 
-func (c *viewCache) get(k viewKey) ([]byte, bool) {
+func (c *viewCache) get(k viewKey) (drawnView, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	b, ok := c.m[k]
 	return b, ok
 }
 
-// put keeps b, evicting entries at random when full: older revisions of a
+// put keeps d, evicting entries at random when full: older revisions of a
 // calendar are never asked for again and leave this way.
-func (c *viewCache) put(k viewKey, b []byte) {
+func (c *viewCache) put(k viewKey, d drawnView) {
+	b := d.items
 	if len(b) > viewEntryMax {
 		return
 	}
@@ -55,11 +63,11 @@ func (c *viewCache) put(k viewKey, b []byte) {
 			break
 		}
 		delete(c.m, key)
-		c.bytes -= len(old)
+		c.bytes -= len(old.items)
 	}
 	if old, ok := c.m[k]; ok {
-		c.bytes -= len(old)
+		c.bytes -= len(old.items)
 	}
-	c.m[k] = b
+	c.m[k] = d
 	c.bytes += len(b)
 }

@@ -21,10 +21,14 @@ type View struct {
 	TimeZone   string `json:"time_zone"`
 	WeekStart  int    `json:"week_start"`
 	// Start and End bound the period: local midnights, RFC 3339.
-	Start     string         `json:"start"`
-	End       string         `json:"end"`
-	Role      string         `json:"role"`
-	Color     string         `json:"color"`
+	Start string `json:"start"`
+	End   string `json:"end"`
+	Role  string `json:"role"`
+	Color string `json:"color"`
+	// Truncated is set when a series had more instances in the period
+	// than one request expands (calendar.Service.SeriesBudget): its first
+	// ones are given, marked truncated, and the rest left out.
+	Truncated bool           `json:"truncated,omitempty"`
 	Instances []ViewInstance `json:"instances"`
 }
 
@@ -46,6 +50,9 @@ type ViewInstance struct {
 	Transparency string    `json:"transparency,omitempty"`
 	Recurring    bool      `json:"recurring,omitempty"`
 	Override     bool      `json:"override,omitempty"`
+	// Truncated marks the instances of a series the view cut (see
+	// View.Truncated).
+	Truncated bool `json:"truncated,omitempty"`
 	// Busy is busy or tentative, for free/busy viewers (who get nothing
 	// else).
 	Busy string `json:"busy,omitempty"`
@@ -97,10 +104,11 @@ func (a *API) view(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		// ~370 bytes an instance: one allocation, not a dozen copies as it grows.
-		drawn = viewWriter{role: v.Role, calColor: out.Color, zone: zone}.appendItems(make([]byte, 0, 384*len(items)), items)
+		drawn.items, drawn.truncated = viewWriter{role: v.Role, calColor: out.Color, zone: zone}.appendItems(make([]byte, 0, 384*len(items)), items)
 		a.views.put(key, drawn)
 	}
-	writeView(w, &out, drawn)
+	out.Truncated = drawn.truncated
+	writeView(w, &out, drawn.items)
 }
 
 // period returns the first day of the view containing day and the first
@@ -137,7 +145,7 @@ func viewInstance(it calendar.Item, role calendar.Role, calColor string, zone *t
 		if it.Transparent || it.Status == "CANCELLED" {
 			return vi, false
 		}
-		vi.Busy = "busy"
+		vi.Busy, vi.Truncated = "busy", it.Truncated
 		if it.Status == "TENTATIVE" {
 			vi.Busy = "tentative"
 		}
@@ -149,7 +157,7 @@ func viewInstance(it calendar.Item, role calendar.Role, calColor string, zone *t
 	}
 	vi.Title, vi.Location = it.Summary.Title, it.Summary.Location
 	vi.Color = viewColor(it.Summary.Color, calColor)
-	vi.Status, vi.Override = "confirmed", it.Override
+	vi.Status, vi.Override, vi.Truncated = "confirmed", it.Override, it.Truncated
 	if it.Status != "" {
 		vi.Status = strings.ToLower(it.Status)
 	}

@@ -58,7 +58,7 @@ func (s *Series) Expand(from, to time.Time) ([]Instance, error) {
 	if s.master != nil {
 		lo, hi := s.window(from, to)
 		var err error
-		if occ, err = s.master.occurrences(lo, hi, s.lim.MaxPerWindow+1); err != nil {
+		if occ, err = s.master.occurrences(lo, hi, s.lim.MaxPerWindow+1, s.budget); err != nil {
 			return nil, err
 		}
 	}
@@ -107,7 +107,7 @@ func (s *Series) Materialize(horizon time.Time) (Materialized, error) {
 		}
 	}
 	if s.master != nil {
-		occ, err := s.master.occurrences(MinTime, horizon.Add(s.shift+time.Nanosecond), s.lim.MaxInstances+1)
+		occ, err := s.master.occurrences(MinTime, horizon.Add(s.shift+time.Nanosecond), s.lim.MaxInstances+1, s.budget)
 		if err != nil {
 			return res, err
 		}
@@ -130,7 +130,7 @@ func (s *Series) Materialize(horizon time.Time) (Materialized, error) {
 // after horizon.
 func (s *Series) masterAfter(horizon time.Time) (bool, error) {
 	const probe = 64
-	occ, err := s.master.occurrences(horizon.Add(-s.shift), MaxTime, probe)
+	occ, err := s.master.occurrences(horizon.Add(-s.shift), MaxTime, probe, s.budget)
 	if err != nil {
 		return false, err
 	}

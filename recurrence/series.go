@@ -2,6 +2,7 @@ package recurrence
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/almanac/almanac/icalendar"
@@ -33,6 +34,7 @@ type Options struct {
 type Series struct {
 	lim       Limits
 	zone      *time.Location
+	budget    *Budget // nil: not charged
 	master    *master // nil when the resource holds overrides only
 	overrides []*override
 	margin    time.Duration // longest instance plus largest shift: how far before a window to look
@@ -87,6 +89,9 @@ func NewSeries(obj *icalendar.Object, opt Options) (*Series, error) {
 	if s.zone == nil {
 		s.zone = time.UTC
 	}
+	if err := s.lim.checkShape(obj); err != nil {
+		return nil, err
+	}
 	if !hasInstances(obj.Type) {
 		err := s.addBusyPeriods(obj)
 		s.index()
@@ -110,6 +115,14 @@ func NewSeries(obj *icalendar.Object, opt Options) (*Series, error) {
 	}
 	s.index()
 	return s, nil
+}
+
+// WithBudget returns the series with its expansions charged to b (see
+// Budget): a write expands through it, and hands the series itself on.
+func (s *Series) WithBudget(b *Budget) *Series {
+	c := *s
+	c.budget = b
+	return &c
 }
 
 // hasInstances reports whether components of type comp are occurrences.
@@ -266,8 +279,10 @@ func (m *master) excluded(at time.Time) bool {
 }
 
 // occurrences returns the keys of the master's recurrence set in [from, to),
-// sorted, at most max of them.
-func (m *master) occurrences(from, to time.Time, max int) ([]time.Time, error) {
+// sorted, at most max of them. What the rules produce is charged to b
+// (nil: not charged): every expansion passes here, so this is where a
+// write's Budget is enforced.
+func (m *master) occurrences(from, to time.Time, max int, b *Budget) ([]time.Time, error) {
 	in := func(t time.Time) bool { return !t.Before(from) && t.Before(to) && !m.excluded(t) }
 	out := make([]time.Time, 0, 32)
 	if in(m.startAt) {
@@ -284,6 +299,9 @@ func (m *master) occurrences(from, to time.Time, max int) ([]time.Time, error) {
 	for _, r := range m.rules {
 		got, err := r.Between(from, to, want)
 		if err != nil {
+			return nil, err
+		}
+		if err := b.charge(len(got)); err != nil {
 			return nil, err
 		}
 		for _, t := range got {
@@ -393,4 +411,33 @@ func (s *Series) index() {
 	}
 	// A day more covers UTC offsets and DST changes between key and instant.
 	s.margin = longest + s.shift + 26*time.Hour
+}
+
+// checkShape refuses an object with more rules, dates or overrides than
+// the limits allow, before anything is expanded: each rule is expanded on
+// its own, and each date and override is visited by every expansion.
+func (l Limits) checkShape(obj *icalendar.Object) error {
+	overrides := 0
+	for _, c := range obj.Components {
+		if c.Props.Get("RECURRENCE-ID") != nil {
+			overrides++
+		}
+		// RFC 5545 §3.8.5.3: RRULE "SHOULD NOT" occur more than once.
+		if n := len(c.Props.Values("RRULE")) + len(c.Props.Values("EXRULE")); n > l.MaxRules {
+			return limitError("MaxRules", l.MaxRules, "a %s has %d RRULE properties", c.Name, n)
+		}
+		dates := 0
+		for _, name := range []string{"RDATE", "EXDATE"} {
+			for _, p := range c.Props.Values(name) {
+				dates += strings.Count(p.Value, ",") + 1
+			}
+		}
+		if dates > l.MaxDates {
+			return limitError("MaxDates", l.MaxDates, "a %s has %d RDATE and EXDATE values", c.Name, dates)
+		}
+	}
+	if overrides > l.MaxOverrides {
+		return limitError("MaxOverrides", l.MaxOverrides, "the object overrides %d instances", overrides)
+	}
+	return nil
 }

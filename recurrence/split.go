@@ -70,7 +70,7 @@ func (s *Series) checkSplit(rid time.Time) error {
 	if !rid.After(m.startAt) {
 		return fmt.Errorf("recurrence: split: %s is the first instance (or before it): change the whole series instead", rid.Format(time.RFC3339))
 	}
-	occ, err := m.occurrences(rid, rid.Add(time.Nanosecond), 1)
+	occ, err := m.occurrences(rid, rid.Add(time.Nanosecond), 1, nil)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/almanac/almanac/account"
 	"github.com/almanac/almanac/calendar"
 	"github.com/almanac/almanac/httpserver"
+	"github.com/almanac/almanac/recurrence"
 	"github.com/almanac/almanac/store"
 )
 
@@ -122,6 +123,12 @@ type limitsConfig struct {
 	QuotaBytes   int
 	MaxAttendees int
 	attendees    bool // MaxAttendees was registered (almanac serve)
+
+	// The bounds on one object's recurrence and on the work of expanding
+	// it for one write (see recurrence.Limits).
+	MaxRules, MaxRecurrenceDates, MaxOverrides int
+	WriteExpansionInstances                    int
+	WriteExpansionTime                         time.Duration
 }
 
 func (c *limitsConfig) register(s *settings) {
@@ -129,6 +136,37 @@ func (c *limitsConfig) register(s *settings) {
 	s.Int(&c.QuotaBytes, "quota-bytes", DefaultQuotaBytes, "most bytes of calendar data each user may store (0: no quota)")
 	c.attendees = true
 	s.Int(&c.MaxAttendees, "max-attendees", calendar.DefaultMaxAttendees, "most attendees an event may invite when the server sends its invitations; CalDAV advertises it as max-attendees-per-instance")
+	d := recurrence.DefaultLimits
+	s.Int(&c.MaxRules, "max-rules", d.MaxRules, "most RRULE properties one component of an event may hold (clients write one)")
+	s.Int(&c.MaxRecurrenceDates, "max-recurrence-dates", d.MaxDates, "most RDATE and EXDATE values one component may hold")
+	s.Int(&c.MaxOverrides, "max-overrides", d.MaxOverrides, "most overridden instances (RECURRENCE-ID components) one object may hold")
+	s.Int(&c.WriteExpansionInstances, "write-expansion-instances", d.WriteInstances, "most instances the rules of one object may produce while a write expands it")
+	s.Duration(&c.WriteExpansionTime, "write-expansion-time", d.WriteTime, "longest one write may spend expanding an object's recurrence")
+}
+
+// recurrence returns the recurrence limits: the defaults, with the bounds
+// on one object and on one write's expansion as configured. Without
+// almanac serve's settings registered (almanac import), the defaults.
+func (c *limitsConfig) recurrence() (recurrence.Limits, error) {
+	lim := recurrence.DefaultLimits
+	if !c.attendees {
+		return lim, nil
+	}
+	for _, v := range []struct {
+		name string
+		n    int
+	}{{"max-rules", c.MaxRules}, {"max-recurrence-dates", c.MaxRecurrenceDates}, {"max-overrides", c.MaxOverrides},
+		{"write-expansion-instances", c.WriteExpansionInstances}} {
+		if v.n < 1 {
+			return lim, fmt.Errorf("--%s %d: want 1 or more", v.name, v.n)
+		}
+	}
+	if c.WriteExpansionTime <= 0 {
+		return lim, fmt.Errorf("--write-expansion-time %s: want a positive duration such as 5s", c.WriteExpansionTime)
+	}
+	lim.MaxRules, lim.MaxDates, lim.MaxOverrides = c.MaxRules, c.MaxRecurrenceDates, c.MaxOverrides
+	lim.WriteInstances, lim.WriteTime = c.WriteExpansionInstances, c.WriteExpansionTime
+	return lim, nil
 }
 
 // registerDates registers the date range alone, for almanac import: the

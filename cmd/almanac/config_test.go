@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/recurrence"
 )
 
 // TestLimitsSettings: the date range, quota and attendee limit come from ALMANAC_*
@@ -73,6 +74,61 @@ func TestLimitsSettings(t *testing.T) {
 			if !got.MinDateTime.Equal(tc.want.MinDateTime) || !got.MaxDateTime.Equal(tc.want.MaxDateTime) || got.QuotaBytes != tc.want.QuotaBytes ||
 				got.MaxAttendees != tc.want.MaxAttendees {
 				t.Fatalf("got %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestRecurrenceLimitsConfig: the bounds on one object's recurrence and on
+// one write's expansion default to recurrence.DefaultLimits and are set by
+// flag or environment, flag first; zero and negative values are refused.
+func TestRecurrenceLimitsConfig(t *testing.T) {
+	d := recurrence.DefaultLimits
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want func(*recurrence.Limits)
+		bad  bool
+	}{
+		{"defaults", nil, nil, func(*recurrence.Limits) {}, false},
+		{"from the environment", map[string]string{"ALMANAC_MAX_RULES": "3", "ALMANAC_MAX_OVERRIDES": "100",
+			"ALMANAC_MAX_RECURRENCE_DATES": "50", "ALMANAC_WRITE_EXPANSION_INSTANCES": "1000", "ALMANAC_WRITE_EXPANSION_TIME": "1s"}, nil,
+			func(l *recurrence.Limits) {
+				l.MaxRules, l.MaxOverrides, l.MaxDates, l.WriteInstances, l.WriteTime = 3, 100, 50, 1000, time.Second
+			}, false},
+		{"flag over environment", map[string]string{"ALMANAC_MAX_RULES": "3"}, []string{"--max-rules", "2"},
+			func(l *recurrence.Limits) { l.MaxRules = 2 }, false},
+		{"no rules", nil, []string{"--max-rules", "0"}, nil, true},
+		{"negative dates", nil, []string{"--max-recurrence-dates", "-1"}, nil, true},
+		{"no time", map[string]string{"ALMANAC_WRITE_EXPANSION_TIME": "0s"}, nil, nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			s := newSettings("almanac serve", "")
+			s.fs.SetOutput(io.Discard)
+			var c limitsConfig
+			c.register(s)
+			err := s.Parse(tc.args)
+			var got recurrence.Limits
+			if err == nil {
+				got, err = c.recurrence()
+			}
+			if tc.bad {
+				if err == nil {
+					t.Fatalf("accepted: %+v", got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := d
+			tc.want(&want)
+			if got != want {
+				t.Fatalf("got %+v, want %+v", got, want)
 			}
 		})
 	}

@@ -177,6 +177,8 @@ func (cfg *serveConfig) checkSettings(context.Context) (string, error) {
 	add(err)
 	_, err = cfg.Limits.limits()
 	add(err)
+	_, err = cfg.Limits.recurrence()
+	add(err)
 	_, err = cfg.Feeds.options()
 	add(err)
 	add(cfg.TLS.check(cfg.Mail.PublicURL))

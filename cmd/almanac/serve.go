@@ -193,9 +193,13 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
+	recur, err := cfg.Limits.recurrence()
+	if err != nil {
+		return err
+	}
 	// Reminders come after scheduling, so that they see what is stored.
 	cals := calendar.New(st, calendar.Options{Notifier: pub, Kick: deliveries.Kick,
-		Hooks: hooks(sched, rem), Secrets: keys, Viewer: rem, Limits: limits})
+		Hooks: hooks(sched, rem), Secrets: keys, Viewer: rem, Limits: limits, Recurrence: recur})
 	for kind, h := range sched.Handlers(cals, mail, maxMailAttempts) {
 		handlers[kind] = h
 	}

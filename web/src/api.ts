@@ -121,6 +121,8 @@ export interface ViewInstance {
   transparency?: string;
   recurring?: boolean;
   override?: boolean;
+  /** Set on the instances of a series the server cut: it had more in the period than one request gives. */
+  truncated?: boolean;
   busy?: string;
 }
 
@@ -133,6 +135,8 @@ export interface View {
   end: string;
   role: Role;
   color: string;
+  /** Set when a series had more instances in the period than one request gives: the first ones are here. */
+  truncated?: boolean;
   instances: ViewInstance[];
 }
 

@@ -11,7 +11,7 @@ import multiMonthPlugin from '@fullcalendar/multimonth';
 import timeGridPlugin from '@fullcalendar/timegrid';
 
 import type { Calendar, Scope, ViewInstance } from './api';
-import { arrange, type Loaded, type Shown } from './arrange';
+import { arrange, truncatedNote, type Loaded, type Shown } from './arrange';
 import { append, h, replace, toast } from './dom';
 import { errorText } from './errors';
 import { askScope, moveEvent, openEventEditor, type Draft } from './eventdialog';
@@ -57,11 +57,13 @@ export class App {
   private menuButton!: HTMLButtonElement;
   private gridEl = h('div', { class: 'grid', id: 'grid' });
   private pageEl = h('div', { class: 'page', hidden: true });
+  /** Says that the server cut a series in the range drawn (truncatedNote). */
+  private cutNote = h('p', { class: 'cut-note', role: 'status', hidden: true });
   private stream?: Stream;
   private inbox: InboxButton;
   private search: SearchPage;
   /** The instances of each calendar for the range drawn, by calendar, until it changes. */
-  private cache = new Map<string, { range: string; instances: ViewInstance[] }>();
+  private cache = new Map<string, { range: string; instances: ViewInstance[]; truncated: boolean }>();
   private refetchTimer = 0;
   private calendarsSig = '';
   private route: Route;
@@ -128,7 +130,7 @@ export class App {
     replace(root,
       h('a', { href: '#grid', class: 'skip' }, 'Skip to calendar'),
       header,
-      h('div', { class: 'body' }, this.sidebar, h('main', { class: 'main', 'aria-label': 'Calendar' }, this.gridEl, this.pageEl)),
+      h('div', { class: 'body' }, this.sidebar, h('main', { class: 'main', 'aria-label': 'Calendar' }, this.gridEl, this.pageEl, this.cutNote)),
       fab,
       h('div', { class: 'scrim', onclick: () => this.showSidebar(false) }));
     document.addEventListener('keydown', (e) => {
@@ -468,7 +470,7 @@ export class App {
     const shown = st.calendars.filter((c) => !this.hidden.has(c.id));
     const loaded: Loaded[] = await Promise.all(shown.map(async (cal) => {
       const hit = this.cache.get(cal.id);
-      if (hit && hit.range === range) return { cal, instances: hit.instances };
+      if (hit && hit.range === range) return { cal, instances: hit.instances, truncated: hit.truncated };
       const periods = cover(start, end, st.user.week_start);
       let views;
       try {
@@ -479,7 +481,9 @@ export class App {
       }
       const seen = new Set<string>();
       const instances: ViewInstance[] = [];
+      let truncated = false;
       for (const v of views) {
+        truncated ||= !!v.truncated;
         for (const inst of v.instances) {
           const key = inst.id ?? `${inst.start_utc}/${inst.end_utc}`;
           if (!seen.has(key)) {
@@ -488,9 +492,12 @@ export class App {
           }
         }
       }
-      this.cache.set(cal.id, { range, instances });
-      return { cal, instances };
+      this.cache.set(cal.id, { range, instances, truncated });
+      return { cal, instances, truncated };
     }));
+    const note = truncatedNote(loaded);
+    this.cutNote.textContent = note;
+    this.cutNote.hidden = note === '';
     // The time from this mark to "almanac:interactive" is how long the
     // grid takes to draw what arrived (docs/benchmarks.md).
     performance.mark('almanac:data', { detail: { calendars: loaded.length, instances: loaded.reduce((n, l) => n + l.instances.length, 0) } });

@@ -8,6 +8,20 @@ import type { Calendar, Invitation, ViewInstance } from './api';
 export interface Loaded {
   cal: Calendar;
   instances: ViewInstance[];
+  /** The server cut a series of this calendar in the range (View.truncated). */
+  truncated?: boolean;
+}
+
+/**
+ * The note above the grid when the server cut a series of some calendars
+ * shown (a series with more instances in the range than one request
+ * gives), or '' when nothing was cut.
+ */
+export function truncatedNote(loaded: Loaded[]): string {
+  const names = loaded.filter((l) => l.truncated).map((l) => l.cal.display_name);
+  if (names.length === 0) return '';
+  const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+  return `Some events of ${list} repeat too often to show in full here; only their first occurrences are shown.`;
 }
 
 export interface Shown {

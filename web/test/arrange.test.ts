@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Calendar, Invitation, ViewInstance } from '../src/api';
-import { arrange } from '../src/arrange';
+import { arrange, truncatedNote } from '../src/arrange';
 
 const cal = (id: string, owner: string): Calendar => ({
   id, display_name: id, description: '', color: '', order: 0, time_zone: '', role: owner === 'bob' ? 'owner' : 'reader',
@@ -29,5 +29,16 @@ describe('arrange', () => {
       { cal: mine, instances: [inst('b1', 'Planning'), inst('b2', 'Lunch')] },
     ], [inv('b1', 'DECLINED'), inv('b2', 'NEEDS-ACTION')], 'bob');
     expect(out.map((s) => `${s.inst.id}/${s.reply ?? ''}`)).toEqual(['b1/declined', 'b2/needs-action', 'a1/']);
+  });
+});
+
+describe('truncatedNote', () => {
+  it('names the calendars whose series the server cut, and is empty otherwise', () => {
+    const a = cal('Work', 'bob');
+    const b = cal('Home', 'bob');
+    const c = cal('Team', 'alice');
+    expect(truncatedNote([{ cal: a, instances: [] }, { cal: b, instances: [], truncated: false }])).toBe('');
+    expect(truncatedNote([{ cal: a, instances: [], truncated: true }, { cal: b, instances: [] }])).toContain('of Work repeat');
+    expect(truncatedNote([a, b, c].map((x) => ({ cal: x, instances: [], truncated: true })))).toContain('of Work, Home and Team repeat');
   });
 });
