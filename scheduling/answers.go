@@ -54,7 +54,7 @@ func propLines(c *ical.Component, name string) []string {
 // resetAnswers applies RFC 6638 §3.2.8 to the organizer's write: in each
 // component that reschedules an instance, every attendee the server
 // schedules but the organizer goes back to PARTSTAT=NEEDS-ACTION with
-// RSVP=TRUE, and the component's SEQUENCE goes up if the client did not
+// RSVP=TRUE (see askAgain), and the component's SEQUENCE goes up if the client did not
 // raise it (RFC 5546 §2.1.4), so that the attendees' copies and the
 // update mail ask again. Only the instances that moved lose their answers:
 // an override whose time changed resets that instance alone.
@@ -133,8 +133,9 @@ func (w *write) askForReplies() {
 	}
 }
 
-// askAgain sets an attendee back to NEEDS-ACTION with RSVP=TRUE and
-// reports whether that changed anything.
+// askAgain sets an attendee back to NEEDS-ACTION with RSVP=TRUE (unless
+// the organizer set RSVP=FALSE) and reports whether that changed
+// anything.
 func askAgain(a *ical.Prop) bool {
 	ensureParams(a)
 	changed := false
@@ -142,7 +143,9 @@ func askAgain(a *ical.Prop) bool {
 		a.Params.Set(ical.ParamParticipationStatus, itip.NeedsAction)
 		changed = true
 	}
-	if !strings.EqualFold(a.Params.Get(ical.ParamRSVP), "TRUE") {
+	// An RSVP=FALSE the organizer set (answers clear RSVP) says they
+	// want no reply from this attendee, moved or not.
+	if r := a.Params.Get(ical.ParamRSVP); !strings.EqualFold(r, "TRUE") && !strings.EqualFold(r, "FALSE") {
 		a.Params.Set(ical.ParamRSVP, "TRUE")
 		changed = true
 	}
