@@ -54,10 +54,11 @@ func propLines(c *ical.Component, name string) []string {
 // resetAnswers applies RFC 6638 §3.2.8 to the organizer's write: in each
 // component that reschedules an instance, every attendee the server
 // schedules but the organizer goes back to PARTSTAT=NEEDS-ACTION with
-// RSVP=TRUE (see askAgain), and the component's SEQUENCE goes up if the client did not
-// raise it (RFC 5546 §2.1.4), so that the attendees' copies and the
-// update mail ask again. Only the instances that moved lose their answers:
-// an override whose time changed resets that instance alone.
+// RSVP=TRUE (see askAgain), and the component's SEQUENCE goes up if the
+// client did not raise it (RFC 5546 §2.1.4, §3.2.2.1: a reschedule is a
+// REQUEST with a new SEQUENCE), so that the attendees' copies and the
+// update mail ask again. Only the instances that moved lose their
+// answers: an override whose time changed resets that instance alone.
 func (w *write) resetAnswers() {
 	if w.prevObj == nil {
 		return
