@@ -7,6 +7,7 @@ import (
 
 	"github.com/almanac/almanac/icalendar"
 	"github.com/almanac/almanac/itip"
+	"github.com/almanac/almanac/recurrence"
 	"github.com/emersion/go-ical"
 )
 
@@ -23,7 +24,7 @@ func (w *write) removedInstances() []*icalendar.Component {
 		return nil
 	}
 	oldMaster, curMaster := w.prevObj.Master(), w.obj.Master()
-	if oldMaster == nil || curMaster == nil {
+	if oldMaster == nil || curMaster == nil || oldMaster.Calendar() == nil || curMaster.Calendar() == nil {
 		return nil
 	}
 	excluded := map[string]bool{}
@@ -31,12 +32,21 @@ func (w *write) removedInstances() []*icalendar.Component {
 		excluded[instanceKey(oldMaster, rid)] = true
 	}
 	var out []*icalendar.Component
+	var series *recurrence.Series
 	for _, rid := range exdateIDs(curMaster.Component) {
+		if len(out) == maxDeclinedPerWrite {
+			break
+		}
 		key := instanceKey(curMaster, rid)
 		if key == "" || excluded[key] || itip.Component(w.obj, key) != nil {
 			continue
 		}
 		excluded[key] = true
+		// An override names an instance; any other instance starts at its
+		// recurrence id.
+		if itip.Component(w.prevObj, key) == nil && !hadInstance(&series, w.prevObj, oldMaster, rid) {
+			continue // an EXDATE that removes nothing: the organizer would refuse the reply
+		}
 		var inst *ical.Component
 		if old := itip.Component(w.prevObj, key); old != nil {
 			inst = itip.Clone(old.Component)
@@ -53,6 +63,33 @@ func (w *write) removedInstances() []*icalendar.Component {
 		out = append(out, c)
 	}
 	return out
+}
+
+// maxDeclinedPerWrite bounds the instances one write of an attendee's
+// copy declines, and so the size of the REPLY it sends: deleting
+// occurrences one by one, as clients do, stays far below it.
+const maxDeclinedPerWrite = 100
+
+// hadInstance reports whether the previous version's series has the
+// instance rid names (series is expanded once, on first use).
+func hadInstance(series **recurrence.Series, prev *icalendar.Object, master *icalendar.Component, rid *ical.Prop) bool {
+	if *series == nil {
+		s, err := recurrence.NewSeries(prev, recurrence.Options{})
+		if err != nil {
+			return false
+		}
+		*series = s
+	}
+	dt, err := icalendar.ParseDateTime(rid.Value, rid.Params, master.Calendar().Location)
+	if err != nil {
+		return false
+	}
+	at := dt.In(time.UTC)
+	list, err := (*series).Expand(at.Add(-time.Second), at.Add(time.Second))
+	if err != nil {
+		return false
+	}
+	return slices.ContainsFunc(list, func(in recurrence.Instance) bool { return in.RecurrenceID.Equal(at) })
 }
 
 // exdateIDs turns a component's EXDATEs into RECURRENCE-ID properties,

@@ -26,6 +26,9 @@ func TestAttendeeRemovesInstance(t *testing.T) {
 		{"EXDATE on an instance of the series", "20260323T080000Z", func(obj *icalendar.Object) {
 			obj.Master().Props.Add(&ical.Prop{Name: ical.PropExceptionDates, Params: ical.Params{"TZID": {"Europe/Berlin"}}, Value: "20260323T090000"})
 		}},
+		{"beside an EXDATE that removes nothing", "20260323T080000Z", func(obj *icalendar.Object) {
+			obj.Master().Props.Add(&ical.Prop{Name: ical.PropExceptionDates, Params: ical.Params{"TZID": {"Europe/Berlin"}}, Value: "20260324T090000,20260323T090000"})
+		}},
 		{"EXDATE and its override dropped", "20260316T080000Z", func(obj *icalendar.Object) {
 			obj.Master().Props.Add(&ical.Prop{Name: ical.PropExceptionDates, Params: ical.Params{}, Value: "20260316T080000Z"})
 			obj.Calendar.Children = slices.DeleteFunc(obj.Calendar.Children, func(c *ical.Component) bool {
