@@ -17,8 +17,8 @@ import (
 // decline each for them, so that the organizer learns of it. Each is the
 // previous copy's component for the instance (its override, or the one
 // the series made), with the attendee's PARTSTAT=DECLINED. An instance
-// they had declined already, one cancelled, or one they are not invited
-// to sends nothing.
+// they had declined already, one cancelled, one they are not invited to,
+// or an EXDATE that names no instance sends nothing.
 func (w *write) removedInstances() []*icalendar.Component {
 	if w.prevObj == nil {
 		return nil
@@ -33,13 +33,14 @@ func (w *write) removedInstances() []*icalendar.Component {
 	}
 	var out []*icalendar.Component
 	var series *recurrence.Series
+	examined := 0
 	for _, rid := range exdateIDs(curMaster.Component) {
-		if len(out) == maxDeclinedPerWrite {
-			break
-		}
 		key := instanceKey(curMaster, rid)
 		if key == "" || excluded[key] || itip.Component(w.obj, key) != nil {
 			continue
+		}
+		if examined++; examined > maxDeclinedPerWrite {
+			break
 		}
 		excluded[key] = true
 		// An override names an instance; any other instance starts at its
@@ -65,9 +66,10 @@ func (w *write) removedInstances() []*icalendar.Component {
 	return out
 }
 
-// maxDeclinedPerWrite bounds the instances one write of an attendee's
-// copy declines, and so the size of the REPLY it sends: deleting
-// occurrences one by one, as clients do, stays far below it.
+// maxDeclinedPerWrite bounds the new EXDATEs one write of an attendee's
+// copy is examined for, and so the work and the size of the REPLY it
+// sends: deleting occurrences one by one, as clients do, stays far below
+// it.
 const maxDeclinedPerWrite = 100
 
 // hadInstance reports whether the previous version's series has the
