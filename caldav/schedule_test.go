@@ -108,7 +108,8 @@ func TestScheduling(t *testing.T) {
 			t.Fatalf("bob's copy: %d %q", get.status, tag)
 		}
 		// Bob accepts with a stale tag (refused), then with his tag.
-		accepted := strings.Replace(get.body, "PARTSTAT=NEEDS-ACTION:mailto:bob", "PARTSTAT=ACCEPTED:mailto:bob", 1)
+		// The server asked him to reply (RSVP=TRUE); his client answers.
+		accepted := strings.Replace(get.body, "PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob", "PARTSTAT=ACCEPTED:mailto:bob", 1)
 		if r := s.do(t, "bob", "PUT", "/dav/calendars/bob/calendar/meet-1.ics", accepted, "If-Schedule-Tag-Match", `"stale"`); r.status != http.StatusPreconditionFailed {
 			t.Errorf("stale If-Schedule-Tag-Match: %d", r.status)
 		}

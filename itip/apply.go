@@ -185,9 +185,13 @@ func replyTarget(obj *icalendar.Object, rc *icalendar.Component, att string) (*i
 
 // Copy builds an attendee's new copy from a REQUEST: the organizer's
 // components and time zones, without METHOD. From the attendee's
-// previous copy (nil for a new invitation) it keeps their alarms and, when
-// the organizer did not raise SEQUENCE, their own answer, since a change
-// of equal sequence does not ask them again (RFC 5546 §2.1.5).
+// previous copy (nil for a new invitation) it keeps their alarms and,
+// for each instance whose SEQUENCE the organizer did not raise, their own
+// answer, since a change of equal sequence does not ask them again (RFC
+// 5546 §2.1.5). A rescheduled instance (a new SEQUENCE) takes the
+// organizer's NEEDS-ACTION (RFC 6638 §3.2.8), and so does an instance
+// they are invited to again after its cancellation: an answer to the
+// cancelled invitation is not one to the new.
 func Copy(req *Message, prev *icalendar.Object, me string) *ical.Component {
 	cal := ical.NewComponent(ical.CompCalendar)
 	cal.Props.SetText(ical.PropVersion, "2.0")
@@ -198,23 +202,17 @@ func Copy(req *Message, prev *icalendar.Object, me string) *ical.Component {
 	slices.SortFunc(cal.Children, func(a, b *ical.Component) int {
 		return strings.Compare(a.Props.Get(ical.PropTimezoneID).Value, b.Props.Get(ical.PropTimezoneID).Value)
 	})
-	prevSeq := -1
-	if prev != nil {
-		if m := prev.Master(); m != nil {
-			prevSeq, _ = m.Sequence()
-		}
-	}
 	for _, c := range req.Components {
 		n := Clone(c.Component)
 		if prev != nil {
-			keepOwn(n, Component(prev, RecurrenceKey(c)), me, prevSeq == req.Sequence)
+			keepOwn(n, c, Component(prev, RecurrenceKey(c)), me)
 		}
 		cal.Children = append(cal.Children, n)
 	}
 	return cal
 }
 
-func keepOwn(n *ical.Component, old *icalendar.Component, me string, sameSeq bool) {
+func keepOwn(n *ical.Component, cur, old *icalendar.Component, me string) {
 	if old == nil {
 		return
 	}
@@ -223,7 +221,10 @@ func keepOwn(n *ical.Component, old *icalendar.Component, me string, sameSeq boo
 			n.Children = append(n.Children, ch)
 		}
 	}
-	if ps := PartStat(old.Component, me); sameSeq && ps != "" {
+	oldSeq, _ := old.Sequence()
+	curSeq, _ := cur.Sequence()
+	reinvited := strings.EqualFold(old.Status(), "CANCELLED") && !strings.EqualFold(cur.Status(), "CANCELLED")
+	if ps := PartStat(old.Component, me); curSeq <= oldSeq && !reinvited && ps != "" {
 		SetPartStat(n, me, ps)
 	}
 }

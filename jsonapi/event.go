@@ -80,7 +80,9 @@ type Attendee struct {
 	// Status is PARTSTAT in lower case: needs-action, accepted, declined,
 	// tentative, delegated.
 	Status string `json:"status,omitempty"`
-	RSVP   *bool  `json:"rsvp,omitempty"`
+	// RSVP asks for a reply. Left out, the server sets it on every
+	// attendee it invites who has not answered; false keeps it off.
+	RSVP *bool `json:"rsvp,omitempty"`
 	// Type is CUTYPE in lower case: individual, group, resource, room,
 	// unknown.
 	Type string `json:"type,omitempty"`

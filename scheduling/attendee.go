@@ -11,7 +11,8 @@ import (
 
 // attendee handles an attendee's write of their copy: a REPLY to the
 // organizer for each component whose PARTSTAT they changed (RFC 6638
-// §3.2.2), or for all when SCHEDULE-FORCE-SEND asks (§7.2). The other
+// §3.2.2), for each instance they removed with EXDATE, declined
+// (§3.2.2.3), or for all when SCHEDULE-FORCE-SEND asks (§7.2). The other
 // attendees' answers in the copy are the server's to keep.
 func (w *write) attendee(ctx context.Context) error {
 	w.keepOthersAnswers()
@@ -26,6 +27,7 @@ func (w *write) attendee(ctx context.Context) error {
 			changed = append(changed, c)
 		}
 	}
+	changed = append(changed, w.removedInstances()...)
 	tag := newTag()
 	if len(changed) == 0 && w.prev != nil && w.prev.Role == store.SchedAttendee {
 		// RFC 6638 §3.2.10: the tag changes when the attendee's copy is

@@ -47,6 +47,9 @@ func (w *write) organizer(ctx context.Context) error {
 	}
 	w.keepSequence()
 	w.protectAnswers()
+	w.newAttendeesUnanswered()
+	w.resetAnswers()
+	w.askForReplies()
 	objUUID := w.objectUUID()
 	if w.prevObj != nil {
 		w.touched, _ = changedFor(w.prevObj, w.obj, form{organizer: w.me, answers: true})
