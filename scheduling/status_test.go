@@ -1,0 +1,90 @@
+package scheduling
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+
+	"github.com/almanac/almanac/itip"
+	"github.com/almanac/almanac/outbox"
+	"github.com/almanac/almanac/store"
+	"github.com/almanac/almanac/store/storetest"
+)
+
+// SCHEDULE-STATUS follows the mail (RFC 6638 §3.2.9): 1.0 while the
+// message is queued or being retried, 1.1 once the relay took it, 5.1
+// when it was given up on, and 1.1 again when a retry of the dead message
+// went through. Each change is a new ETag of the organizer's copy with
+// the same Schedule-Tag, and sends nothing.
+func TestScheduleStatusFollowsMail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		ctx := context.Background()
+		const carol = "mailto:carol@example.net"
+		var mu sync.Mutex
+		attempts := 0
+		release := make(chan struct{})
+		permanent := false
+		e.fail = func(to string) error {
+			if to != "carol@example.net" {
+				return nil
+			}
+			mu.Lock()
+			attempts++
+			n, perm := attempts, permanent
+			mu.Unlock()
+			switch {
+			case perm:
+				return &outbox.PermanentError{Err: errors.New("550 no such user")}
+			case n == 1:
+				return errors.New("421 try again later")
+			}
+			<-release // the second attempt waits until the test has looked
+			return nil
+		}
+		status := func() (string, *store.Object) {
+			o, obj := e.copyOf("alice", "status-1")
+			return itip.FindAttendee(obj.Master().Component, carol).Params.Get("SCHEDULE-STATUS"), o
+		}
+		e.put(e.users["alice"], e.work, "s.ics", event("status-1", 0, "", "carol@example.net"), store.Conditions{IfNoneMatch: true})
+		e.eventually("the second attempt", func() bool { mu.Lock(); defer mu.Unlock(); return attempts == 2 })
+		got, pending := status()
+		if got != statusPending {
+			t.Fatalf("after a failed attempt, with another under way: SCHEDULE-STATUS %q, want %s", got, statusPending)
+		}
+		close(release)
+		e.eventually("SCHEDULE-STATUS 1.1", func() bool { s, _ := status(); return s == statusSent })
+		_, sent := status()
+		if sent.ETag == pending.ETag || sent.ScheduleTag != pending.ScheduleTag {
+			t.Errorf("ETag %s → %s, Schedule-Tag %s → %s: want a new ETag and the same Schedule-Tag",
+				pending.ETag, sent.ETag, pending.ScheduleTag, sent.ScheduleTag)
+		}
+
+		// The next update fails for good, then a retry goes through.
+		mu.Lock()
+		permanent = true
+		mu.Unlock()
+		e.put(e.users["alice"], e.work, "s.ics", event("status-1", 1, "LOCATION:Room 2\r\n", "carol@example.net"), store.Conditions{})
+		e.eventually("SCHEDULE-STATUS 5.1", func() bool { s, _ := status(); return s == statusFailed })
+		var dead *store.OutboxMessage
+		e.eventually("the update among the dead letters", func() bool {
+			msgs, _ := st.OutboxByRef(ctx, sent.UUID+" "+carol)
+			if len(msgs) > 0 && msgs[len(msgs)-1].Status == store.OutboxDead {
+				dead = msgs[len(msgs)-1]
+			}
+			return dead != nil
+		})
+		mu.Lock()
+		permanent = false
+		mu.Unlock()
+		if err := st.RetryOutbox(ctx, dead.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.sched.kick()
+		e.eventually("SCHEDULE-STATUS 1.1 after the retry", func() bool { s, _ := status(); return s == statusSent })
+		if n := len(e.mailTo("carol@example.net")); n != 2 {
+			t.Errorf("carol got %d messages, want 2 (the invitation and the update)", n)
+		}
+	})
+}
