@@ -11,10 +11,10 @@ import (
 // ProdID names the server in the messages it writes.
 const ProdID = "-//Almanac//Almanac Calendar Server//EN"
 
-// Scheduling parameters of ORGANIZER and ATTENDEE (RFC 6638 §7.1–7.3).
-// They steer the server and report to the organizer's own client; they are
+// Scheduling parameters of ORGANIZER and ATTENDEE (RFC 6638 §7.1–7.3),
+// and the server's record of the latest reply (ReplyStampParam). They steer the server and report to the organizer's own client; they are
 // removed from every message sent to someone else.
-var schedulingParams = []string{"SCHEDULE-AGENT", "SCHEDULE-FORCE-SEND", "SCHEDULE-STATUS"}
+var schedulingParams = []string{"SCHEDULE-AGENT", "SCHEDULE-FORCE-SEND", "SCHEDULE-STATUS", ReplyStampParam}
 
 // newMessage returns a VCALENDAR with METHOD and the time zones the
 // components reference.

@@ -88,3 +88,42 @@ func TestScheduleStatusFollowsMail(t *testing.T) {
 		}
 	})
 }
+
+// Answers given over CalDAV, the JSON API or an RSVP link reach the
+// organizer's copy as local deliveries, which the outbox may run in any
+// order: of two with the same SEQUENCE, the later DTSTAMP stays (RFC 5546
+// §2.1.5).
+func TestLocalAnswersInOrder(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		ctx := context.Background()
+		alice := e.users["alice"]
+		e.put(alice, e.work, "o.ics", event("order-1", 0, "", "bob@almanac.test"), store.Conditions{IfNoneMatch: true})
+		e.eventually("bob's copy", func() bool { o, _ := e.copyOf("bob", "order-1"); return o != nil })
+		reply := func(partstat, stamp string) store.OutboxMessage {
+			data := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:order-1\r\n" +
+				"DTSTAMP:" + stamp + "\r\nSEQUENCE:0\r\nORGANIZER:mailto:alice@almanac.test\r\n" +
+				"ATTENDEE;PARTSTAT=" + partstat + ":mailto:bob@almanac.test\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+			return localMessage(alice.ID, "mailto:bob@almanac.test", []byte(data), "", false)
+		}
+		deliver := func(m store.OutboxMessage) {
+			if err := st.Enqueue(ctx, m); err != nil {
+				t.Fatal(err)
+			}
+			e.sched.kick()
+			e.eventually("the answer applied", func() bool {
+				msgs, _ := st.ListOutbox(ctx, store.OutboxPending, 100)
+				return len(msgs) == 0
+			})
+		}
+		deliver(reply(itip.Declined, "20260103T100000Z")) // the later answer, delivered first
+		deliver(reply(itip.Accepted, "20260103T095959Z"))
+		if ps := e.partstat("alice", "order-1", "", "bob"); ps != itip.Declined {
+			t.Errorf("bob's answer in alice's copy: %s, want the later DECLINED", ps)
+		}
+		deliver(reply(itip.Tentative, "20260103T100001Z"))
+		if ps := e.partstat("alice", "order-1", "", "bob"); ps != itip.Tentative {
+			t.Errorf("bob's answer in alice's copy: %s, want the latest TENTATIVE", ps)
+		}
+	})
+}
