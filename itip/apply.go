@@ -128,7 +128,8 @@ type ReplyOutcome struct {
 	Changed   bool
 	Instances []string // recurrence keys whose status changed ("" = master)
 	// Stamped says that the copy recorded the reply's SEQUENCE and
-	// DTSTAMP (ReplyStampParam) without a change of status.
+	// DTSTAMP (ReplyStampParam), or its comment, without a change of
+	// status.
 	Stamped bool
 	// Stale lists the recurrence keys the reply answered with an older
 	// DTSTAMP than an answer already recorded, and so left alone.
@@ -182,8 +183,65 @@ func ApplyReply(obj *icalendar.Object, reply *Message, sender string) (ReplyOutc
 			p.Params.Set(ReplyStampParam, stamp)
 			out.Stamped = true
 		}
+		if SetAttendeeComment(target, att, Comment(rc.Component)) {
+			out.Stamped = true
+		}
 	}
 	return out, nil
+}
+
+// AttendeeCommentProp holds, in the organizer's copy, the COMMENT of an
+// attendee's latest reply (RFC 5546 §3.2.3 lets a REPLY carry one), one
+// property per attendee, named by its attendeeRefParam. The names are
+// those of Apple's calendar server, so that Apple Calendar shows the
+// comment too. The property is removed from every message sent.
+const (
+	AttendeeCommentProp = "X-CALENDARSERVER-ATTENDEE-COMMENT"
+	attendeeRefParam    = "X-CALENDARSERVER-ATTENDEE-REF"
+)
+
+// Comment returns the text of c's first COMMENT, or "".
+func Comment(c *ical.Component) string {
+	if p := c.Props.Get(ical.PropComment); p != nil {
+		if t, err := p.Text(); err == nil {
+			return strings.TrimSpace(t)
+		}
+	}
+	return ""
+}
+
+// AttendeeComment returns the comment addr's latest reply left in c.
+func AttendeeComment(c *ical.Component, addr string) string {
+	for _, p := range c.Props[AttendeeCommentProp] {
+		if SameAddress(p.Params.Get(attendeeRefParam), addr) {
+			t, _ := p.Text()
+			return t
+		}
+	}
+	return ""
+}
+
+// SetAttendeeComment records addr's comment in c ("" removes it) and
+// reports whether c changed.
+func SetAttendeeComment(c *ical.Component, addr, comment string) bool {
+	if AttendeeComment(c, addr) == comment {
+		return false
+	}
+	list := slices.DeleteFunc(c.Props[AttendeeCommentProp], func(p ical.Prop) bool {
+		return SameAddress(p.Params.Get(attendeeRefParam), addr)
+	})
+	if comment != "" {
+		p := ical.NewProp(AttendeeCommentProp)
+		p.Params.Set(attendeeRefParam, addr)
+		p.SetText(comment)
+		list = append(list, *p)
+	}
+	if len(list) == 0 {
+		delete(c.Props, AttendeeCommentProp)
+	} else {
+		c.Props[AttendeeCommentProp] = list
+	}
+	return true
 }
 
 // replyStamp is the "SEQUENCE/DTSTAMP" of a reply's component; the

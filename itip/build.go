@@ -67,6 +67,7 @@ func Clone(c *ical.Component) *ical.Component { return icalendar.CloneComponent(
 func forRecipient(c *ical.Component, now time.Time) *ical.Component {
 	out := Clone(c)
 	out.Children = slices.DeleteFunc(out.Children, func(ch *ical.Component) bool { return ch.Name == ical.CompAlarm })
+	out.Props.Del(AttendeeCommentProp) // what attendees told the organizer
 	for _, name := range []string{ical.PropOrganizer, ical.PropAttendee} {
 		for _, p := range out.Props[name] {
 			for _, k := range schedulingParams {

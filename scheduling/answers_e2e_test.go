@@ -2,16 +2,19 @@ package scheduling_test
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/almanac/almanac/icalendar"
 	"github.com/almanac/almanac/itip"
+	"github.com/almanac/almanac/jsonapi"
 	"github.com/almanac/almanac/scheduling"
 	"github.com/almanac/almanac/store"
 	"github.com/almanac/almanac/store/storetest"
@@ -128,4 +131,139 @@ func applied(t *testing.T, st *store.Store) bool {
 		}
 	}
 	return true
+}
+
+// readMethod has python3-icalendar print the recipient and the METHOD of
+// a received mail's calendar part.
+const readMethod = `
+import email, sys
+from icalendar import Calendar
+msg = email.message_from_binary_file(open(sys.argv[1], 'rb'))
+for part in msg.walk():
+    if part.get_content_type() == 'text/calendar':
+        print(msg['To'], Calendar.from_ical(part.get_payload(decode=True))['METHOD'])
+        break
+`
+
+// counter is testdata/answers/counter.ics: who proposes start–end.
+func counter(t *testing.T, who, start, end, comment string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "answers", "counter.ics"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.NewReplacer("{{WHO}}", who, "{{STAMP}}", "20260102T000000Z", "{{START}}", start, "{{END}}", end,
+		"{{COMMENT}}", comment).Replace(string(b))
+}
+
+// TestProposalsByMail: an attendee's COUNTER, sent by mail into the SMTP
+// listener, reaches the organizer in the JSON API (RFC 5546 §3.2.7);
+// declining it mails a DECLINECOUNTER (§3.2.8), accepting another
+// reschedules the event and mails the update; a reply's COMMENT shows in
+// the attendee's invitation.
+func TestProposalsByMail(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		relay, maildir := startSink(t)
+		swaks := requireTool(t, "swaks", "--version")
+		s := startServer(t, st, relay)
+		ctx := context.Background()
+		work := &store.Calendar{Name: "work", DisplayName: "Work"}
+		if err := s.cals.CreateCalendar(ctx, s.users["alice"], work); err != nil {
+			t.Fatal(err)
+		}
+		res, err := s.cals.PutObject(ctx, s.users["alice"], work, "review.ics", []byte(meeting), store.Conditions{IfNoneMatch: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "two invitations in the sink", 10*time.Second, func() bool { return len(mails(t, maildir)) == 2 })
+		dir := t.TempDir()
+		send := func(method, ics string) {
+			t.Helper()
+			file := filepath.Join(dir, "msg.ics")
+			if err := os.WriteFile(file, []byte(ics), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out, err := exec.Command(swaks, "--server", s.smtpIn, "--from", "carol@example.net", "--to", "alice@almanac.test",
+				"--header", "Subject: Design review", "--attach-type", "text/calendar; method="+method, "--attach", "@"+file).CombinedOutput()
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", method, err, lastLines(string(out)))
+			}
+		}
+		proposals := func() []jsonapi.Proposal {
+			t.Helper()
+			code, body := s.api("GET", "/events/"+res.UUID+"/proposals", "alice", "")
+			if code != 200 {
+				t.Fatalf("proposals: %d %s", code, body)
+			}
+			var list []jsonapi.Proposal
+			if err := json.Unmarshal(body, &list); err != nil {
+				t.Fatal(err)
+			}
+			return list
+		}
+		methodsTo := func(addr string) []string {
+			var out []string
+			for _, f := range mails(t, maildir) {
+				got, err := exec.Command("/usr/bin/python3", "-c", readMethod, f).Output()
+				if err != nil {
+					t.Fatalf("python3-icalendar could not read %s: %v", f, err)
+				}
+				to, method, _ := strings.Cut(strings.TrimSpace(string(got)), " ")
+				if strings.Contains(to, addr) {
+					out = append(out, method)
+				}
+			}
+			return out
+		}
+
+		send("COUNTER", counter(t, "carol@example.net", "20260105T140000Z", "20260105T150000Z", "Afternoons suit me better"))
+		eventually(t, "carol's proposal", 5*time.Second, func() bool { return len(proposals()) == 1 })
+		p := proposals()[0]
+		if p.Email != "carol@example.net" || p.Status != "pending" || p.Comment != "Afternoons suit me better" ||
+			!p.Start.Equal(time.Date(2026, 1, 5, 14, 0, 0, 0, time.UTC)) {
+			t.Fatalf("carol's proposal: %+v", p)
+		}
+		if code, body := s.api("GET", "/events/"+res.UUID+"/proposals", "bob", ""); code != 404 && code != 403 {
+			t.Errorf("bob read alice's proposals: %d %s", code, body)
+		}
+		code, body := s.api("POST", "/events/"+res.UUID+"/proposals/"+p.ID+"/decline", "alice", "")
+		if code != 200 || !strings.Contains(string(body), `"status":"declined"`) {
+			t.Fatalf("decline: %d %s", code, body)
+		}
+		eventually(t, "the DECLINECOUNTER to carol", 10*time.Second, func() bool {
+			return slices.Contains(methodsTo("carol@example.net"), "DECLINECOUNTER")
+		})
+
+		send("COUNTER", counter(t, "carol@example.net", "20260105T160000Z", "20260105T170000Z", "Or later?"))
+		eventually(t, "carol's second proposal", 5*time.Second, func() bool { return len(proposals()) == 2 })
+		p = proposals()[1]
+		code, body = s.api("POST", "/events/"+res.UUID+"/proposals/"+p.ID+"/accept", "alice", "")
+		if code != 200 || !strings.Contains(string(body), `"status":"accepted"`) {
+			t.Fatalf("accept: %d %s", code, body)
+		}
+		code, body = s.api("GET", "/events/"+res.UUID, "alice", "")
+		if code != 200 || !strings.Contains(string(body), `"start":{"date_time":"2026-01-05T16:00:00Z"`) {
+			t.Errorf("the event after accepting: %d %s", code, body)
+		}
+		eventually(t, "the update to carol", 10*time.Second, func() bool {
+			n := 0
+			for _, m := range methodsTo("carol@example.net") {
+				if m == "REQUEST" {
+					n++
+				}
+			}
+			return n == 2
+		})
+		code, body = s.api("POST", "/events/"+res.UUID+"/proposals/"+p.ID+"/decline", "alice", "")
+		if code != 409 || !strings.Contains(string(body), "proposal-answered") {
+			t.Errorf("declining an accepted proposal: %d %s", code, body)
+		}
+
+		// Carol accepts the new time, with a word for Alice.
+		send("REPLY", strings.Replace(answer(t, "carol@example.net", "ACCEPTED", "20260106T000000Z", "Thanks\\, see you then"), "SEQUENCE:0", "SEQUENCE:1", 1))
+		eventually(t, "carol's comment", 5*time.Second, func() bool {
+			code, body := s.api("GET", "/invitations/"+res.UUID, "alice", "")
+			return code == 200 && strings.Contains(string(body), `"comment":"Thanks, see you then"`)
+		})
+	})
 }

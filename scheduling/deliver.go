@@ -173,7 +173,9 @@ func (dv *delivery) apply(ctx context.Context) error {
 		return dv.reply(ctx)
 	case itip.Refresh:
 		return dv.refresh(ctx)
-	case itip.Counter, itip.DeclineCounter:
+	case itip.Counter:
+		return dv.counter(ctx) // kept for the organizer to accept or decline
+	case itip.DeclineCounter:
 		return dv.inbox(ctx) // shown to the user; nothing changes by itself
 	}
 	return &itip.Error{Reason: "method " + dv.msg.Method + " is not delivered"}
