@@ -193,8 +193,9 @@ func ApplyReply(obj *icalendar.Object, reply *Message, sender string) (ReplyOutc
 // AttendeeCommentProp holds, in the organizer's copy, the COMMENT of an
 // attendee's latest reply (RFC 5546 §3.2.3 lets a REPLY carry one), one
 // property per attendee, named by its attendeeRefParam. The names are
-// those of Apple's calendar server, so that Apple Calendar shows the
-// comment too. The property is removed from every message sent.
+// those Apple's calendar server uses for the same purpose, so that
+// clients that know them can show the comment. The property is removed
+// from every message sent.
 const (
 	AttendeeCommentProp = "X-CALENDARSERVER-ATTENDEE-COMMENT"
 	attendeeRefParam    = "X-CALENDARSERVER-ATTENDEE-REF"
