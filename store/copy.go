@@ -36,11 +36,11 @@ type tableColumn struct {
 // sessions, calendars with their properties, objects byte for byte with
 // their ETags, the index, the change logs (so that sync tokens stay valid),
 // shares, the outbox, the scheduling inbox, alarms, reminder settings,
-// publications, subscriptions and proposals. Row ids are kept, so every reference
-// holds. dst gets everything in one transaction or nothing. src is read
-// in one transaction too; servers should be stopped, or their writes
-// during the copy are missed (Digests shows it). done is told of each
-// table copied.
+// publications, subscriptions and the proposals organizers received. Row
+// ids are kept, so every reference holds. dst gets everything in one
+// transaction or nothing. src is read in one transaction too; servers
+// should be stopped, or their writes during the copy are missed (Digests
+// shows it). done is told of each table copied.
 func Copy(ctx context.Context, src, dst *Store, done func(table string, rows int64)) error {
 	if err := checkCopy(ctx, src, dst); err != nil {
 		return err
