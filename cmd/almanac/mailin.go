@@ -33,7 +33,7 @@ type mailInConfig struct {
 }
 
 func (c *mailInConfig) register(s *settings) {
-	s.String(&c.PublicURL, "public-url", "", "base URL people reach the server at, for RSVP links in invitations and published calendars' links (default: http:// + --listen; published links: the request's host)")
+	s.String(&c.PublicURL, "public-url", "", "base URL people reach the server at, for RSVP links in invitations and published calendars' links (default: http:// + --listen; published links: the request's host); its host is also the server's name in EHLO to the relay")
 	s.String(&c.RSVPSecret, "rsvp-secret", "", "secret (hex, at least 32 bytes) that signs RSVP links; the same on every node (default: DATA_DIR/rsvp.key, made on first start)")
 	s.String(&c.Domains, "mail-domains", "", "comma-separated mail domains of the server: the SMTP/LMTP listeners accept their calendar mail, and users' mail is sent from their own address in them (default: the domain of --mail-from)")
 	s.String(&c.SMTPListen, "smtp-listen", "", "address to receive iMIP mail on by SMTP, e.g. 127.0.0.1:2525; empty: off")
