@@ -47,6 +47,7 @@ func (w *write) organizer(ctx context.Context) error {
 	}
 	w.keepSequence()
 	w.protectAnswers()
+	w.keepServerRecords()
 	objUUID := w.objectUUID()
 	if w.prevObj != nil {
 		w.touched, _ = changedFor(w.prevObj, w.obj, form{organizer: w.me, answers: true})

@@ -127,3 +127,44 @@ func TestLocalAnswersInOrder(t *testing.T) {
 		}
 	})
 }
+
+// SCHEDULE-STATUS, the record of the latest reply and the guests'
+// comments are the server's: an organizer's client that writes back an
+// older copy, or one without them, does not undo them (RFC 6638 §3.2.9).
+func TestServerRecordsSurviveClientWrites(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		ctx := context.Background()
+		alice := e.users["alice"]
+		const carol = "mailto:carol@example.net"
+		e.put(alice, e.work, "k.ics", event("keep-1", 0, "", "carol@example.net"), store.Conditions{IfNoneMatch: true})
+		att := func() (status, stamp, comment string) {
+			_, obj := e.copyOf("alice", "keep-1")
+			c := obj.Master().Component
+			p := itip.FindAttendee(c, carol)
+			return p.Params.Get("SCHEDULE-STATUS"), p.Params.Get(itip.ReplyStampParam), itip.AttendeeComment(c, carol)
+		}
+		e.eventually("SCHEDULE-STATUS 1.1", func() bool { s, _, _ := att(); return s == statusSent })
+		reply := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nMETHOD:REPLY\r\nBEGIN:VEVENT\r\nUID:keep-1\r\n" +
+			"DTSTAMP:20260103T000000Z\r\nSEQUENCE:0\r\nORGANIZER:mailto:alice@almanac.test\r\nCOMMENT:Count me in\r\n" +
+			"ATTENDEE;PARTSTAT=ACCEPTED:" + carol + "\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+		if err := st.Enqueue(ctx, localMessage(alice.ID, carol, []byte(reply), "", false)); err != nil {
+			t.Fatal(err)
+		}
+		e.sched.kick()
+		e.eventually("carol's reply", func() bool { _, _, c := att(); return c == "Count me in" })
+		// Alice's client writes the version it created, which has none of
+		// it, with a new location.
+		e.put(alice, e.work, "k.ics", event("keep-1", 0, "LOCATION:Room 3\r\n", "carol@example.net"), store.Conditions{})
+		status, stamp, comment := att()
+		if status != statusPending && status != statusSent || stamp != "0/20260103T000000Z" || comment != "Count me in" {
+			t.Errorf("after the client's write: SCHEDULE-STATUS %q (the update's), reply %q, comment %q", status, stamp, comment)
+		}
+		e.eventually("SCHEDULE-STATUS 1.1 for the update", func() bool { s, _, _ := att(); return s == statusSent })
+		// A write that sends carol nothing keeps her status as it is.
+		e.put(alice, e.work, "k.ics", event("keep-1", 0, "LOCATION:Room 3\r\nCATEGORIES:Work\r\n", "carol@example.net"), store.Conditions{})
+		if status, _, _ := att(); status != statusSent {
+			t.Errorf("after a write that sends nothing: SCHEDULE-STATUS %q, want %s", status, statusSent)
+		}
+	})
+}
