@@ -115,7 +115,8 @@ func (s *Service) verificationMail(u *store.User, addr, token string) (*mailer.M
 	var b bytes.Buffer
 	from := mail.Address{Name: "Almanac", Address: s.opt.Mail.From}
 	fmt.Fprintf(&b, "From: %s\r\nTo: <%s>\r\nSubject: Confirm your address for your calendar account\r\n", from.String(), addr)
-	fmt.Fprintf(&b, "Date: %s\r\nMessage-ID: <verify-%s@almanac>\r\n", s.now().Format(time.RFC1123Z), digest(token)[:24])
+	// RFC 5322 §3.6.4: the Message-ID's right side is the server's domain.
+	fmt.Fprintf(&b, "Date: %s\r\nMessage-ID: <verify-%s@%s>\r\n", s.now().Format(time.RFC1123Z), digest(token)[:24], mailDomain(s.opt.Mail.From))
 	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\nAuto-Submitted: auto-generated\r\n\r\n")
 	qp := quotedprintable.NewWriter(&b)
 	fmt.Fprintf(qp, "Someone asked to use %s as the address of the calendar account %q at %s.\r\n\r\n", addr, u.Name, s.opt.Mail.PublicURL)
@@ -125,6 +126,14 @@ func (s *Service) verificationMail(u *store.User, addr, token string) (*mailer.M
 		return nil, err
 	}
 	return &mailer.Message{From: s.opt.Mail.From, To: []string{addr}, Data: b.Bytes()}, nil
+}
+
+// mailDomain is the domain of the address from.
+func mailDomain(from string) string {
+	if i := strings.LastIndexByte(from, '@'); i >= 0 && i < len(from)-1 {
+		return strings.ToLower(from[i+1:])
+	}
+	return "localhost"
 }
 
 // VerificationTarget returns the account and the address a link is for,

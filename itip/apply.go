@@ -127,13 +127,30 @@ func Instantiate(master *icalendar.Component, rid *ical.Prop) (*ical.Component, 
 type ReplyOutcome struct {
 	Changed   bool
 	Instances []string // recurrence keys whose status changed ("" = master)
+	// Stamped says that the copy recorded the reply's SEQUENCE and
+	// DTSTAMP (ReplyStampParam), or its comment, without a change of
+	// status.
+	Stamped bool
+	// Stale lists the recurrence keys the reply answered with an older
+	// DTSTAMP than an answer already recorded, and so left alone.
+	Stale []string
 }
+
+// ReplyStampParam is the ATTENDEE parameter of the organizer's copy that
+// records the SEQUENCE and DTSTAMP of the latest reply applied from that
+// attendee, as "SEQUENCE/DTSTAMP" (DTSTAMP in UTC). It is the server's
+// bookkeeping, removed from every message sent.
+const ReplyStampParam = "X-ALMANAC-REPLY-STAMP"
 
 // ApplyReply records a REPLY in the organizer's copy obj (RFC 5546 §3.2.3,
 // RFC 6638 §3.2.2): only the PARTSTAT of the replying attendee changes,
 // and only in the components the reply names. An instance without its own
 // component gets an override made from the master. The replying attendee
 // must be sender and must already be invited; anything else is an Error.
+// RFC 5546 §2.1.5: of two replies with the same SEQUENCE, the one with the
+// later DTSTAMP wins, so a component answered by an older reply than the
+// one recorded is left as it is (Stale); replies sent over e-mail, or
+// queued one after the other, may arrive in either order.
 func ApplyReply(obj *icalendar.Object, reply *Message, sender string) (ReplyOutcome, error) {
 	var out ReplyOutcome
 	att := reply.Attendee()
@@ -152,12 +169,108 @@ func ApplyReply(obj *icalendar.Object, reply *Message, sender string) (ReplyOutc
 		if err != nil {
 			return out, err
 		}
+		stamp := replyStamp(rc, reply)
+		p := FindAttendee(target, att)
+		if olderStamp(stamp, p.Params.Get(ReplyStampParam)) {
+			out.Stale = append(out.Stale, RecurrenceKey(rc))
+			continue
+		}
 		if SetPartStat(target, att, ps) {
 			out.Changed = true
 			out.Instances = append(out.Instances, RecurrenceKey(rc))
 		}
+		if p := FindAttendee(target, att); p.Params.Get(ReplyStampParam) != stamp {
+			p.Params.Set(ReplyStampParam, stamp)
+			out.Stamped = true
+		}
+		if SetAttendeeComment(target, att, Comment(rc.Component)) {
+			out.Stamped = true
+		}
 	}
 	return out, nil
+}
+
+// AttendeeCommentProp holds, in the organizer's copy, the COMMENT of an
+// attendee's latest reply (RFC 5546 §3.2.3 lets a REPLY carry one), one
+// property per attendee, named by its attendeeRefParam. The names are
+// those Apple's calendar server uses for the same purpose, so that
+// clients that know them can show the comment. The property is removed
+// from every message sent.
+const (
+	AttendeeCommentProp = "X-CALENDARSERVER-ATTENDEE-COMMENT"
+	attendeeRefParam    = "X-CALENDARSERVER-ATTENDEE-REF"
+)
+
+// Comment returns the text of c's first COMMENT, or "".
+func Comment(c *ical.Component) string {
+	if p := c.Props.Get(ical.PropComment); p != nil {
+		if t, err := p.Text(); err == nil {
+			return strings.TrimSpace(t)
+		}
+	}
+	return ""
+}
+
+// AttendeeComment returns the comment addr's latest reply left in c.
+func AttendeeComment(c *ical.Component, addr string) string {
+	for _, p := range c.Props[AttendeeCommentProp] {
+		if SameAddress(p.Params.Get(attendeeRefParam), addr) {
+			t, _ := p.Text()
+			return t
+		}
+	}
+	return ""
+}
+
+// SetAttendeeComment records addr's comment in c ("" removes it) and
+// reports whether c changed.
+func SetAttendeeComment(c *ical.Component, addr, comment string) bool {
+	if AttendeeComment(c, addr) == comment {
+		return false
+	}
+	list := slices.DeleteFunc(c.Props[AttendeeCommentProp], func(p ical.Prop) bool {
+		return SameAddress(p.Params.Get(attendeeRefParam), addr)
+	})
+	if comment != "" {
+		p := ical.NewProp(AttendeeCommentProp)
+		p.Params.Set(attendeeRefParam, addr)
+		p.SetText(comment)
+		list = append(list, *p)
+	}
+	if len(list) == 0 {
+		delete(c.Props, AttendeeCommentProp)
+	} else {
+		c.Props[AttendeeCommentProp] = list
+	}
+	return true
+}
+
+// replyStamp is the "SEQUENCE/DTSTAMP" of a reply's component; the
+// message's when the component has none.
+func replyStamp(rc *icalendar.Component, reply *Message) string {
+	seq, err := rc.Sequence()
+	if err != nil || rc.Props.Get(ical.PropSequence) == nil {
+		seq = reply.Sequence
+	}
+	st := stampOf(rc)
+	if st.IsZero() {
+		st = reply.Stamp
+	}
+	return strconv.Itoa(seq) + "/" + st.UTC().Format("20060102T150405Z")
+}
+
+// olderStamp reports whether the reply stamp a is older than the recorded
+// stamp b: a lower SEQUENCE, or the same and an earlier DTSTAMP. A
+// missing or unreadable record is older than any reply.
+func olderStamp(a, b string) bool {
+	as, at, _ := strings.Cut(a, "/")
+	bs, bt, ok := strings.Cut(b, "/")
+	an, err1 := strconv.Atoi(as)
+	bn, err2 := strconv.Atoi(bs)
+	if !ok || err1 != nil || err2 != nil {
+		return false
+	}
+	return an < bn || an == bn && at < bt
 }
 
 // replyTarget finds, or makes, the organizer's component a reply

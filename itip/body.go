@@ -113,6 +113,8 @@ func Body(method string, d Details) (text, html string) {
 	case Reply:
 		intro = d.Sender + " has answered: " + strings.ToLower(partStatWords(d.PartStat)) + "."
 	case Request:
+	case DeclineCounter:
+		intro = d.Sender + " keeps this event as it is and declines the change you proposed."
 	default:
 		intro = d.Sender + " sent you a calendar message (" + method + ")."
 	}

@@ -11,10 +11,10 @@ import (
 // ProdID names the server in the messages it writes.
 const ProdID = "-//Almanac//Almanac Calendar Server//EN"
 
-// Scheduling parameters of ORGANIZER and ATTENDEE (RFC 6638 §7.1–7.3).
-// They steer the server and report to the organizer's own client; they are
+// Scheduling parameters of ORGANIZER and ATTENDEE (RFC 6638 §7.1–7.3),
+// and the server's record of the latest reply (ReplyStampParam). They steer the server and report to the organizer's own client; they are
 // removed from every message sent to someone else.
-var schedulingParams = []string{"SCHEDULE-AGENT", "SCHEDULE-FORCE-SEND", "SCHEDULE-STATUS"}
+var schedulingParams = []string{"SCHEDULE-AGENT", "SCHEDULE-FORCE-SEND", "SCHEDULE-STATUS", ReplyStampParam}
 
 // newMessage returns a VCALENDAR with METHOD and the time zones the
 // components reference.
@@ -67,6 +67,7 @@ func Clone(c *ical.Component) *ical.Component { return icalendar.CloneComponent(
 func forRecipient(c *ical.Component, now time.Time) *ical.Component {
 	out := Clone(c)
 	out.Children = slices.DeleteFunc(out.Children, func(ch *ical.Component) bool { return ch.Name == ical.CompAlarm })
+	out.Props.Del(AttendeeCommentProp) // what attendees told the organizer
 	for _, name := range []string{ical.PropOrganizer, ical.PropAttendee} {
 		for _, p := range out.Props[name] {
 			for _, k := range schedulingParams {

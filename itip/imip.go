@@ -335,6 +335,8 @@ func Subject(method, summary string, start time.Time) string {
 		return "Reply: " + summary
 	case Request:
 		return "Invitation: " + summary + when
+	case DeclineCounter:
+		return "Proposal declined: " + summary + when
 	}
 	return fmt.Sprintf("%s: %s", strings.ToUpper(method[:1])+strings.ToLower(method[1:]), summary)
 }

@@ -111,6 +111,8 @@ func toProblem(err error) *Problem {
 		return fieldProblem(http.StatusBadRequest, "end_time", strings.TrimPrefix(err.Error(), "calendar: "))
 	case errors.Is(err, calendar.ErrForbidden):
 		return newProblem(http.StatusForbidden, "forbidden", "your role on this calendar does not allow this")
+	case errors.Is(err, scheduling.ErrProposalDecided):
+		return newProblem(http.StatusConflict, "proposal-answered", "this proposal was already accepted or declined")
 	case errors.Is(err, scheduling.ErrCancelled):
 		return newProblem(http.StatusConflict, "cancelled", "the organizer cancelled this event; it can no longer be answered")
 	case errors.Is(err, store.ErrExists):

@@ -245,7 +245,24 @@ func (a *API) editAlarms(r *http.Request, t *eventTarget, fn func(*alarm.Edit) e
 		}
 		return a.opt.Reminders.EditUserAlarms(r.Context(), u, t.cal, t.obj, fn)
 	}
-	e, err := alarm.NewEdit(t.obj.Data)
+	// The server changes events on its own too (SCHEDULE-STATUS once an
+	// invitation is sent, a guest's answer): the edit is made again on
+	// the event as it is then.
+	obj := t.obj
+	for attempt := 0; ; attempt++ {
+		err := a.putAlarms(r, t.cal, obj, fn)
+		if !errors.Is(err, store.ErrPreconditionFailed) || attempt == maxRetries {
+			return err
+		}
+		if obj, err = a.store.GetObjectByUUID(r.Context(), obj.UUID); err != nil {
+			return err
+		}
+	}
+}
+
+// putAlarms applies fn to obj's alarms and stores it if it did not change.
+func (a *API) putAlarms(r *http.Request, cal *store.Calendar, obj *store.Object, fn func(*alarm.Edit) error) error {
+	e, err := alarm.NewEdit(obj.Data)
 	if err != nil {
 		return err
 	}
@@ -256,7 +273,7 @@ func (a *API) editAlarms(r *http.Request, t *eventTarget, fn func(*alarm.Edit) e
 	if err != nil {
 		return err
 	}
-	_, err = a.cals.PutObject(r.Context(), caller(r), t.cal, t.obj.Name, data, store.Conditions{IfMatch: t.obj.ETag})
+	_, err = a.cals.PutObject(r.Context(), caller(r), cal, obj.Name, data, store.Conditions{IfMatch: obj.ETag})
 	return err
 }
 

@@ -57,6 +57,9 @@ func (a *API) Routes() http.Handler {
 		r.Put("/events/{id}", a.updateEvent)
 		r.Patch("/events/{id}", a.updateEvent)
 		r.Delete("/events/{id}", a.deleteEvent)
+		r.Get("/events/{id}/proposals", a.listProposals)
+		r.Post("/events/{id}/proposals/{proposal_id}/accept", a.acceptProposal)
+		r.Post("/events/{id}/proposals/{proposal_id}/decline", a.declineProposal)
 
 		r.Post("/freebusy", a.freeBusy)
 

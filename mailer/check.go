@@ -2,13 +2,11 @@ package mailer
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"net"
 	"strconv"
 
 	"github.com/emersion/go-sasl"
-	"github.com/emersion/go-smtp"
 )
 
 // Check connects to the relay as a delivery would (TLS, STARTTLS,
@@ -20,26 +18,8 @@ func (s *Sender) Check(ctx context.Context) (string, error) {
 		return "no relay: mail is written to " + s.cfg.DropDir, nil
 	}
 	addr := net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port))
-	d := net.Dialer{Timeout: s.cfg.Timeout}
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	c, err := s.dial(ctx)
 	if err != nil {
-		return "", err
-	}
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	tlsCfg := &tls.Config{ServerName: s.cfg.Host, InsecureSkipVerify: s.cfg.InsecureSkipVerify}
-	var c *smtp.Client
-	switch s.cfg.Security {
-	case "tls":
-		c = smtp.NewClient(tls.Client(conn, tlsCfg))
-	case "starttls":
-		c, err = smtp.NewClientStartTLS(conn, tlsCfg)
-	default:
-		c = smtp.NewClient(conn)
-	}
-	if err != nil {
-		conn.Close()
 		return "", fmt.Errorf("%s (%s): %w", addr, s.cfg.Security, err)
 	}
 	defer c.Close()
@@ -49,7 +29,7 @@ func (s *Sender) Check(ctx context.Context) (string, error) {
 			return "", fmt.Errorf("%s: authentication as %s: %w", what, s.cfg.Username, err)
 		}
 		what += ", authenticated as " + s.cfg.Username
-	} else if err := c.Noop(); err != nil { // after EHLO, which it sends first when needed
+	} else if err := c.Noop(); err != nil {
 		return "", fmt.Errorf("%s: %w", what, err)
 	}
 	if err := c.Quit(); err != nil {

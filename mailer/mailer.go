@@ -10,9 +10,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/textproto"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -51,6 +54,10 @@ type Config struct {
 	Timeout  time.Duration
 	// InsecureSkipVerify accepts any certificate (test relays only).
 	InsecureSkipVerify bool
+	// HeloName is the server's name in EHLO (RFC 5321 §4.1.1.1: the
+	// client's fully-qualified domain name, or an address literal);
+	// empty: "localhost".
+	HeloName string
 }
 
 // Sender delivers e-mail outbox messages; it implements outbox.Handler.
@@ -99,27 +106,8 @@ func (s *Sender) Deliver(ctx context.Context, om *store.OutboxMessage) error {
 }
 
 func (s *Sender) send(ctx context.Context, m *Message) error {
-	addr := net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port))
-	tlsCfg := &tls.Config{ServerName: s.cfg.Host, InsecureSkipVerify: s.cfg.InsecureSkipVerify}
-	d := net.Dialer{Timeout: s.cfg.Timeout}
-	conn, err := d.DialContext(ctx, "tcp", addr)
+	c, err := s.dial(ctx)
 	if err != nil {
-		return err
-	}
-	if dl, ok := ctx.Deadline(); ok {
-		_ = conn.SetDeadline(dl)
-	}
-	var c *smtp.Client
-	switch s.cfg.Security {
-	case "tls":
-		c = smtp.NewClient(tls.Client(conn, tlsCfg))
-	case "starttls":
-		c, err = smtp.NewClientStartTLS(conn, tlsCfg)
-	default:
-		c = smtp.NewClient(conn)
-	}
-	if err != nil {
-		conn.Close()
 		return err
 	}
 	defer c.Close()
@@ -132,6 +120,105 @@ func (s *Sender) send(ctx context.Context, m *Message) error {
 		return err
 	}
 	return c.Quit()
+}
+
+// dial connects to the relay and greets it as HeloName, in TLS from the
+// start, after STARTTLS or in plain text as configured.
+func (s *Sender) dial(ctx context.Context) (*smtp.Client, error) {
+	addr := net.JoinHostPort(s.cfg.Host, strconv.Itoa(s.cfg.Port))
+	tlsCfg := &tls.Config{ServerName: s.cfg.Host, InsecureSkipVerify: s.cfg.InsecureSkipVerify}
+	d := net.Dialer{Timeout: s.cfg.Timeout}
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		_ = conn.SetDeadline(dl)
+	}
+	name := s.cfg.HeloName
+	if name == "" {
+		name = "localhost"
+	}
+	var c *smtp.Client
+	switch s.cfg.Security {
+	case "tls":
+		c = smtp.NewClient(tls.Client(conn, tlsCfg))
+	case "starttls":
+		var greeting string
+		if greeting, err = startTLS(conn, name); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("STARTTLS: %w", err)
+		}
+		c = smtp.NewClient(&greeted{Conn: tls.Client(conn, tlsCfg), r: strings.NewReader(greeting)})
+	default:
+		c = smtp.NewClient(conn)
+	}
+	if err := c.Hello(name); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+// startTLS reads the relay's greeting, says EHLO as name and asks for
+// STARTTLS (RFC 3207 §4); it returns the greeting. The SMTP client
+// greets with its own name only when it opens the dialogue, so the
+// plain-text part is spoken here.
+func startTLS(conn net.Conn, name string) (string, error) {
+	tp := textproto.NewConn(conn)
+	_, greeting, err := tp.ReadResponse(220)
+	if err != nil {
+		return "", smtpError(err)
+	}
+	if err := tp.PrintfLine("EHLO %s", name); err != nil {
+		return "", err
+	}
+	_, ext, err := tp.ReadResponse(250)
+	if err != nil {
+		return "", smtpError(err)
+	}
+	if !slices.ContainsFunc(strings.Split(ext, "\n")[1:], func(l string) bool {
+		return strings.EqualFold(strings.TrimSpace(l), "STARTTLS")
+	}) {
+		return "", errors.New("the relay does not offer it")
+	}
+	if err := tp.PrintfLine("STARTTLS"); err != nil {
+		return "", err
+	}
+	if _, _, err := tp.ReadResponse(220); err != nil {
+		return "", smtpError(err)
+	}
+	return "220 " + strings.SplitN(greeting, "\n", 2)[0] + "\r\n", nil
+}
+
+// greeted is the TLS connection after STARTTLS, which starts with the
+// relay's greeting again: RFC 3207 §4.2 has the dialogue start afresh
+// with EHLO and no new greeting, but the SMTP client reads one first.
+type greeted struct {
+	net.Conn
+	r io.Reader
+}
+
+func (g *greeted) Read(p []byte) (int, error) {
+	if g.r != nil {
+		n, err := g.r.Read(p)
+		if err == io.EOF {
+			g.r, err = nil, nil
+		}
+		if n > 0 || err != nil {
+			return n, err
+		}
+	}
+	return g.Conn.Read(p)
+}
+
+// smtpError gives a reply in the form Deliver tells permanent failures by.
+func smtpError(err error) error {
+	var te *textproto.Error
+	if errors.As(err, &te) {
+		return &smtp.SMTPError{Code: te.Code, Message: te.Msg}
+	}
+	return err
 }
 
 // drop writes the message to the drop directory under its idempotency key,

@@ -36,8 +36,14 @@ func (s *Service) mail(d *store.DueAlarm, r *Reminder, key string) []byte {
 	fmt.Fprintf(&b, "To: %s\r\n", d.UserEmail)
 	fmt.Fprintf(&b, "Subject: %s\r\n", mime.QEncoding.Encode("utf-8", "Reminder: "+subject))
 	fmt.Fprintf(&b, "Date: %s\r\n", r.TriggerAt.In(loc).Format(time.RFC1123Z))
-	fmt.Fprintf(&b, "Message-ID: <%x@almanac>\r\n", sha256.Sum224([]byte(key)))
+	// RFC 5322 §3.6.4: the right side of a Message-ID is the sender's
+	// domain, which makes it unique; the left derives from the key, so a
+	// repeated delivery carries the same one.
+	fmt.Fprintf(&b, "Message-ID: <%x@%s>\r\n", sha256.Sum224([]byte(key)), mailDomain(s.opt.MailFrom))
 	fmt.Fprintf(&b, "X-Almanac-Reminder: %s\r\n", key)
+	// RFC 3834 §5: mail a program sends on its own is marked, so that
+	// vacation responders and the like do not answer it.
+	b.WriteString("Auto-Submitted: auto-generated\r\n")
 	b.WriteString("MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
 	b.WriteString(subject + "\r\n")
 	if !r.InstanceStart.IsZero() {
@@ -48,6 +54,14 @@ func (s *Service) mail(d *store.DueAlarm, r *Reminder, key string) []byte {
 	}
 	m := mailer.Message{From: s.opt.MailFrom, To: []string{d.UserEmail}, Data: b.Bytes()}
 	return m.Payload()
+}
+
+// mailDomain is the domain of the address from.
+func mailDomain(from string) string {
+	if i := strings.LastIndexByte(from, '@'); i >= 0 && i < len(from)-1 {
+		return strings.ToLower(from[i+1:])
+	}
+	return "localhost"
 }
 
 // Publisher puts a reminder on a user's bus subject, for their open

@@ -173,7 +173,9 @@ func (dv *delivery) apply(ctx context.Context) error {
 		return dv.reply(ctx)
 	case itip.Refresh:
 		return dv.refresh(ctx)
-	case itip.Counter, itip.DeclineCounter:
+	case itip.Counter:
+		return dv.counter(ctx) // kept for the organizer to accept or decline
+	case itip.DeclineCounter:
 		return dv.inbox(ctx) // shown to the user; nothing changes by itself
 	}
 	return &itip.Error{Reason: "method " + dv.msg.Method + " is not delivered"}
@@ -297,12 +299,22 @@ func (dv *delivery) reply(ctx context.Context) error {
 		return err
 	}
 	res, err := itip.ApplyReply(obj, dv.msg, dv.p.From)
-	if err != nil || !res.Changed {
+	if err != nil {
 		return err
+	}
+	if len(res.Stale) > 0 {
+		// RFC 5546 §2.1.5: a later answer of the same SEQUENCE is recorded.
+		dv.s.opt.Logger.Info("reply older than the answer recorded ignored", "uid", dv.msg.UID, "from", dv.p.From, "instances", res.Stale)
+	}
+	if !res.Changed && !res.Stamped {
+		return nil
 	}
 	data, err := icalendar.Marshal(obj.Calendar.Component)
 	if err != nil {
 		return err
+	}
+	if !res.Changed { // only the record of the latest reply
+		return dv.write(ctx, o, cal, data, o.Scheduling, nil)
 	}
 	quiet, err := dv.statusUpdates(ctx, obj, o.UUID)
 	if err != nil {

@@ -100,7 +100,7 @@ func (b *batch) fanout(sends []send, users map[string]*store.User) error {
 			order = append(order, g)
 		}
 		groups[g] = append(groups[g], sd)
-		b.statuses[sd.to] = statusSent
+		b.statuses[sd.to] = statusPending
 		if users[itip.Email(sd.to)] != nil {
 			b.statuses[sd.to] = statusDelivered
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/almanac/almanac/icalendar"
 	"github.com/almanac/almanac/itip"
 	"github.com/almanac/almanac/store"
 	"github.com/emersion/go-smtp"
@@ -120,6 +121,9 @@ func (b *MailBackend) route(ctx context.Context, in *itip.Inbound, rcpts []strin
 		if err != nil {
 			return err
 		}
+		if err := b.checkAnswerer(ctx, org, msg, from); err != nil {
+			return err
+		}
 		msgs = append(msgs, localMessage(org.ID, from, msg.Data(), "", false))
 	case itip.Request, itip.Add, itip.Cancel, itip.DeclineCounter:
 		if !itip.SameAddress(msg.Organizer, from) {
@@ -143,6 +147,32 @@ func (b *MailBackend) route(ctx context.Context, in *itip.Inbound, rcpts []strin
 	}
 	b.s.kick()
 	return nil
+}
+
+// checkAnswerer refuses an answer the organizer's copy would not take,
+// while the sender's mail server can still bounce it: RFC 5546 §3.2.3,
+// §3.2.6 and §3.2.7 let only an attendee of the event reply, refresh or
+// counter. An answer from someone who is not among the attendees is
+// refused with 550 5.7.1 and the reason, one for an event the organizer
+// does not have here with 554 5.6.0, on SMTP and LMTP alike, instead of
+// being accepted and dropped when it is applied.
+func (b *MailBackend) checkAnswerer(ctx context.Context, org *store.User, msg *itip.Message, from string) error {
+	objs, err := b.s.st.ObjectsByUID(ctx, org.ID, msg.UID)
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		obj, err := icalendar.ParseObject(o.Data, icalendar.Options{})
+		if err != nil || o.Role != store.SchedOrganizer || organizer(obj) != msg.Organizer {
+			continue
+		}
+		if !invitedAnywhere(obj, from) {
+			return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 7, 1},
+				Message: itip.Email(from) + " is not an attendee of this event; only its attendees may answer it"}
+		}
+		return nil
+	}
+	return &itip.Error{Reason: itip.Email(msg.Organizer) + " organizes no event with this UID here"}
 }
 
 func (b *MailBackend) localUser(ctx context.Context, addr string) (*store.User, error) {

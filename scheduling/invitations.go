@@ -32,7 +32,8 @@ type Invitation struct {
 	AllDay         bool
 	Delivery       string // "", "queued", "delivered", "sent" or "failed"
 	DeliveryError  string
-	Cancelled      bool // the organizer cancelled the event (STATUS:CANCELLED)
+	Cancelled      bool   // the organizer cancelled the event (STATUS:CANCELLED)
+	Comment        string // the COMMENT of the attendee's latest reply, in the organizer's copy
 }
 
 // ErrCancelled refuses an answer to an event its organizer cancelled:
@@ -150,6 +151,7 @@ func (iv *Invitations) describe(ctx context.Context, t *target, id string) ([]In
 		if p := attendeeProp(t.obj, addr); p != nil {
 			inv.Name, inv.Role = p.Params.Get("CN"), strings.ToUpper(p.Params.Get("ROLE"))
 			inv.ScheduleStatus = p.Params.Get("SCHEDULE-STATUS")
+			inv.Comment = itip.AttendeeComment(c.Component, addr)
 			if ps := p.Params.Get("PARTSTAT"); ps != "" {
 				inv.PartStat = strings.ToUpper(ps)
 			}

@@ -47,6 +47,7 @@ func (w *write) organizer(ctx context.Context) error {
 	}
 	w.keepSequence()
 	w.protectAnswers()
+	w.keepServerRecords()
 	w.newAttendeesUnanswered()
 	w.resetAnswers()
 	w.askForReplies()

@@ -60,6 +60,7 @@ type Scheduler struct {
 	m        *metrics
 	versions *versionCache     // organizer copies deliveries refer to
 	jobs     flightCache[*job] // fan-out jobs their deliveries read
+	statuses statusBook        // SCHEDULE-STATUS to record, see MailHandler
 }
 
 // New returns a scheduler over st.

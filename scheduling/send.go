@@ -147,7 +147,7 @@ func (b *batch) mail(sd send, email string) error {
 	}
 	m.Ref = b.objUUID + " " + sd.to
 	b.out = append(b.out, m)
-	b.statuses[sd.to] = statusSent
+	b.statuses[sd.to] = statusPending // statusSent once the relay has it (see MailHandler)
 	b.s.m.sent.WithLabelValues(sd.method, "email").Inc()
 	return nil
 }

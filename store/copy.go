@@ -18,7 +18,7 @@ var copyTables = []string{
 	"users", "app_passwords", "sessions",
 	"calendars", "calendar_properties", "objects", "object_text", "instances", "changes", "shares",
 	"outbox", "schedule_inbox", "alarms", "object_user_data", "reminder_settings",
-	"publications", "calendar_sources", "mirror_items", "inbox_changes",
+	"publications", "calendar_sources", "mirror_items", "inbox_changes", "proposals",
 }
 
 // copyBatch is how many rows one INSERT carries.
@@ -36,11 +36,11 @@ type tableColumn struct {
 // sessions, calendars with their properties, objects byte for byte with
 // their ETags, the index, the change logs (so that sync tokens stay valid),
 // shares, the outbox, the scheduling inbox, alarms, reminder settings,
-// publications and subscriptions. Row ids are kept, so every reference
-// holds. dst gets everything in one transaction or nothing. src is read
-// in one transaction too; servers should be stopped, or their writes
-// during the copy are missed (Digests shows it). done is told of each
-// table copied.
+// publications, subscriptions and the proposals organizers received. Row
+// ids are kept, so every reference holds. dst gets everything in one
+// transaction or nothing. src is read in one transaction too; servers
+// should be stopped, or their writes during the copy are missed (Digests
+// shows it). done is told of each table copied.
 func Copy(ctx context.Context, src, dst *Store, done func(table string, rows int64)) error {
 	if err := checkCopy(ctx, src, dst); err != nil {
 		return err

@@ -222,6 +222,7 @@ func lastSegment(u string) string {
 // fill puts the fixture's ids into a path or body.
 func (e *authzEnv) fill(s string, f fixture, role int) string {
 	r := strings.NewReplacer("{cal}", f.calID, "{event}", f.eventID, "{inv}", f.invID, "{sub}", f.subID, "{rem}", f.remID,
+		"{prop}", "6b1f5c2e-0d6a-4f43-9a51-3f0e8f1c2d7a",
 		"{carol}", e.ids["carol"], "{alice}", e.ids["alice"], "{frank}", e.ids["frank"],
 		"{home}", davHome(role), "{feed}", e.feed, "{calpath}", davCalendar(role, f.calName, f.calID), "{subpath}", davCalendar(role, f.subName, f.subID))
 	return r.Replace(s)
@@ -339,6 +340,11 @@ var jsonCases = []authzCase{
 	{name: "answer invitation", method: "PUT", path: "/invitations/{event}/{inv}", body: `{"status":"ACCEPTED"}`, mutates: true, want: row(403, 403, 403, 404, 404, 401)},
 	{name: "remove invitation", method: "DELETE", path: "/invitations/{event}/{inv}", mutates: true, want: row(204, 204, 403, 404, 404, 401)},
 	{name: "resend invitation", method: "POST", path: "/invitations/{event}/{inv}/resend", mutates: true, want: row(202, 202, 403, 404, 404, 401)},
+	// The fixture's event has no proposals: those who may answer them learn
+	// that one does not exist, a reader that they may not.
+	{name: "event's proposals", method: "GET", path: "/events/{event}/proposals", want: row(200, 200, 403, 404, 404, 401)},
+	{name: "accept proposal", method: "POST", path: "/events/{event}/proposals/{prop}/accept", mutates: true, want: row(404, 404, 403, 404, 404, 401)},
+	{name: "decline proposal", method: "POST", path: "/events/{event}/proposals/{prop}/decline", mutates: true, want: row(404, 404, 403, 404, 404, 401)},
 	// Reminders are each caller's own: sharees who may read the event keep
 	// theirs (per-user data) and do not see alice's.
 	{name: "event's reminders", method: "GET", path: "/reminders/{event}", want: row(200, 200, 200, 404, 404, 401)},
@@ -408,7 +414,7 @@ func routeOf(path string) string {
 	if strings.HasPrefix(path, "/invitations/") || strings.HasPrefix(path, "/reminders/") {
 		path = strings.Replace(path, "{event}", "{event_id}", 1)
 	}
-	return strings.NewReplacer("{rem}", "{id}", "{cal}", "{id}", "{sub}", "{id}", "{event}", "{id}", "{inv}", "{id}",
+	return strings.NewReplacer("{prop}", "{proposal_id}", "{rem}", "{id}", "{cal}", "{id}", "{sub}", "{id}", "{event}", "{id}", "{inv}", "{id}",
 		"{alice}", "{id}", "{carol}", "{user_id}", "/app-passwords/x", "/app-passwords/{name}").Replace(path)
 }
 

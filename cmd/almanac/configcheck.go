@@ -289,6 +289,7 @@ func (cfg *serveConfig) checkNATS(ctx context.Context) (string, error) {
 
 func (cfg *serveConfig) checkSMTP(ctx context.Context) (string, error) {
 	mc := cfg.SMTP
+	mc.HeloName = cfg.heloName()
 	if mc.Host == "" {
 		mc.DropDir = filepath.Join(cfg.storage.DataDir, "mail-out")
 	}

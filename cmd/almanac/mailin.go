@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,7 +33,7 @@ type mailInConfig struct {
 }
 
 func (c *mailInConfig) register(s *settings) {
-	s.String(&c.PublicURL, "public-url", "", "base URL people reach the server at, for RSVP links in invitations and published calendars' links (default: http:// + --listen; published links: the request's host)")
+	s.String(&c.PublicURL, "public-url", "", "base URL people reach the server at, for RSVP links in invitations and published calendars' links (default: http:// + --listen; published links: the request's host); its host is also the server's name in EHLO to the relay")
 	s.String(&c.RSVPSecret, "rsvp-secret", "", "secret (hex, at least 32 bytes) that signs RSVP links; the same on every node (default: DATA_DIR/rsvp.key, made on first start)")
 	s.String(&c.Domains, "mail-domains", "", "comma-separated mail domains of the server: the SMTP/LMTP listeners accept their calendar mail, and users' mail is sent from their own address in them (default: the domain of --mail-from)")
 	s.String(&c.SMTPListen, "smtp-listen", "", "address to receive iMIP mail on by SMTP, e.g. 127.0.0.1:2525; empty: off")
@@ -59,6 +60,31 @@ func newScheduler(cfg serveConfig, st *store.Store, kick func(), reg prometheus.
 	}
 	return scheduling.New(st, scheduling.Options{MailFrom: from, SendAs: cfg.Mail.domains(from), PublicURL: public, Secret: secret,
 		Kick: kick, Registerer: reg, Logger: log}), nil
+}
+
+// heloName is the name the server gives itself in EHLO to the relay
+// (RFC 5321 §4.1.1.1: its fully-qualified domain name, else an address
+// literal, §4.1.3): the host of --public-url, else the domain of
+// --mail-from, else the host of --listen. Relays that check the name
+// score "localhost" as spam.
+func (c *serveConfig) heloName() string {
+	if u, err := url.Parse(c.Mail.PublicURL); err == nil && u.Hostname() != "" && net.ParseIP(u.Hostname()) == nil {
+		return u.Hostname()
+	}
+	if i := strings.LastIndexByte(c.MailFrom, '@'); i >= 0 && i < len(c.MailFrom)-1 {
+		return strings.ToLower(c.MailFrom[i+1:])
+	}
+	host, _, err := net.SplitHostPort(c.Listen)
+	switch ip := net.ParseIP(host); {
+	case err != nil || host == "" || ip != nil && ip.IsUnspecified():
+		return "localhost"
+	case ip == nil:
+		return host
+	case ip.To4() != nil:
+		return "[" + ip.String() + "]"
+	default:
+		return "[IPv6:" + ip.String() + "]"
+	}
 }
 
 // domains are the configured mail domains, or the domain of mailFrom.

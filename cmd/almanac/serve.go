@@ -158,6 +158,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if cfg.SMTP.Host == "" {
 		cfg.SMTP.DropDir = filepath.Join(cfg.storage.DataDir, "mail-out")
 	}
+	cfg.SMTP.HeloName = cfg.heloName()
 	mail, err := mailer.New(cfg.SMTP)
 	if err != nil {
 		return err

@@ -152,6 +152,23 @@ export interface Invitation {
   summary: string;
   start?: string;
   all_day?: boolean;
+  /** The COMMENT of the guest's latest reply, for the organizer. */
+  comment?: string;
+}
+
+/** A new time a guest proposed for one of the user's events (COUNTER). */
+export interface Proposal {
+  id: string;
+  event_id: string;
+  email: string;
+  name?: string;
+  recurrence_id?: string;
+  start: string;
+  end?: string;
+  all_day?: boolean;
+  comment?: string;
+  status: 'pending' | 'accepted' | 'declined';
+  received_at: string;
 }
 
 export type Scope = 'this' | 'following' | 'all';
@@ -464,5 +481,17 @@ export class Api {
   }
   respond(eventID: string, id: string, status: 'ACCEPTED' | 'DECLINED' | 'TENTATIVE'): Promise<Invitation> {
     return this.request('PUT', `/invitations/${eventID}/${id}`, { status });
+  }
+  /** The new times guests proposed for the user's event. */
+  proposals(eventID: string): Promise<Proposal[]> {
+    return this.request('GET', `/events/${eventID}/proposals`);
+  }
+  /** Moves the event to a proposed time; its guests are told. */
+  acceptProposal(eventID: string, id: string): Promise<Proposal> {
+    return this.request('POST', `/events/${eventID}/proposals/${id}/accept`);
+  }
+  /** Keeps the event; the proposer is told. */
+  declineProposal(eventID: string, id: string): Promise<Proposal> {
+    return this.request('POST', `/events/${eventID}/proposals/${id}/decline`);
   }
 }

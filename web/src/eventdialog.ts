@@ -10,6 +10,7 @@ import { RecurrenceEditor } from './recurrence-ui';
 import { ruleOf, withRule, type Anchor } from './rrule';
 import type { State } from './state';
 import { addDays, convertWall, dateString, instantOf, isZone, localString, offsetAt, offsetLabel, parseWall, wallAt, wallOf, zoneNames, type Wall } from './tz';
+import { guestComments, pendingProposals, proposalText } from './proposals';
 import { offerUndo, recreation } from './undo';
 
 /** A new event's times, as the grid's UTC-coerced wall clocks in the viewer's zone. */
@@ -120,6 +121,9 @@ class EventEditor {
   private description = h('textarea', { rows: 3 });
   private attendees: Attendee[] = [];
   private attendeeList = h('ul', { class: 'attendees', 'aria-label': 'Guests' });
+  private proposalList = h('ul', { class: 'proposals', 'aria-label': 'Proposed times', 'aria-live': 'polite' });
+  /** The guests' comments with their answers, by address. */
+  private comments = new Map<string, string>();
   private reminders: Reminder[] = [];
   private reminderList = h('ul', { class: 'reminders', 'aria-label': 'Reminders' });
   private error = h('p', { class: 'error', role: 'alert' });
@@ -249,6 +253,55 @@ class EventEditor {
     update();
     this.saved = this.snapshot();
     this.title.focus();
+    void this.loadReplies();
+  }
+
+  /** The whole event's id: proposals and invitations are the event's. */
+  private eventID(): string {
+    return (this.ev?.recurring_event_id || this.ev?.id || '').split('_')[0];
+  }
+
+  /**
+   * For the organizer: the new times guests proposed (RFC 5546 §3.2.7),
+   * to accept or decline, and the comments they left with their answers.
+   */
+  private async loadReplies(): Promise<void> {
+    const org = this.ev?.organizer?.email?.toLowerCase();
+    if (!this.ev || this.readOnly || !org || org !== this.app.user.email.toLowerCase() || !this.ev.attendees.length) return;
+    const id = this.eventID();
+    const [proposals, invitations] = await Promise.allSettled([this.app.api.proposals(id), this.app.api.eventInvitations(id)]);
+    if (invitations.status === 'fulfilled') {
+      this.comments = guestComments(invitations.value);
+      this.drawGuests();
+    }
+    if (proposals.status === 'fulfilled') this.drawProposals(pendingProposals(proposals.value));
+  }
+
+  private drawProposals(list: ReturnType<typeof pendingProposals>): void {
+    const year = new Date().getFullYear();
+    replace(this.proposalList, ...list.map((p) => {
+      const answer = async (accept: boolean) => {
+        try {
+          if (accept) {
+            await this.app.api.acceptProposal(this.eventID(), p.id);
+            toast('Moved to the proposed time. The guests are told.');
+            this.dlg.close();
+          } else {
+            await this.app.api.declineProposal(this.eventID(), p.id);
+            toast('Proposal declined. The guest is told.');
+            void this.loadReplies();
+          }
+        } catch (err) {
+          toast(errorText(err), 'error');
+        }
+      };
+      return h('li', { class: 'proposal' },
+        h('span', { class: 'proposal-text' }, proposalText(p, this.app.zone, this.app.hour12, year)),
+        p.comment ? h('q', { class: 'guest-comment' }, p.comment) : null,
+        h('span', { class: 'proposal-buttons' },
+          h('button', { type: 'button', onclick: () => void answer(true) }, 'Accept'),
+          h('button', { type: 'button', onclick: () => void answer(false) }, 'Decline')));
+    }));
   }
 
   /** What the form holds, to tell whether anything was typed. */
@@ -310,7 +363,7 @@ class EventEditor {
     this.drawGuests();
     return h('fieldset', { class: 'guests' }, h('legend', {}, 'Guests'),
       this.ev?.organizer?.email ? h('p', { class: 'hint' }, 'Organizer: ', this.ev.organizer.name || this.ev.organizer.email) : null,
-      this.attendeeList, h('div', { class: 'row' }, input, add));
+      this.proposalList, this.attendeeList, h('div', { class: 'row' }, input, add));
   }
 
   private drawGuests(): void {
@@ -319,6 +372,7 @@ class EventEditor {
       return h('li', {},
         h('span', { class: 'guest' }, a.name ? `${a.name} <${a.email ?? a.uri ?? ''}>` : a.email ?? a.uri ?? ''),
         h('span', { class: `rsvp rsvp-${status}` }, statusLabel(status)),
+        a.email && this.comments.has(a.email.toLowerCase()) ? h('q', { class: 'guest-comment' }, this.comments.get(a.email.toLowerCase())!) : null,
         this.readOnly ? null : h('button', { type: 'button', class: 'icon', 'aria-label': `Remove ${a.email ?? 'guest'}`,
           onclick: () => { this.attendees.splice(i, 1); this.drawGuests(); } }, '×'));
     }));
