@@ -31,6 +31,8 @@ type Invitation struct {
 	Delivery       string     `json:"delivery,omitempty"`
 	DeliveryError  string     `json:"delivery_error,omitempty"`
 	Cancelled      bool       `json:"cancelled,omitempty"`
+	// Held: from someone new, kept out of the calendar until accepted.
+	Held bool `json:"held,omitempty"`
 }
 
 // statusNames maps PARTSTAT to the API's statuses and back.
@@ -52,7 +54,8 @@ func partstatOf(status string) (string, bool) {
 func (a *API) invitationJSON(r *http.Request, in scheduling.Invitation) Invitation {
 	out := Invitation{ID: in.ID, EventID: in.EventID, Email: in.Email, Name: in.Name, Role: in.Role,
 		Organizer: in.Organizer, Summary: in.Summary, AllDay: in.AllDay, ScheduleStatus: in.ScheduleStatus,
-		Delivery: in.Delivery, DeliveryError: in.DeliveryError, Status: statusNames[in.PartStat], Cancelled: in.Cancelled}
+		Delivery: in.Delivery, DeliveryError: in.DeliveryError, Status: statusNames[in.PartStat], Cancelled: in.Cancelled,
+		Held: in.Held}
 	if out.Status == "" {
 		out.Status = in.PartStat
 	}

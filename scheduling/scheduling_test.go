@@ -42,7 +42,9 @@ func newEnv(t *testing.T, st *store.Store) *env {
 	ctx, cancel := context.WithCancel(context.Background())
 	var worker *outbox.Worker
 	kick := func() { worker.Kick() }
-	e.sched = New(st, Options{MailFrom: "calendar@almanac.test", PublicURL: "http://127.0.0.1:1", Secret: []byte("0123456789abcdef0123456789abcdef"), Kick: kick})
+	// Delivery between users who never dealt with each other: the server
+	// takes everyone's invitations (holding them is strangers_test.go's).
+	e.sched = New(st, Options{InvitationsDefault: store.InvitationsEveryone, MailFrom: "calendar@almanac.test", PublicURL: "http://127.0.0.1:1", Secret: []byte("0123456789abcdef0123456789abcdef"), Kick: kick})
 	e.cals = calendar.New(st, calendar.Options{Hooks: []calendar.Hook{e.sched}, Kick: kick})
 	capture := outbox.HandlerFunc(func(_ context.Context, m *store.OutboxMessage) error {
 		var msg mailer.Message
