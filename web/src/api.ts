@@ -8,7 +8,11 @@ export interface User {
   display_name: string;
   time_zone: string;
   week_start: number;
+  /** Whose invitations go straight into the calendar; the others wait in the inbox. */
+  invitations?: InvitationsSetting;
 }
+
+export type InvitationsSetting = 'known' | 'everyone';
 
 export interface UserRef {
   id: string;
@@ -152,6 +156,8 @@ export interface Invitation {
   summary: string;
   start?: string;
   all_day?: boolean;
+  /** From someone new: not in the calendar until accepted. */
+  held?: boolean;
 }
 
 export type Scope = 'this' | 'following' | 'all';
