@@ -40,6 +40,8 @@ func (a *API) userJSON(u *store.User) User {
 		Invitations: u.Invitations}
 	if a.opt.Scheduler != nil {
 		out.Invitations = a.opt.Scheduler.InvitationsSetting(u)
+	} else if out.Invitations == "" {
+		out.Invitations = store.InvitationsKnown // nothing is delivered without scheduling
 	}
 	return out
 }
