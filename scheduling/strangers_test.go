@@ -90,3 +90,69 @@ func TestKnownAddresses(t *testing.T) {
 		}
 	})
 }
+
+// TestHeldAndNeverHeld, with the default setting: a new invitation from
+// someone the attendee does not know is held, and the organizer's
+// CANCEL marks the held copy; a change to an event already in the
+// attendee's calendar is applied there even though they do not know its
+// organizer (RFC 5546 §3.2.2: it updates their copy).
+func TestHeldAndNeverHeld(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		e := newEnv(t, st, func(o *Options) { o.InvitationsDefault = "" }) // known
+		bob := e.users["bob"]
+		// Bob's client stored a copy of Alice's meeting without answering:
+		// he does not know her.
+		bobCal, err := DefaultCalendar(ctx, e.cals, bob, "VEVENT")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.put(bob, bobCal, "kept.ics", event("kept", 0, "", "bob@almanac.test"), store.Conditions{})
+		if ok, err := e.sched.Knows(ctx, bob, "mailto:alice@almanac.test"); err != nil || ok {
+			t.Fatalf("bob knows alice: %v %v", ok, err)
+		}
+		// Her new invitation is held.
+		e.put(e.users["alice"], e.work, "fresh.ics", event("fresh", 0, "", "bob@almanac.test"), store.Conditions{})
+		e.eventually("the held invitation", func() bool {
+			h, err := st.HeldByUID(ctx, bob.ID, "fresh")
+			return err == nil && h.PartStat == "NEEDS-ACTION"
+		})
+		// Her change to the one he has lands in his calendar (which makes
+		// her known from then on).
+		e.put(e.users["alice"], e.work, "kept.ics", event("kept", 1, "LOCATION:Room 2\r\n", "bob@almanac.test"), store.Conditions{})
+		e.eventually("the change in bob's copy", func() bool {
+			_, obj := e.copyOf("bob", "kept")
+			if obj == nil {
+				return false
+			}
+			p := masterOrFirst(obj).Props.Get("LOCATION")
+			return p != nil && p.Value == "Room 2"
+		})
+		if ok, err := e.sched.Knows(ctx, bob, "mailto:alice@almanac.test"); err != nil || !ok {
+			t.Fatalf("bob does not know alice, whose event is in his calendar: %v %v", ok, err)
+		}
+		if o, _ := e.copyOf("bob", "fresh"); o != nil {
+			t.Fatal("a new invitation from someone new is in bob's calendar")
+		}
+		if o, _ := e.copyOf("bob", "kept"); o == nil {
+			t.Fatal("bob's copy is gone")
+		} else if h, err := st.HeldByUID(ctx, bob.ID, "kept"); err == nil {
+			t.Fatalf("the update of a copy in the calendar was held: %s", h.UUID)
+		}
+		// Alice cancels the held one: the held copy says so.
+		e.put(e.users["alice"], e.work, "fresh.ics", event("fresh", 1, "STATUS:CANCELLED\r\n", "bob@almanac.test"), store.Conditions{})
+		e.eventually("the cancelled held copy", func() bool {
+			h, err := st.HeldByUID(ctx, bob.ID, "fresh")
+			return err == nil && strings.Contains(string(h.Data), "STATUS:CANCELLED")
+		})
+		list, err := e.sched.Invitations(e.cals).Mine(ctx, bob, "NEEDS-ACTION")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, in := range list {
+			if in.Held {
+				t.Fatalf("a cancelled held invitation is pending: %+v", in)
+			}
+		}
+	})
+}
