@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/almanac/almanac/calendar"
+	"github.com/almanac/almanac/itip"
 	"github.com/almanac/almanac/store"
 	"github.com/almanac/almanac/store/storetest"
 )
@@ -155,4 +156,47 @@ func TestHeldAndNeverHeld(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestHeldByMail: an invitation by e-mail (RFC 6047) from someone the
+// attendee never dealt with is held like any other; once Bob answered
+// one of Erin's, her next one lands in his calendar.
+func TestHeldByMail(t *testing.T) {
+	st := storetest.SQLite(t)
+	ctx := context.Background()
+	e := newEnv(t, st, func(o *Options) { o.InvitationsDefault = store.InvitationsKnown })
+	bob := e.users["bob"]
+	mb := e.sched.MailBackend([]string{"almanac.test"})
+	invite := func(uid string) {
+		t.Helper()
+		data := strings.ReplaceAll(string(event(uid, 0, "", "bob@almanac.test")), "alice@almanac.test", "erin@example.org")
+		data = strings.Replace(data, "BEGIN:VEVENT", "METHOD:REQUEST\r\nBEGIN:VEVENT", 1)
+		msg, err := itip.Parse([]byte(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := mb.route(ctx, &itip.Inbound{From: "erin@example.org", Message: msg}, []string{"bob@almanac.test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	invite("mail-1")
+	e.eventually("erin's invitation held", func() bool { _, err := st.HeldByUID(ctx, bob.ID, "mail-1"); return err == nil })
+	if o, _ := e.copyOf("bob", "mail-1"); o != nil {
+		t.Fatal("erin's invitation is in bob's calendar")
+	}
+	iv := e.sched.Invitations(e.cals)
+	list, err := iv.Mine(ctx, bob, "")
+	if err != nil || len(list) != 1 || !list[0].Held {
+		t.Fatalf("bob's invitations: %+v %v", list, err)
+	}
+	in, err := iv.Respond(ctx, bob, list[0].EventID, list[0].ID, itip.Tentative)
+	if err != nil || in.Held || in.PartStat != itip.Tentative {
+		t.Fatalf("tentative: %+v %v", in, err)
+	}
+	if o, _ := e.copyOf("bob", "mail-1"); o == nil {
+		t.Fatal("the accepted invitation is not in bob's calendar")
+	}
+	e.eventually("the REPLY to erin", func() bool { return len(e.mailTo("erin@example.org")) == 1 })
+	invite("mail-2")
+	e.eventually("erin's second invitation in bob's calendar", func() bool { o, _ := e.copyOf("bob", "mail-2"); return o != nil })
 }
