@@ -11,10 +11,10 @@ import (
 	"github.com/almanac/almanac/store"
 )
 
-// Invitations from someone new. RFC 6638 §3.2.1 lets the server deliver
-// an organizer's REQUEST into the attendee's calendar; it does not oblige
-// it to, and an invitation from anyone can otherwise put any event (a
-// 50,000-instance series, spam) into anyone's calendar. So a new
+// Invitations from someone new. A REQUEST asks the attendee, who answers
+// with a REPLY (RFC 5546 §3.2.2, §3.2.3); filing their copy in their
+// default calendar before they answer (RFC 6638 §9.2) lets anyone put any
+// event (a 50,000-instance series, spam) into anyone's calendar. So a new
 // invitation from someone the attendee does not know is held: their copy
 // waits in held_invitations, outside every calendar, view and free/busy
 // answer, until they accept it. See docs/scheduling.md, "Invitations from
