@@ -206,7 +206,7 @@ func (iv *Invitations) respondHeld(ctx context.Context, u *store.User, t *target
 // heldInvitations are u's held invitations as the inbox lists them, those
 // with the given answer when partstat is set. One the user has since put
 // into a calendar themselves (a CalDAV client answering from the schedule
-// inbox) is theirs there and no longer listed.
+// inbox) is theirs there and no longer listed (store.ListHeld).
 func (iv *Invitations) heldInvitations(ctx context.Context, u *store.User, partstat string) ([]Invitation, error) {
 	list, err := iv.s.st.ListHeld(ctx, u.ID)
 	if err != nil {
@@ -215,11 +215,6 @@ func (iv *Invitations) heldInvitations(ctx context.Context, u *store.User, parts
 	var out []Invitation
 	for _, h := range list {
 		if partstat != "" && h.PartStat != partstat {
-			continue
-		}
-		if objs, err := iv.s.st.ObjectsByUID(ctx, u.ID, h.UID); err != nil {
-			return nil, err
-		} else if len(objs) > 0 {
 			continue
 		}
 		t, err := iv.heldTarget(ctx, u, h.UUID)

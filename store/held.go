@@ -126,9 +126,13 @@ func (s *Store) HeldByUUID(ctx context.Context, userID int64, uuid string) (*Hel
 	return scanHeld(s.read.queryRow(ctx, `SELECT `+heldColumns+` FROM held_invitations WHERE user_id = $1 AND uuid = $2`, userID, uuid))
 }
 
-// ListHeld returns userID's held invitations, oldest first.
+// ListHeld returns userID's held invitations, oldest first, but for
+// those whose event is in one of their calendars by now (put there by
+// their own client).
 func (s *Store) ListHeld(ctx context.Context, userID int64) ([]*HeldInvitation, error) {
-	rs, err := s.read.query(ctx, `SELECT `+heldColumns+` FROM held_invitations WHERE user_id = $1 ORDER BY id`, userID)
+	rs, err := s.read.query(ctx, `SELECT `+prefixed("h.", heldColumns)+` FROM held_invitations h WHERE h.user_id = $1
+		AND NOT EXISTS (SELECT 1 FROM objects o JOIN calendars c ON c.id = o.calendar_id WHERE o.uid = h.uid AND c.owner_id = h.user_id)
+		ORDER BY h.id`, userID)
 	if err != nil {
 		return nil, err
 	}

@@ -103,6 +103,19 @@ func TestHeldInvitations(t *testing.T) {
 		if list, err := st.ListHeld(ctx, u.ID); err != nil || len(list) != 1 {
 			t.Fatalf("list: %d %v", len(list), err)
 		}
+		// Once the event is in one of the user's calendars, it is no
+		// longer listed as held.
+		c := &store.Calendar{OwnerID: u.ID, Name: "c", Components: []string{"VEVENT"}}
+		if err := st.CreateCalendar(ctx, c); err != nil {
+			t.Fatal(err)
+		}
+		w := &store.ObjectWrite{Name: "evt.ics", UID: "evt", Component: "VEVENT", Data: []byte("v3"), IndexedUntil: store.Forever}
+		if _, err := st.PutObject(ctx, c.ID, w, store.Conditions{}); err != nil {
+			t.Fatal(err)
+		}
+		if list, err := st.ListHeld(ctx, u.ID); err != nil || len(list) != 0 {
+			t.Fatalf("list with the event in a calendar: %d %v", len(list), err)
+		}
 		if err := st.DeleteHeld(ctx, u.ID, id); err != nil {
 			t.Fatal(err)
 		}
