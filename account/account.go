@@ -529,6 +529,9 @@ type ProfileUpdate struct {
 	// FreeBusyVisible lets other users of the server see the user's busy
 	// time (the default); false limits it to calendars shared with them.
 	FreeBusyVisible *bool
+	// Invitations is whose invitations go straight into the user's
+	// calendar: store.InvitationsKnown or store.InvitationsEveryone.
+	Invitations *string
 	// CurrentPassword must accompany a new Password when the account has
 	// one: a session left open, or stolen, is not enough to take the
 	// account over. Its check is throttled like a login from ClientAddr.
@@ -666,6 +669,14 @@ func applyProfile(u *store.User, upd ProfileUpdate) error {
 	}
 	if upd.FreeBusyVisible != nil {
 		u.FreeBusyHidden = !*upd.FreeBusyVisible
+	}
+	if upd.Invitations != nil {
+		switch v := strings.ToLower(strings.TrimSpace(*upd.Invitations)); v {
+		case store.InvitationsKnown, store.InvitationsEveryone:
+			u.Invitations = v
+		default:
+			return &FieldError{Field: "invitations", Message: "must be known or everyone"}
+		}
 	}
 	u.PasswordHash = "" // UpdateUser keeps the stored hash when this is empty
 	if upd.Password != nil {

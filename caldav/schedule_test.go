@@ -31,7 +31,9 @@ func newSchedulingServer(t *testing.T, st *store.Store) *testServer {
 	}
 	handlers := map[string]outbox.Handler{}
 	worker := outbox.New(st, outbox.Options{Handlers: handlers, Poll: 20 * time.Millisecond})
-	sched := scheduling.New(st, scheduling.Options{MailFrom: "calendar@example.com", Kick: worker.Kick})
+	// Delivery between users who never dealt with each other: the server
+	// takes everyone's invitations (holding them is strangers_test.go's).
+	sched := scheduling.New(st, scheduling.Options{InvitationsDefault: store.InvitationsEveryone, MailFrom: "calendar@example.com", Kick: worker.Kick})
 	cals := calendar.New(st, calendar.Options{Hooks: []calendar.Hook{sched}, Kick: worker.Kick})
 	mail, _ := mailer.New(mailer.Config{DropDir: t.TempDir()})
 	for k, h := range sched.Handlers(cals, mail, 2) {

@@ -42,7 +42,9 @@ func newServer(t testing.TB, st *store.Store, limits calendar.Limits) *testServe
 	}
 	// The hooks "almanac serve" runs, so that a write takes the same path
 	// (their deliveries are queued and never sent).
-	sched := scheduling.New(st, scheduling.Options{MailFrom: "calendar@example.com"})
+	// Delivery between users who never dealt with each other: the server
+	// takes everyone's invitations (holding them is strangers_test.go's).
+	sched := scheduling.New(st, scheduling.Options{InvitationsDefault: store.InvitationsEveryone, MailFrom: "calendar@example.com"})
 	rem := reminders.New(st, reminders.Options{})
 	cals := calendar.New(st, calendar.Options{Limits: limits, Hooks: []calendar.Hook{sched, rem.Hook()}, Viewer: rem})
 	h := caldav.New(acc, cals, caldav.Options{Scheduler: sched})

@@ -24,7 +24,9 @@ func TestMaxAttendees(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(st.Close)
-	sched := scheduling.New(st, scheduling.Options{MailFrom: "calendar@example.com"})
+	// Delivery between users who never dealt with each other: the server
+	// takes everyone's invitations (holding them is strangers_test.go's).
+	sched := scheduling.New(st, scheduling.Options{InvitationsDefault: store.InvitationsEveryone, MailFrom: "calendar@example.com"})
 	cals := calendar.New(st, calendar.Options{Limits: calendar.Limits{MaxAttendees: 3}, Hooks: []calendar.Hook{sched}})
 	acc := account.New(st, account.Options{AllowRegistration: true})
 	mux := http.NewServeMux()

@@ -32,6 +32,8 @@ type Invitation struct {
 	DeliveryError  string     `json:"delivery_error,omitempty"`
 	Cancelled      bool       `json:"cancelled,omitempty"`
 	Comment        string     `json:"comment,omitempty"`
+	// Held: from someone new, kept out of the calendar until accepted.
+	Held bool `json:"held,omitempty"`
 }
 
 // statusNames maps PARTSTAT to the API's statuses and back.
@@ -54,7 +56,7 @@ func (a *API) invitationJSON(r *http.Request, in scheduling.Invitation) Invitati
 	out := Invitation{ID: in.ID, EventID: in.EventID, Email: in.Email, Name: in.Name, Role: in.Role,
 		Organizer: in.Organizer, Summary: in.Summary, AllDay: in.AllDay, ScheduleStatus: in.ScheduleStatus,
 		Delivery: in.Delivery, DeliveryError: in.DeliveryError, Status: statusNames[in.PartStat], Cancelled: in.Cancelled,
-		Comment: in.Comment}
+		Comment: in.Comment, Held: in.Held}
 	if out.Status == "" {
 		out.Status = in.PartStat
 	}

@@ -26,12 +26,24 @@ type User struct {
 	// FreeBusyVisible: other users of the server see this user's busy
 	// time; false limits it to calendars shared with them.
 	FreeBusyVisible bool `json:"free_busy_visible"`
+	// Invitations is whose invitations go straight into the user's
+	// calendar: "known" (people they have dealt with; the others wait in
+	// their invitations inbox) or "everyone". Until the user chooses, the
+	// server's default.
+	Invitations string `json:"invitations"`
 }
 
-func userJSON(u *store.User) User {
-	return User{ID: u.UUID, Name: u.Name, Email: u.Email, DisplayName: u.DisplayName,
+func (a *API) userJSON(u *store.User) User {
+	out := User{ID: u.UUID, Name: u.Name, Email: u.Email, DisplayName: u.DisplayName,
 		TimeZone: u.TimeZone, WeekStart: u.WeekStart, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt,
-		EmailVerified: !u.EmailUnverified, PendingEmail: u.PendingEmail, FreeBusyVisible: !u.FreeBusyHidden}
+		EmailVerified: !u.EmailUnverified, PendingEmail: u.PendingEmail, FreeBusyVisible: !u.FreeBusyHidden,
+		Invitations: u.Invitations}
+	if a.opt.Scheduler != nil {
+		out.Invitations = a.opt.Scheduler.InvitationsSetting(u)
+	} else if out.Invitations == "" {
+		out.Invitations = store.InvitationsKnown // nothing is delivered without scheduling
+	}
+	return out
 }
 
 // RegisterRequest is the body of POST /users/register.
@@ -55,7 +67,7 @@ func (a *API) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Location", "/api/v1/users/"+u.UUID)
-	writeJSON(w, http.StatusCreated, userJSON(u))
+	writeJSON(w, http.StatusCreated, a.userJSON(u))
 }
 
 // LoginRequest is the body of POST /users/login; login is a user name or
@@ -93,7 +105,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) {
 		Name: SessionCookie, Value: sess.Token, Path: "/", Expires: sess.Expires,
 		HttpOnly: true, Secure: a.opt.SecureCookies, SameSite: http.SameSiteLaxMode,
 	})
-	writeJSON(w, http.StatusOK, LoginResponse{Token: sess.Token, CSRFToken: sess.CSRF, ExpiresAt: sess.Expires, User: userJSON(sess.User)})
+	writeJSON(w, http.StatusOK, LoginResponse{Token: sess.Token, CSRFToken: sess.CSRF, ExpiresAt: sess.Expires, User: a.userJSON(sess.User)})
 }
 
 func (a *API) logout(w http.ResponseWriter, r *http.Request) {
@@ -107,7 +119,7 @@ func (a *API) logout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *API) getMe(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, userJSON(caller(r)))
+	writeJSON(w, http.StatusOK, a.userJSON(caller(r)))
 }
 
 // self returns the caller when the {id} in the path is theirs. Other users'
@@ -126,7 +138,7 @@ func (a *API) getUser(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, userJSON(u))
+	writeJSON(w, http.StatusOK, a.userJSON(u))
 }
 
 // UserUpdate is the body of PUT/PATCH /users/{id}: the fields present are
@@ -141,6 +153,8 @@ type UserUpdate struct {
 	// FreeBusyVisible opts in (true) or out (false) of showing busy time
 	// to the server's other users.
 	FreeBusyVisible *bool `json:"free_busy_visible,omitempty"`
+	// Invitations: "known" or "everyone" (see User).
+	Invitations *string `json:"invitations,omitempty"`
 	// CurrentPassword is required with a new password.
 	CurrentPassword *string `json:"current_password,omitempty"`
 }
@@ -158,13 +172,13 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err = a.accounts.UpdateProfile(r.Context(), u.ID, account.ProfileUpdate{Name: in.Name, Email: in.Email,
 		DisplayName: in.DisplayName, TimeZone: in.TimeZone, WeekStart: in.WeekStart, Password: in.Password,
-		FreeBusyVisible: in.FreeBusyVisible, CurrentPassword: in.CurrentPassword, ClientAddr: clientAddr(r),
+		FreeBusyVisible: in.FreeBusyVisible, Invitations: in.Invitations, CurrentPassword: in.CurrentPassword, ClientAddr: clientAddr(r),
 		Session: sessionToken(r)})
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, userJSON(u))
+	writeJSON(w, http.StatusOK, a.userJSON(u))
 }
 
 func (a *API) deleteUser(w http.ResponseWriter, r *http.Request) {

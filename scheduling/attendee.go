@@ -56,6 +56,7 @@ func (w *write) attendee(ctx context.Context) error {
 	}
 	w.finish(store.SchedAttendee, tag, partstat)
 	w.s.queue(w.pc.Write, msgs)
+	w.pc.Write.Known = append(w.pc.Write.Known, org) // an organizer one answers is known
 	return nil
 }
 

@@ -228,6 +228,24 @@ func (dv *delivery) request(ctx context.Context) error {
 		}
 		return err
 	}
+	if o == nil {
+		// An invitation that is not in the calendar yet: held when it is
+		// held already or comes from someone new (strangers.go); an
+		// update of an event in the calendar never is.
+		h, prev, err := dv.held(ctx)
+		if err != nil {
+			return err
+		}
+		welcome := false
+		if h == nil {
+			if welcome, err = dv.welcome(ctx); err != nil {
+				return err
+			}
+		}
+		if !welcome {
+			return dv.hold(ctx, h, prev)
+		}
+	}
 	tree := itip.Copy(dv.msg, obj, dv.me)
 	data, err := icalendar.Marshal(tree)
 	if err != nil {
@@ -238,7 +256,9 @@ func (dv *delivery) request(ctx context.Context) error {
 		tag = o.ScheduleTag // other attendees' answers only (RFC 6638 §3.2.10)
 	}
 	partstat := ownAnswer(tree, dv.me)
-	if err := dv.write(ctx, o, cal, data, store.Scheduling{ScheduleTag: tag, Role: store.SchedAttendee, PartStat: partstat}, nil); err != nil {
+	// The organizer of an event in the attendee's calendar is someone
+	// they know from now on.
+	if err := dv.writeKnown(ctx, o, cal, data, store.Scheduling{ScheduleTag: tag, Role: store.SchedAttendee, PartStat: partstat}, []string{dv.msg.Organizer}); err != nil {
 		return err
 	}
 	if dv.p.Quiet {
@@ -257,7 +277,17 @@ func (dv *delivery) cancel(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if o == nil || organizer(obj) != dv.msg.Organizer {
+	if o == nil {
+		h, held, err := dv.held(ctx)
+		var ie *itip.Error
+		if errors.As(err, &ie) || err == nil && h == nil {
+			return dv.inbox(ctx) // nothing to cancel; the message still informs
+		} else if err != nil {
+			return err
+		}
+		return dv.cancelHeld(ctx, h, held)
+	}
+	if organizer(obj) != dv.msg.Organizer {
 		return dv.inbox(ctx) // nothing to cancel; the message still informs
 	}
 	if dv.msg.Sequence < masterSequence(obj) {
@@ -409,6 +439,16 @@ func (dv *delivery) refresh(ctx context.Context) error {
 // notifications) as the user's own write, marked as the server's so that
 // the hook sends nothing of its own.
 func (dv *delivery) write(ctx context.Context, o *store.Object, cal *store.Calendar, data []byte, sc store.Scheduling, outbox []store.OutboxMessage) error {
+	return dv.put(ctx, o, cal, data, &serverWrite{sched: sc, outbox: outbox})
+}
+
+// writeKnown is write, adding the addresses known to the user's known
+// addresses with the copy.
+func (dv *delivery) writeKnown(ctx context.Context, o *store.Object, cal *store.Calendar, data []byte, sc store.Scheduling, known []string) error {
+	return dv.put(ctx, o, cal, data, &serverWrite{sched: sc, known: known})
+}
+
+func (dv *delivery) put(ctx context.Context, o *store.Object, cal *store.Calendar, data []byte, sw *serverWrite) error {
 	cond := store.Conditions{IfNoneMatch: true}
 	name := ""
 	if o != nil {
@@ -421,7 +461,7 @@ func (dv *delivery) write(ctx context.Context, o *store.Object, cal *store.Calen
 		}
 		name = resourceName(dv.msg.UID)
 	}
-	sctx := withServerWrite(ctx, &serverWrite{sched: sc, outbox: outbox})
+	sctx := withServerWrite(ctx, sw)
 	_, err := dv.cals.PutObject(sctx, dv.user, cal, name, data, cond)
 	if o == nil && errors.Is(err, store.ErrPreconditionFailed) {
 		// Another event already has the name made from the UID.

@@ -139,7 +139,9 @@ func startServer(t *testing.T, st *store.Store, relay string) *server {
 	worker := outbox.New(st, outbox.Options{Handlers: handlers, Poll: 50 * time.Millisecond})
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	s := &server{t: t, st: st, users: map[string]*store.User{}, tokens: map[string]string{}}
-	s.sched = scheduling.New(st, scheduling.Options{MailFrom: "calendar@almanac.test", PublicURL: "http://" + ln.Addr().String(),
+	// Delivery between users who never dealt with each other: the server
+	// takes everyone's invitations (holding them is strangers_test.go's).
+	s.sched = scheduling.New(st, scheduling.Options{InvitationsDefault: store.InvitationsEveryone, MailFrom: "calendar@almanac.test", PublicURL: "http://" + ln.Addr().String(),
 		Secret: []byte("e2e secret e2e secret e2e secret!"), Kick: worker.Kick})
 	s.cals = calendar.New(st, calendar.Options{Hooks: []calendar.Hook{s.sched}, Kick: worker.Kick})
 	for k, h := range s.sched.Handlers(s.cals, mail, 8) {

@@ -42,7 +42,9 @@ func largeMeeting(t *testing.T, st *store.Store, uid string, locals int) (data [
 func TestFanoutStepIsBounded(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		sched := New(st, Options{MailFrom: "calendar@almanac.test", Secret: []byte("0123456789abcdef0123456789abcdef")})
+		// Delivery between users who never dealt with each other: the server
+		// takes everyone's invitations (holding them is strangers_test.go's).
+		sched := New(st, Options{InvitationsDefault: store.InvitationsEveryone, MailFrom: "calendar@almanac.test", Secret: []byte("0123456789abcdef0123456789abcdef")})
 		cals := calendar.New(st, calendar.Options{Hooks: []calendar.Hook{sched}})
 		alice := &store.User{Name: "alice", Email: "alice@almanac.test"}
 		if err := st.CreateUser(ctx, alice); err != nil {
@@ -226,7 +228,9 @@ func TestLargestMeetingEveryoneOnce(t *testing.T) {
 func TestFanoutJobOfEarlierVersions(t *testing.T) {
 	st := storetest.SQLite(t)
 	ctx := context.Background()
-	sched := New(st, Options{MailFrom: "calendar@almanac.test"})
+	// Delivery between users who never dealt with each other: the server
+	// takes everyone's invitations (holding them is strangers_test.go's).
+	sched := New(st, Options{InvitationsDefault: store.InvitationsEveryone, MailFrom: "calendar@almanac.test"})
 	cals := calendar.New(st, calendar.Options{Hooks: []calendar.Hook{sched}})
 	alice := &store.User{Name: "alice", Email: "alice@almanac.test"}
 	if err := st.CreateUser(ctx, alice); err != nil {
@@ -298,7 +302,9 @@ func TestFanoutJobOfEarlierVersions(t *testing.T) {
 func TestStaleInvitationNotSent(t *testing.T) {
 	st := storetest.SQLite(t)
 	ctx := context.Background()
-	sched := New(st, Options{MailFrom: "calendar@almanac.test"})
+	// Delivery between users who never dealt with each other: the server
+	// takes everyone's invitations (holding them is strangers_test.go's).
+	sched := New(st, Options{InvitationsDefault: store.InvitationsEveryone, MailFrom: "calendar@almanac.test"})
 	cals := calendar.New(st, calendar.Options{Hooks: []calendar.Hook{sched}})
 	alice := &store.User{Name: "alice", Email: "alice@almanac.test"}
 	if err := st.CreateUser(ctx, alice); err != nil {

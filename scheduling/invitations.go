@@ -34,6 +34,9 @@ type Invitation struct {
 	DeliveryError  string
 	Cancelled      bool   // the organizer cancelled the event (STATUS:CANCELLED)
 	Comment        string // the COMMENT of the attendee's latest reply, in the organizer's copy
+	// Held: an invitation from someone new, kept out of the calendar
+	// until the attendee accepts it (strangers.go).
+	Held bool
 }
 
 // ErrCancelled refuses an answer to an event its organizer cancelled:
@@ -67,6 +70,7 @@ type target struct {
 	obj  *icalendar.Object
 	role calendar.Role
 	me   string
+	held *store.HeldInvitation // set for a held invitation (o and obj are its copy)
 }
 
 // resolve finds the event objUUID for u: the object itself when u may read
@@ -74,7 +78,9 @@ type target struct {
 // is store.ErrNotFound.
 func (iv *Invitations) resolve(ctx context.Context, u *store.User, objUUID string) (*target, error) {
 	o, err := iv.s.st.GetObjectByUUID(ctx, objUUID)
-	if err != nil {
+	if errors.Is(err, store.ErrNotFound) {
+		return iv.heldTarget(ctx, u, objUUID)
+	} else if err != nil {
 		return nil, err
 	}
 	cal, err := iv.s.st.GetCalendar(ctx, o.CalendarID)
@@ -147,7 +153,7 @@ func (iv *Invitations) describe(ctx context.Context, t *target, id string) ([]In
 		}
 		inv := Invitation{ID: InvitationID(addr), EventID: t.o.UUID, Address: addr, Email: itip.Email(addr),
 			Organizer: itip.Email(org), Summary: d.Summary, Start: d.Start, AllDay: d.AllDay, PartStat: itip.NeedsAction,
-			Cancelled: cancelled(t.obj)}
+			Cancelled: cancelled(t.obj), Held: t.held != nil}
 		if p := attendeeProp(t.obj, addr); p != nil {
 			inv.Name, inv.Role = p.Params.Get("CN"), strings.ToUpper(p.Params.Get("ROLE"))
 			inv.ScheduleStatus = p.Params.Get("SCHEDULE-STATUS")
@@ -295,6 +301,12 @@ func (iv *Invitations) Respond(ctx context.Context, u *store.User, objUUID, id, 
 	if InvitationID(t.me) != id {
 		return nil, calendar.ErrForbidden // only attendees answer for themselves
 	}
+	if t.held != nil {
+		if cancelled(t.obj) {
+			return nil, ErrCancelled
+		}
+		return iv.respondHeld(ctx, u, t, id, partstat)
+	}
 	if t.o.Role != store.SchedAttendee {
 		if t.o, t.cal, err = iv.ownCopy(ctx, u, t.o); err != nil {
 			return nil, err
@@ -401,5 +413,9 @@ func (iv *Invitations) Mine(ctx context.Context, u *store.User, partstat string)
 		}
 		out = append(out, list...)
 	}
-	return out, nil
+	held, err := iv.heldInvitations(ctx, u, partstat)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, held...), nil
 }

@@ -73,7 +73,24 @@ func (w *write) organizer(ctx context.Context) error {
 	}
 	w.finish(store.SchedOrganizer, newTag(), "")
 	w.s.queue(w.pc.Write, msgs)
+	w.pc.Write.Known = append(w.pc.Write.Known, newlyInvited(w.prevObj, sends)...)
 	return nil
+}
+
+// newlyInvited are the recipients of a REQUEST who were not attendees of
+// the previous version: people the organizer now knows (strangers.go).
+func newlyInvited(prev *icalendar.Object, sends []send) []string {
+	var before map[string][]*ical.Prop
+	if prev != nil {
+		before = indexAttendees(prev)
+	}
+	var out []string
+	for _, sd := range sends {
+		if sd.method == itip.Request && before[sd.to] == nil {
+			out = append(out, sd.to)
+		}
+	}
+	return out
 }
 
 // updates are the REQUESTs (or CANCELs, for a cancelled event) to the

@@ -31,7 +31,9 @@ type hookEnv struct {
 
 func newHookEnv(t *testing.T, st *store.Store) *hookEnv {
 	t.Helper()
-	sched := New(st, Options{MailFrom: "calendar@almanac.test", PublicURL: "http://127.0.0.1:1", Secret: []byte("0123456789abcdef0123456789abcdef")})
+	// Delivery between users who never dealt with each other: the server
+	// takes everyone's invitations (holding them is strangers_test.go's).
+	sched := New(st, Options{InvitationsDefault: store.InvitationsEveryone, MailFrom: "calendar@almanac.test", PublicURL: "http://127.0.0.1:1", Secret: []byte("0123456789abcdef0123456789abcdef")})
 	h := &hookEnv{t: t, st: st, cals: calendar.New(st, calendar.Options{Hooks: []calendar.Hook{sched}}), users: map[string]*store.User{}}
 	for _, n := range []string{"alice", "bob", "dave"} {
 		u := &store.User{Name: n, Email: n + "@almanac.test"}

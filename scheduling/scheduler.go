@@ -47,10 +47,14 @@ type Options struct {
 	LinkTTL time.Duration
 	// Kick wakes the outbox workers after the scheduler queued messages
 	// outside a calendar write (mail received, RSVP links).
-	Kick       func()
-	Now        func() time.Time
-	Logger     *slog.Logger
-	Registerer prometheus.Registerer
+	Kick func()
+	// InvitationsDefault is whose invitations go straight into the
+	// calendar of a user who has not chosen (store.InvitationsEveryone or
+	// store.InvitationsKnown, the default when empty): see strangers.go.
+	InvitationsDefault string
+	Now                func() time.Time
+	Logger             *slog.Logger
+	Registerer         prometheus.Registerer
 }
 
 // Scheduler implements calendar.Hook and delivers scheduling messages.
@@ -95,6 +99,7 @@ func (s *Scheduler) kick() {
 type serverWrite struct {
 	sched  store.Scheduling
 	outbox []store.OutboxMessage
+	known  []string
 }
 
 type ctxKey struct{}
@@ -120,6 +125,7 @@ func (s *Scheduler) BeforePut(ctx context.Context, pc *calendar.PutContext) erro
 	if sw := serverWriteOf(ctx); sw != nil {
 		pc.Write.Scheduling = sw.sched
 		pc.Write.Outbox = append(pc.Write.Outbox, sw.outbox...)
+		pc.Write.Known = append(pc.Write.Known, sw.known...)
 		return nil
 	}
 	me, err := s.ownerAddress(ctx, pc.User, pc.Calendar.OwnerID)

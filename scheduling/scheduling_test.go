@@ -36,13 +36,20 @@ type env struct {
 	wait time.Duration         // how long eventually waits (default 5 s)
 }
 
-func newEnv(t *testing.T, st *store.Store) *env {
+// newEnv starts the env; tune changes the scheduler's options.
+func newEnv(t *testing.T, st *store.Store, tune ...func(*Options)) *env {
 	t.Helper()
 	e := &env{t: t, st: st, users: map[string]*store.User{}}
 	ctx, cancel := context.WithCancel(context.Background())
 	var worker *outbox.Worker
 	kick := func() { worker.Kick() }
-	e.sched = New(st, Options{MailFrom: "calendar@almanac.test", PublicURL: "http://127.0.0.1:1", Secret: []byte("0123456789abcdef0123456789abcdef"), Kick: kick})
+	// Delivery between users who never dealt with each other: the server
+	// takes everyone's invitations (holding them is strangers_test.go's).
+	opt := Options{InvitationsDefault: store.InvitationsEveryone, MailFrom: "calendar@almanac.test", PublicURL: "http://127.0.0.1:1", Secret: []byte("0123456789abcdef0123456789abcdef"), Kick: kick}
+	for _, f := range tune {
+		f(&opt)
+	}
+	e.sched = New(st, opt)
 	e.cals = calendar.New(st, calendar.Options{Hooks: []calendar.Hook{e.sched}, Kick: kick})
 	capture := outbox.HandlerFunc(func(_ context.Context, m *store.OutboxMessage) error {
 		var msg mailer.Message

@@ -260,6 +260,7 @@ func (s *Store) writeAll(ctx context.Context, q querier, calID int64, b *Batch, 
 		return err
 	}
 	var outbox []OutboxMessage
+	var known []string
 	var changes []Change
 	var rows []indexRow
 	texts := make([]textRow, 0, len(ok))
@@ -267,6 +268,7 @@ func (s *Store) writeAll(ctx context.Context, q querier, calID int64, b *Batch, 
 		w, r := b.Writes[i], res.Writes[i]
 		texts = append(texts, textOf(r.ObjectID, calID, w.ObjectWrite))
 		outbox = append(outbox, w.Outbox...)
+		known = append(known, w.Known...)
 		changes = append(changes, Change{Name: w.Name, UUID: r.UUID, Revision: r.Revision})
 		for _, in := range w.Instances {
 			rows = append(rows, indexRow{objID: r.ObjectID, Instance: in})
@@ -282,6 +284,9 @@ func (s *Store) writeAll(ctx context.Context, q querier, calID int64, b *Batch, 
 		return err
 	}
 	if err := enqueue(ctx, q, now, outbox); err != nil {
+		return err
+	}
+	if err := rememberForCalendar(ctx, q, now, calID, known); err != nil {
 		return err
 	}
 	return s.logChanges(ctx, q, calID, changes)

@@ -19,6 +19,7 @@ var copyTables = []string{
 	"calendars", "calendar_properties", "objects", "object_text", "instances", "changes", "shares",
 	"outbox", "schedule_inbox", "alarms", "object_user_data", "reminder_settings",
 	"publications", "calendar_sources", "mirror_items", "inbox_changes", "proposals",
+	"known_addresses", "held_invitations",
 }
 
 // copyBatch is how many rows one INSERT carries.

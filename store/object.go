@@ -86,6 +86,10 @@ type ObjectWrite struct {
 	// committed with it so that none is lost and none sent for a write
 	// that failed.
 	Outbox []OutboxMessage
+	// Known lists calendar user addresses the calendar's owner has dealt
+	// with through this write (people they invite, the organizer they
+	// answer), added to their known addresses with it.
+	Known []string
 	// Alarms, when set, replaces the object's reminder rows.
 	Alarms *AlarmSet
 }
@@ -229,6 +233,9 @@ func (s *Store) PutObject(ctx context.Context, calID int64, w *ObjectWrite, cond
 			}
 		}
 		if err := enqueue(ctx, q, now, w.Outbox); err != nil {
+			return err
+		}
+		if err := rememberForCalendar(ctx, q, now, calID, w.Known); err != nil {
 			return err
 		}
 		return logChange(ctx, q, calID, rev, w.Name, res.UUID, false)

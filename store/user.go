@@ -28,7 +28,17 @@ type User struct {
 	// FreeBusyHidden opts out of the directory: other users see the
 	// user's busy time only in calendars shared with them.
 	FreeBusyHidden bool
+	// Invitations is whose invitations go straight into the user's
+	// calendar: InvitationsEveryone, InvitationsKnown, or "" for the
+	// server's default.
+	Invitations string
 }
+
+// The values of User.Invitations.
+const (
+	InvitationsEveryone = "everyone"
+	InvitationsKnown    = "known"
+)
 
 // VerifiedEmail is the user's address when it is verified, else "": the
 // address scheduling and sharing may match to the account.
@@ -39,7 +49,7 @@ func (u *User) VerifiedEmail() string {
 	return u.Email
 }
 
-const userColumns = `id, uuid, name, email, display_name, password_hash, time_zone, week_start, created_at, updated_at, email_verified, pending_email, freebusy_hidden`
+const userColumns = `id, uuid, name, email, display_name, password_hash, time_zone, week_start, created_at, updated_at, email_verified, pending_email, freebusy_hidden, invitations`
 
 // userScan is a user's columns (userColumns) being scanned; done converts
 // what needs converting.
@@ -52,7 +62,7 @@ type userScan struct {
 func (us *userScan) dest() []any {
 	u := us.u
 	return []any{&u.ID, &u.UUID, &u.Name, &u.Email, &u.DisplayName, &u.PasswordHash, &u.TimeZone, &u.WeekStart,
-		&us.created, &us.updated, &us.verified, &u.PendingEmail, &u.FreeBusyHidden}
+		&us.created, &us.updated, &us.verified, &u.PendingEmail, &u.FreeBusyHidden, &u.Invitations}
 }
 
 func (us *userScan) done() {
@@ -98,9 +108,9 @@ func (s *Store) CreateUser(ctx context.Context, u *User, calendars ...*Calendar)
 	}
 	err := s.inTx(ctx, func(q querier) error {
 		err := q.queryRow(ctx, `INSERT INTO users (uuid, name, email, display_name, password_hash, time_zone, week_start, created_at, updated_at,
-			email_verified, pending_email, freebusy_hidden) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11) RETURNING id`,
+			email_verified, pending_email, freebusy_hidden, invitations) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12) RETURNING id`,
 			u.UUID, u.Name, u.Email, u.DisplayName, u.PasswordHash, u.TimeZone, u.WeekStart, now, !u.EmailUnverified, u.PendingEmail,
-			u.FreeBusyHidden).Scan(&u.ID)
+			u.FreeBusyHidden, u.Invitations).Scan(&u.ID)
 		if err != nil {
 			return err
 		}
@@ -139,9 +149,9 @@ func (s *Store) UpdateUser(ctx context.Context, u *User) error {
 			password_hash = CASE WHEN $5 = '' THEN password_hash ELSE $5 END,
 			time_zone = $6, week_start = $7, updated_at = $8,
 			email_token = CASE WHEN email = $3 AND email_verified = $9 AND pending_email = $10 THEN email_token ELSE '' END,
-			email_verified = $9, pending_email = $10, freebusy_hidden = $11 WHERE id = $1`,
+			email_verified = $9, pending_email = $10, freebusy_hidden = $11, invitations = $12 WHERE id = $1`,
 			u.ID, u.Name, u.Email, u.DisplayName, u.PasswordHash, u.TimeZone, u.WeekStart, now, !u.EmailUnverified, u.PendingEmail,
-			u.FreeBusyHidden)
+			u.FreeBusyHidden, u.Invitations)
 		if err == nil && n == 0 {
 			return ErrNotFound
 		}

@@ -133,3 +133,37 @@ func TestRecurrenceLimitsConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestInvitationsDefault: --invitations-default and its variable, known
+// unless set, and nothing but known or everyone.
+func TestInvitationsDefault(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+		bad  bool
+	}{
+		{"default", nil, nil, "known", false},
+		{"from the environment", map[string]string{"ALMANAC_INVITATIONS_DEFAULT": "everyone"}, nil, "everyone", false},
+		{"flag over environment", map[string]string{"ALMANAC_INVITATIONS_DEFAULT": "everyone"}, []string{"--invitations-default", "known"}, "known", false},
+		{"neither", nil, []string{"--invitations-default", "nobody"}, "", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			s := newSettings("almanac serve", "")
+			s.fs.SetOutput(io.Discard)
+			var c mailInConfig
+			c.register(s)
+			err := s.Parse(tc.args)
+			if err == nil {
+				err = c.checkInvitations()
+			}
+			if tc.bad != (err != nil) || !tc.bad && c.Invitations != tc.want {
+				t.Fatalf("%q, %v", c.Invitations, err)
+			}
+		})
+	}
+}

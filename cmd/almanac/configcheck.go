@@ -190,6 +190,7 @@ func (cfg *serveConfig) checkSettings(context.Context) (string, error) {
 			add(fmt.Errorf("--public-url %q: want http:// or https:// and a host", cfg.Mail.PublicURL))
 		}
 	}
+	add(cfg.Mail.checkInvitations())
 	if cfg.Mail.RSVPSecret != "" {
 		_, err := rsvpSecret(cfg.Mail.RSVPSecret, "")
 		add(err)

@@ -30,6 +30,9 @@ type mailInConfig struct {
 	Domains    string
 	SMTPListen string
 	LMTPListen string
+	// Invitations is whose invitations go straight into the calendar of
+	// a user who has not chosen: "known" or "everyone".
+	Invitations string
 }
 
 func (c *mailInConfig) register(s *settings) {
@@ -37,6 +40,7 @@ func (c *mailInConfig) register(s *settings) {
 	s.String(&c.RSVPSecret, "rsvp-secret", "", "secret (hex, at least 32 bytes) that signs RSVP links; the same on every node (default: DATA_DIR/rsvp.key, made on first start)")
 	s.String(&c.Domains, "mail-domains", "", "comma-separated mail domains of the server: the SMTP/LMTP listeners accept their calendar mail, and users' mail is sent from their own address in them (default: the domain of --mail-from)")
 	s.String(&c.SMTPListen, "smtp-listen", "", "address to receive iMIP mail on by SMTP, e.g. 127.0.0.1:2525; empty: off")
+	s.String(&c.Invitations, "invitations-default", store.InvitationsKnown, "whose invitations go straight into the calendar of a user who has not chosen: known (people they have dealt with; others wait in their invitations inbox) or everyone")
 	s.String(&c.LMTPListen, "lmtp-listen", "", "address to receive iMIP mail on by LMTP (host:port or unix:/path), e.g. from Postfix; empty: off")
 }
 
@@ -59,7 +63,17 @@ func newScheduler(cfg serveConfig, st *store.Store, kick func(), reg prometheus.
 		return nil, err
 	}
 	return scheduling.New(st, scheduling.Options{MailFrom: from, SendAs: cfg.Mail.domains(from), PublicURL: public, Secret: secret,
-		Kick: kick, Registerer: reg, Logger: log}), nil
+		Kick: kick, Registerer: reg, Logger: log, InvitationsDefault: cfg.Mail.Invitations}), nil
+}
+
+// checkInvitations refuses an --invitations-default other than the two
+// settings.
+func (c *mailInConfig) checkInvitations() error {
+	switch c.Invitations {
+	case store.InvitationsKnown, store.InvitationsEveryone:
+		return nil
+	}
+	return fmt.Errorf("--invitations-default %q: want known or everyone", c.Invitations)
 }
 
 // heloName is the name the server gives itself in EHLO to the relay

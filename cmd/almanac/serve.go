@@ -194,6 +194,9 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	if err != nil {
 		return err
 	}
+	if err := cfg.Mail.checkInvitations(); err != nil {
+		return err
+	}
 	recur, err := cfg.Limits.recurrence()
 	if err != nil {
 		return err

@@ -8,7 +8,11 @@ export interface User {
   display_name: string;
   time_zone: string;
   week_start: number;
+  /** Whose invitations go straight into the calendar; the others wait in the inbox. */
+  invitations?: InvitationsSetting;
 }
+
+export type InvitationsSetting = 'known' | 'everyone';
 
 export interface UserRef {
   id: string;
@@ -154,6 +158,8 @@ export interface Invitation {
   all_day?: boolean;
   /** The COMMENT of the guest's latest reply, for the organizer. */
   comment?: string;
+  /** From someone new: not in the calendar until accepted. */
+  held?: boolean;
 }
 
 /** A new time a guest proposed for one of the user's events (COUNTER). */

@@ -65,8 +65,14 @@ export class InboxButton {
         actions.appendChild(h('button', { type: 'button', class: s === 'ACCEPTED' ? 'primary' : '', 'aria-pressed': String(inv.status === s),
           onclick: () => void this.st.respond(inv, s) }, label));
       }
-      return h('li', { 'data-event': inv.event_id },
-        h('button', { type: 'button', class: 'link inv-title', onclick: () => this.st.emit('open-event', inv.event_id) }, inv.summary || '(No title)'),
+      // A held invitation (from someone new) is in no calendar until
+      // accepted: there is no event to open yet.
+      const title = inv.held
+        ? h('span', { class: 'inv-title' }, inv.summary || '(No title)')
+        : h('button', { type: 'button', class: 'link inv-title', onclick: () => this.st.emit('open-event', inv.event_id) }, inv.summary || '(No title)');
+      return h('li', { 'data-event': inv.event_id, class: inv.held ? 'held' : undefined },
+        title,
+        inv.held && h('div', { class: 'inv-new', title: 'Not in your calendar until you accept it' }, 'From someone new · not in your calendar until you accept'),
         h('div', { class: 'inv-when' }, when),
         h('div', { class: 'inv-from' }, 'From ', inv.organizer.replace(/^mailto:/i, '')),
         h('div', { class: `inv-status rsvp-${inv.status.toLowerCase()}` }, statusLabel(inv.status)),

@@ -1,8 +1,9 @@
 // The settings page (/settings): the profile (name, password, time zone,
-// week start, clock), default reminders, browser notifications, and the
-// app passwords CalDAV apps sign in with.
+// week start, clock), whose invitations go straight into the calendar,
+// default reminders, browser notifications, and the app passwords CalDAV
+// apps sign in with.
 
-import type { AppPassword, DefaultReminder } from './api';
+import type { AppPassword, DefaultReminder, InvitationsSetting } from './api';
 import { append, field, h, replace, requestNotifications, select, toast } from './dom';
 import { errorText } from './errors';
 import { localeHour12, type HourPref } from './format';
@@ -19,6 +20,7 @@ export class SettingsPage {
         h('h2', {}, 'Settings')),
       this.profile(),
       this.password(),
+      this.invitations(),
       this.reminders(),
       this.appPasswords(),
       h('section', { class: 'settings-section' }, h('h3', {}, 'Account'),
@@ -92,6 +94,29 @@ export class SettingsPage {
         await this.st.api.updateMe(this.st.user.id, { password: pw.value, current_password: current.value });
         current.value = pw.value = again.value = '';
         toast('Password changed. Other browsers signed in to this account are signed out.');
+      } catch (e2) {
+        err.textContent = errorText(e2);
+      }
+    };
+    return form;
+  }
+
+  private invitations(): HTMLElement {
+    const st = this.st;
+    const who = select([['known', 'Only from people I know'], ['everyone', 'From everyone']], st.user.invitations ?? 'known');
+    const err = h('p', { class: 'error', role: 'alert' });
+    const form = h('form', { class: 'form settings-section' }, h('h3', {}, 'Invitations'),
+      field('Add invitations to my calendar', who,
+        'People you know: those you share a calendar with, have invited, or whose invitations you answered or have in your calendar. ' +
+        'Invitations from anyone else wait in Invitations, out of your calendar, until you accept them.'),
+      err,
+      h('div', { class: 'buttons' }, h('button', { type: 'submit' }, 'Save invitations setting')));
+    form.onsubmit = async (e) => {
+      e.preventDefault();
+      err.textContent = '';
+      try {
+        st.user = await st.api.updateMe(st.user.id, { invitations: who.value as InvitationsSetting });
+        toast('Invitations setting saved.');
       } catch (e2) {
         err.textContent = errorText(e2);
       }
