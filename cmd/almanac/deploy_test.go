@@ -75,7 +75,7 @@ func TestDockerfile(t *testing.T) {
 		t.Fatalf("%v: %v\n%s", build, err, out)
 	}
 	checkStatic(t, bin)
-	for _, want := range []string{"FROM gcr.io/distroless/static", "USER 65532:65532", "ALMANAC_DATA_DIR=/data", `CMD ["serve"]`} {
+	for _, want := range []string{"ARG BASE_IMAGE=gcr.io/distroless/static", "FROM ${BASE_IMAGE}", "USER 65532:65532", "ALMANAC_DATA_DIR=/data", `CMD ["serve"]`} {
 		if !strings.Contains(string(df), want) {
 			t.Errorf("the Dockerfile lacks %q", want)
 		}
