@@ -114,6 +114,9 @@ type NewUser struct {
 	Password    string // may be empty for an account without password login
 	DisplayName string
 	TimeZone    string
+	// Guest makes an administrator's account count as a sign-up: not one
+	// of the server's own people, whom the others know (Register's are).
+	Guest bool
 }
 
 // Register creates an account from a public sign-up. Its address is not
@@ -143,7 +146,7 @@ func (s *Service) Create(ctx context.Context, in NewUser) (*store.User, error) {
 
 func (s *Service) create(ctx context.Context, in NewUser, unverified bool) (*store.User, error) {
 	// Weeks start on Monday (ISO 8601) until the user says otherwise.
-	u := &store.User{WeekStart: 1, EmailUnverified: unverified}
+	u := &store.User{WeekStart: 1, EmailUnverified: unverified, SignedUp: unverified || in.Guest}
 	var err error
 	if u.DisplayName, err = checkDisplayName(in.DisplayName); err != nil {
 		return nil, err

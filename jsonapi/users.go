@@ -61,7 +61,8 @@ func (a *API) register(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	u, err := a.accounts.Register(r.Context(), account.NewUser(in))
+	u, err := a.accounts.Register(r.Context(), account.NewUser{Name: in.Name, Email: in.Email, Password: in.Password,
+		DisplayName: in.DisplayName, TimeZone: in.TimeZone})
 	if err != nil {
 		writeError(w, r, err)
 		return

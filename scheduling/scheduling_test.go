@@ -76,7 +76,9 @@ func newEnv(t *testing.T, st *store.Store, tune ...func(*Options)) *env {
 	go func() { worker.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
 	for _, n := range []string{"alice", "bob", "dave"} {
-		u := &store.User{Name: n, Email: n + "@almanac.test", DisplayName: strings.ToUpper(n[:1]) + n[1:]}
+		// Signed up, as strangers to each other: the administrator's
+		// accounts know each other (TestKnownAddresses).
+		u := &store.User{Name: n, Email: n + "@almanac.test", DisplayName: strings.ToUpper(n[:1]) + n[1:], SignedUp: true}
 		if err := st.CreateUser(ctx, u); err != nil {
 			t.Fatal(err)
 		}

@@ -36,7 +36,8 @@ func (s *Scheduler) InvitationsSetting(u *store.User) string {
 // Knows reports whether u knows the calendar user address org: it is in
 // their known addresses (people they invited, organizers they answered or
 // have an event from in their calendars), or org is a user of this server
-// who shares a calendar with u or with whom u shares one.
+// who shares a calendar with u or with whom u shares one, or both are
+// accounts an administrator made rather than public sign-ups.
 func (s *Scheduler) Knows(ctx context.Context, u *store.User, org string) (bool, error) {
 	org = itip.Address(org)
 	var other int64

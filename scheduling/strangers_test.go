@@ -39,8 +39,9 @@ func TestKnownAddresses(t *testing.T) {
 		cals := calendar.New(st, calendar.Options{Hooks: []calendar.Hook{s}})
 		users := map[string]*store.User{}
 		cal := map[string]*store.Calendar{}
-		for _, n := range []string{"alice", "bob", "carol", "dave"} {
-			u := &store.User{Name: n, Email: n + "@almanac.test"}
+		for _, n := range []string{"alice", "bob", "carol", "dave", "erin", "finn"} {
+			// Erin and Finn are the administrator's; the others signed up.
+			u := &store.User{Name: n, Email: n + "@almanac.test", SignedUp: n < "e"}
 			if err := st.CreateUser(ctx, u); err != nil {
 				t.Fatal(err)
 			}
@@ -79,6 +80,9 @@ func TestKnownAddresses(t *testing.T) {
 			{"dave", "MAILTO:Carol@Almanac.test", true}, // addresses compare normalised
 			{"bob", "mailto:dave@almanac.test", false},
 			{"bob", "mailto:ext@example.org", false},
+			{"erin", "mailto:finn@almanac.test", true}, // the server's own people
+			{"erin", "mailto:bob@almanac.test", false}, // a sign-up is not one of them
+			{"bob", "mailto:erin@almanac.test", false},
 		}
 		for _, tc := range tests {
 			got, err := s.Knows(ctx, users[tc.user], tc.addr)

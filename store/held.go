@@ -11,13 +11,16 @@ import (
 // Knows reports whether userID has dealt with the calendar user address
 // addr: it is in their known addresses, or other (the user addr belongs
 // to, 0 for someone without an account) and userID share a calendar, in
-// either direction. Both are index look-ups.
+// either direction, or both are accounts an administrator made (the
+// server's own people, as a company's colleagues are). All are index
+// look-ups.
 func (s *Store) Knows(ctx context.Context, userID int64, addr string, other int64) (bool, error) {
 	var n int
 	err := s.read.queryRow(ctx, `SELECT CASE
 		WHEN EXISTS (SELECT 1 FROM known_addresses WHERE user_id = $1 AND address = $2) THEN 1
 		WHEN $3 <> 0 AND EXISTS (SELECT 1 FROM shares sh JOIN calendars c ON c.id = sh.calendar_id
 			WHERE (sh.user_id = $1 AND c.owner_id = $3) OR (sh.user_id = $3 AND c.owner_id = $1)) THEN 1
+		WHEN $3 <> 0 AND NOT EXISTS (SELECT 1 FROM users WHERE id IN ($1, $3) AND signed_up) THEN 1
 		ELSE 0 END`, userID, addr, other).Scan(&n)
 	return n == 1, err
 }

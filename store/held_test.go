@@ -17,7 +17,7 @@ func TestKnows(t *testing.T) {
 		ctx := context.Background()
 		var users []*store.User
 		for _, n := range []string{"ann", "bob", "cat"} {
-			u := &store.User{Name: n, Email: n + "@example.com"}
+			u := &store.User{Name: n, Email: n + "@example.com", SignedUp: true}
 			if err := st.CreateUser(ctx, u); err != nil {
 				t.Fatal(err)
 			}
@@ -34,6 +34,20 @@ func TestKnows(t *testing.T) {
 		}
 		if knows(ann, "mailto:bob@example.com", bob.ID) || knows(ann, "mailto:x@example.org", 0) {
 			t.Fatal("known before anything happened")
+		}
+		// Two accounts an administrator made know each other; a sign-up
+		// knows neither, nor they it.
+		var staff []*store.User
+		for _, n := range []string{"dan", "eve"} {
+			u := &store.User{Name: n, Email: n + "@example.com"}
+			if err := st.CreateUser(ctx, u); err != nil {
+				t.Fatal(err)
+			}
+			staff = append(staff, u)
+		}
+		if !knows(staff[0], "mailto:eve@example.com", staff[1].ID) || knows(staff[0], "mailto:ann@example.com", ann.ID) ||
+			knows(ann, "mailto:dan@example.com", staff[0].ID) {
+			t.Fatal("the administrator's accounts and sign-ups")
 		}
 		// A write that names addresses remembers them for the calendar's owner.
 		c := &store.Calendar{OwnerID: ann.ID, Name: "work", Components: []string{"VEVENT"}}

@@ -32,6 +32,10 @@ type User struct {
 	// calendar: InvitationsEveryone, InvitationsKnown, or "" for the
 	// server's default.
 	Invitations string
+	// SignedUp marks an account made by a public sign-up rather than by
+	// an administrator; it is set when the account is made and never
+	// changes. The administrator's accounts know each other (Knows).
+	SignedUp bool
 }
 
 // The values of User.Invitations.
@@ -49,7 +53,7 @@ func (u *User) VerifiedEmail() string {
 	return u.Email
 }
 
-const userColumns = `id, uuid, name, email, display_name, password_hash, time_zone, week_start, created_at, updated_at, email_verified, pending_email, freebusy_hidden, invitations`
+const userColumns = `id, uuid, name, email, display_name, password_hash, time_zone, week_start, created_at, updated_at, email_verified, pending_email, freebusy_hidden, invitations, signed_up`
 
 // userScan is a user's columns (userColumns) being scanned; done converts
 // what needs converting.
@@ -62,7 +66,7 @@ type userScan struct {
 func (us *userScan) dest() []any {
 	u := us.u
 	return []any{&u.ID, &u.UUID, &u.Name, &u.Email, &u.DisplayName, &u.PasswordHash, &u.TimeZone, &u.WeekStart,
-		&us.created, &us.updated, &us.verified, &u.PendingEmail, &u.FreeBusyHidden, &u.Invitations}
+		&us.created, &us.updated, &us.verified, &u.PendingEmail, &u.FreeBusyHidden, &u.Invitations, &u.SignedUp}
 }
 
 func (us *userScan) done() {
@@ -108,9 +112,9 @@ func (s *Store) CreateUser(ctx context.Context, u *User, calendars ...*Calendar)
 	}
 	err := s.inTx(ctx, func(q querier) error {
 		err := q.queryRow(ctx, `INSERT INTO users (uuid, name, email, display_name, password_hash, time_zone, week_start, created_at, updated_at,
-			email_verified, pending_email, freebusy_hidden, invitations) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12) RETURNING id`,
+			email_verified, pending_email, freebusy_hidden, invitations, signed_up) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11, $12, $13) RETURNING id`,
 			u.UUID, u.Name, u.Email, u.DisplayName, u.PasswordHash, u.TimeZone, u.WeekStart, now, !u.EmailUnverified, u.PendingEmail,
-			u.FreeBusyHidden, u.Invitations).Scan(&u.ID)
+			u.FreeBusyHidden, u.Invitations, u.SignedUp).Scan(&u.ID)
 		if err != nil {
 			return err
 		}
