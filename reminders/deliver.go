@@ -51,20 +51,34 @@ func (s *Service) mail(d *store.DueAlarm, r *Reminder, key string) []byte {
 }
 
 // Publisher puts a reminder on a user's bus subject, for their open
-// clients on every node (changefeed.Publisher implements it).
+// clients on every node (changefeed.Publisher implements it); seq is its
+// place in the user's reminder feed.
 type Publisher interface {
-	Reminder(ctx context.Context, userID int64, payload []byte) error
+	Reminder(ctx context.Context, userID, seq int64, payload []byte) error
 }
 
-// WebHandler delivers reminders to the user's open clients.
-func WebHandler(p Publisher) outbox.Handler {
+// Feed keeps the reminders handed to users' clients, so that a stream
+// that was away when one went out replays it when it comes back, on any
+// node (*store.Store implements it).
+type Feed interface {
+	FeedReminder(ctx context.Context, userID int64, key string, payload []byte) (int64, error)
+}
+
+// WebHandler delivers reminders to the user's open clients: it records
+// each in the feed, then publishes it. A client connected now gets it from
+// the bus; one that reconnects later with Last-Event-ID, from the feed.
+func WebHandler(feed Feed, p Publisher) outbox.Handler {
 	return outbox.HandlerFunc(func(ctx context.Context, m *store.OutboxMessage) error {
 		var d delivery
 		if err := json.Unmarshal(m.Payload, &d); err != nil {
 			return &outbox.PermanentError{Err: err}
 		}
 		b, _ := json.Marshal(d.Reminder)
-		return p.Reminder(ctx, d.UserID, b)
+		seq, err := feed.FeedReminder(ctx, d.UserID, d.Key, b)
+		if err != nil {
+			return err
+		}
+		return p.Reminder(ctx, d.UserID, seq, b)
 	})
 }
 

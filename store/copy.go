@@ -18,7 +18,7 @@ var copyTables = []string{
 	"users", "app_passwords", "sessions",
 	"calendars", "calendar_properties", "objects", "object_text", "instances", "changes", "shares",
 	"outbox", "schedule_inbox", "alarms", "object_user_data", "reminder_settings",
-	"publications", "calendar_sources", "mirror_items", "inbox_changes",
+	"publications", "calendar_sources", "mirror_items", "inbox_changes", "reminder_feed",
 }
 
 // copyBatch is how many rows one INSERT carries.
@@ -35,8 +35,8 @@ type tableColumn struct {
 // empty and at the same schema version: users and their credentials and
 // sessions, calendars with their properties, objects byte for byte with
 // their ETags, the index, the change logs (so that sync tokens stay valid),
-// shares, the outbox, the scheduling inbox, alarms, reminder settings,
-// publications and subscriptions. Row ids are kept, so every reference
+// shares, the outbox, the scheduling inbox, alarms, reminder settings, the
+// reminders streams may replay, publications and subscriptions. Row ids are kept, so every reference
 // holds. dst gets everything in one transaction or nothing. src is read
 // in one transaction too; servers should be stopped, or their writes
 // during the copy are missed (Digests shows it). done is told of each
