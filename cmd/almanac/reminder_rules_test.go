@@ -298,3 +298,127 @@ func jsonField(data, name string) string {
 	v, _, _ := strings.Cut(rest, `"`)
 	return v
 }
+
+// TestReminderAfterReconnect: a web client's stream drops, a reminder goes
+// out meanwhile (the webhook shows it did), and the client reconnects with
+// Last-Event-ID: the reminder is the first thing it is sent. With
+// PostgreSQL it reconnects to another node than the one it left, which did
+// not deliver the reminder to it.
+func TestReminderAfterReconnect(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	t.Run("sqlite", func(t *testing.T) {
+		env := []string{"ALMANAC_DATA_DIR=" + t.TempDir(), "ALMANAC_WEBHOOK_ALLOW_PRIVATE=true"}
+		n := startNode(t, bin, env)
+		reconnect(t, n, n)
+	})
+	t.Run("postgres, two nodes", func(t *testing.T) {
+		env := append(postgresEnv(t), "ALMANAC_WEBHOOK_ALLOW_PRIVATE=true")
+		a := startNode(t, bin, env)
+		b := startNode(t, bin, append(env, "ALMANAC_DATA_DIR="+t.TempDir()))
+		reconnect(t, a, b)
+	})
+}
+
+func reconnect(t *testing.T, first, second *node) {
+	hooks := startHookSink(t)
+	token, calURL := remindedUser(t, first, "remy", hooks.url)
+	ch, drop := sseFrom(t, first.url+"/api/v1/stream", token, "")
+	before := collect(ch)
+	// A change gives the client a position.
+	putEvent(t, first.url, calURL, "remy", "setup", time.Now().Add(time.Hour), "")
+	waitFor(t, 10*time.Second, "the first change event", func() bool { return before.last() != "" })
+	drop()
+	at := time.Now().Truncate(time.Second).Add(2 * time.Second)
+	putEvent(t, first.url, calURL, "remy", "away", at, alarms("", displayAlarm))
+	waitFor(t, 20*time.Second, "the reminder to go out", func() bool { _, d := hooks.count("show-away"); return d == 1 })
+	if before.count("show-away") != 0 {
+		t.Fatal("the dropped stream got the reminder")
+	}
+	ch, _ = sseFrom(t, second.url+"/api/v1/stream", token, before.last())
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+		ev := waitEvent(t, ch, 10*time.Second)
+		if ev.typ == "reminder" {
+			if !strings.Contains(ev.data, "show-away") || jsonField(ev.data, "description") != "Soon" {
+				t.Fatalf("replayed %s", ev.data)
+			}
+			return
+		}
+	}
+	t.Fatal("no reminder after reconnecting")
+}
+
+// TestRemindersAfterDowntime stops the server before two reminders come
+// due, one queued already and one not yet (the lookahead is 10 s), and
+// starts it after their time: both go out at once (within 3 s of the
+// start, where the scheduler's first pass and the outbox's first lease
+// run), and once, on every channel, even after a second restart.
+func TestRemindersAfterDowntime(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildBinary(t)
+	t.Run("sqlite", func(t *testing.T) {
+		downtime(t, bin, []string{"ALMANAC_DATA_DIR=" + t.TempDir()})
+	})
+	t.Run("postgres", func(t *testing.T) {
+		downtime(t, bin, postgresEnv(t))
+	})
+}
+
+func downtime(t *testing.T, bin string, env []string) {
+	mail, hooks := startMailSink(t), startHookSink(t)
+	env = append(append(mail.env(), "ALMANAC_WEBHOOK_ALLOW_PRIVATE=true", "ALMANAC_REMINDER_LOOKAHEAD=10s"), env...)
+	n := startNode(t, bin, env)
+	token, calURL := remindedUser(t, n, "otto", hooks.url)
+	now := time.Now().Truncate(time.Second)
+	queued, later := now.Add(6*time.Second), now.Add(14*time.Second)
+	putEvent(t, n.url, calURL, "otto", "queued", queued, alarms("", strings.ReplaceAll(displayAlarm, "REPEAT:2", "REPEAT:0"),
+		strings.ReplaceAll(mailAlarm, "REPEAT:2", "REPEAT:0")))
+	putEvent(t, n.url, calURL, "otto", "later", later, alarms("", strings.ReplaceAll(displayAlarm, "REPEAT:2", "REPEAT:0"),
+		strings.ReplaceAll(mailAlarm, "REPEAT:2", "REPEAT:0")))
+	// The scheduler looks every 250 ms: let it queue the first.
+	time.Sleep(time.Second)
+	if time.Now().After(queued.Add(-2 * time.Second)) {
+		t.Skip("the machine is too slow to stop the server before the first reminder")
+	}
+	n.stop(t)
+	if _, d := hooks.count(""); d != 0 {
+		t.Fatalf("%d reminders went out before their time", d)
+	}
+	time.Sleep(time.Until(later.Add(2 * time.Second)))
+
+	started := time.Now()
+	n = startNode(t, bin, env)
+	ready := time.Since(started)
+	all := func() bool {
+		_, h := hooks.count("")
+		_, m := mail.count("")
+		return h == 2 && m == 2
+	}
+	waitFor(t, 60*time.Second, "the overdue reminders", all)
+	if late := time.Since(started) - ready; late > 3*time.Second {
+		t.Errorf("the overdue reminders went out %s after the server was ready; want at once", late.Round(time.Millisecond))
+	} else {
+		t.Logf("the overdue reminders went out %s after the server was ready", late.Round(time.Millisecond))
+	}
+	// The stream of a client that comes back shows them, once.
+	ch, cancel := sseFrom(t, n.url+"/api/v1/stream", token, "r:0")
+	stream := collect(ch)
+	waitFor(t, 10*time.Second, "the replayed reminders", func() bool { return stream.count("show-queued") == 1 && stream.count("show-later") == 1 })
+	cancel()
+
+	n.stop(t)
+	n = startNode(t, bin, env)
+	time.Sleep(3 * time.Second)
+	for _, uid := range []string{"queued", "later"} {
+		h, _ := hooks.count("show-" + uid)
+		m, _ := mail.count("mail-" + uid)
+		if h != 1 || m != 1 {
+			t.Errorf("%s: %d webhooks and %d mails after two restarts; want one each", uid, h, m)
+		}
+	}
+	n.stop(t)
+}
