@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/almanac/almanac/egress"
@@ -61,25 +62,94 @@ type Publisher interface {
 // that was away when one went out replays it when it comes back, on any
 // node (*store.Store implements it).
 type Feed interface {
-	FeedReminder(ctx context.Context, userID int64, key string, payload []byte) (int64, error)
+	FeedReminders(ctx context.Context, entries []store.FeedEntry) ([]int64, error)
 }
 
 // WebHandler delivers reminders to the user's open clients: it records
 // each in the feed, then publishes it. A client connected now gets it from
 // the bus; one that reconnects later with Last-Event-ID, from the feed.
 func WebHandler(feed Feed, p Publisher) outbox.Handler {
+	w := &feedWriter{feed: feed}
 	return outbox.HandlerFunc(func(ctx context.Context, m *store.OutboxMessage) error {
 		var d delivery
 		if err := json.Unmarshal(m.Payload, &d); err != nil {
 			return &outbox.PermanentError{Err: err}
 		}
 		b, _ := json.Marshal(d.Reminder)
-		seq, err := feed.FeedReminder(ctx, d.UserID, d.Key, b)
+		seq, err := w.add(ctx, store.FeedEntry{UserID: d.UserID, Key: d.Key, Payload: b})
 		if err != nil {
 			return err
 		}
 		return p.Reminder(ctx, d.UserID, seq, b)
 	})
+}
+
+// feedWriter records reminders in the feed in as few transactions as
+// the deliveries in flight allow: one that finds no write running makes
+// it with its own entry; those arriving meanwhile wait, and the first of
+// them writes them all when it is done (reminders come due by the
+// thousand in the same second, and SQLite has a single writer).
+type feedWriter struct {
+	feed    Feed
+	mu      sync.Mutex
+	busy    bool
+	pending []*feedWrite
+}
+
+type feedWrite struct {
+	entry store.FeedEntry
+	id    int64
+	err   error
+	// turn is told true to write the pending entries, false when its
+	// entry has been written.
+	turn chan bool
+}
+
+// maxFeedBatch bounds the entries of one transaction.
+const maxFeedBatch = 500
+
+func (w *feedWriter) add(ctx context.Context, e store.FeedEntry) (int64, error) {
+	me := &feedWrite{entry: e, turn: make(chan bool, 1)}
+	w.mu.Lock()
+	w.pending = append(w.pending, me)
+	lead := !w.busy
+	w.busy = true
+	w.mu.Unlock()
+	if !lead {
+		if lead = <-me.turn; !lead {
+			return me.id, me.err
+		}
+	}
+	w.mu.Lock()
+	n := min(len(w.pending), maxFeedBatch)
+	batch := w.pending[:n:n]
+	w.pending = w.pending[n:]
+	w.mu.Unlock()
+
+	entries := make([]store.FeedEntry, len(batch))
+	for i, b := range batch {
+		entries[i] = b.entry
+	}
+	ids, err := w.feed.FeedReminders(context.WithoutCancel(ctx), entries)
+	for i, b := range batch {
+		if err != nil {
+			b.err = err
+		} else {
+			b.id = ids[i]
+		}
+		if b != me {
+			b.turn <- false
+		}
+	}
+	// Hand the writing on to the first of those that came meanwhile.
+	w.mu.Lock()
+	if len(w.pending) > 0 {
+		w.pending[0].turn <- true
+	} else {
+		w.busy = false
+	}
+	w.mu.Unlock()
+	return me.id, me.err
 }
 
 // Webhook posts reminders to the URL each user set, signed with their

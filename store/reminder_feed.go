@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -15,23 +16,87 @@ type FedReminder struct {
 	CreatedAt time.Time
 }
 
+// FeedEntry is a reminder to record in the feed.
+type FeedEntry struct {
+	UserID  int64
+	Key     string // the delivery's idempotency key
+	Payload []byte
+}
+
 // FeedReminder records a reminder handed to userID's open clients and
 // returns its id. A delivery tried again (the same key) keeps its first
 // row and id.
 func (s *Store) FeedReminder(ctx context.Context, userID int64, key string, payload []byte) (int64, error) {
-	var id int64
+	ids, err := s.FeedReminders(ctx, []FeedEntry{{UserID: userID, Key: key, Payload: payload}})
+	if err != nil {
+		return 0, err
+	}
+	return ids[0], nil
+}
+
+// FeedReminders records reminders in one transaction, as FeedReminder
+// does each, and returns their ids in the entries' order.
+func (s *Store) FeedReminders(ctx context.Context, entries []FeedEntry) ([]int64, error) {
+	byKey := make(map[string]int64, len(entries))
 	err := s.inTx(ctx, func(q querier) error {
-		err := q.queryRow(ctx, `INSERT INTO reminder_feed (user_id, delivery_key, payload, created_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (delivery_key) DO NOTHING RETURNING id`, userID, key, string(payload), s.nowMicro()).Scan(&id)
-		if isNoRows(err) {
-			err = q.queryRow(ctx, `SELECT id FROM reminder_feed WHERE delivery_key = $1`, key).Scan(&id)
+		clear(byKey)
+		now := s.nowMicro()
+		const perStmt = 100
+		for rest := entries; len(rest) > 0; {
+			n := min(len(rest), perStmt)
+			var b strings.Builder
+			b.WriteString(`INSERT INTO reminder_feed (user_id, delivery_key, payload, created_at) VALUES `)
+			args := make([]any, 0, 3*n+1)
+			args = append(args, now)
+			for i, e := range rest[:n] {
+				if i > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, "($%d, $%d, $%d, $1)", len(args)+1, len(args)+2, len(args)+3)
+				args = append(args, e.UserID, e.Key, string(e.Payload))
+			}
+			b.WriteString(` ON CONFLICT (delivery_key) DO NOTHING RETURNING id, delivery_key`)
+			if err := scanFeedIDs(ctx, q, byKey, b.String(), args...); err != nil {
+				return err
+			}
+			rest = rest[n:]
 		}
-		return err
+		var again []string
+		for _, e := range entries {
+			if _, ok := byKey[e.Key]; !ok {
+				again = append(again, e.Key)
+			}
+		}
+		if len(again) == 0 {
+			return nil
+		}
+		return scanFeedIDs(ctx, q, byKey, `SELECT id, delivery_key FROM reminder_feed WHERE delivery_key `+s.inList(1), s.listArg(again))
 	})
 	if err != nil {
-		return 0, fmt.Errorf("store: recording reminder %s: %w", key, err)
+		return nil, fmt.Errorf("store: recording %d reminders: %w", len(entries), err)
 	}
-	return id, nil
+	ids := make([]int64, len(entries))
+	for i, e := range entries {
+		ids[i] = byKey[e.Key]
+	}
+	return ids, nil
+}
+
+func scanFeedIDs(ctx context.Context, q querier, into map[string]int64, sql string, args ...any) error {
+	rows, err := q.query(ctx, sql, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var key string
+		if err := rows.Scan(&id, &key); err != nil {
+			return err
+		}
+		into[key] = id
+	}
+	return rows.Err()
 }
 
 // RemindersFedSince returns userID's reminders after id after, oldest

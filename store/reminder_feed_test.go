@@ -69,3 +69,31 @@ func TestReminderFeed(t *testing.T) {
 		}
 	})
 }
+
+// Reminders recorded together get their ids in order; one recorded
+// before keeps its id.
+func TestReminderFeedBatch(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		u := mustUser(t, s, "ann")
+		first, err := s.FeedReminder(ctx, u.ID, "k1", []byte(`{}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var entries []store.FeedEntry
+		for _, k := range []string{"k2", "k1", "k3"} {
+			entries = append(entries, store.FeedEntry{UserID: u.ID, Key: k, Payload: []byte(`{"k":"` + k + `"}`)})
+		}
+		ids, err := s.FeedReminders(ctx, entries)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ids) != 3 || ids[1] != first || ids[0] <= first || ids[2] <= first || ids[0] == ids[2] {
+			t.Fatalf("ids %v (k1 was %d)", ids, first)
+		}
+		got, err := s.RemindersFedSince(ctx, u.ID, first, 10)
+		if err != nil || len(got) != 2 {
+			t.Fatalf("since %d: %d reminders, %v", first, len(got), err)
+		}
+	})
+}
