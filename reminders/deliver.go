@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/almanac/almanac/egress"
@@ -68,14 +69,22 @@ type Feed interface {
 // WebHandler delivers reminders to the user's open clients: it records
 // each in the feed, then publishes it. A client connected now gets it from
 // the bus; one that reconnects later with Last-Event-ID, from the feed.
-func WebHandler(feed Feed, p Publisher) outbox.Handler {
-	w := &feedWriter{feed: feed}
+// The feed is written by lanes writers side by side, each batching the
+// reminders that queue up while it writes: one for SQLite, whose writer
+// is single anyway, more for PostgreSQL, which commits them in parallel.
+func WebHandler(feed Feed, p Publisher, lanes int) outbox.Handler {
+	ws := make([]*feedWriter, max(lanes, 1))
+	for i := range ws {
+		ws[i] = &feedWriter{feed: feed}
+	}
+	var next atomic.Uint64
 	return outbox.HandlerFunc(func(ctx context.Context, m *store.OutboxMessage) error {
 		var d delivery
 		if err := json.Unmarshal(m.Payload, &d); err != nil {
 			return &outbox.PermanentError{Err: err}
 		}
 		b, _ := json.Marshal(d.Reminder)
+		w := ws[next.Add(1)%uint64(len(ws))]
 		seq, err := w.add(ctx, store.FeedEntry{UserID: d.UserID, Key: d.Key, Payload: b})
 		if err != nil {
 			return err
@@ -219,4 +228,12 @@ func Sign(secret, timestamp string, body []byte) string {
 	mac.Write([]byte{'.'})
 	mac.Write(body)
 	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// FeedLanes is how many feed writers suit a store's dialect.
+func FeedLanes(dialect string) int {
+	if dialect == "postgres" {
+		return 8
+	}
+	return 1
 }

@@ -40,6 +40,16 @@ func (s *Store) FeedReminders(ctx context.Context, entries []FeedEntry) ([]int64
 	byKey := make(map[string]int64, len(entries))
 	err := s.inTx(ctx, func(q querier) error {
 		clear(byKey)
+		if s.dialect == "postgres" {
+			// The feed only lets a reconnecting stream replay what it
+			// missed (the reminder itself goes out either way): it need
+			// not wait for its commit to reach the disk, which would cost
+			// every reminder handed to open clients a flush. SQLite's
+			// synchronous=NORMAL does not flush on commit either.
+			if _, err := q.exec(ctx, `SET LOCAL synchronous_commit TO OFF`); err != nil {
+				return err
+			}
+		}
 		now := s.nowMicro()
 		const perStmt = 100
 		for rest := entries; len(rest) > 0; {
