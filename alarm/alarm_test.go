@@ -2,6 +2,8 @@ package alarm
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -325,5 +327,91 @@ END:VEVENT`)
 	}
 	if got := fires(t, obj, s, &list[1], from, 3); len(got) != 1 || got[0].At.Format("15:04") != "11:55" {
 		t.Errorf("snooze fires %v", got)
+	}
+}
+
+// Dismissing an alert (ACKNOWLEDGED, RFC 9074 §6) once it has begun ends
+// its repetitions (REPEAT, RFC 5545 §3.8.6.2); the next instance's alert,
+// and a snooze set when dismissing, go out in full.
+func TestDismissEndsRepeats(t *testing.T) {
+	const event = `
+BEGIN:VEVENT
+UID:dismiss@test
+DTSTAMP:20260101T000000Z
+DTSTART:20260601T120000Z
+DURATION:PT1H
+%s
+BEGIN:VALARM
+UID:a
+ACTION:DISPLAY
+DESCRIPTION:x
+TRIGGER:-PT15M
+REPEAT:3
+DURATION:PT5M
+%s
+END:VALARM
+END:VEVENT`
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name, rrule, ack string
+		want             []string
+	}{
+		{"not dismissed", "", "", []string{"06-01 11:45", "06-01 11:50", "06-01 11:55", "06-01 12:00"}},
+		{"dismissed before the alert", "", "ACKNOWLEDGED:20260601T114400Z", []string{"06-01 11:45", "06-01 11:50", "06-01 11:55", "06-01 12:00"}},
+		{"dismissed as it sounds", "", "ACKNOWLEDGED:20260601T114500Z", nil},
+		{"dismissed between repeats", "", "ACKNOWLEDGED:20260601T114630Z", nil},
+		{"dismissed after the last repeat", "", "ACKNOWLEDGED:20260601T120100Z", nil},
+		{"the next instance's alert", "RRULE:FREQ=DAILY;COUNT=2", "ACKNOWLEDGED:20260601T114630Z",
+			[]string{"06-02 11:45", "06-02 11:50", "06-02 11:55", "06-02 12:00"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			obj, s, list := parse(t, fmt.Sprintf(event, tc.rrule, tc.ack))
+			var got []string
+			for _, f := range fires(t, obj, s, &list[0], from, 10) {
+				got = append(got, f.At.Format("01-02 15:04"))
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("fires %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// A snooze (RFC 9074 §5) dismisses the alert, repeats and all, and sounds
+// once at its own time; dismissing the original later ends the snooze too.
+func TestSnoozeAfterRepeatingAlert(t *testing.T) {
+	data := "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:snooze@test\r\nDTSTAMP:20260101T000000Z\r\n" +
+		"DTSTART:20260601T120000Z\r\nDURATION:PT1H\r\nBEGIN:VALARM\r\nUID:a\r\nACTION:DISPLAY\r\nDESCRIPTION:x\r\nTRIGGER:-PT15M\r\n" +
+		"REPEAT:3\r\nDURATION:PT5M\r\nEND:VALARM\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+	edit := func(data string, fn func(*Edit) error) string {
+		e, err := NewEdit([]byte(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := fn(e); err != nil {
+			t.Fatal(err)
+		}
+		b, err := e.Bytes()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	at := func(h, m int) time.Time { return time.Date(2026, 6, 1, h, m, 0, 0, time.UTC) }
+	snoozed := edit(data, func(e *Edit) error { return e.Snooze("a", "s", at(11, 46), at(11, 56)) })
+	body := strings.TrimSuffix(strings.TrimPrefix(snoozed, "BEGIN:VCALENDAR\r\n"), "END:VCALENDAR\r\n")
+	obj, s, list := parse(t, strings.ReplaceAll(body[strings.Index(body, "BEGIN:VEVENT"):], "\r\n", "\n"))
+	from := at(11, 46)
+	if got := fires(t, obj, s, &list[0], from, 5); len(got) != 0 {
+		t.Errorf("the snoozed alert repeats: %v", got)
+	}
+	if got := fires(t, obj, s, &list[1], from, 5); len(got) != 1 || !got[0].At.Equal(at(11, 56)) {
+		t.Errorf("the snooze fires %v, want once at 11:56", got)
+	}
+	dismissed := edit(snoozed, func(e *Edit) error { return e.Acknowledge("a", at(11, 57)) })
+	body = strings.TrimSuffix(dismissed, "END:VCALENDAR\r\n")
+	obj, s, list = parse(t, strings.ReplaceAll(body[strings.Index(body, "BEGIN:VEVENT"):], "\r\n", "\n"))
+	if got := fires(t, obj, s, &list[1], from, 5); len(got) != 0 {
+		t.Errorf("the dismissed snooze fires %v", got)
 	}
 }

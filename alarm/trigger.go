@@ -61,9 +61,6 @@ func ZonesOf(obj *icalendar.Object, owner *time.Location) Zones {
 // returns ErrNoMore and the time to look again; otherwise a zero recheck
 // with ErrNoMore means the alarm is over.
 func Next(a *Alarm, obj *icalendar.Object, series *recurrence.Series, z Zones, after time.Time) (f Fire, recheck time.Time, err error) {
-	if a.Acknowledged.After(after) {
-		after = a.Acknowledged
-	}
 	if a.Related == RelAbsolute {
 		f, ok := a.repeatAfter(Fire{At: a.At}, after)
 		if !ok {
@@ -154,8 +151,12 @@ func (a *Alarm) fireFor(in recurrence.Instance, z Zones) Fire {
 }
 
 // repeatAfter returns the first repetition of f (f itself, then Repeat
-// more, Interval apart) strictly after after.
+// more, Interval apart) strictly after after; none when the user has
+// dismissed f.
 func (a *Alarm) repeatAfter(f Fire, after time.Time) (Fire, bool) {
+	if a.Dismisses(f.At) {
+		return f, false
+	}
 	for k := 0; k <= a.Repeat; k++ {
 		at := f.At
 		for range k {
@@ -167,4 +168,16 @@ func (a *Alarm) repeatAfter(f Fire, after time.Time) (Fire, bool) {
 		}
 	}
 	return f, false
+}
+
+// Dismisses reports whether the alarm's acknowledgement covers the
+// trigger first, with all its repetitions. RFC 9074 §6: ACKNOWLEDGED is
+// when the alarm was last dismissed, so that "any alerts can be
+// dismissed across multiple devices"; the repetitions of RFC 5545
+// §3.8.6.2 (REPEAT and DURATION) are that same alert sounding again, so a
+// dismissal once the alert has begun ends them too. An alert that begins
+// after the acknowledgement (the next instance's, or a snooze's, RFC 9074
+// §5) is a new one and goes out.
+func (a *Alarm) Dismisses(first time.Time) bool {
+	return !a.Acknowledged.IsZero() && !a.Acknowledged.Before(first)
 }

@@ -47,8 +47,10 @@ type Change struct {
 	ObjectUUID   string // empty for a change to the calendar itself
 	Name         string
 	ETag         string
-	Revision     int64
-	Kind         ChangeKind
+	// Revision is the calendar's revision after the change; for Reminder,
+	// the reminder's id in the store's reminder feed.
+	Revision int64
+	Kind     ChangeKind
 	// UserID is the user whose access changed, for AccessGranted and
 	// AccessRevoked, or whose reminder came due, for Reminder.
 	UserID int64

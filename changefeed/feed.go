@@ -92,9 +92,10 @@ func (p *Publisher) Changed(_ context.Context, c calendar.Change) {
 
 // Reminder publishes a reminder on the user's subject, for their open
 // clients on every node, and waits until the bus has it: the outbox counts
-// the reminder delivered only then.
-func (p *Publisher) Reminder(_ context.Context, userID int64, payload []byte) error {
-	b, err := json.Marshal(calendar.Change{Kind: calendar.Reminder, UserID: userID, Payload: payload})
+// the reminder delivered only then. seq is its id in the store's reminder
+// feed (the change's Revision), which streams replay from.
+func (p *Publisher) Reminder(_ context.Context, userID, seq int64, payload []byte) error {
+	b, err := json.Marshal(calendar.Change{Kind: calendar.Reminder, UserID: userID, Revision: seq, Payload: payload})
 	if err != nil {
 		return err
 	}

@@ -56,6 +56,17 @@ func (e *env) write(t *testing.T, cal *store.Calendar, name string) *store.Write
 	return res
 }
 
+// remind hands a reminder to u's clients as the reminders' web channel
+// does: recorded in the feed, then published.
+func (e *env) remind(u *store.User, key, payload string) error {
+	ctx := context.Background()
+	seq, err := e.st.FeedReminder(ctx, u.ID, key, []byte(payload))
+	if err != nil {
+		return err
+	}
+	return e.pub.Reminder(ctx, u.ID, seq, []byte(payload))
+}
+
 // pending holds events taken from streams but not yet looked at.
 var pending = map[*Stream][]Event{}
 
@@ -233,7 +244,7 @@ func TestReminderEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sb.Close()
-	if err := e.pub.Reminder(ctx, ann.ID, []byte(`{"id":"r1","summary":"Dentist"}`)); err != nil {
+	if err := e.remind(ann, "r1", `{"id":"r1","summary":"Dentist"}`); err != nil {
 		t.Fatal(err)
 	}
 	ev, m := next(t, sa)
@@ -285,7 +296,7 @@ func TestInstallationsSharingABus(t *testing.T) {
 	}
 	defer s2.Close()
 	one.write(t, cal1, "a.ics")
-	if err := one.pub.Reminder(ctx, alice1.ID, []byte(`{}`)); err != nil {
+	if err := one.remind(alice1, "r1", `{}`); err != nil {
 		t.Fatal(err)
 	}
 	quiet(t, s2)
@@ -300,5 +311,69 @@ func TestSubjectsValid(t *testing.T) {
 		if s.Valid() != want {
 			t.Errorf("%q: valid %v, want %v", s, !want, want)
 		}
+	}
+}
+
+// A stream that was closed while reminders went out gets them, in order,
+// when it resumes from its last event's id; a stream without one does not
+// get old reminders, and a reminder replayed and then received from the
+// bus is sent once.
+func TestRemindersMissedWhileAway(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	ann := e.user(t, "ann")
+	if err := e.remind(ann, "before", `{"id":"before"}`); err != nil {
+		t.Fatal(err)
+	}
+	s, err := e.feed.Open(ctx, ann, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.remind(ann, "seen", `{"id":"seen"}`); err != nil {
+		t.Fatal(err)
+	}
+	ev, m := next(t, s)
+	if ev.Type != "reminder" || m["id"] != "seen" {
+		t.Fatalf("live: %s %s", ev.Type, ev.Data)
+	}
+	last := ev.ID
+	s.Close()
+	for _, k := range []string{"away-1", "away-2"} {
+		if err := e.remind(ann, k, `{"id":"`+k+`"}`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	back, err := e.feed.Open(ctx, ann, last)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer back.Close()
+	for _, want := range []string{"away-1", "away-2"} {
+		if ev, m := next(t, back); ev.Type != "reminder" || m["id"] != want {
+			t.Fatalf("replayed %s %s, want %s", ev.Type, ev.Data, want)
+		}
+	}
+	// The delivery of away-2 tried again: the same feed entry, not resent.
+	if err := e.remind(ann, "away-2", `{"id":"away-2"}`); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.remind(ann, "after", `{"id":"after"}`); err != nil {
+		t.Fatal(err)
+	}
+	if ev, m := next(t, back); m["id"] != "after" {
+		t.Fatalf("after the replay: %s %s", ev.Type, ev.Data)
+	}
+	fresh, err := e.feed.Open(ctx, ann, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	quiet(t, fresh)
+}
+
+func TestPositionCarriesReminders(t *testing.T) {
+	got := decodePosition("0123456789ab:12.r:40")
+	if len(got) != 2 || got[reminderKey] != 40 || got["0123456789ab"] != 12 {
+		t.Fatalf("decodePosition: %v", got)
 	}
 }

@@ -161,3 +161,26 @@ func TestOutageTooManyChanges(t *testing.T) {
 	}
 	quiet(t, s)
 }
+
+// Reminders that went out while the bus was down (recorded in the feed,
+// their messages lost) reach the stream when it catches up, once.
+func TestOutageReplaysReminders(t *testing.T) {
+	e, alice, _, s := outageEnv(t, 0)
+	ctx := context.Background()
+	e.feed.BusChanged(false)
+	if _, err := e.st.FeedReminder(ctx, alice.ID, "lost", []byte(`{"id":"lost"}`)); err != nil {
+		t.Fatal(err)
+	}
+	// One that arrives while the stream is stale waits for the replay.
+	if err := e.remind(alice, "arrived", `{"id":"arrived"}`); err != nil {
+		t.Fatal(err)
+	}
+	quiet(t, s)
+	e.feed.BusChanged(true)
+	for _, want := range []string{"lost", "arrived"} {
+		if ev, m := next(t, s); ev.Type != "reminder" || m["id"] != want {
+			t.Fatalf("replayed %s %s, want %s", ev.Type, ev.Data, want)
+		}
+	}
+	quiet(t, s)
+}

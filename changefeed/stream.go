@@ -46,6 +46,14 @@ const buffer = 256
 // stream replays; beyond it the client is told to reload the calendar.
 const catchUpMax = 200
 
+// remindersMax bounds how many missed reminders a resuming stream replays:
+// the latest ones, when more went out while the client was away.
+const remindersMax = 100
+
+// reminderKey names the reminder feed's part of a stream position; the
+// calendars' parts are hexadecimal, so it is never one of them.
+const reminderKey = "r"
+
 // Stream is one client's view of the changes it may see. Events wait in a
 // queue that grows only while the client is behind, so an idle stream costs
 // little memory.
@@ -54,12 +62,15 @@ type Stream struct {
 	user  *store.User
 	ready chan struct{} // signalled when events are queued or the stream ends
 
-	mu       sync.Mutex
-	queue    []Event
-	emitted  int // events queued so far
-	cals     map[int64]*position
-	overflow bool
-	closed   bool
+	mu      sync.Mutex
+	queue   []Event
+	emitted int // events queued so far
+	cals    map[int64]*position
+	// reminders is the id, in the store's reminder feed, of the latest
+	// reminder the stream has sent (or of the latest when it began).
+	reminders int64
+	overflow  bool
+	closed    bool
 	// stale is set while the stream may have missed bus messages; until
 	// it has caught up from the change logs it ignores calendar changes
 	// from the bus, so that its positions stay where the gap begins.
@@ -111,10 +122,52 @@ func (f *Feed) Open(ctx context.Context, u *store.User, lastEventID string) (*St
 			return nil, err
 		}
 	}
+	from := decodePosition(lastEventID)
+	resume := s.placeReminders(ctx, from)
 	if lastEventID != "" {
-		s.catchUp(ctx, decodePosition(lastEventID))
+		s.catchUp(ctx, from)
+	}
+	if resume {
+		if err := s.replayReminders(ctx); err != nil {
+			s.f.log.Warn("replaying reminders", "user", s.user.ID, "err", err)
+		}
 	}
 	return s, nil
+}
+
+// placeReminders places the stream in the user's reminder feed, and
+// reports whether it resumes there. A client resuming from a position
+// that has a place is sent the reminders that went out since, read from
+// the store, so that it does not matter which node delivered them or
+// whether this one was listening; any other starts after the latest. The
+// user's subject is followed already, so a reminder going out meanwhile is
+// both replayed and received, and the id check in receive drops the
+// second copy.
+func (s *Stream) placeReminders(ctx context.Context, from map[string]int64) bool {
+	if since, ok := from[reminderKey]; ok {
+		s.reminders = since
+		return true
+	}
+	last, err := s.f.cals.Store().LastFedReminder(ctx, s.user.ID)
+	if err != nil {
+		s.f.log.Warn("reading the reminder feed", "user", s.user.ID, "err", err)
+	}
+	s.reminders = last
+	return false
+}
+
+// replayReminders queues the user's reminders after the stream's place in
+// the feed.
+func (s *Stream) replayReminders(ctx context.Context) error {
+	list, err := s.f.cals.Store().RemindersFedSince(ctx, s.user.ID, s.reminders, remindersMax)
+	if err != nil {
+		return err
+	}
+	for _, r := range list {
+		s.reminders = max(s.reminders, r.ID)
+		s.emit("reminder", json.RawMessage(r.Payload))
+	}
+	return nil
 }
 
 // register adds s to the streams being served and reports whether the bus
@@ -213,6 +266,9 @@ func (s *Stream) resume(ctx context.Context) (int, error) {
 			return s.emitted - before, err
 		}
 	}
+	if err := s.replayReminders(ctx); err != nil {
+		return s.emitted - before, err
+	}
 	s.stale = s.f.isDown()
 	return s.emitted - before, nil
 }
@@ -298,9 +354,13 @@ func (s *Stream) receive(c calendar.Change) {
 	}
 	switch c.Kind {
 	case calendar.Reminder:
-		if c.UserID == s.user.ID {
-			s.emit("reminder", c.Payload)
+		// A stale stream leaves reminders to resume, which reads them from
+		// the feed; one it has sent already (replayed) is not sent again.
+		if c.UserID != s.user.ID || s.stale || (c.Revision != 0 && c.Revision <= s.reminders) {
+			return
 		}
+		s.reminders = max(s.reminders, c.Revision)
+		s.emit("reminder", c.Payload)
 	case calendar.AccessGranted:
 		s.grant(c)
 	case calendar.AccessRevoked, calendar.CalendarDeleted:
@@ -358,12 +418,14 @@ func (s *Stream) emit(typ string, payload any) {
 
 // positionLocked encodes every calendar's position as
 // "prefix:revision.prefix:revision…", where prefix is the start of the
-// calendar's public id: compact, and it reveals nothing the user cannot see.
+// calendar's public id, and the reminder feed's as "r:id": compact, and it
+// reveals nothing the user cannot see.
 func (s *Stream) positionLocked() string {
-	parts := make([]string, 0, len(s.cals))
+	parts := make([]string, 0, len(s.cals)+1)
 	for _, p := range s.cals {
 		parts = append(parts, shortID(p.uuid)+":"+strconv.FormatInt(p.pos, 10))
 	}
+	parts = append(parts, reminderKey+":"+strconv.FormatInt(s.reminders, 10))
 	slices.Sort(parts)
 	return strings.Join(parts, ".")
 }

@@ -13,6 +13,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/almanac/almanac/egress"
@@ -65,21 +67,112 @@ func mailDomain(from string) string {
 }
 
 // Publisher puts a reminder on a user's bus subject, for their open
-// clients on every node (changefeed.Publisher implements it).
+// clients on every node (changefeed.Publisher implements it); seq is its
+// place in the user's reminder feed.
 type Publisher interface {
-	Reminder(ctx context.Context, userID int64, payload []byte) error
+	Reminder(ctx context.Context, userID, seq int64, payload []byte) error
 }
 
-// WebHandler delivers reminders to the user's open clients.
-func WebHandler(p Publisher) outbox.Handler {
+// Feed keeps the reminders handed to users' clients, so that a stream
+// that was away when one went out replays it when it comes back, on any
+// node (*store.Store implements it).
+type Feed interface {
+	FeedReminders(ctx context.Context, entries []store.FeedEntry) ([]int64, error)
+}
+
+// WebHandler delivers reminders to the user's open clients: it records
+// each in the feed, then publishes it. A client connected now gets it from
+// the bus; one that reconnects later with Last-Event-ID, from the feed.
+// The feed is written by lanes writers side by side, each batching the
+// reminders that queue up while it writes: one for SQLite, whose writer
+// is single anyway, more for PostgreSQL, which commits them in parallel.
+func WebHandler(feed Feed, p Publisher, lanes int) outbox.Handler {
+	ws := make([]*feedWriter, max(lanes, 1))
+	for i := range ws {
+		ws[i] = &feedWriter{feed: feed}
+	}
+	var next atomic.Uint64
 	return outbox.HandlerFunc(func(ctx context.Context, m *store.OutboxMessage) error {
 		var d delivery
 		if err := json.Unmarshal(m.Payload, &d); err != nil {
 			return &outbox.PermanentError{Err: err}
 		}
 		b, _ := json.Marshal(d.Reminder)
-		return p.Reminder(ctx, d.UserID, b)
+		w := ws[next.Add(1)%uint64(len(ws))]
+		seq, err := w.add(ctx, store.FeedEntry{UserID: d.UserID, Key: d.Key, Payload: b})
+		if err != nil {
+			return err
+		}
+		return p.Reminder(ctx, d.UserID, seq, b)
 	})
+}
+
+// feedWriter records reminders in the feed in as few transactions as
+// the deliveries in flight allow: one that finds no write running makes
+// it with its own entry; those arriving meanwhile wait, and the first of
+// them writes them all when it is done (reminders come due by the
+// thousand in the same second, and SQLite has a single writer).
+type feedWriter struct {
+	feed    Feed
+	mu      sync.Mutex
+	busy    bool
+	pending []*feedWrite
+}
+
+type feedWrite struct {
+	entry store.FeedEntry
+	id    int64
+	err   error
+	// turn is told true to write the pending entries, false when its
+	// entry has been written.
+	turn chan bool
+}
+
+// maxFeedBatch bounds the entries of one transaction.
+const maxFeedBatch = 500
+
+func (w *feedWriter) add(ctx context.Context, e store.FeedEntry) (int64, error) {
+	me := &feedWrite{entry: e, turn: make(chan bool, 1)}
+	w.mu.Lock()
+	w.pending = append(w.pending, me)
+	lead := !w.busy
+	w.busy = true
+	w.mu.Unlock()
+	if !lead {
+		if lead = <-me.turn; !lead {
+			return me.id, me.err
+		}
+	}
+	w.mu.Lock()
+	n := min(len(w.pending), maxFeedBatch)
+	batch := w.pending[:n:n]
+	w.pending = w.pending[n:]
+	w.mu.Unlock()
+
+	entries := make([]store.FeedEntry, len(batch))
+	for i, b := range batch {
+		entries[i] = b.entry
+	}
+	ids, err := w.feed.FeedReminders(context.WithoutCancel(ctx), entries)
+	for i, b := range batch {
+		if err != nil {
+			b.err = err
+		} else {
+			b.id = ids[i]
+		}
+		if b != me {
+			b.turn <- false
+		}
+	}
+	// Hand the writing on to the first of those that came meanwhile.
+	w.mu.Lock()
+	if len(w.pending) > 0 {
+		w.pending[0].turn <- true
+	} else {
+		w.busy = false
+	}
+	w.mu.Unlock()
+	return me.id, me.err
 }
 
 // Webhook posts reminders to the URL each user set, signed with their
@@ -149,4 +242,12 @@ func Sign(secret, timestamp string, body []byte) string {
 	mac.Write([]byte{'.'})
 	mac.Write(body)
 	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// FeedLanes is how many feed writers suit a store's dialect.
+func FeedLanes(dialect string) int {
+	if dialect == "postgres" {
+		return 8
+	}
+	return 1
 }

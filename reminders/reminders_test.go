@@ -297,3 +297,62 @@ func TestOverrideCopiesAlarmUID(t *testing.T) {
 		}
 	})
 }
+
+// Dismissing a repeating reminder once it has gone out withdraws the
+// repetitions already queued, on every channel, and queues none of the
+// rest (RFC 9074 §6, RFC 5545 §3.8.6.2).
+func TestDismissStopsRepeats(t *testing.T) {
+	const event = `
+BEGIN:VEVENT
+UID:rep
+DTSTAMP:20260101T000000Z
+DTSTART:20260601T120000Z
+DURATION:PT1H
+SUMMARY:Review
+BEGIN:VALARM
+UID:r1
+ACTION:EMAIL
+SUMMARY:Review
+DESCRIPTION:Review
+ATTENDEE:mailto:owner@example.com
+TRIGGER:-PT15M
+REPEAT:5
+DURATION:PT1M
+%s
+END:VALARM
+END:VEVENT
+`
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, st, time.Date(2026, 6, 1, 11, 0, 0, 0, time.UTC))
+		f.put(f.owner, "rep.ics", fmt.Sprintf(event, ""))
+		msgs := f.stage(time.Date(2026, 6, 1, 11, 44, 30, 0, time.UTC))
+		if got := dueTimes(msgs, KindEmail); len(got) != 1 || got[0] != "06-01T11:45" {
+			t.Fatalf("staged %v, want the first alert", got)
+		}
+		for _, m := range msgs {
+			if err := st.CompleteOutbox(ctx, m.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		msgs = f.stage(time.Date(2026, 6, 1, 11, 45, 40, 0, time.UTC))
+		if got := dueTimes(msgs, KindEmail); len(got) != 2 {
+			t.Fatalf("staged %v, want the alert and its first repetition", got)
+		}
+		// Dismissed between the alert and its first repetition.
+		f.put(f.owner, "rep.ics", fmt.Sprintf(event, "ACKNOWLEDGED:20260601T114550Z"))
+		for _, at := range []time.Time{f.clock(), time.Date(2026, 6, 1, 11, 50, 0, 0, time.UTC)} {
+			msgs = f.stage(at)
+			if got := dueTimes(msgs, KindEmail); len(got) != 1 || got[0] != "06-01T11:45" || msgs[firstKey(msgs)].Status != store.OutboxDone {
+				t.Fatalf("at %s: queued %v, want only the alert that went out", at.Format(time.TimeOnly), got)
+			}
+		}
+	})
+}
+
+func firstKey(msgs map[string]*store.OutboxMessage) string {
+	for k := range msgs {
+		return k
+	}
+	return ""
+}

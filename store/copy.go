@@ -19,7 +19,7 @@ var copyTables = []string{
 	"calendars", "calendar_properties", "objects", "object_text", "instances", "changes", "shares",
 	"outbox", "schedule_inbox", "alarms", "object_user_data", "reminder_settings",
 	"publications", "calendar_sources", "mirror_items", "inbox_changes", "proposals",
-	"known_addresses", "held_invitations",
+	"known_addresses", "held_invitations", "reminder_feed",
 }
 
 // copyBatch is how many rows one INSERT carries.
@@ -36,12 +36,13 @@ type tableColumn struct {
 // empty and at the same schema version: users and their credentials and
 // sessions, calendars with their properties, objects byte for byte with
 // their ETags, the index, the change logs (so that sync tokens stay valid),
-// shares, the outbox, the scheduling inbox, alarms, reminder settings,
-// publications, subscriptions and the proposals organizers received. Row
-// ids are kept, so every reference holds. dst gets everything in one
-// transaction or nothing. src is read in one transaction too; servers
-// should be stopped, or their writes during the copy are missed (Digests
-// shows it). done is told of each table copied.
+// shares, the outbox, the scheduling inbox, alarms, reminder settings, the
+// reminders streams may replay, publications, subscriptions, the proposals
+// organizers received, known addresses and held invitations. Row ids are
+// kept, so every reference holds. dst gets everything in one transaction or
+// nothing. src is read in one transaction too; servers should be stopped,
+// or their writes during the copy are missed (Digests shows it). done is
+// told of each table copied.
 func Copy(ctx context.Context, src, dst *Store, done func(table string, rows int64)) error {
 	if err := checkCopy(ctx, src, dst); err != nil {
 		return err

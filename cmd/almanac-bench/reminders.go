@@ -104,7 +104,7 @@ func reminderRun(be reminderBackend, dir string, n, writers int, spread time.Dur
 
 	rec := &lagRecorder{clock: clock}
 	pub := changefeed.NewPublisher(b.Conn(), changefeed.DefaultSubjects, quiet)
-	web := reminders.WebHandler(pub)
+	web := reminders.WebHandler(st, pub, reminders.FeedLanes(st.Dialect()))
 	worker := outbox.New(st, outbox.Options{Logger: quiet, Batch: tune.Batch, Concurrency: tune.Concurrency,
 		Handlers: map[string]outbox.Handler{reminders.KindWeb: outbox.HandlerFunc(func(ctx context.Context, m *store.OutboxMessage) error {
 			err := web.Deliver(ctx, m)

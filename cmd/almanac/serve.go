@@ -167,7 +167,7 @@ func serve(ctx context.Context, cfg serveConfig, log *slog.Logger, stdout io.Wri
 	webhooks := egress.New(egress.Options{AllowPrivate: cfg.WebhookPrivate, Timeout: 15 * time.Second, UserAgent: "Almanac"})
 	handlers := map[string]outbox.Handler{
 		reminders.KindEmail:   mail,
-		reminders.KindWeb:     reminders.WebHandler(pub),
+		reminders.KindWeb:     reminders.WebHandler(st, pub, reminders.FeedLanes(st.Dialect())),
 		reminders.KindWebhook: reminders.NewWebhook(st, webhooks),
 	}
 	deliveries := outbox.New(st, outbox.Options{

@@ -17,6 +17,10 @@ import (
 // unless their client deletes them first.
 const inboxRetention = 90 * 24 * time.Hour
 
+// reminderFeedRetention is how long a reminder stays in the feed that
+// reconnecting streams replay: a client away longer is not shown it.
+const reminderFeedRetention = 24 * time.Hour
+
 // startWorkers runs the node's background jobs until ctx ends; Wait on the
 // result returns when each has finished its current round.
 func startWorkers(ctx context.Context, log *slog.Logger, st *store.Store, cals *calendar.Service, deliveries *outbox.Worker, sources *external.Service, rem *reminders.Service) *sync.WaitGroup {
@@ -53,6 +57,13 @@ func startWorkers(ctx context.Context, log *slog.Logger, st *store.Store, cals *
 			log.Warn("purging delivered outbox messages", "err", err)
 		} else if n > 0 {
 			log.Info("purged delivered outbox messages", "count", n)
+		}
+	})
+	every(ctx, &wg, time.Hour, func(ctx context.Context) {
+		if n, err := st.PurgeReminderFeed(ctx, time.Now().Add(-reminderFeedRetention)); err != nil {
+			log.Warn("purging the reminder feed", "err", err)
+		} else if n > 0 {
+			log.Info("purged reminders streams no longer replay", "count", n)
 		}
 	})
 	every(ctx, &wg, time.Hour, func(ctx context.Context) {

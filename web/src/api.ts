@@ -186,6 +186,15 @@ export interface AppPassword {
   last_used_at?: string;
 }
 
+/** A reminder as /reminders/{event}/{id} answers it. */
+export interface ReminderState {
+  id: string;
+  event_id: string;
+  acknowledged?: string;
+  snooze_of?: string;
+  next_trigger_at?: string;
+}
+
 export interface DefaultReminder {
   method: string;
   minutes: number;
@@ -441,6 +450,18 @@ export class Api {
   }
   revokeAppPassword(userID: string, name: string): Promise<void> {
     return this.request('DELETE', `/users/${userID}/app-passwords/${encodeURIComponent(name)}`);
+  }
+  /** Dismisses a reminder on every device (RFC 9074 ACKNOWLEDGED): its repeats stop too. */
+  dismissReminder(eventID: string, reminderID: string): Promise<ReminderState> {
+    return this.request('POST', `/reminders/${eventID}/${encodeURIComponent(reminderID)}/dismiss`, undefined, {}, 'Dismiss reminder');
+  }
+  /** Dismisses a reminder and has it come back in minutes (RFC 9074 snooze). */
+  snoozeReminder(eventID: string, reminderID: string, minutes: number): Promise<ReminderState> {
+    return this.request('POST', `/reminders/${eventID}/${encodeURIComponent(reminderID)}/snooze`, { minutes }, {}, 'Snooze reminder');
+  }
+  /** One reminder of an event, with when it was last dismissed. */
+  reminder(eventID: string, reminderID: string): Promise<ReminderState> {
+    return this.request('GET', `/reminders/${eventID}/${encodeURIComponent(reminderID)}`);
   }
   reminderSettings(): Promise<ReminderSettings> {
     return this.request('GET', '/reminder-settings');
