@@ -356,3 +356,26 @@ func firstKey(msgs map[string]*store.OutboxMessage) string {
 	}
 	return ""
 }
+
+// TestEmailReminderNeedsVerifiedAddress: an e-mail reminder of a user whose
+// address nobody has proven yet (a sign-up's) is not mailed to it, where
+// it could reach whoever owns that address; it shows on their screens.
+func TestEmailReminderNeedsVerifiedAddress(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		f := newFixture(t, st, time.Date(2026, 5, 31, 12, 0, 0, 0, time.UTC))
+		f.owner.EmailUnverified = true
+		if err := st.UpdateUser(ctx, f.owner); err != nil {
+			t.Fatal(err)
+		}
+		f.put(f.owner, "e.ics", "BEGIN:VEVENT\nUID:e\nDTSTAMP:20260101T000000Z\nDTSTART:20260601T120000Z\nDURATION:PT1H\nSUMMARY:Lunch\n"+
+			"BEGIN:VALARM\nUID:a\nACTION:EMAIL\nSUMMARY:Lunch\nDESCRIPTION:Lunch\nTRIGGER:-PT15M\nEND:VALARM\nEND:VEVENT\n")
+		msgs := f.stage(time.Date(2026, 6, 1, 11, 44, 30, 0, time.UTC))
+		if got := dueTimes(msgs, KindEmail); len(got) != 0 {
+			t.Fatalf("mailed to an unverified address: %v", got)
+		}
+		if got := dueTimes(msgs, KindWeb); len(got) != 1 || got[0] != "06-01T11:45" {
+			t.Fatalf("on screen: %v", got)
+		}
+	})
+}

@@ -219,7 +219,9 @@ func (s *Service) messagesFor(c *stageCache, d *store.DueAlarm, a *alarm.Alarm, 
 	}
 	r.ID = fmt.Sprintf("%s/%d/%s/%d/%d", d.ObjectUUID, d.UserID, a.UID, row.RecurrenceID, row.NextAt)
 	var kinds []string
-	if a.Action == alarm.Email {
+	// Mail goes only to an address its owner has proven (a sign-up's is
+	// anyone's to claim); until then the reminder shows on their screens.
+	if a.Action == alarm.Email && d.UserEmail != "" {
 		kinds = []string{KindEmail}
 	} else {
 		kinds = []string{KindWeb}

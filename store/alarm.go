@@ -204,7 +204,7 @@ type DueAlarm struct {
 	CalendarUUID string
 	Data         []byte // the object's data, for recurring alarms only
 	UserUUID     string
-	UserEmail    string
+	UserEmail    string // empty until the address is verified
 	UserName     string
 	UserTimeZone string
 }
@@ -256,7 +256,7 @@ const dueAlarmsSQL = `WITH due AS (SELECT * FROM alarms WHERE next_trigger_at <=
 	SELECT a.id, a.user_id, a.alarm_uid, a.spec, a.recurring, a.next_trigger_at, a.instance_start,
 		a.instance_end, a.recurrence_id, a.repeat_index, a.recheck,
 		a.object_id, o.uuid, a.calendar_id, c.uuid, CASE WHEN a.recurring OR a.recheck THEN o.data END,
-		u.uuid, u.email, u.display_name, u.time_zone
+		u.uuid, CASE WHEN u.email_verified THEN u.email ELSE '' END, u.display_name, u.time_zone
 	FROM due a JOIN objects o ON o.id = a.object_id JOIN calendars c ON c.id = a.calendar_id
 		JOIN users u ON u.id = a.user_id
 	ORDER BY a.next_trigger_at`
