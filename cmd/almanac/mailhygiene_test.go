@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"net"
 	"net/textproto"
@@ -17,6 +18,7 @@ import (
 // headerSink is an SMTP server that keeps the EHLO name of each session
 // and the header of each message.
 type headerSink struct {
+	linkBox
 	mu      sync.Mutex
 	helos   []string
 	headers []textproto.MIMEHeader
@@ -37,7 +39,12 @@ func (x *headerSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
 func (x *headerSession) Reset()                               {}
 func (x *headerSession) Logout() error                        { return nil }
 func (x *headerSession) Data(r io.Reader) error {
-	h, err := textproto.NewReader(bufio.NewReader(r)).ReadMIMEHeader()
+	message, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	x.s.note(string(message))
+	h, err := textproto.NewReader(bufio.NewReader(bytes.NewReader(message))).ReadMIMEHeader()
 	if err != nil {
 		return err
 	}
@@ -77,7 +84,7 @@ func TestServeMailHygiene(t *testing.T) {
 		"ALMANAC_MAIL_FROM=calendar@almanac.test", "ALMANAC_PUBLIC_URL=http://cal.almanac.test"})
 	defer n.stop(t)
 
-	cal := remindedCalendar(t, n, "hygiene") // sends the verification mail
+	cal := remindedCalendar(t, n, "hygiene", &sink.linkBox) // sends the verification mail
 	putReminded(t, n.url, cal, "hygiene", 1, time.Now().Add(time.Second), 0)
 	byKind := func() (verify, reminder textproto.MIMEHeader) {
 		sink.mu.Lock()

@@ -62,9 +62,9 @@ func (s *mailSink) count(part string) (total, distinct int) {
 
 // remindedUser registers name on n, gives them a calendar and a webhook,
 // and returns their token and the calendar's CalDAV URL.
-func remindedUser(t *testing.T, n *node, name, hook string) (token, calURL string) {
+func remindedUser(t *testing.T, n *node, name, hook string, links *linkBox) (token, calURL string) {
 	t.Helper()
-	calURL = remindedCalendar(t, n, name)
+	calURL = remindedCalendar(t, n, name, links)
 	_, m := api(t, "POST", n.url+"/api/v1/users/login", "", `{"login":"`+name+`","password":"correct horse"}`)
 	token, _ = m["token"].(string)
 	if code, set := api(t, "PUT", n.url+"/api/v1/reminder-settings", token, `{"webhook_url":"`+hook+`"}`); code != 200 {
@@ -236,7 +236,7 @@ func TestDismissStopsRepeatsEverywhere(t *testing.T) {
 	}
 	mail, hooks := startMailSink(t), startHookSink(t)
 	n := startNode(t, buildBinary(t), append(mail.env(), "ALMANAC_DATA_DIR="+t.TempDir(), "ALMANAC_WEBHOOK_ALLOW_PRIVATE=true"))
-	token, calURL := remindedUser(t, n, "dana", hooks.url)
+	token, calURL := remindedUser(t, n, "dana", hooks.url, &mail.linkBox)
 	ch, _ := sseFrom(t, n.url+"/api/v1/stream", token, "")
 	stream := collect(ch)
 
@@ -324,7 +324,7 @@ func TestReminderAfterReconnect(t *testing.T) {
 
 func reconnect(t *testing.T, first, second *node) {
 	hooks := startHookSink(t)
-	token, calURL := remindedUser(t, first, "remy", hooks.url)
+	token, calURL := remindedUser(t, first, "remy", hooks.url, nil) // reminders on screen and by webhook: no address needed
 	ch, drop := sseFrom(t, first.url+"/api/v1/stream", token, "")
 	before := collect(ch)
 	// A change gives the client a position.
@@ -372,7 +372,7 @@ func downtime(t *testing.T, bin string, env []string) {
 	mail, hooks := startMailSink(t), startHookSink(t)
 	env = append(append(mail.env(), "ALMANAC_WEBHOOK_ALLOW_PRIVATE=true", "ALMANAC_REMINDER_LOOKAHEAD=10s"), env...)
 	n := startNode(t, bin, env)
-	token, calURL := remindedUser(t, n, "otto", hooks.url)
+	token, calURL := remindedUser(t, n, "otto", hooks.url, &mail.linkBox)
 	now := time.Now().Truncate(time.Second)
 	queued, later := now.Add(6*time.Second), now.Add(14*time.Second)
 	putEvent(t, n.url, calURL, "otto", "queued", queued, alarms("", strings.ReplaceAll(displayAlarm, "REPEAT:2", "REPEAT:0"),

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ import (
 // mailSink is an SMTP server that counts reminder mail by idempotency key
 // (the X-Almanac-Reminder header).
 type mailSink struct {
+	linkBox
 	mu   sync.Mutex
 	keys map[string]int
 	port int
@@ -39,7 +41,12 @@ func (x *sinkSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
 func (x *sinkSession) Reset()                               {}
 func (x *sinkSession) Logout() error                        { return nil }
 func (x *sinkSession) Data(r io.Reader) error {
-	h, err := textproto.NewReader(bufio.NewReader(r)).ReadMIMEHeader()
+	message, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	x.s.note(string(message))
+	h, err := textproto.NewReader(bufio.NewReader(bytes.NewReader(message))).ReadMIMEHeader()
 	if err != nil {
 		return err
 	}
@@ -83,12 +90,17 @@ func (s *mailSink) env() []string {
 	return []string{"ALMANAC_SMTP_HOST=127.0.0.1", "ALMANAC_SMTP_PORT=" + strconv.Itoa(s.port), "ALMANAC_SMTP_SECURITY=none"}
 }
 
-// remindedCalendar registers a user on n, creates a calendar and returns
-// its CalDAV URL and the user's name.
-func remindedCalendar(t *testing.T, n *node, name string) string {
+// remindedCalendar registers a user on n, follows the verification link
+// the relay got (e-mail reminders go only to a verified address), creates
+// a calendar and returns its CalDAV URL. With no links, the address stays
+// unverified.
+func remindedCalendar(t *testing.T, n *node, name string, links *linkBox) string {
 	t.Helper()
 	if code, _ := api(t, "POST", n.url+"/api/v1/users/register", "", `{"name":"`+name+`","email":"`+name+`@example.com","password":"correct horse"}`); code != 201 {
 		t.Fatalf("register: %d", code)
+	}
+	if links != nil {
+		links.verify(t, n.url, name+"@example.com")
 	}
 	_, m := api(t, "POST", n.url+"/api/v1/users/login", "", `{"login":"`+name+`","password":"correct horse"}`)
 	token, _ := m["token"].(string)
@@ -183,7 +195,7 @@ func killAndRestart(t *testing.T, bin string, env []string) {
 	sink := startMailSink(t)
 	env = append(sink.env(), env...)
 	n := startNode(t, bin, env)
-	calURL := remindedCalendar(t, n, "kim")
+	calURL := remindedCalendar(t, n, "kim", &sink.linkBox)
 	const count = 60
 	// Triggers are whole seconds: start on the next whole second + 3 s.
 	first := time.Now().Truncate(time.Second).Add(3 * time.Second)
@@ -227,7 +239,7 @@ func TestRemindersTwoNodes(t *testing.T) {
 	bin := buildBinary(t)
 	a := startNode(t, bin, env)
 	startNode(t, bin, append(env, "ALMANAC_DATA_DIR="+t.TempDir()))
-	calURL := remindedCalendar(t, a, "lee")
+	calURL := remindedCalendar(t, a, "lee", &sink.linkBox)
 	const count = 200
 	first := time.Now().Truncate(time.Second).Add(4 * time.Second)
 	putReminded(t, a.url, calURL, "lee", count, first, 20*time.Millisecond)
