@@ -71,7 +71,14 @@ func (w *write) organizer(ctx context.Context) error {
 			}
 		}
 	}
-	w.finish(store.SchedOrganizer, newTag(), "")
+	if organizer(w.obj) == "" {
+		// The organizer took ORGANIZER out: the attendees were sent a
+		// CANCEL, and what is left is no longer a scheduling object
+		// resource (RFC 6638 §3.1), so it has no Schedule-Tag (§3.2.10).
+		w.finish("", "", "")
+	} else {
+		w.finish(store.SchedOrganizer, newTag(), "")
+	}
 	w.s.queue(w.pc.Write, msgs)
 	w.pc.Write.Known = append(w.pc.Write.Known, newlyInvited(w.prevObj, sends)...)
 	return nil

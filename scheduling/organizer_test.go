@@ -268,3 +268,34 @@ func TestOrganizerPrivate(t *testing.T) {
 		}
 	}
 }
+
+// TestOrganizerRemovesScheduling: an organizer who writes the event back
+// without ORGANIZER and attendees cancels it for the attendees, and the
+// event is then a plain one, without a Schedule-Tag (RFC 6638 §3.1,
+// §3.2.10).
+func TestOrganizerRemovesScheduling(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		alice := e.users["alice"]
+		e.put(alice, e.work, "plan.ics", event("plan-1", 0, "", "bob@almanac.test"), store.Conditions{IfNoneMatch: true})
+		e.eventually("bob's copy", func() bool { o, _ := e.copyOf("bob", "plan-1"); return o != nil })
+
+		plain := strings.NewReplacer("ORGANIZER;CN=Alice:mailto:alice@almanac.test\r\n", "",
+			"ATTENDEE;PARTSTAT=ACCEPTED:mailto:alice@almanac.test\r\n", "",
+			"ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob@almanac.test\r\n", "").Replace(string(event("plan-1", 0, "")))
+		e.put(alice, e.work, "plan.ics", []byte(plain), store.Conditions{})
+		e.eventually("bob's copy cancelled", func() bool {
+			_, obj := e.copyOf("bob", "plan-1")
+			return obj != nil && masterStatus(obj) == "CANCELLED"
+		})
+		o, _ := e.copyOf("alice", "plan-1")
+		if o.Role != "" || o.ScheduleTag != "" {
+			t.Errorf("alice's plain event still schedules: %+v", o.Scheduling)
+		}
+		// Written again, it stays plain and sends nothing.
+		e.put(alice, e.work, "plan.ics", []byte(plain), store.Conditions{})
+		if o, _ := e.copyOf("alice", "plan-1"); o.Role != "" || o.ScheduleTag != "" {
+			t.Errorf("written again: %+v", o.Scheduling)
+		}
+	})
+}
