@@ -121,6 +121,19 @@ func TestScheduling(t *testing.T) {
 		waitFor(t, "bob's answer in alice's copy", func() bool {
 			return attendeeLine(s.do(t, "alice", "GET", "/dav/calendars/alice/work/meet.ics", "").body, "mailto:bob@example.com", "PARTSTAT=ACCEPTED")
 		})
+		// An alarm Bob adds on one device is his own change (RFC 6638
+		// §3.2.10): a new tag, so that his other device, still holding
+		// the one before, gets 412 instead of undoing it.
+		answered := s.do(t, "bob", "GET", "/dav/calendars/bob/calendar/meet-1.ics", "")
+		before := answered.header.Get("Schedule-Tag")
+		alarm := strings.Replace(answered.body, "END:VEVENT", "BEGIN:VALARM\r\nACTION:DISPLAY\r\nDESCRIPTION:Meet\r\nTRIGGER:-PT10M\r\nEND:VALARM\r\nEND:VEVENT", 1)
+		r = s.do(t, "bob", "PUT", "/dav/calendars/bob/calendar/meet-1.ics", alarm, "If-Schedule-Tag-Match", before)
+		if after := r.header.Get("Schedule-Tag"); r.status != http.StatusNoContent || after == "" || after == before {
+			t.Errorf("bob's alarm: %d, Schedule-Tag %s → %s, want a new one", r.status, before, after)
+		}
+		if r := s.do(t, "bob", "PUT", "/dav/calendars/bob/calendar/meet-1.ics", answered.body, "If-Schedule-Tag-Match", before); r.status != http.StatusPreconditionFailed {
+			t.Errorf("a write with the tag from before the alarm: %d, want 412", r.status)
+		}
 		// Inbox items can be read and deleted.
 		href := between(inbox.body, "<D:href>", "</D:href>", "/inbox/")
 		if r := s.do(t, "bob", "GET", href, ""); r.status != 200 || !strings.Contains(r.body, "METHOD:REQUEST") {

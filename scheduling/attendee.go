@@ -28,12 +28,12 @@ func (w *write) attendee(ctx context.Context) error {
 		}
 	}
 	changed = append(changed, w.removedInstances()...)
+	// RFC 6638 §3.2.10: the server merges into a client's write only the
+	// "inconsequential" changes it made itself from other people's
+	// messages. A change by the attendee's own client, even to an alarm,
+	// is not one, so it takes a new tag: another of their devices writing
+	// with the old tag gets 412 rather than undoing it.
 	tag := newTag()
-	if len(changed) == 0 && w.prev != nil && w.prev.Role == store.SchedAttendee {
-		// RFC 6638 §3.2.10: the tag changes when the attendee's copy is
-		// changed in a way that matters to scheduling; alarms do not.
-		tag = w.prev.ScheduleTag
-	}
 	partstat := itip.PartStat(masterOrFirst(w.obj).Component, w.me)
 	org := organizer(w.obj)
 	if len(changed) == 0 || organizerAgent(w.obj) != "SERVER" || masterStatus(w.obj) == "CANCELLED" {
