@@ -349,11 +349,15 @@ func ApplyCancel(obj *icalendar.Object, cancel *Message) error {
 	for _, cc := range cancel.Components {
 		key := RecurrenceKey(cc)
 		if key == "" {
-			// The copy takes the cancellation's SEQUENCE, so that an older
-			// REQUEST still on its way cannot revive it (RFC 5546 §2.1.5).
+			// The copy takes the cancellation's SEQUENCE and DTSTAMP, so
+			// that an older REQUEST still on its way cannot revive it
+			// (RFC 5546 §2.1.5), while one made after it can (Reinvites).
 			for _, c := range obj.Components {
 				c.Props.SetText(ical.PropStatus, "CANCELLED")
 				raiseSequence(c, cancel.Sequence)
+				if !cancel.Stamp.IsZero() && cancel.Stamp.After(stampOf(c)) {
+					c.Props.SetDateTime(ical.PropDateTimeStamp, cancel.Stamp.UTC())
+				}
 			}
 			continue
 		}
@@ -375,6 +379,25 @@ func ApplyCancel(obj *icalendar.Object, cancel *Message) error {
 		raiseSequence(c, cancel.Sequence)
 	}
 	return nil
+}
+
+// Reinvites reports whether a REQUEST makes a cancelled event again: the
+// copy is cancelled as a whole and the request was made after the
+// cancellation, or in the same second. An organizer's client that deleted an event and creates it
+// again with the same UID starts over at SEQUENCE 0 (RFC 5545 §3.8.7.4
+// counts revisions of one event, and the deleted one is gone), so
+// SEQUENCE alone would leave the attendee with the cancelled copy.
+func (m *Message) Reinvites(copy *icalendar.Object) bool {
+	master := copy.Master()
+	if master == nil || master.Status() != "CANCELLED" || m.Method != Request {
+		return false
+	}
+	for _, c := range m.Components {
+		if RecurrenceKey(c) == "" && c.Status() == "CANCELLED" {
+			return false
+		}
+	}
+	return !m.Stamp.Before(Stamp(copy)) // DTSTAMP has whole seconds: a tie is the later message
 }
 
 func raiseSequence(c *icalendar.Component, seq int) {

@@ -240,3 +240,39 @@ func TestApplyCancelRaisesSequence(t *testing.T) {
 		t.Error("a REQUEST of SEQUENCE 2 would revive a copy cancelled at 5")
 	}
 }
+
+// TestReinvites: a REQUEST made after a whole cancellation makes the event
+// again whatever its SEQUENCE; one made before it does not, nor does any
+// request for a copy that is not cancelled.
+func TestReinvites(t *testing.T) {
+	cancelled := meeting(t)
+	data, err := BuildCancel(cancelled, "mailto:bob@example.net", nil, 5, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ApplyCancel(cancelled, mustParse(t, data)); err != nil {
+		t.Fatal(err)
+	}
+	request := func(at time.Time) *Message {
+		req, err := BuildRequest(meeting(t), "mailto:bob@example.net", at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return mustParse(t, req)
+	}
+	for _, tc := range []struct {
+		name string
+		copy *icalendar.Object
+		req  *Message
+		want bool
+	}{
+		{"made after the cancellation", cancelled, request(now.Add(time.Minute)), true},
+		{"made in the same second", cancelled, request(now), true},
+		{"made before the cancellation", cancelled, request(now.Add(-time.Minute)), false},
+		{"the copy is not cancelled", meeting(t), request(now.Add(time.Minute)), false},
+	} {
+		if got := tc.req.Reinvites(tc.copy); got != tc.want {
+			t.Errorf("%s: Reinvites %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

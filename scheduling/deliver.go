@@ -217,7 +217,7 @@ func (dv *delivery) request(ctx context.Context) error {
 		if organizer(obj) != dv.msg.Organizer {
 			return &itip.Error{Reason: "UID " + dv.msg.UID + " belongs to another organizer's event"}
 		}
-		if !dv.msg.Newer(masterSequence(obj), itip.Stamp(obj)) {
+		if !dv.msg.Newer(masterSequence(obj), itip.Stamp(obj)) && !dv.msg.Reinvites(obj) {
 			dv.s.opt.Logger.Info("older scheduling message ignored", "to", dv.user.Name, "uid", dv.msg.UID, "sequence", dv.msg.Sequence)
 			return nil
 		}

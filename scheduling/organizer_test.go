@@ -299,3 +299,38 @@ func TestOrganizerRemovesScheduling(t *testing.T) {
 		}
 	})
 }
+
+// TestOrganizerMakesCancelledEventAgain: an organizer deletes a meeting
+// Bob had accepted, then makes it again with the same UID, as a client
+// does that starts over at SEQUENCE 0. Bob's cancelled copy becomes the
+// new invitation, waiting for his answer; a REQUEST older than the
+// cancellation would not have revived it.
+func TestOrganizerMakesCancelledEventAgain(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		ctx := context.Background()
+		alice, bob := e.users["alice"], e.users["bob"]
+		e.put(alice, e.work, "plan.ics", event("plan-1", 0, "", "bob@almanac.test"), store.Conditions{IfNoneMatch: true})
+		e.eventually("bob's copy", func() bool { o, _ := e.copyOf("bob", "plan-1"); return o != nil })
+		bobCopy, _ := e.copyOf("bob", "plan-1")
+		bobCal, _ := st.GetCalendar(ctx, bobCopy.CalendarID)
+		accepted := strings.Replace(string(bobCopy.Data), "PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob", "PARTSTAT=ACCEPTED:mailto:bob", 1)
+		e.put(bob, bobCal, bobCopy.Name, []byte(accepted), store.Conditions{})
+
+		if err := e.cals.DeleteObject(ctx, alice, e.work, "plan.ics", ""); err != nil {
+			t.Fatal(err)
+		}
+		e.eventually("bob's copy cancelled", func() bool {
+			_, obj := e.copyOf("bob", "plan-1")
+			return obj.Master().Status() == "CANCELLED"
+		})
+		e.put(alice, e.work, "plan.ics", event("plan-1", 0, "", "bob@almanac.test"), store.Conditions{IfNoneMatch: true})
+		e.eventually("bob's copy made again", func() bool {
+			_, obj := e.copyOf("bob", "plan-1")
+			return obj.Master().Status() != "CANCELLED"
+		})
+		if ps := e.partstat("bob", "plan-1", "", "bob"); ps != itip.NeedsAction {
+			t.Errorf("bob's answer to the new meeting: %s, want NEEDS-ACTION", ps)
+		}
+	})
+}
