@@ -383,10 +383,11 @@ func ApplyCancel(obj *icalendar.Object, cancel *Message) error {
 
 // Reinvites reports whether a REQUEST makes a cancelled event again: the
 // copy is cancelled as a whole and the request was made after the
-// cancellation, or in the same second. An organizer's client that deleted an event and creates it
-// again with the same UID starts over at SEQUENCE 0 (RFC 5545 §3.8.7.4
-// counts revisions of one event, and the deleted one is gone), so
-// SEQUENCE alone would leave the attendee with the cancelled copy.
+// cancellation, or in the same second. An organizer's client that deleted
+// an event and creates it again with the same UID starts over at
+// SEQUENCE 0 (RFC 5545 §3.8.7.4 counts revisions of one event, and the
+// deleted one is gone), so SEQUENCE alone would leave the attendee with
+// the cancelled copy.
 func (m *Message) Reinvites(copy *icalendar.Object) bool {
 	master := copy.Master()
 	if master == nil || master.Status() != "CANCELLED" || m.Method != Request {

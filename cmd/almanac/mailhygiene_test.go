@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"io"
 	"net"
 	"net/textproto"
@@ -39,12 +37,7 @@ func (x *headerSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
 func (x *headerSession) Reset()                               {}
 func (x *headerSession) Logout() error                        { return nil }
 func (x *headerSession) Data(r io.Reader) error {
-	message, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	x.s.note(string(message))
-	h, err := textproto.NewReader(bufio.NewReader(bytes.NewReader(message))).ReadMIMEHeader()
+	h, err := x.s.read(r)
 	if err != nil {
 		return err
 	}

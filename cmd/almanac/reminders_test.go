@@ -1,14 +1,11 @@
 package main
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
-	"net/textproto"
 	"os"
 	"os/exec"
 	"strconv"
@@ -41,12 +38,7 @@ func (x *sinkSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
 func (x *sinkSession) Reset()                               {}
 func (x *sinkSession) Logout() error                        { return nil }
 func (x *sinkSession) Data(r io.Reader) error {
-	message, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	x.s.note(string(message))
-	h, err := textproto.NewReader(bufio.NewReader(bytes.NewReader(message))).ReadMIMEHeader()
+	h, err := x.s.read(r)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"io"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -75,6 +79,17 @@ func (b *linkBox) note(message string) {
 		b.tokens[to[1]] = token
 		b.mu.Unlock()
 	}
+}
+
+// read reads one relayed message, notes its verification link and
+// returns its header: what each test relay's Data does first.
+func (b *linkBox) read(r io.Reader) (textproto.MIMEHeader, error) {
+	message, err := io.ReadAll(r)
+	if err != nil {
+		return nil, err
+	}
+	b.note(string(message))
+	return textproto.NewReader(bufio.NewReader(bytes.NewReader(message))).ReadMIMEHeader()
 }
 
 // verify waits for addr's verification link and follows it.
