@@ -245,8 +245,8 @@ func SetAttendeeComment(c *ical.Component, addr, comment string) bool {
 	return true
 }
 
-// replyStamp is the "SEQUENCE/DTSTAMP" of a reply's component; the
-// message's when the component has none.
+// replyStamp is the "SEQUENCE/DTSTAMP" of a reply's component (the
+// message's when the component has none), with "/Arrival" when known.
 func replyStamp(rc *icalendar.Component, reply *Message) string {
 	seq, err := rc.Sequence()
 	if err != nil || rc.Props.Get(ical.PropSequence) == nil {
@@ -256,21 +256,47 @@ func replyStamp(rc *icalendar.Component, reply *Message) string {
 	if st.IsZero() {
 		st = reply.Stamp
 	}
-	return strconv.Itoa(seq) + "/" + st.UTC().Format("20060102T150405Z")
+	s := strconv.Itoa(seq) + "/" + st.UTC().Format("20060102T150405Z")
+	if reply.Arrival > 0 {
+		s += "/" + strconv.FormatInt(reply.Arrival, 10)
+	}
+	return s
 }
 
 // olderStamp reports whether the reply stamp a is older than the recorded
-// stamp b: a lower SEQUENCE, or the same and an earlier DTSTAMP. A
-// missing or unreadable record is older than any reply.
+// stamp b: a lower SEQUENCE, or the same and an earlier DTSTAMP, or both
+// the same and an earlier arrival when both know theirs. A missing or
+// unreadable record is older than any reply.
 func olderStamp(a, b string) bool {
-	as, at, _ := strings.Cut(a, "/")
-	bs, bt, ok := strings.Cut(b, "/")
-	an, err1 := strconv.Atoi(as)
-	bn, err2 := strconv.Atoi(bs)
-	if !ok || err1 != nil || err2 != nil {
+	as, at, aa := splitStamp(a)
+	bs, bt, ba := splitStamp(b)
+	if as < 0 || bs < 0 {
 		return false
 	}
-	return an < bn || an == bn && at < bt
+	switch {
+	case as != bs:
+		return as < bs
+	case at != bt:
+		return at < bt
+	}
+	return aa > 0 && ba > 0 && aa < ba
+}
+
+// splitStamp reads a reply stamp: SEQUENCE (-1 when unreadable), DTSTAMP
+// and arrival (0 when not recorded).
+func splitStamp(s string) (seq int, stamp string, arrival int64) {
+	parts := strings.SplitN(s, "/", 3)
+	if len(parts) < 2 {
+		return -1, "", 0
+	}
+	seq, err := strconv.Atoi(parts[0])
+	if err != nil {
+		return -1, "", 0
+	}
+	if len(parts) == 3 {
+		arrival, _ = strconv.ParseInt(parts[2], 10, 64)
+	}
+	return seq, parts[1], arrival
 }
 
 // replyTarget finds, or makes, the organizer's component a reply

@@ -44,6 +44,10 @@ type Message struct {
 	Organizer  string // normalised address
 	Sequence   int    // highest SEQUENCE of the components
 	Stamp      time.Time
+	// Arrival is the order in which this server took the message in (its
+	// outbox id), 0 when unknown. Two replies with the same SEQUENCE and
+	// DTSTAMP (whole seconds) are told apart by it: the later one wins.
+	Arrival int64
 }
 
 // Error is a message that cannot be processed, with the reason.

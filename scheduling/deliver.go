@@ -101,6 +101,10 @@ func (d *Deliverer) delivery(ctx context.Context, m *store.OutboxMessage, p loca
 		if dv.msg, err = itip.Parse(p.Data); err != nil {
 			return nil, &outbox.PermanentError{Err: err}
 		}
+		// Messages are queued in the order they were made: replies alike
+		// to the second are applied in that order, whichever is delivered
+		// first (RFC 5546 §2.1.5).
+		dv.msg.Arrival = m.ID
 	}
 	return dv, nil
 }

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/almanac/almanac/icalendar"
 	"github.com/almanac/almanac/itip"
@@ -134,7 +133,7 @@ func (b *batch) fanoutJob(i int, sends []send) (store.OutboxMessage, error) {
 	if err != nil {
 		return store.OutboxMessage{}, err
 	}
-	k := key(FanoutKind, b.objUUID, []byte(fmt.Sprintf("%s/%d@%s", sd.method, i, b.now.Format(time.RFC3339Nano))))
+	k := actionKey(FanoutKind, b.objUUID, []byte(fmt.Sprintf("%s/%d", sd.method, i)), b.action)
 	return store.OutboxMessage{Kind: FanoutKind, IdempotencyKey: k, Payload: payload, Ref: b.objUUID}, nil
 }
 

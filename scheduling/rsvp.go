@@ -160,7 +160,9 @@ func (s *Scheduler) Answer(ctx context.Context, r RSVP) error {
 		return err
 	}
 	s.m.received.WithLabelValues("link").Inc()
-	if err := s.st.Enqueue(ctx, localMessage(owner, r.Attendee, data, "", false)); err != nil {
+	m := localMessage(owner, r.Attendee, data, "", false)
+	m.IdempotencyKey = actionKey(LocalKind, owner, data, store.NewUUID()) // each answer by link is sent
+	if err := s.st.Enqueue(ctx, m); err != nil {
 		return err
 	}
 	s.kick()

@@ -59,6 +59,7 @@ type batch struct {
 	statuses map[string]string
 	details  *itip.Details
 	shared   map[*byte]*itip.Encoded // one encoding per distinct message
+	action   string                  // this write's part of every key, see actionKey
 }
 
 // prepare builds the outbox messages for sends from the calendar user
@@ -76,7 +77,8 @@ func (s *Scheduler) prepare(ctx context.Context, from, objUUID string, sends []s
 	if err != nil {
 		return nil, nil, err
 	}
-	b := &batch{s: s, from: from, objUUID: objUUID, now: s.opt.Now(), statuses: map[string]string{}, shared: map[*byte]*itip.Encoded{}}
+	b := &batch{s: s, from: from, objUUID: objUUID, now: s.opt.Now(), statuses: map[string]string{}, shared: map[*byte]*itip.Encoded{},
+		action: store.NewUUID()}
 	var bulk []send
 	for _, sd := range sends {
 		email := itip.Email(sd.to)
@@ -113,14 +115,16 @@ func (b *batch) local(sd send, u *store.User) {
 	ref := b.objUUID + " " + sd.to
 	if b.byReference(sd) {
 		p, _ := json.Marshal(localPayload{To: u.ID, From: b.from, Object: b.objUUID})
-		k := key(LocalKind, u.ID, []byte(b.objUUID+"@"+b.now.Format(time.RFC3339Nano)))
+		k := actionKey(LocalKind, u.ID, []byte(b.objUUID), b.action)
 		b.out = append(b.out, store.OutboxMessage{Kind: LocalKind, IdempotencyKey: k, Payload: p, Ref: ref})
 	} else {
 		data, err := sd.build(b.now, b.from)
 		if err != nil || data == nil {
 			return
 		}
-		b.out = append(b.out, localMessage(u.ID, b.from, data, ref, false))
+		m := localMessage(u.ID, b.from, data, ref, false)
+		m.IdempotencyKey = actionKey(LocalKind, u.ID, data, b.action)
+		b.out = append(b.out, m)
 	}
 	b.statuses[sd.to] = statusDelivered
 	b.s.m.sent.WithLabelValues(sd.method, "local").Inc()
@@ -146,6 +150,7 @@ func (b *batch) mail(sd send, email string) error {
 		return err
 	}
 	m.Ref = b.objUUID + " " + sd.to
+	m.IdempotencyKey = actionKey("imip", email, data, b.action)
 	b.out = append(b.out, m)
 	b.statuses[sd.to] = statusPending // statusSent once the relay has it (see MailHandler)
 	b.s.m.sent.WithLabelValues(sd.method, "email").Inc()
@@ -172,9 +177,21 @@ func localMessage(to int64, from string, data []byte, ref string, quiet bool) st
 	return store.OutboxMessage{Kind: LocalKind, IdempotencyKey: key(LocalKind, to, data), Payload: p, Ref: ref}
 }
 
+// key identifies a message by its recipient and bytes: the same message
+// queued twice (mail received twice, a delivery run again after its node
+// stopped) is sent once.
 func key(kind string, to any, data []byte) string {
 	sum := sha256.Sum256(data)
 	return fmt.Sprintf("%s/%v/%s", kind, to, hex.EncodeToString(sum[:16]))
+}
+
+// actionKey is key for a message one action of a person makes (a write,
+// an RSVP link followed): two actions may make the same bytes, since
+// DTSTAMP has whole seconds (RFC 5545 §3.3.5), and each must be sent, or
+// answering DECLINED, ACCEPTED, DECLINED within a second would leave the
+// organizer at ACCEPTED. action is unique to the action.
+func actionKey(kind string, to any, data []byte, action string) string {
+	return key(kind, to, data) + "@" + action
 }
 
 // queue adds messages to a write's side effects.
