@@ -369,12 +369,7 @@ func (s *Service) beforePut(ctx context.Context, u *store.User, cal *store.Calen
 	p.cond = p.conditions()
 	pc := &PutContext{User: u, Calendar: cal, Role: role, Name: p.res.Name, Object: p.obj, Series: p.series,
 		Write: p.write, Conditions: &p.cond, Origin: origin, Limits: s.lim}
-	for _, h := range s.hooks {
-		if err := h.BeforePut(ctx, pc); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.runHooks(ctx, pc)
 }
 
 // committed records the store's answer in the results and tells the

@@ -30,8 +30,8 @@ type PutContext struct {
 	Object *icalendar.Object
 	Series *recurrence.Series
 	// Write is what will be stored. A hook that changes Write.Data must
-	// keep it valid and describing the same instances; it may append to
-	// Write.Outbox.
+	// keep it valid and describing the same instances, or set Reshaped;
+	// it may append to Write.Outbox.
 	Write *store.ObjectWrite
 	// Conditions are the write's preconditions; a hook may add to them.
 	// A hook that read the stored version sets Conditions.Stored: if the
@@ -46,6 +46,10 @@ type PutContext struct {
 	// Limits are the service's, for the hooks that enforce one
 	// (scheduling holds the attendees it invites to MaxAttendees).
 	Limits Limits
+	// Reshaped is set by a hook that added or removed components (and
+	// wrote Write.Data from Object): the write's instances are derived
+	// again before the next hook runs.
+	Reshaped bool
 }
 
 // DeleteContext describes a deletion.

@@ -36,6 +36,9 @@ const (
 	PreValidFilter           = "valid-filter"
 	PreSupportedFilter       = "supported-filter"
 	PreSupportedCalendarData = "supported-calendar-data"
+	// PreAttendeeChange refuses an attendee's change that is the
+	// organizer's to make (RFC 6638 §3.2.2.1).
+	PreAttendeeChange = "allowed-attendee-scheduling-object-change"
 )
 
 // PutObject validates data as a calendar object resource of cal (RFC 4791
@@ -94,12 +97,40 @@ func (s *Service) prepare(ctx context.Context, u *store.User, cal *store.Calenda
 		return nil, err
 	}
 	pc := &PutContext{User: u, Calendar: cal, Role: role, Name: name, Object: obj, Series: series, Write: w, Conditions: cond, Limits: s.lim}
-	for _, h := range s.hooks {
-		if err := h.BeforePut(ctx, pc); err != nil {
-			return nil, err
-		}
+	if err := s.runHooks(ctx, pc); err != nil {
+		return nil, err
 	}
 	return w, nil
+}
+
+// runHooks lets the hooks take part in a write, in order.
+func (s *Service) runHooks(ctx context.Context, pc *PutContext) error {
+	for _, h := range s.hooks {
+		if err := h.BeforePut(ctx, pc); err != nil {
+			return err
+		}
+		if pc.Reshaped {
+			if err := s.rederive(pc); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// rederive derives a write's instances and summary again from its data,
+// after a hook reshaped the object.
+func (s *Service) rederive(pc *PutContext) error {
+	pc.Reshaped = false
+	d, obj, series, err := s.derive(pc.Calendar, pc.Name, pc.Write.Data)
+	if err != nil {
+		return err
+	}
+	w := pc.Write
+	w.Data, w.Sequence, w.Summary, w.Text = d.Data, d.Sequence, d.Summary, d.Text
+	w.Instances, w.IndexedUntil = d.Instances, d.IndexedUntil
+	pc.Object, pc.Series = obj, series
+	return nil
 }
 
 // DeleteObject removes a resource. It returns store.ErrNotFound,

@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/almanac/almanac/icalendar"
 	"github.com/almanac/almanac/store"
 	"github.com/almanac/almanac/store/storetest"
+	"github.com/emersion/go-ical"
 )
 
 func ics(body string) []byte {
@@ -217,4 +219,41 @@ func TestHooks(t *testing.T) {
 	if len(msgs) != 2 || h.deletes != 1 || kicked != 2 {
 		t.Fatalf("outbox %d messages, %d deletes seen, %d kicks", len(msgs), h.deletes, kicked)
 	}
+}
+
+// mover is a hook that adds an override moving the second week's
+// instance two hours later, as scheduling does when it puts back an
+// override the client's write left out.
+type mover struct{}
+
+func (mover) BeforePut(_ context.Context, p *PutContext) error {
+	master := p.Object.Master()
+	ov := icalendar.CloneComponent(master.Component)
+	for _, n := range []string{ical.PropRecurrenceRule, ical.PropDateTimeEnd} {
+		ov.Props.Del(n)
+	}
+	ov.Props.Set(&ical.Prop{Name: ical.PropRecurrenceID, Params: ical.Params{}, Value: "20260112T100000Z"})
+	ov.Props.Set(&ical.Prop{Name: ical.PropDateTimeStart, Params: ical.Params{}, Value: "20260112T120000Z"})
+	p.Object.Calendar.Children = append(p.Object.Calendar.Children, ov)
+	data, err := icalendar.Marshal(p.Object.Calendar.Component)
+	p.Write.Data, p.Reshaped = data, true
+	return err
+}
+
+func (mover) BeforeDelete(context.Context, *DeleteContext) error { return nil }
+
+// A hook that reshapes the object has the write's instances derived again.
+func TestHookReshapes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		f.s.hooks = []Hook{mover{}}
+		ev := ics("BEGIN:VEVENT\nUID:r\nDTSTAMP:20260101T000000Z\nDTSTART:20260105T100000Z\nRRULE:FREQ=WEEKLY;COUNT=3\nSUMMARY:Plan\nEND:VEVENT\n")
+		if _, err := f.s.PutObject(context.Background(), f.owner, f.cal, "r.ics", ev, store.Conditions{}); err != nil {
+			t.Fatal(err)
+		}
+		got := strings.Join(f.starts(t, "2026-01-01T00:00:00Z", "2026-02-01T00:00:00Z", time.UTC), " ")
+		if want := "01-05T10:00Z 01-12T12:00Z 01-19T10:00Z"; got != want {
+			t.Errorf("instances %s, want %s", got, want)
+		}
+	})
 }

@@ -19,10 +19,7 @@ func CloneComponent(c *ical.Component) *ical.Component {
 	for name, props := range c.Props {
 		cp := make([]ical.Prop, len(props))
 		for i, p := range props {
-			cp[i] = ical.Prop{Name: p.Name, Value: p.Value, Params: make(ical.Params, len(p.Params))}
-			for k, v := range p.Params {
-				cp[i].Params[k] = slices.Clone(v)
-			}
+			cp[i] = CloneProp(p)
 		}
 		out.Props[name] = cp
 	}
@@ -33,4 +30,13 @@ func CloneComponent(c *ical.Component) *ical.Component {
 		}
 	}
 	return out
+}
+
+// CloneProp returns a copy of p that shares nothing with it.
+func CloneProp(p ical.Prop) ical.Prop {
+	q := ical.Prop{Name: p.Name, Value: p.Value, Params: make(ical.Params, len(p.Params))}
+	for k, v := range p.Params {
+		q.Params[k] = slices.Clone(v)
+	}
+	return q
 }

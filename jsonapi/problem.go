@@ -154,6 +154,8 @@ func objectProblem(oe *calendar.ObjectError) *Problem {
 		return fieldProblem(http.StatusUnprocessableEntity, "attendees", "are more than this server invites: "+oe.Message)
 	case calendar.PreMinDateTime, calendar.PreMaxDateTime:
 		return fieldProblem(http.StatusUnprocessableEntity, eventField(oe.Property), "is out of range: "+oe.Message)
+	case calendar.PreAttendeeChange:
+		return newProblem(http.StatusForbidden, "organizer-only", oe.Message)
 	}
 	return newProblem(http.StatusUnprocessableEntity, "invalid-calendar-data", oe.Message)
 }

@@ -39,7 +39,7 @@ func Split(obj *icalendar.Object, rid time.Time, newUID string, opt Options) (be
 	}
 	master := obj.Components[m.index]
 	before, after = newCalendar(obj), newCalendar(obj)
-	b, a := copyComponent(master.Component), copyComponent(master.Component)
+	b, a := icalendar.CloneComponent(master.Component), icalendar.CloneComponent(master.Component)
 	if err := s.truncate(b, a, master, rid); err != nil {
 		return nil, nil, err
 	}
@@ -54,7 +54,7 @@ func Split(obj *icalendar.Object, rid time.Time, newUID string, opt Options) (be
 	before.Children = append(before.Children, b)
 	after.Children = append(after.Children, a)
 	for _, o := range s.overrides {
-		c := copyComponent(obj.Components[o.index].Component)
+		c := icalendar.CloneComponent(obj.Components[o.index].Component)
 		if o.rid.Before(rid) {
 			before.Children = append(before.Children, c)
 			continue
@@ -192,7 +192,7 @@ func (m *master) shareDates(b, a *ical.Component, master *icalendar.Component, n
 
 func addValues(c *ical.Component, p ical.Prop, values []string) {
 	if len(values) > 0 {
-		q := copyProp(p)
+		q := icalendar.CloneProp(p)
 		q.Value = strings.Join(values, ",")
 		c.Props.Add(&q)
 	}
@@ -262,28 +262,7 @@ func newCalendar(obj *icalendar.Object) *ical.Component {
 		}
 	}
 	for _, tz := range obj.Timezones {
-		cal.Children = append(cal.Children, copyComponent(tz))
+		cal.Children = append(cal.Children, icalendar.CloneComponent(tz))
 	}
 	return cal
-}
-
-func copyComponent(c *ical.Component) *ical.Component {
-	out := &ical.Component{Name: c.Name, Props: make(ical.Props, len(c.Props))}
-	for name, props := range c.Props {
-		for _, p := range props {
-			out.Props[name] = append(out.Props[name], copyProp(p))
-		}
-	}
-	for _, child := range c.Children {
-		out.Children = append(out.Children, copyComponent(child))
-	}
-	return out
-}
-
-func copyProp(p ical.Prop) ical.Prop {
-	q := ical.Prop{Name: p.Name, Value: p.Value, Params: make(ical.Params, len(p.Params))}
-	for k, v := range p.Params {
-		q.Params[k] = append([]string(nil), v...)
-	}
-	return q
 }

@@ -15,6 +15,10 @@ import (
 // (§3.2.2.3), or for all when SCHEDULE-FORCE-SEND asks (§7.2). The other
 // attendees' answers in the copy are the server's to keep.
 func (w *write) attendee(ctx context.Context) error {
+	if err := w.keepOrganizerData(); err != nil {
+		return err
+	}
+	w.restoreOverrides()
 	w.keepOthersAnswers()
 	_, force := scheduleParams(w.obj, w.me)
 	clearForceSend(w.obj, w.me, &w.changed)

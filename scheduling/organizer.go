@@ -46,6 +46,7 @@ func (w *write) organizer(ctx context.Context) error {
 		return err
 	}
 	w.keepSequence()
+	w.restoreAnsweredInstances()
 	w.protectAnswers()
 	w.keepServerRecords()
 	w.newAttendeesUnanswered()

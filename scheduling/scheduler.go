@@ -151,6 +151,10 @@ func (s *Scheduler) BeforePut(ctx context.Context, pc *calendar.PutContext) erro
 	obj := pc.Object
 	w := &write{s: s, pc: pc, me: me, prev: prev, prevObj: prevObj, obj: obj}
 	switch {
+	case w.attendeeCopy():
+		// Whatever ORGANIZER the write names: the copy stays the
+		// attendee's (attendeechanges.go).
+		return w.attendee(ctx)
 	case itip.SameAddress(organizer(obj), me) || organizerOf(prevObj) == me && organizer(obj) == "":
 		return w.organizer(ctx)
 	case organizer(obj) != "" && invitedAnywhere(obj, me):
