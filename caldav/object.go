@@ -91,9 +91,11 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, t *target) error {
 	return nil
 }
 
-// deleteObject answers DELETE of a calendar object resource.
+// deleteObject answers DELETE of a calendar object resource. Its
+// conditions are a PUT's: If-Schedule-Tag-Match too (RFC 6638 §3.2.10,
+// §8.3), which the store tests against the stored resource.
 func (h *Handler) deleteObject(w http.ResponseWriter, r *http.Request, t *target) error {
-	if err := h.cals.DeleteObject(r.Context(), t.user, t.cal, t.objName, conditions(r).IfMatch); err != nil {
+	if err := h.cals.DeleteObject(r.Context(), t.user, t.cal, t.objName, conditions(r)); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -196,13 +198,15 @@ func overwrite(r *http.Request) bool {
 	return !strings.EqualFold(strings.TrimSpace(r.Header.Get("Overwrite")), "F")
 }
 
-// move answers MOVE of an object to another calendar or name.
+// move answers MOVE of an object to another calendar or name. The
+// conditions, If-Schedule-Tag-Match among them (RFC 6638 §3.2.10, §8.3),
+// are on the source.
 func (h *Handler) move(w http.ResponseWriter, r *http.Request, t *target) error {
 	to, toCal, toName, err := h.destination(r, t)
 	if err != nil {
 		return err
 	}
-	res, err := h.cals.MoveObject(r.Context(), t.user, t.cal, t.objName, to, toName, conditions(r).IfMatch, overwrite(r))
+	res, err := h.cals.MoveObject(r.Context(), t.user, t.cal, t.objName, to, toName, conditions(r), overwrite(r))
 	if err != nil {
 		return atDestination(err, t, to)
 	}

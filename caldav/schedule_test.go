@@ -2,6 +2,7 @@ package caldav_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -163,6 +164,70 @@ func TestScheduling(t *testing.T) {
 			t.Errorf("alice reading bob's inbox: %d", r.status)
 		}
 	})
+}
+
+// TestScheduleTagOnDeleteAndMove: DELETE and MOVE of a calendar object
+// resource honour If-Schedule-Tag-Match as PUT does (RFC 6638 §3.2.10,
+// §8.3). A stale tag, or any tag on a resource that is not a scheduling
+// object, answers 412 and leaves the resource where it was.
+func TestScheduleTagOnDeleteAndMove(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s := newSchedulingServer(t, st)
+		mustStatus(t, s.do(t, "alice", "MKCALENDAR", "/dav/calendars/alice/work/", ""), http.StatusCreated)
+		for i, tc := range []struct {
+			what, method string
+			plain        bool // an event without ORGANIZER: no Schedule-Tag
+			stale        bool
+			want         int
+		}{
+			{"DELETE, stale tag", "DELETE", false, true, http.StatusPreconditionFailed},
+			{"MOVE, stale tag", "MOVE", false, true, http.StatusPreconditionFailed},
+			{"DELETE, not a scheduling object", "DELETE", true, false, http.StatusPreconditionFailed},
+			{"MOVE, not a scheduling object", "MOVE", true, false, http.StatusPreconditionFailed},
+			{"DELETE, current tag", "DELETE", false, false, http.StatusNoContent},
+			{"MOVE, current tag", "MOVE", false, false, http.StatusCreated},
+		} {
+			uid := fmt.Sprintf("tagged-%d", i)
+			from, to := "/dav/calendars/alice/calendar/"+uid+".ics", "/dav/calendars/alice/work/"+uid+".ics"
+			body := strings.ReplaceAll(invitation, "meet-1", uid)
+			if tc.plain {
+				body = withoutScheduling(body)
+			}
+			put := s.do(t, "alice", "PUT", from, body, "Content-Type", "text/calendar")
+			tag := put.header.Get("Schedule-Tag")
+			if put.status != http.StatusCreated || (tag == "") != tc.plain {
+				t.Fatalf("%s: PUT %d, Schedule-Tag %q", tc.what, put.status, tag)
+			}
+			if tc.plain {
+				tag = `"any"`
+			}
+			if tc.stale {
+				tag = `"stale"`
+			}
+			if r := s.do(t, "alice", tc.method, from, "", "Destination", to, "If-Schedule-Tag-Match", tag); r.status != tc.want {
+				t.Errorf("%s: %d %s, want %d", tc.what, r.status, r.body, tc.want)
+			}
+			moved := tc.method == "MOVE" && tc.want == http.StatusCreated
+			gone := tc.want != http.StatusPreconditionFailed
+			if r := s.do(t, "alice", "GET", from, ""); (r.status == http.StatusNotFound) != gone {
+				t.Errorf("%s: GET of the source %d", tc.what, r.status)
+			}
+			if r := s.do(t, "alice", "GET", to, ""); (r.status == http.StatusOK) != moved {
+				t.Errorf("%s: GET of the destination %d", tc.what, r.status)
+			}
+		}
+	})
+}
+
+// withoutScheduling drops ORGANIZER and ATTENDEE, leaving a plain event.
+func withoutScheduling(ics string) string {
+	var keep []string
+	for _, line := range strings.Split(ics, "\r\n") {
+		if !strings.HasPrefix(line, "ORGANIZER") && !strings.HasPrefix(line, "ATTENDEE") {
+			keep = append(keep, line)
+		}
+	}
+	return strings.Join(keep, "\r\n")
 }
 
 // attendeeLine reports whether the ATTENDEE line of addr holds param.

@@ -128,7 +128,7 @@ func TestImportRefusedOnReadOnlyCalendar(t *testing.T) {
 		if err != nil || res[0].Status != ItemCreated {
 			t.Fatalf("sync: %+v, %v", res, err)
 		}
-		if err := f.s.DeleteObject(ctx, f.owner, sub, res[0].Name, ""); !errors.Is(err, ErrReadOnly) {
+		if err := f.s.DeleteObject(ctx, f.owner, sub, res[0].Name, store.Conditions{}); !errors.Is(err, ErrReadOnly) {
 			t.Errorf("DELETE in a subscription: %v", err)
 		}
 		if _, err := f.s.SyncSource(ctx, f.cal, nil, SyncOptions{}); err == nil {

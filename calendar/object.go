@@ -134,8 +134,9 @@ func (s *Service) rederive(pc *PutContext) error {
 }
 
 // DeleteObject removes a resource. It returns store.ErrNotFound,
-// store.ErrPreconditionFailed, ErrForbidden or a hook's error.
-func (s *Service) DeleteObject(ctx context.Context, u *store.User, cal *store.Calendar, name, ifMatch string) error {
+// store.ErrPreconditionFailed (cond, If-Match and If-Schedule-Tag-Match,
+// does not hold), ErrForbidden or a hook's error.
+func (s *Service) DeleteObject(ctx context.Context, u *store.User, cal *store.Calendar, name string, cond store.Conditions) error {
 	role, err := s.authorize(ctx, u, cal, ActWrite)
 	if err != nil {
 		return err
@@ -147,7 +148,7 @@ func (s *Service) DeleteObject(ctx context.Context, u *store.User, cal *store.Ca
 	if err != nil {
 		return err
 	}
-	if ifMatch, err = s.storedTag(ctx, u, cal, obj, ifMatch); err != nil {
+	if cond.IfMatch, err = s.storedTag(ctx, u, cal, obj, cond.IfMatch); err != nil {
 		return err
 	}
 	dc := &DeleteContext{User: u, Calendar: cal, Role: role, Name: name, Previous: obj}
@@ -156,7 +157,7 @@ func (s *Service) DeleteObject(ctx context.Context, u *store.User, cal *store.Ca
 			return err
 		}
 	}
-	rev, err := s.st.DeleteObjectWith(ctx, cal.ID, name, ifMatch, dc.Outbox)
+	rev, err := s.st.DeleteObjectWith(ctx, cal.ID, name, cond, dc.Outbox)
 	if err != nil {
 		return err
 	}
@@ -174,9 +175,9 @@ func (s *Service) afterWrite(queued []store.OutboxMessage) {
 }
 
 // MoveObject moves a resource to another calendar (or name) the caller may
-// write. The destination must accept the component type, and its owner's
-// quota must have room for it (a *QuotaError).
-func (s *Service) MoveObject(ctx context.Context, u *store.User, from *store.Calendar, name string, to *store.Calendar, toName, ifMatch string, overwrite bool) (*store.WriteResult, error) {
+// write, if cond holds for it. The destination must accept the component
+// type, and its owner's quota must have room for it (a *QuotaError).
+func (s *Service) MoveObject(ctx context.Context, u *store.User, from *store.Calendar, name string, to *store.Calendar, toName string, cond store.Conditions, overwrite bool) (*store.WriteResult, error) {
 	if _, err := s.authorize(ctx, u, from, ActWrite); err != nil {
 		return nil, err
 	}
@@ -200,10 +201,10 @@ func (s *Service) MoveObject(ctx context.Context, u *store.User, from *store.Cal
 			return nil, err
 		}
 	}
-	if ifMatch, err = s.storedTag(ctx, u, from, obj, ifMatch); err != nil {
+	if cond.IfMatch, err = s.storedTag(ctx, u, from, obj, cond.IfMatch); err != nil {
 		return nil, err
 	}
-	res, err := s.st.MoveObject(ctx, from.ID, name, to.ID, toName, ifMatch, overwrite)
+	res, err := s.st.MoveObject(ctx, from.ID, name, to.ID, toName, cond, overwrite)
 	if err != nil {
 		return nil, err
 	}

@@ -212,7 +212,7 @@ func TestHooks(t *testing.T) {
 	if _, err := f.s.PutObject(ctx, f.owner, f.cal, "other.ics", ev, store.Conditions{IfMatch: "nope"}); err == nil {
 		t.Fatal("precondition ignored")
 	}
-	if err := f.s.DeleteObject(ctx, f.owner, f.cal, "h.ics", ""); err != nil {
+	if err := f.s.DeleteObject(ctx, f.owner, f.cal, "h.ics", store.Conditions{}); err != nil {
 		t.Fatal(err)
 	}
 	msgs, _ := st.ListOutbox(ctx, "", 10)

@@ -83,10 +83,10 @@ func TestQuota(t *testing.T) {
 		// The writer's event in their own calendar would take the owner
 		// past the quota; within one owner's calendars a move changes
 		// nothing.
-		if _, err := f.s.MoveObject(ctx, writer, mine, "m.ics", f.cal, "m.ics", "", false); !isQuota(err) {
+		if _, err := f.s.MoveObject(ctx, writer, mine, "m.ics", f.cal, "m.ics", store.Conditions{}, false); !isQuota(err) {
 			t.Fatalf("move into the owner's calendar: %v", err)
 		}
-		if _, err := f.s.MoveObject(ctx, f.owner, f.cal, "a.ics", other, "a.ics", "", false); err != nil {
+		if _, err := f.s.MoveObject(ctx, f.owner, f.cal, "a.ics", other, "a.ics", store.Conditions{}, false); err != nil {
 			t.Fatalf("move between the owner's calendars: %v", err)
 		}
 		// A lowered quota still lets the owner shrink and delete.
@@ -94,7 +94,7 @@ func TestQuota(t *testing.T) {
 		if err := put(f.owner, other, "a.ics", sized(t, "a", 500)); err != nil {
 			t.Fatalf("shrink over quota: %v", err)
 		}
-		if err := f.s.DeleteObject(ctx, f.owner, other, "b.ics", ""); err != nil {
+		if err := f.s.DeleteObject(ctx, f.owner, other, "b.ics", store.Conditions{}); err != nil {
 			t.Fatalf("delete over quota: %v", err)
 		}
 		f.s.lim.QuotaBytes = 0

@@ -195,7 +195,7 @@ func TestSummaryCacheFollowsChanges(t *testing.T) {
 			t.Fatalf("after the change: titles %q", got)
 		}
 		cal, _ := st.GetCalendar(ctx, f.cal.ID)
-		if err := f.s.DeleteObject(ctx, f.owner, cal, "b.ics", ""); err != nil {
+		if err := f.s.DeleteObject(ctx, f.owner, cal, "b.ics", store.Conditions{}); err != nil {
 			t.Fatal(err)
 		}
 		if n := cached(); n != 1 {

@@ -168,7 +168,7 @@ func TestResumeReplaysMissedChanges(t *testing.T) {
 	s.Close()
 
 	missed := e.write(t, cal, "b.ics")
-	if _, err := e.st.DeleteObject(ctx, cal.ID, "a.ics", ""); err != nil {
+	if _, err := e.st.DeleteObject(ctx, cal.ID, "a.ics", store.Conditions{}); err != nil {
 		t.Fatal(err)
 	}
 	s, err := e.feed.Open(ctx, alice, ev.ID)

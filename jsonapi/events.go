@@ -298,7 +298,7 @@ func (a *API) moveTarget(r *http.Request, s *stored, in *EventRequest, id eventI
 func (a *API) commit(ctx context.Context, s *stored, p plan, to *store.Calendar) (newUUID string, err error) {
 	u := ctxUser(ctx)
 	if p.del {
-		return "", a.cals.DeleteObject(ctx, u, s.cal, s.obj.Name, s.obj.ETag)
+		return "", a.cals.DeleteObject(ctx, u, s.cal, s.obj.Name, store.Conditions{IfMatch: s.obj.ETag})
 	}
 	cal := s.cal
 	if to != nil {
@@ -317,14 +317,14 @@ func (a *API) commit(ctx context.Context, s *stored, p plan, to *store.Calendar)
 	}
 	etag := s.obj.ETag
 	if to != nil {
-		moved, err := a.cals.MoveObject(ctx, u, s.cal, s.obj.Name, to, s.obj.Name, etag, false)
+		moved, err := a.cals.MoveObject(ctx, u, s.cal, s.obj.Name, to, s.obj.Name, store.Conditions{IfMatch: etag}, false)
 		if err != nil {
 			return "", err
 		}
 		etag = moved.ETag
 		defer func() {
 			if err != nil {
-				_, _ = a.cals.MoveObject(context.WithoutCancel(ctx), u, to, s.obj.Name, s.cal, s.obj.Name, etag, false)
+				_, _ = a.cals.MoveObject(context.WithoutCancel(ctx), u, to, s.obj.Name, s.cal, s.obj.Name, store.Conditions{IfMatch: etag}, false)
 			}
 		}()
 	}
@@ -337,7 +337,7 @@ func (a *API) commit(ctx context.Context, s *stored, p plan, to *store.Calendar)
 		newUUID = res.UUID
 		defer func() {
 			if err != nil {
-				_ = a.cals.DeleteObject(context.WithoutCancel(ctx), u, cal, name, res.ETag)
+				_ = a.cals.DeleteObject(context.WithoutCancel(ctx), u, cal, name, store.Conditions{IfMatch: res.ETag})
 			}
 		}()
 	}

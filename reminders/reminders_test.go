@@ -193,7 +193,7 @@ func TestEditsCancelStagedReminders(t *testing.T) {
 		if msgs = f.stage(f.clock()); len(msgs) != 1 {
 			t.Fatalf("re-staged %d", len(msgs))
 		}
-		if err := f.cals.DeleteObject(ctx, f.owner, f.cal, "e.ics", ""); err != nil {
+		if err := f.cals.DeleteObject(ctx, f.owner, f.cal, "e.ics", store.Conditions{}); err != nil {
 			t.Fatal(err)
 		}
 		if msgs = f.stage(f.clock()); len(msgs) != 0 {

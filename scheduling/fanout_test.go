@@ -202,7 +202,7 @@ func TestLargestMeetingEveryoneOnce(t *testing.T) {
 				t.Errorf("a %s message of %d bytes", m.Kind, len(m.Payload))
 			}
 		}
-		if err := e.cals.DeleteObject(ctx, e.users["alice"], e.work, "huge.ics", ""); err != nil {
+		if err := e.cals.DeleteObject(ctx, e.users["alice"], e.work, "huge.ics", store.Conditions{}); err != nil {
 			t.Fatal(err)
 		}
 		t0 = time.Now()
@@ -343,7 +343,7 @@ func TestStaleInvitationNotSent(t *testing.T) {
 	if err := invite.Deliver(ctx, pending[1]); err != nil || sent != 1 {
 		t.Fatalf("after the cancellation: %d sent (%v)", sent, err)
 	}
-	if err := cals.DeleteObject(ctx, alice, work, "m.ics", ""); err != nil {
+	if err := cals.DeleteObject(ctx, alice, work, "m.ics", store.Conditions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := invite.Deliver(ctx, pending[2]); err != nil || sent != 1 {

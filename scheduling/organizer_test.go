@@ -317,7 +317,7 @@ func TestOrganizerMakesCancelledEventAgain(t *testing.T) {
 		accepted := strings.Replace(string(bobCopy.Data), "PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob", "PARTSTAT=ACCEPTED:mailto:bob", 1)
 		e.put(bob, bobCal, bobCopy.Name, []byte(accepted), store.Conditions{})
 
-		if err := e.cals.DeleteObject(ctx, alice, e.work, "plan.ics", ""); err != nil {
+		if err := e.cals.DeleteObject(ctx, alice, e.work, "plan.ics", store.Conditions{}); err != nil {
 			t.Fatal(err)
 		}
 		e.eventually("bob's copy cancelled", func() bool {

@@ -267,7 +267,7 @@ func TestInviteReplyCancel(t *testing.T) {
 			return false
 		})
 		// Alice deletes the event: Bob's copy is cancelled.
-		if err := e.cals.DeleteObject(ctx, alice, e.work, "plan.ics", ""); err != nil {
+		if err := e.cals.DeleteObject(ctx, alice, e.work, "plan.ics", store.Conditions{}); err != nil {
 			t.Fatal(err)
 		}
 		e.eventually("bob's copy cancelled", func() bool {

@@ -84,7 +84,7 @@ func TestStageAlarms(t *testing.T) {
 			t.Errorf("lease plan does not use alarms_due (%v):\n%s", err, plan)
 		}
 		// Deleting an object withdraws its untried deliveries.
-		if _, err := s.DeleteObject(ctx, c.ID, "e0.ics", ""); err != nil {
+		if _, err := s.DeleteObject(ctx, c.ID, "e0.ics", store.Conditions{}); err != nil {
 			t.Fatal(err)
 		}
 		left, _ := s.ListOutbox(ctx, "", 1000)

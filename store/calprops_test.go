@@ -126,11 +126,11 @@ func TestUsageFollowsWrites(t *testing.T) {
 		large := small + 2*7
 		mustPut(a, "x.ics", "x", 7)
 		check("one replaced", small+large, 0)
-		if _, err := s.MoveObject(ctx, a.ID, "x.ics", b.ID, "x.ics", "", false); err != nil {
+		if _, err := s.MoveObject(ctx, a.ID, "x.ics", b.ID, "x.ics", store.Conditions{}, false); err != nil {
 			t.Fatal(err)
 		}
 		check("one moved", small, large)
-		if _, err := s.DeleteObject(ctx, a.ID, "y.ics", ""); err != nil {
+		if _, err := s.DeleteObject(ctx, a.ID, "y.ics", store.Conditions{}); err != nil {
 			t.Fatal(err)
 		}
 		check("one deleted", 0, large)

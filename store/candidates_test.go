@@ -55,7 +55,7 @@ func TestObjectsBetween(t *testing.T) {
 		if got, err := s.ObjectsBetween(ctx, c.ID, 40*h, 50*h); err != nil || len(got.Floating) != 1 || got.Floating[0].ObjectID != longFloat {
 			t.Fatalf("long floating instance: %+v, %v", got, err)
 		}
-		if _, err := s.DeleteObject(ctx, c.ID, "long-float", ""); err != nil {
+		if _, err := s.DeleteObject(ctx, c.ID, "long-float", store.Conditions{}); err != nil {
 			t.Fatal(err)
 		}
 		var streamed []int64

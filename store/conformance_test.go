@@ -307,14 +307,14 @@ func TestSyncLog(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if _, err := s.DeleteObject(ctx, c.ID, "b.ics", "wrong"); !errors.Is(err, store.ErrPreconditionFailed) {
+		if _, err := s.DeleteObject(ctx, c.ID, "b.ics", store.Conditions{IfMatch: "wrong"}); !errors.Is(err, store.ErrPreconditionFailed) {
 			t.Fatalf("delete with wrong If-Match: %v", err)
 		}
-		rev, err := s.DeleteObject(ctx, c.ID, "b.ics", "")
+		rev, err := s.DeleteObject(ctx, c.ID, "b.ics", store.Conditions{})
 		if err != nil || rev != 4 {
 			t.Fatalf("delete: %d %v", rev, err)
 		}
-		if _, err := s.DeleteObject(ctx, c.ID, "b.ics", ""); !errors.Is(err, store.ErrNotFound) {
+		if _, err := s.DeleteObject(ctx, c.ID, "b.ics", store.Conditions{}); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("second delete: %v", err)
 		}
 		if _, err := s.PutObject(ctx, c.ID, write("a.ics", "a"), store.Conditions{}); err != nil {
@@ -384,13 +384,13 @@ func TestMoveObject(t *testing.T) {
 			t.Fatal(err)
 		}
 		var conflict *store.UIDConflictError
-		if _, err := s.MoveObject(ctx, from.ID, "e.ics", to.ID, "e.ics", "", true); !errors.As(err, &conflict) {
+		if _, err := s.MoveObject(ctx, from.ID, "e.ics", to.ID, "e.ics", store.Conditions{}, true); !errors.As(err, &conflict) {
 			t.Fatalf("move onto a UID in use: %v", err)
 		}
-		if _, err := s.DeleteObject(ctx, to.ID, "x.ics", ""); err != nil {
+		if _, err := s.DeleteObject(ctx, to.ID, "x.ics", store.Conditions{}); err != nil {
 			t.Fatal(err)
 		}
-		res, err := s.MoveObject(ctx, from.ID, "e.ics", to.ID, "moved.ics", put.ETag, false)
+		res, err := s.MoveObject(ctx, from.ID, "e.ics", to.ID, "moved.ics", store.Conditions{IfMatch: put.ETag}, false)
 		if err != nil || !res.Created || res.ETag != put.ETag || res.UUID != put.UUID {
 			t.Fatalf("move: %+v %v", res, err)
 		}
@@ -407,11 +407,78 @@ func TestMoveObject(t *testing.T) {
 		}
 		// A rename within one calendar logs both names.
 		before, _ := s.GetCalendar(ctx, to.ID)
-		if _, err := s.MoveObject(ctx, to.ID, "moved.ics", to.ID, "renamed.ics", "", false); err != nil {
+		if _, err := s.MoveObject(ctx, to.ID, "moved.ics", to.ID, "renamed.ics", store.Conditions{}, false); err != nil {
 			t.Fatalf("rename: %v", err)
 		}
 		if ch, _, _ = s.ChangesSince(ctx, to.ID, before.Revision, 0); names(ch) != "-moved renamed" {
 			t.Fatalf("rename log: %q", names(ch))
+		}
+	})
+}
+
+// TestDeleteAndMoveScheduleTag: DELETE and MOVE honour If-Schedule-Tag-Match
+// as PUT does (RFC 6638 §3.2.10, §8.3), together with If-Match, and a
+// resource without a Schedule-Tag matches none.
+func TestDeleteAndMoveScheduleTag(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		u := mustUser(t, s, "ivy")
+		from, to := mustCalendar(t, s, u, "from"), mustCalendar(t, s, u, "to")
+		etags := map[string]string{}
+		for _, name := range []string{"d", "m", "plain"} {
+			w := write(name+".ics", name)
+			if name != "plain" {
+				w.Scheduling = store.Scheduling{ScheduleTag: "tag-" + name, Role: store.SchedAttendee}
+			}
+			res, err := s.PutObject(ctx, from.ID, w, store.Conditions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			etags[name] = res.ETag
+		}
+		cond := func(tag, etag string) store.Conditions {
+			return store.Conditions{IfMatch: etag, IfScheduleTagMatch: &tag}
+		}
+		del := func(name string, c store.Conditions) error {
+			_, err := s.DeleteObject(ctx, from.ID, name+".ics", c)
+			return err
+		}
+		move := func(name string, c store.Conditions) error {
+			_, err := s.MoveObject(ctx, from.ID, name+".ics", to.ID, name+".ics", c, false)
+			return err
+		}
+		for _, tc := range []struct {
+			what, name string
+			op         func(string, store.Conditions) error
+			cond       store.Conditions
+		}{
+			{"DELETE, stale tag", "d", del, cond("stale", "")},
+			{"MOVE, stale tag", "m", move, cond("stale", "")},
+			{"DELETE, no Schedule-Tag", "plain", del, cond("tag-d", "")},
+			{"MOVE, no Schedule-Tag", "plain", move, cond("tag-m", "")},
+			{"DELETE, tag but stale If-Match", "d", del, cond("tag-d", "stale")},
+			{"MOVE, tag but stale If-Match", "m", move, cond("tag-m", "stale")},
+		} {
+			if err := tc.op(tc.name, tc.cond); !errors.Is(err, store.ErrPreconditionFailed) {
+				t.Errorf("%s: %v, want ErrPreconditionFailed", tc.what, err)
+			}
+		}
+		for c, want := range map[int64]int64{from.ID: 3, to.ID: 0} {
+			if cal, err := s.GetCalendar(ctx, c); err != nil || cal.Revision != want {
+				t.Fatalf("failed writes changed calendar %d: %+v %v", c, cal, err)
+			}
+		}
+		if err := del("d", cond("tag-d", etags["d"])); err != nil {
+			t.Fatalf("DELETE with the current tag: %v", err)
+		}
+		if err := move("m", cond("tag-m", "")); err != nil {
+			t.Fatalf("MOVE with the current tag: %v", err)
+		}
+		if _, err := s.GetObject(ctx, from.ID, "d.ics"); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("deleted resource still there: %v", err)
+		}
+		if o, err := s.GetObject(ctx, to.ID, "m.ics"); err != nil || o.ScheduleTag != "tag-m" {
+			t.Errorf("moved resource: %+v %v", o, err)
 		}
 	})
 }

@@ -322,68 +322,67 @@ const instanceInsertHead = `INSERT INTO instances (calendar_id, object_id, start
 
 // DeleteObject removes the resource name from calendar calID with its index
 // rows and records a tombstone. It returns ErrNotFound or
-// ErrPreconditionFailed (ifMatch set and different from the current ETag).
-func (s *Store) DeleteObject(ctx context.Context, calID int64, name, ifMatch string) (revision int64, err error) {
-	return s.DeleteObjectWith(ctx, calID, name, ifMatch, nil)
+// ErrPreconditionFailed (cond does not hold for the stored resource).
+func (s *Store) DeleteObject(ctx context.Context, calID int64, name string, cond Conditions) (revision int64, err error) {
+	return s.DeleteObjectWith(ctx, calID, name, cond, nil)
 }
 
 // DeleteObjectWith is DeleteObject that also enqueues outbox messages in
 // the same transaction.
-func (s *Store) DeleteObjectWith(ctx context.Context, calID int64, name, ifMatch string, outbox []OutboxMessage) (revision int64, err error) {
+func (s *Store) DeleteObjectWith(ctx context.Context, calID int64, name string, cond Conditions, outbox []OutboxMessage) (revision int64, err error) {
 	err = s.inTx(ctx, func(q querier) error {
-		var id int64
-		var etag, uuid string
-		err := q.queryRow(ctx, `SELECT id, etag, uuid FROM objects WHERE calendar_id = $1 AND name = $2`, calID, name).Scan(&id, &etag, &uuid)
-		if isNoRows(err) {
-			return ErrNotFound
-		} else if err != nil {
-			return err
-		}
-		if ifMatch != "" && ifMatch != "*" && ifMatch != etag {
-			return ErrPreconditionFailed
-		}
+		// The calendar's lock first, so that cond is tested against the
+		// row this transaction deletes.
 		if revision, _, err = bumpRevision(ctx, q, calID, s.nowMicro()); err != nil {
 			return err
 		}
-		if _, err := q.exec(ctx, `DELETE FROM objects WHERE id = $1`, id); err != nil {
+		cur, err := source(ctx, q, calID, name, cond)
+		if err != nil {
 			return err
 		}
-		if err := cancelReminders(ctx, q, uuid, s.nowMicro()); err != nil {
+		if _, err := q.exec(ctx, `DELETE FROM objects WHERE id = $1`, cur.id); err != nil {
+			return err
+		}
+		if err := cancelReminders(ctx, q, cur.uuid, s.nowMicro()); err != nil {
 			return err
 		}
 		if err := enqueue(ctx, q, s.nowMicro(), outbox); err != nil {
 			return err
 		}
-		return logChange(ctx, q, calID, revision, name, uuid, true)
+		return logChange(ctx, q, calID, revision, name, cur.uuid, true)
 	})
 	return revision, err
 }
 
+// source reads the resource a DELETE or MOVE acts on and tests the
+// client's conditions against it by the rule a PUT's are tested by (so an
+// If-Schedule-Tag-Match fails on a resource without a Schedule-Tag, RFC
+// 6638 §3.2.10, §8.3). The caller holds the calendar's lock.
+func source(ctx context.Context, q querier, calID int64, name string, cond Conditions) (currentState, error) {
+	var cur currentState
+	err := q.queryRow(ctx, `SELECT id, uuid, uid, etag, schedule_tag FROM objects WHERE calendar_id = $1 AND name = $2`,
+		calID, name).Scan(&cur.id, &cur.uuid, &cur.uid, &cur.etag, &cur.scheduleTag)
+	if isNoRows(err) {
+		return cur, ErrNotFound
+	} else if err != nil {
+		return cur, err
+	}
+	return cur, cond.check(true, cur.etag, cur.scheduleTag)
+}
+
 // MoveObject moves a resource to another calendar (or name), keeping its
 // bytes, ETag and public id; both calendars log the change. It returns
-// ErrNotFound (no source), ErrPreconditionFailed (ifMatch, or destination
-// exists and overwrite is false) or a *UIDConflictError at the destination.
-func (s *Store) MoveObject(ctx context.Context, fromCal int64, name string, toCal int64, toName, ifMatch string, overwrite bool) (*WriteResult, error) {
+// ErrNotFound (no source), ErrPreconditionFailed (cond does not hold for
+// the source, or destination exists and overwrite is false) or a
+// *UIDConflictError at the destination.
+func (s *Store) MoveObject(ctx context.Context, fromCal int64, name string, toCal int64, toName string, cond Conditions, overwrite bool) (*WriteResult, error) {
 	res := &WriteResult{}
 	now := s.nowMicro()
 	err := s.inTx(ctx, func(q querier) error {
-		var uid string
-		err := q.queryRow(ctx, `SELECT id, uuid, etag, uid FROM objects WHERE calendar_id = $1 AND name = $2`,
-			fromCal, name).Scan(&res.ObjectID, &res.UUID, &res.ETag, &uid)
-		if isNoRows(err) {
-			return ErrNotFound
-		} else if err != nil {
-			return err
-		}
-		if ifMatch != "" && ifMatch != "*" && ifMatch != res.ETag {
-			return ErrPreconditionFailed
-		}
-		if fromCal == toCal && name == toName {
-			return ErrPreconditionFailed
-		}
 		var fromRev, toRev, toSpan int64
 		// Lock both calendars in id order so that two opposite moves cannot
-		// deadlock.
+		// deadlock, and before reading the source so that cond is tested
+		// against the row this transaction moves.
 		for _, id := range orderedPair(fromCal, toCal) {
 			rev, span, err := bumpRevision(ctx, q, id, now)
 			if err != nil {
@@ -396,6 +395,14 @@ func (s *Store) MoveObject(ctx context.Context, fromCal int64, name string, toCa
 				toRev, toSpan = rev, span
 			}
 		}
+		cur, err := source(ctx, q, fromCal, name, cond)
+		if err != nil {
+			return err
+		}
+		res.ObjectID, res.UUID, res.ETag = cur.id, cur.uuid, cur.etag
+		if fromCal == toCal && name == toName {
+			return ErrPreconditionFailed
+		}
 		if fromCal == toCal {
 			// A rename: the tombstone of the old name and the new name
 			// need revisions of their own in the change log.
@@ -403,7 +410,7 @@ func (s *Store) MoveObject(ctx context.Context, fromCal int64, name string, toCa
 				return err
 			}
 		}
-		if err := checkMoveTarget(ctx, q, toCal, toName, uid, res.ObjectID, overwrite); err != nil {
+		if err := checkMoveTarget(ctx, q, toCal, toName, cur.uid, res.ObjectID, overwrite); err != nil {
 			return err
 		}
 		n, err := q.exec(ctx, `DELETE FROM objects WHERE calendar_id = $1 AND name = $2 AND id <> $3`, toCal, toName, res.ObjectID)

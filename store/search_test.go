@@ -101,7 +101,7 @@ func TestSearchObjects(t *testing.T) {
 		if got := searchUIDs(t, s, both, 9, "bob"); len(got) != 0 {
 			t.Errorf("bob after the rewrite: %v", got)
 		}
-		if _, err := s.DeleteObject(ctx, work.ID, "soon.ics", ""); err != nil {
+		if _, err := s.DeleteObject(ctx, work.ID, "soon.ics", store.Conditions{}); err != nil {
 			t.Fatal(err)
 		}
 		if got := searchUIDs(t, s, both, 9, "dentist"); len(got) != 0 {
