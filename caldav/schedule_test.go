@@ -259,3 +259,54 @@ func between(s, open, close, must string) string {
 		s = s[j:]
 	}
 }
+
+// TestAttendeeWriteOverCalDAV: what an attendee's client may not change
+// in their copy (RFC 6638 §3.2.2.1), as a CalDAV client sees it. A copy
+// written back with another ORGANIZER and without SEQUENCE still answers
+// the organizer and keeps both; one that drops the attendee is refused
+// with the RFC's precondition.
+func TestAttendeeWriteOverCalDAV(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s := newSchedulingServer(t, st)
+		if r := s.do(t, "alice", "MKCALENDAR", "/dav/calendars/alice/work/", ""); r.status != http.StatusCreated {
+			t.Fatalf("MKCALENDAR: %d %s", r.status, r.body)
+		}
+		meeting := strings.Replace(invitation, "SUMMARY:Meet\r\n", "SUMMARY:Meet\r\nSEQUENCE:3\r\n", 1)
+		if r := s.do(t, "alice", "PUT", "/dav/calendars/alice/work/meet.ics", meeting, "Content-Type", "text/calendar"); r.status != http.StatusCreated {
+			t.Fatalf("organizer PUT: %d %s", r.status, r.body)
+		}
+		const copyURL = "/dav/calendars/bob/calendar/meet-1.ics"
+		var get reply
+		waitFor(t, "bob's copy", func() bool { get = s.do(t, "bob", "GET", copyURL, ""); return get.status == http.StatusOK })
+		tag := get.header.Get("Schedule-Tag")
+
+		uninvited := strings.ReplaceAll(get.body, "mailto:bob@example.com", "mailto:robert@example.com")
+		r := s.do(t, "bob", "PUT", copyURL, uninvited, "If-Schedule-Tag-Match", tag)
+		if r.status != http.StatusForbidden || !strings.Contains(r.body, "allowed-attendee-scheduling-object-change") {
+			t.Errorf("a write without the attendee: %d %s", r.status, r.body)
+		}
+
+		var lines []string
+		for _, line := range strings.Split(strings.ReplaceAll(get.body, "\r\n ", ""), "\r\n") {
+			switch {
+			case strings.HasPrefix(line, "SEQUENCE"):
+				continue
+			case strings.HasPrefix(line, "ORGANIZER"):
+				line = "ORGANIZER:mailto:mallory@example.com"
+			case strings.HasPrefix(line, "ATTENDEE") && strings.HasSuffix(line, ":mailto:bob@example.com"):
+				line = "ATTENDEE;PARTSTAT=ACCEPTED:mailto:bob@example.com"
+			}
+			lines = append(lines, line)
+		}
+		if r := s.do(t, "bob", "PUT", copyURL, strings.Join(lines, "\r\n"), "If-Schedule-Tag-Match", tag); r.status != http.StatusNoContent || r.header.Get("ETag") != "" {
+			t.Fatalf("bob's answer: %d (ETag %q: the server changed what he wrote) %s", r.status, r.header.Get("ETag"), r.body)
+		}
+		waitFor(t, "bob's answer in alice's copy", func() bool {
+			return attendeeLine(s.do(t, "alice", "GET", "/dav/calendars/alice/work/meet.ics", "").body, "mailto:bob@example.com", "PARTSTAT=ACCEPTED")
+		})
+		stored := s.do(t, "bob", "GET", copyURL, "").body
+		if !strings.Contains(stored, "ORGANIZER") || strings.Contains(stored, "mallory") || !strings.Contains(stored, "SEQUENCE:3") {
+			t.Errorf("bob's copy lost the organizer's data:\n%s", stored)
+		}
+	})
+}
