@@ -15,10 +15,11 @@ import (
 // who organizes it and the SEQUENCE of the version the attendee has
 // (and, overrides.go, the overrides it put there from others' answers).
 
-// attendeeCopy reports whether the stored version is me's copy of
-// someone else's meeting.
+// attendeeCopy reports whether the write replaces me's copy of someone
+// else's meeting (the same UID: another UID at that name is another
+// event).
 func (w *write) attendeeCopy() bool {
-	return w.prev != nil && w.prevObj != nil && organizerOf(w.prevObj) != "" &&
+	return w.prev != nil && w.prevObj != nil && w.prevObj.UID == w.obj.UID && organizerOf(w.prevObj) != "" &&
 		!itip.SameAddress(organizerOf(w.prevObj), w.me) && invitedAnywhere(w.prevObj, w.me)
 }
 
