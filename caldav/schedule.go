@@ -158,8 +158,9 @@ func (h *Handler) postOutbox(w http.ResponseWriter, r *http.Request, t *target) 
 	results, err := h.sched.FreeBusy(r.Context(), h.cals, t.user, data)
 	var bad *scheduling.ErrBadFreeBusy
 	if errors.As(err, &bad) {
-		// RFC 6638 §5.1.1: CALDAV:valid-scheduling-message.
-		return precondition(http.StatusBadRequest, nsCalDAV, "valid-scheduling-message", bad.Reason)
+		// RFC 6638 §5.1.1: CALDAV:valid-scheduling-message, a failed
+		// precondition and so 403 (RFC 4791 §1.3).
+		return precondition(http.StatusForbidden, nsCalDAV, "valid-scheduling-message", bad.Reason)
 	} else if err != nil {
 		return err
 	}

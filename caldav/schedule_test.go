@@ -154,7 +154,7 @@ func TestScheduling(t *testing.T) {
 		if r.status != 200 || !strings.Contains(r.body, "FBTYPE=BUSY:20260105T090000Z/20260105T100000Z") || !strings.Contains(r.body, "2.0;Success") {
 			t.Errorf("free-busy: %d\n%s", r.status, r.body)
 		}
-		if r := s.do(t, "bob", "POST", "/dav/scheduling/bob/outbox/", fb, "Content-Type", "text/calendar"); r.status != http.StatusBadRequest || !strings.Contains(r.body, "valid-scheduling-message") {
+		if r := s.do(t, "bob", "POST", "/dav/scheduling/bob/outbox/", fb, "Content-Type", "text/calendar"); r.status != http.StatusForbidden || !strings.Contains(r.body, "valid-scheduling-message") {
 			t.Errorf("free-busy as someone else's organizer: %d %s", r.status, r.body)
 		}
 		if r := s.do(t, "alice", "POST", "/dav/scheduling/alice/outbox/", "x", "Content-Type", "text/plain"); r.status != http.StatusUnsupportedMediaType {

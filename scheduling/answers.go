@@ -23,7 +23,7 @@ var rescheduleProps = []string{ical.PropDateTimeStart, ical.PropDateTimeEnd, ica
 // rescheduled reports whether cur moves the instance (or series) old
 // describes: a different time, recurrence or place, or an EXDATE removed
 // (an instance reinstated). Adding an EXDATE removes an instance, which
-// its CANCEL tells; it asks nothing of anyone (RFC 6638 §3.2.8).
+// the update tells; it asks nothing of anyone (RFC 6638 §3.2.8).
 func rescheduled(old, cur *ical.Component) bool {
 	for _, name := range rescheduleProps {
 		if !slices.Equal(propLines(old, name), propLines(cur, name)) {
@@ -59,30 +59,58 @@ func propLines(c *ical.Component, name string) []string {
 // REQUEST with a new SEQUENCE), so that the attendees' copies and the
 // update mail ask again. Only the instances that moved lose their
 // answers: an override whose time changed resets that instance alone.
+// A component that only removes instances (a new EXDATE) or changes
+// STATUS keeps the answers but still takes a new SEQUENCE (§2.1.4).
 func (w *write) resetAnswers() {
 	if w.prevObj == nil {
 		return
 	}
 	for _, p := range pairInstances(w.prevObj, w.obj) {
-		if p.old == nil || p.cur == nil || !rescheduled(p.old, p.cur) {
+		if p.old == nil || p.cur == nil {
 			continue
 		}
-		oldSeq, curSeq := sequenceOf(p.old), sequenceOf(p.cur)
-		if curSeq <= oldSeq {
-			seq := ical.NewProp(ical.PropSequence)
-			seq.Value = strconv.Itoa(oldSeq + 1)
-			p.cur.Props.Set(seq)
-			w.changed = true
-		}
-		for i := range p.cur.Props[ical.PropAttendee] {
-			a := &p.cur.Props[ical.PropAttendee][i]
-			if itip.SameAddress(a.Value, w.me) || !serverScheduled(a) {
-				continue
+		switch {
+		case rescheduled(p.old, p.cur):
+			w.raiseSequence(p.old, p.cur)
+			for i := range p.cur.Props[ical.PropAttendee] {
+				a := &p.cur.Props[ical.PropAttendee][i]
+				if itip.SameAddress(a.Value, w.me) || !serverScheduled(a) {
+					continue
+				}
+				w.changed = askAgain(a) || w.changed
 			}
-			w.changed = askAgain(a) || w.changed
+		case revised(p.old, p.cur):
+			w.raiseSequence(p.old, p.cur)
 		}
 	}
 	w.pc.Write.Sequence = masterSequence(w.obj)
+}
+
+// revised reports whether cur changes, of what RFC 5546 §2.1.4 has the
+// organizer raise SEQUENCE for, what rescheduled does not count: a new
+// EXDATE, or STATUS.
+func revised(old, cur *ical.Component) bool {
+	return !slices.Equal(propLines(old, ical.PropExceptionDates), propLines(cur, ical.PropExceptionDates)) ||
+		!strings.EqualFold(statusOf(old), statusOf(cur))
+}
+
+func statusOf(c *ical.Component) string {
+	if p := c.Props.Get(ical.PropStatus); p != nil {
+		return strings.TrimSpace(p.Value)
+	}
+	return ""
+}
+
+// raiseSequence gives cur a SEQUENCE above old's unless the client
+// raised it.
+func (w *write) raiseSequence(old, cur *ical.Component) {
+	oldSeq, curSeq := sequenceOf(old), sequenceOf(cur)
+	if curSeq <= oldSeq {
+		seq := ical.NewProp(ical.PropSequence)
+		seq.Value = strconv.Itoa(oldSeq + 1)
+		cur.Props.Set(seq)
+		w.changed = true
+	}
 }
 
 // newAttendeesUnanswered gives an attendee the write adds to the event

@@ -64,6 +64,8 @@ func answerOf(obj *icalendar.Object, key, email string) string {
 // client did not. The organizer's own answer stays, and so do all
 // answers when the change is the organizer's own data or does not move
 // the meeting. Instance by instance: moving one override resets only it.
+// The master's SEQUENCE is raised also by a change that asks nothing but
+// RFC 5546 §2.1.4 names (EXDATE, STATUS).
 func TestRescheduleResetsAnswers(t *testing.T) {
 	const bob, carol, alice = "bob@almanac.test", "carol@example.net", "alice@almanac.test"
 	const asked = "NEEDS-ACTION;RSVP=TRUE"
@@ -95,7 +97,16 @@ func TestRescheduleResetsAnswers(t *testing.T) {
 		{"one override moved", "weekly.ics", "weekly-override-moved.ics", 0, true,
 			[]want{{week3, bob, asked}, {week3, carol, asked}, {week3, alice, "ACCEPTED"}, {"", bob, "ACCEPTED"}, {"", carol, "DECLINED"}}},
 		{"series made longer", "weekly.ics", "weekly-longer.ics", 1, true,
-			[]want{{"", bob, asked}, {"", carol, asked}, {week3, bob, "ACCEPTED"}, {week3, carol, "DECLINED"}}},
+			[]want{{"", bob, asked}, {"", carol, asked}, {week3, bob, "ACCEPTED"}, {week3, carol, "DECLINED"}}},		// The moved instance goes back to the series' time: asked again,
+		// in an override of its own that carries the new SEQUENCE.
+		{"a moved override removed", "weekly.ics", "weekly-override-removed.ics", 0, true,
+			[]want{{week3, bob, asked}, {week3, carol, asked}, {"", bob, "ACCEPTED"}, {"", carol, "DECLINED"}}},
+		// RFC 5546 §2.1.4: a new EXDATE or STATUS takes a new SEQUENCE,
+		// and asks nothing.
+		{"an occurrence removed", "weekly.ics", "weekly-exdate.ics", 1, true,
+			[]want{{"", bob, "ACCEPTED"}, {"", carol, "DECLINED"}}},
+		{"cancelled", "answered.ics", "cancelled.ics", 1, true,
+			[]want{{"", bob, "ACCEPTED"}, {"", carol, "TENTATIVE"}}},
 	}
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		h := newHookEnv(t, st)

@@ -456,9 +456,11 @@ func TestLMTP(t *testing.T) {
 			objs, _ := st.ObjectsByUID(context.Background(), s.users["bob"].ID, "ext-1@google.test")
 			return len(objs) == 1 && strings.Contains(string(objs[0].Data), "STATUS:CANCELLED")
 		})
-		if in, _ := st.ListInbox(context.Background(), s.users["bob"].ID); len(in) != 2 {
-			t.Errorf("bob's inbox has %d messages, want the request and the cancellation", len(in))
-		}
+		// The inbox item is written after the copy.
+		eventually(t, "the request and the cancellation in bob's inbox", 5*time.Second, func() bool {
+			in, _ := st.ListInbox(context.Background(), s.users["bob"].ID)
+			return len(in) == 2
+		})
 	}()
 	// Bob accepts over JSON: the REPLY goes to Erin by e-mail (to the
 	// relay, which is not there: it stays queued, and nothing is lost).

@@ -118,7 +118,7 @@ func (s *Scheduler) FreeBusy(ctx context.Context, cals *calendar.Service, u *sto
 	if !itip.SameAddress(itip.OrganizerOf(fb), itip.MailtoOf(u.VerifiedEmail())) {
 		return nil, &ErrBadFreeBusy{"ORGANIZER must be your own address"}
 	}
-	from, to, err := freeBusyRange(fb)
+	from, to, err := freeBusyRange(fb, s.askerZone(ctx, u))
 	if err != nil {
 		return nil, err
 	}
@@ -133,17 +133,39 @@ func (s *Scheduler) FreeBusy(ctx context.Context, cals *calendar.Service, u *sto
 	return out, nil
 }
 
-func freeBusyRange(fb *icalendar.Component) (time.Time, time.Time, error) {
+// freeBusyRange reads the window asked about. RFC 5546 §3.3.2 has it in
+// UTC; a client's floating or all-day values are read in the asker's
+// zone (loc), and DURATION in place of DTEND is taken as CalendarServer
+// takes it, rather than refusing a request whose meaning is plain.
+func freeBusyRange(fb *icalendar.Component, loc *time.Location) (time.Time, time.Time, error) {
 	st, err1 := fb.Start()
 	en, err2 := fb.End()
-	if err1 != nil || err2 != nil || st.IsZero() || en.IsZero() {
-		return time.Time{}, time.Time{}, &ErrBadFreeBusy{"DTSTART and DTEND are required"}
+	dur, hasDur, err3 := fb.Duration()
+	if err1 != nil || err2 != nil || err3 != nil || st.IsZero() || en.IsZero() && !hasDur {
+		return time.Time{}, time.Time{}, &ErrBadFreeBusy{"DTSTART and DTEND (or DURATION) are required"}
 	}
-	from, to := st.In(time.UTC), en.In(time.UTC)
+	from := st.In(loc)
+	to := dur.AddTo(from)
+	if !en.IsZero() {
+		to = en.In(loc)
+	}
+	from, to = from.UTC(), to.UTC()
 	if !from.Before(to) || to.Sub(from) > maxFreeBusySpan {
 		return from, to, &ErrBadFreeBusy{"DTEND must follow DTSTART, by at most a year"}
 	}
 	return from, to, nil
+}
+
+// askerZone is the zone of u's default calendar for events, else UTC.
+func (s *Scheduler) askerZone(ctx context.Context, u *store.User) *time.Location {
+	c, err := DefaultCalendarOf(ctx, s.st, u, ical.CompEvent)
+	if err != nil || c.TimeZone == "" {
+		return time.UTC
+	}
+	if loc, err := time.LoadLocation(c.TimeZone); err == nil {
+		return loc
+	}
+	return time.UTC
 }
 
 // freeBusyOf computes one attendee's busy periods. An address that is no

@@ -46,7 +46,7 @@ func (w *write) organizer(ctx context.Context) error {
 		return err
 	}
 	w.keepSequence()
-	w.restoreAnsweredInstances()
+	w.restoreDroppedInstances()
 	w.protectAnswers()
 	w.keepServerRecords()
 	w.newAttendeesUnanswered()

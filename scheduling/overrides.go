@@ -43,28 +43,39 @@ func (w *write) restoreOverrides() {
 	}
 }
 
-// restoreAnsweredInstances makes again, in an organizer's write without
-// a new SEQUENCE, each override of the stored copy that recorded answers
-// apart from the series and that the write left out without excluding
-// its instance: from the master as written, with the answers recorded
-// for the instance (keepServerRecords then adds the server's records).
-func (w *write) restoreAnsweredInstances() {
+// restoreDroppedInstances makes again, from the master as written, each
+// override of the stored copy that the organizer's write left out
+// without excluding its instance, when it matters to the attendees:
+//   - it recorded answers apart from the series and the write has no new
+//     SEQUENCE (a client that never saw them): the answers are kept;
+//   - it had moved the instance, which now goes back to the series' time:
+//     that is a reschedule of the instance, so resetAnswers asks its
+//     attendees again and raises its SEQUENCE (RFC 6638 §3.2.8, RFC 5546
+//     §2.1.4), which an instance without a component of its own could
+//     not carry.
+//
+// keepServerRecords then adds the server's records of the answers.
+func (w *write) restoreDroppedInstances() {
 	master := w.obj.Master()
-	if w.prevObj == nil || master == nil || w.prevObj.Master() == nil || masterSequence(w.obj) > masterSequence(w.prevObj) {
+	if w.prevObj == nil || master == nil || w.prevObj.Master() == nil {
 		return
 	}
 	excluded := excludedKeys(master)
 	oldMaster := w.prevObj.Master()
+	newSequence := masterSequence(w.obj) > masterSequence(w.prevObj)
 	series := w.pc.Series
 	for _, old := range w.prevObj.Components {
 		key := itip.RecurrenceKey(old)
 		rid := old.Props.Get(ical.PropRecurrenceID)
-		if key == "" || excluded[key] || itip.Component(w.obj, key) != nil || !w.answeredApart(old, oldMaster) ||
-			!hadInstance(&series, w.obj, master, rid) {
+		if key == "" || excluded[key] || itip.Component(w.obj, key) != nil || !hadInstance(&series, w.obj, master, rid) {
 			continue
 		}
 		o, err := itip.Instantiate(master, rid)
 		if err != nil {
+			continue
+		}
+		moved := rescheduled(old.Component, o)
+		if !moved && (newSequence || !w.answeredApart(old, oldMaster)) {
 			continue
 		}
 		for _, addr := range itip.Attendees(old.Component) {
