@@ -97,7 +97,8 @@ func TestRescheduleResetsAnswers(t *testing.T) {
 		{"one override moved", "weekly.ics", "weekly-override-moved.ics", 0, true,
 			[]want{{week3, bob, asked}, {week3, carol, asked}, {week3, alice, "ACCEPTED"}, {"", bob, "ACCEPTED"}, {"", carol, "DECLINED"}}},
 		{"series made longer", "weekly.ics", "weekly-longer.ics", 1, true,
-			[]want{{"", bob, asked}, {"", carol, asked}, {week3, bob, "ACCEPTED"}, {week3, carol, "DECLINED"}}},		// The moved instance goes back to the series' time: asked again,
+			[]want{{"", bob, asked}, {"", carol, asked}, {week3, bob, "ACCEPTED"}, {week3, carol, "DECLINED"}}},
+		// The moved instance goes back to the series' time: asked again,
 		// in an override of its own that carries the new SEQUENCE.
 		{"a moved override removed", "weekly.ics", "weekly-override-removed.ics", 0, true,
 			[]want{{week3, bob, asked}, {week3, carol, asked}, {"", bob, "ACCEPTED"}, {"", carol, "DECLINED"}}},
