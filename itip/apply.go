@@ -360,6 +360,13 @@ func keepOwn(n *ical.Component, cur, old *icalendar.Component, me string) {
 			n.Children = append(n.Children, ch)
 		}
 	}
+	// RFC 6638 §7.3: SCHEDULE-STATUS on ORGANIZER tells the attendee how
+	// their last reply went; an update from the organizer does not change
+	// that.
+	if was, org := old.Props.Get(ical.PropOrganizer), n.Props.Get(ical.PropOrganizer); was != nil && org != nil &&
+		was.Params.Get("SCHEDULE-STATUS") != "" && SameAddress(was.Value, org.Value) {
+		org.Params.Set("SCHEDULE-STATUS", was.Params.Get("SCHEDULE-STATUS"))
+	}
 	oldSeq, _ := old.Sequence()
 	curSeq, _ := cur.Sequence()
 	reinvited := strings.EqualFold(old.Status(), "CANCELLED") && !strings.EqualFold(cur.Status(), "CANCELLED")

@@ -12,7 +12,7 @@ import (
 // instance whose SEQUENCE the organizer did not raise (RFC 5546 §2.1.5)
 // and takes the organizer's NEEDS-ACTION for a rescheduled one (RFC 6638
 // §3.2.8), and for every instance when they are invited again after a
-// cancellation.
+// cancellation. The status of their reply stays on ORGANIZER.
 func TestCopyKeepsOwnAnswer(t *testing.T) {
 	const bob = "mailto:bob@almanac.test"
 	const week2 = "20260112T090000Z"
@@ -51,6 +51,10 @@ func TestCopyKeepsOwnAnswer(t *testing.T) {
 		}
 		if got := PartStat(Component(obj, week2).Component, bob); got != tc.instance {
 			t.Errorf("%s: instance %s, want %s", tc.name, got, tc.instance)
+		}
+		// RFC 6638 §7.3: how bob's reply went stays on ORGANIZER.
+		if got := obj.Master().Props.Get("ORGANIZER").Params.Get("SCHEDULE-STATUS"); tc.copy == "copy-answered.ics" && got != "1.2" {
+			t.Errorf("%s: ORGANIZER SCHEDULE-STATUS %q, want 1.2", tc.name, got)
 		}
 	}
 }

@@ -1,11 +1,13 @@
 package scheduling
 
 import (
+	"context"
 	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/almanac/almanac/itip"
+	"github.com/almanac/almanac/store"
 	"github.com/emersion/go-ical"
 )
 
@@ -117,20 +119,33 @@ func (w *write) raiseSequence(old, cur *ical.Component) {
 // PARTSTAT=NEEDS-ACTION: an answer is the attendee's to give, in a REPLY
 // (RFC 5546 §3.2.3), and someone invited again after being removed has
 // not answered this invitation, whatever the organizer's client
-// remembers of the last one.
-func (w *write) newAttendeesUnanswered() {
-	if w.prevObj == nil {
-		return
-	}
+// remembers of the last one. In a new event the same holds for the users
+// of this server (RFC 6638 §3.2.1: the organizer does not answer for
+// other users), whose copies would otherwise show an answer they never
+// gave; an outside attendee's answer the organizer brings along (a
+// meeting moved here from another server) is the only record of it.
+func (w *write) newAttendeesUnanswered(ctx context.Context) error {
 	before := map[string]bool{}
-	for _, a := range w.attendees(w.prevObj) {
-		before[a] = true
+	var local map[string]*store.User
+	if w.prevObj != nil {
+		for _, a := range w.attendees(w.prevObj) {
+			before[a] = true
+		}
+	} else {
+		var emails []string
+		for _, a := range w.attendees(w.obj) {
+			emails = append(emails, itip.Email(a))
+		}
+		var err error
+		if local, err = w.s.st.UsersByEmail(ctx, emails); err != nil {
+			return err
+		}
 	}
 	for _, c := range w.obj.Components {
 		for i := range c.Props[ical.PropAttendee] {
 			a := &c.Props[ical.PropAttendee][i]
 			addr := itip.Address(a.Value)
-			if before[addr] || itip.SameAddress(addr, w.me) || !serverScheduled(a) {
+			if before[addr] || itip.SameAddress(addr, w.me) || !serverScheduled(a) || local != nil && local[itip.Email(addr)] == nil {
 				continue
 			}
 			if strings.ToUpper(a.Params.Get(ical.ParamParticipationStatus)) != itip.NeedsAction {
@@ -140,6 +155,7 @@ func (w *write) newAttendeesUnanswered() {
 			}
 		}
 	}
+	return nil
 }
 
 // askForReplies sets RSVP=TRUE on every attendee the server schedules who

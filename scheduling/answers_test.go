@@ -17,11 +17,24 @@ import (
 // putAnswers writes a file of testdata/answers as Alice's client would.
 func (h *hookEnv) putAnswers(cal *store.Calendar, file string) {
 	h.t.Helper()
+	h.write(context.Background(), cal, file)
+}
+
+// seedAnswers stores a file of testdata/answers as the server's record of
+// a meeting whose answers came in: the organizer cannot write a local
+// user's answer (RFC 6638 §3.2.1), and these tests start from them.
+func (h *hookEnv) seedAnswers(cal *store.Calendar, file string) {
+	h.t.Helper()
+	h.write(withServerWrite(context.Background(), &serverWrite{sched: store.Scheduling{Role: store.SchedOrganizer, ScheduleTag: newTag()}}), cal, file)
+}
+
+func (h *hookEnv) write(ctx context.Context, cal *store.Calendar, file string) {
+	h.t.Helper()
 	data, err := os.ReadFile(filepath.Join("testdata", "answers", file))
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	if _, err := h.cals.PutObject(context.Background(), h.users["alice"], cal, "event.ics", data, store.Conditions{}); err != nil {
+	if _, err := h.cals.PutObject(ctx, h.users["alice"], cal, "event.ics", data, store.Conditions{}); err != nil {
 		h.t.Fatalf("put %s: %v", file, err)
 	}
 }
@@ -113,7 +126,7 @@ func TestRescheduleResetsAnswers(t *testing.T) {
 		h := newHookEnv(t, st)
 		for _, tc := range cases {
 			cal := h.calendar()
-			h.putAnswers(cal, tc.old)
+			h.seedAnswers(cal, tc.old)
 			mark := h.lastID()
 			h.putAnswers(cal, tc.new)
 			if sent := h.sent(mark); (len(sent) > 0) != tc.sends {
@@ -152,7 +165,8 @@ func TestNewAttendeeAskedToReply(t *testing.T) {
 		h := newHookEnv(t, st)
 		for _, tc := range cases {
 			cal := h.calendar()
-			for _, f := range tc.files {
+			h.seedAnswers(cal, tc.files[0])
+			for _, f := range tc.files[1:] {
 				h.putAnswers(cal, f)
 			}
 			if _, obj := h.stored(cal); answerOf(obj, "", tc.who) != tc.want {
@@ -200,7 +214,7 @@ func TestRescheduleAsksAttendeesAgain(t *testing.T) {
 		e := newEnv(t, st)
 		alice := e.users["alice"]
 		e.put(alice, e.work, "review.ics", answersFile(t, "answered.ics"), store.Conditions{})
-		e.eventually("bob's copy", func() bool { return e.partstat("bob", answersUID, "", "bob") == itip.Accepted })
+		e.accept("bob", answersUID)
 		e.eventually("carol's invitation", func() bool { return len(e.mailTo("carol@example.net")) == 1 })
 
 		// Moved by a client that leaves SEQUENCE alone.
@@ -236,7 +250,7 @@ func TestRescheduleOneInstance(t *testing.T) {
 		alice := e.users["alice"]
 		const week3 = "20260316T080000Z"
 		e.put(alice, e.work, "standup.ics", answersFile(t, "weekly.ics"), store.Conditions{})
-		e.eventually("bob's copy", func() bool { return e.partstat("bob", weeklyUID, week3, "bob") == itip.Accepted })
+		e.accept("bob", weeklyUID)
 		e.put(alice, e.work, "standup.ics", answersFile(t, "weekly-override-moved.ics"), store.Conditions{})
 		e.eventually("the moved instance asked again", func() bool {
 			return e.partstat("bob", weeklyUID, week3, "bob") == itip.NeedsAction
@@ -257,7 +271,7 @@ func TestInvitedAgainStartsUnanswered(t *testing.T) {
 		e := newEnv(t, st)
 		alice := e.users["alice"]
 		e.put(alice, e.work, "review.ics", answersFile(t, "answered.ics"), store.Conditions{})
-		e.eventually("bob's copy", func() bool { return e.partstat("bob", answersUID, "", "bob") == itip.Accepted })
+		e.accept("bob", answersUID)
 		e.put(alice, e.work, "review.ics", answersFile(t, "no-bob.ics"), store.Conditions{})
 		e.eventually("bob's copy cancelled", func() bool {
 			_, obj := e.copyOf("bob", answersUID)
@@ -278,5 +292,71 @@ func TestInvitedAgainStartsUnanswered(t *testing.T) {
 		if o, _ := e.copyOf("bob", answersUID); o.PartStat != itip.NeedsAction {
 			t.Errorf("bob's copy is listed as %s", o.PartStat)
 		}
+	})
+}
+
+// accept has user accept every instance of uid in their copy, as their
+// client would, and waits for the organizer's copy to show it.
+func (e *env) accept(user, uid string) {
+	e.t.Helper()
+	addr := "mailto:" + user + "@almanac.test"
+	if err := e.rewrite(user, uid, answer(addr, itip.Accepted)); err != nil {
+		e.t.Fatal(err)
+	}
+	e.eventually(user+"'s answer at the organizer", func() bool {
+		_, obj := e.copyOf("alice", uid)
+		for _, c := range obj.Components {
+			if itip.Invited(c.Component, addr) && itip.PartStat(c.Component, addr) != itip.Accepted {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// TestOrganizerCannotAnswerForOthers: RFC 6638 §3.2.1 has the server
+// refuse an organizer's PARTSTAT for another user other than
+// NEEDS-ACTION. A user of this server answers in their own copy; the
+// organizer's client may ask them again, but not answer for them, and a
+// write with If-Schedule-Tag-Match keeps the answers the server recorded
+// (§3.2.10) even with a new SEQUENCE.
+func TestOrganizerCannotAnswerForOthers(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		e := newEnv(t, st)
+		alice := e.users["alice"]
+		const uid = "for-others"
+		write := func(seq int, bob, summary string, cond store.Conditions) {
+			t.Helper()
+			data := strings.Replace(string(event(uid, seq, "", "bob@almanac.test", "carol@example.net")),
+				"ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:bob", "ATTENDEE;PARTSTAT="+bob+":mailto:bob", 1)
+			data = strings.Replace(data, "ATTENDEE;PARTSTAT=NEEDS-ACTION;RSVP=TRUE:mailto:carol", "ATTENDEE;PARTSTAT=ACCEPTED:mailto:carol", 1)
+			data = strings.Replace(data, "SUMMARY:Planning", "SUMMARY:"+summary, 1)
+			e.put(alice, e.work, "m.ics", []byte(data), cond)
+		}
+		both := func(what, want string) {
+			t.Helper()
+			e.settled()
+			if a, b := e.partstat("alice", uid, "", "bob"), e.partstat("bob", uid, "", "bob"); a != want || b != want {
+				t.Errorf("%s: bob is %s at alice, %s in his copy; want %s", what, a, b, want)
+			}
+		}
+
+		write(0, itip.Accepted, "Planning", store.Conditions{IfNoneMatch: true})
+		both("a new event", itip.NeedsAction)
+		if got := e.partstat("alice", uid, "", "carol@example.net"); got != itip.Accepted {
+			t.Errorf("an outside attendee's answer the organizer brought: %s", got)
+		}
+
+		e.accept("bob", uid)
+		write(1, itip.Declined, "Planning (agenda)", store.Conditions{})
+		both("an update answering for bob", itip.Accepted)
+
+		write(2, itip.NeedsAction, "Planning (agenda, again)", store.Conditions{})
+		both("an update asking bob again", itip.NeedsAction)
+
+		e.accept("bob", uid)
+		o, _ := e.copyOf("alice", uid)
+		write(3, itip.NeedsAction, "Planning (final)", store.Conditions{IfScheduleTagMatch: &o.ScheduleTag})
+		both("a stale view written with If-Schedule-Tag-Match", itip.Accepted)
 	})
 }

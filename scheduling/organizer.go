@@ -49,7 +49,9 @@ func (w *write) organizer(ctx context.Context) error {
 	w.restoreDroppedInstances()
 	w.protectAnswers()
 	w.keepServerRecords()
-	w.newAttendeesUnanswered()
+	if err := w.newAttendeesUnanswered(ctx); err != nil {
+		return err
+	}
 	w.resetAnswers()
 	w.askForReplies()
 	objUUID := w.objectUUID()
@@ -157,28 +159,45 @@ func (w *write) objectUUID() string {
 }
 
 // protectAnswers keeps the attendees' answers the server recorded when the
-// organizer's client writes an older view of them: without a new
-// SEQUENCE, an organizer's write never overwrites a reply that came in
-// meanwhile (RFC 6638 §3.2.10 and §3.3 are about exactly this race).
+// organizer's client writes an older view of them (olderView): an
+// organizer's write then never overwrites a reply that came in meanwhile
+// (RFC 6638 §3.2.10 and §3.3 are about exactly this race). Otherwise the
+// organizer may only ask an attendee the server schedules again
+// (NEEDS-ACTION), not answer for them (§3.2.1); an attendee their client
+// schedules is theirs to write.
 func (w *write) protectAnswers() {
-	if w.prevObj == nil || masterSequence(w.obj) > masterSequence(w.prevObj) {
+	if w.prevObj == nil {
 		return
 	}
+	older := w.olderView()
 	for _, c := range w.obj.Components {
 		old := itip.Component(w.prevObj, itip.RecurrenceKey(c))
 		if old == nil {
 			continue
 		}
-		for _, addr := range itip.Attendees(c.Component) {
-			if addr == w.me {
+		for i := range c.Props[ical.PropAttendee] {
+			a := &c.Props[ical.PropAttendee][i]
+			addr := itip.Address(a.Value)
+			was, now := itip.PartStat(old.Component, addr), strings.ToUpper(a.Params.Get(ical.ParamParticipationStatus))
+			if addr == w.me || was == "" || was == now {
 				continue
 			}
-			if ps := itip.PartStat(old.Component, addr); ps != "" && ps != itip.PartStat(c.Component, addr) {
-				itip.SetPartStat(c.Component, addr, ps)
-				w.changed = true
+			if !older && (now == itip.NeedsAction || !serverScheduled(a)) {
+				continue
 			}
+			ensureParams(a)
+			a.Params.Set(ical.ParamParticipationStatus, was)
+			w.changed = true
 		}
 	}
+}
+
+// olderView reports whether the organizer's client may be writing a view
+// of the answers older than the server's: its write has no new SEQUENCE,
+// or it asked the server to merge with If-Schedule-Tag-Match, which
+// RFC 6638 §3.2.10 has the server do for the answers it recorded.
+func (w *write) olderView() bool {
+	return masterSequence(w.obj) <= masterSequence(w.prevObj) || w.pc.Conditions != nil && w.pc.Conditions.IfScheduleTagMatch != nil
 }
 
 // attendees lists obj's attendees other than the organizer, each once.

@@ -46,8 +46,8 @@ func (w *write) restoreOverrides() {
 // restoreDroppedInstances makes again, from the master as written, each
 // override of the stored copy that the organizer's write left out
 // without excluding its instance, when it matters to the attendees:
-//   - it recorded answers apart from the series and the write has no new
-//     SEQUENCE (a client that never saw them): the answers are kept;
+//   - it recorded answers apart from the series and the client may write
+//     an older view of the answers (olderView): the answers are kept;
 //   - it had moved the instance, which now goes back to the series' time:
 //     that is a reschedule of the instance, so resetAnswers asks its
 //     attendees again and raises its SEQUENCE (RFC 6638 §3.2.8, RFC 5546
@@ -62,7 +62,7 @@ func (w *write) restoreDroppedInstances() {
 	}
 	excluded := excludedKeys(master)
 	oldMaster := w.prevObj.Master()
-	newSequence := masterSequence(w.obj) > masterSequence(w.prevObj)
+	older := w.olderView()
 	series := w.pc.Series
 	for _, old := range w.prevObj.Components {
 		key := itip.RecurrenceKey(old)
@@ -75,7 +75,7 @@ func (w *write) restoreDroppedInstances() {
 			continue
 		}
 		moved := rescheduled(old.Component, o)
-		if !moved && (newSequence || !w.answeredApart(old, oldMaster)) {
+		if !moved && (!older || !w.answeredApart(old, oldMaster)) {
 			continue
 		}
 		for _, addr := range itip.Attendees(old.Component) {
