@@ -87,6 +87,7 @@ func (s *Service) PutObject(ctx context.Context, u *store.User, cal *store.Calen
 	s.notify.Changed(ctx, Change{CalendarID: cal.ID, CalendarUUID: cal.UUID, OwnerID: cal.OwnerID,
 		ObjectUUID: res.UUID, Name: name, ETag: res.ETag, Revision: res.Revision, Kind: kind})
 	s.afterWrite(w.Outbox)
+	s.settle(ctx, w.Outbox)
 	return res, nil
 }
 
@@ -164,6 +165,7 @@ func (s *Service) DeleteObject(ctx context.Context, u *store.User, cal *store.Ca
 	s.notify.Changed(ctx, Change{CalendarID: cal.ID, CalendarUUID: cal.UUID, OwnerID: cal.OwnerID,
 		ObjectUUID: obj.UUID, Name: name, Revision: rev, Kind: Deleted})
 	s.afterWrite(dc.Outbox)
+	s.settle(ctx, dc.Outbox)
 	return nil
 }
 
@@ -171,6 +173,26 @@ func (s *Service) DeleteObject(ctx context.Context, u *store.User, cal *store.Ca
 func (s *Service) afterWrite(queued []store.OutboxMessage) {
 	if len(queued) > 0 && s.kick != nil {
 		s.kick()
+	}
+}
+
+// A Settler is a hook that, after a client's write committed, waits for
+// what the write queued to take effect where the client may look next
+// (scheduling: the deliveries to other users of the server), within a
+// bound of its own.
+type Settler interface {
+	Settle(ctx context.Context, queued []store.OutboxMessage)
+}
+
+// settle lets the hooks that are Settlers wait for a write's effects.
+func (s *Service) settle(ctx context.Context, queued []store.OutboxMessage) {
+	if len(queued) == 0 {
+		return
+	}
+	for _, h := range s.hooks {
+		if st, ok := h.(Settler); ok {
+			st.Settle(ctx, queued)
+		}
 	}
 }
 

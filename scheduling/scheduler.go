@@ -52,9 +52,12 @@ type Options struct {
 	// calendar of a user who has not chosen (store.InvitationsEveryone or
 	// store.InvitationsKnown, the default when empty): see strangers.go.
 	InvitationsDefault string
-	Now                func() time.Time
-	Logger             *slog.Logger
-	Registerer         prometheus.Registerer
+	// SettleWait bounds how long a write waits for its deliveries to
+	// users of this server (see Settle); 0: it does not wait.
+	SettleWait time.Duration
+	Now        func() time.Time
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
 }
 
 // Scheduler implements calendar.Hook and delivers scheduling messages.

@@ -168,6 +168,18 @@ func (s *Store) OutboxByKey(ctx context.Context, key string) (*OutboxMessage, er
 	return scanOutbox(s.read.queryRow(ctx, `SELECT `+outboxColumns+` FROM outbox WHERE idempotency_key = $1`, key))
 }
 
+// OutboxUntried counts the messages with the given idempotency keys that
+// are still waiting for their first attempt, or in it.
+func (s *Store) OutboxUntried(ctx context.Context, keys []string) (int, error) {
+	if len(keys) == 0 {
+		return 0, nil
+	}
+	var n int
+	err := s.read.queryRow(ctx, `SELECT count(*) FROM outbox WHERE status = 'pending' AND last_error = ''
+		AND idempotency_key `+s.inList(1), s.listArg(keys)).Scan(&n)
+	return n, err
+}
+
 // CompleteOutbox marks a message delivered.
 func (s *Store) CompleteOutbox(ctx context.Context, id int64) error {
 	return s.inTx(ctx, func(q querier) error {

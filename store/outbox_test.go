@@ -32,16 +32,25 @@ func TestOutbox(t *testing.T) {
 			store.OutboxMessage{Kind: "webhook", IdempotencyKey: "k2", Payload: []byte("w"), DueAt: s.Clock().Add(time.Hour)}); err != nil {
 			t.Fatal(err)
 		}
+		untried := func(want int) {
+			t.Helper()
+			if n, err := s.OutboxUntried(ctx, []string{"k1", "k2", "k-lost"}); err != nil || n != want {
+				t.Errorf("untried: %d %v, want %d", n, err, want)
+			}
+		}
+		untried(2)
 		got, err := s.LeaseOutbox(ctx, 10, time.Minute)
 		if err != nil || len(got) != 1 || string(got[0].Payload) != "hi" || got[0].Attempts != 1 {
 			t.Fatalf("lease: %+v %v", got, err)
 		}
+		untried(2) // k1 in its first attempt
 		if again, _ := s.LeaseOutbox(ctx, 10, time.Minute); len(again) != 0 {
 			t.Fatalf("leased twice: %d", len(again))
 		}
 		if err := s.FailOutbox(ctx, got[0].ID, "421 try later", s.Clock().Add(-time.Second), false); err != nil {
 			t.Fatal(err)
 		}
+		untried(1) // k1 tried once, and failed
 		got, _ = s.LeaseOutbox(ctx, 10, time.Minute)
 		if len(got) != 1 || got[0].Attempts != 2 || got[0].LastError != "421 try later" {
 			t.Fatalf("retry: %+v", got)

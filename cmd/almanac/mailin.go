@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/almanac/almanac/scheduling"
 	"github.com/almanac/almanac/store"
@@ -33,6 +34,9 @@ type mailInConfig struct {
 	// Invitations is whose invitations go straight into the calendar of
 	// a user who has not chosen: "known" or "everyone".
 	Invitations string
+	// DeliveryWait bounds how long a write waits for its deliveries to
+	// users of this server (scheduling.Options.SettleWait).
+	DeliveryWait time.Duration
 }
 
 func (c *mailInConfig) register(s *settings) {
@@ -40,6 +44,7 @@ func (c *mailInConfig) register(s *settings) {
 	s.String(&c.RSVPSecret, "rsvp-secret", "", "secret (hex, at least 32 bytes) that signs RSVP links; the same on every node (default: DATA_DIR/rsvp.key, made on first start)")
 	s.String(&c.Domains, "mail-domains", "", "comma-separated mail domains of the server: the SMTP/LMTP listeners accept their calendar mail, and users' mail is sent from their own address in them (default: the domain of --mail-from)")
 	s.String(&c.SMTPListen, "smtp-listen", "", "address to receive iMIP mail on by SMTP, e.g. 127.0.0.1:2525; empty: off")
+	s.Duration(&c.DeliveryWait, "delivery-wait", time.Second, "how long a write that invites or answers users of this server waits for those deliveries before it answers, so that the client finds their copies at once (at most 32 recipients; 0: it does not wait)")
 	s.String(&c.Invitations, "invitations-default", store.InvitationsKnown, "whose invitations go straight into the calendar of a user who has not chosen: known (people they have dealt with; others wait in their invitations inbox) or everyone")
 	s.String(&c.LMTPListen, "lmtp-listen", "", "address to receive iMIP mail on by LMTP (host:port or unix:/path), e.g. from Postfix; empty: off")
 }
@@ -63,7 +68,7 @@ func newScheduler(cfg serveConfig, st *store.Store, kick func(), reg prometheus.
 		return nil, err
 	}
 	return scheduling.New(st, scheduling.Options{MailFrom: from, SendAs: cfg.Mail.domains(from), PublicURL: public, Secret: secret,
-		Kick: kick, Registerer: reg, Logger: log, InvitationsDefault: cfg.Mail.Invitations}), nil
+		Kick: kick, Registerer: reg, Logger: log, InvitationsDefault: cfg.Mail.Invitations, SettleWait: cfg.Mail.DeliveryWait}), nil
 }
 
 // checkInvitations refuses an --invitations-default other than the two
