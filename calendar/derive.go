@@ -112,6 +112,10 @@ func objectError(err error) error {
 	return &ObjectError{Precondition: PreValidData, Message: err.Error()}
 }
 
+// Zone is where floating and all-day values of cal are read when no
+// viewer's zone is given: its CALDAV:calendar-timezone, else UTC.
+func Zone(cal *store.Calendar) *time.Location { return calendarZone(cal, nil) }
+
 // calendarZone is where floating and all-day instances of cal are read:
 // the viewer's zone when given, else the calendar's (RFC 4791 §9.9 uses
 // CALDAV:calendar-timezone), else UTC.

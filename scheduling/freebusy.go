@@ -159,13 +159,10 @@ func freeBusyRange(fb *icalendar.Component, loc *time.Location) (time.Time, time
 // askerZone is the zone of u's default calendar for events, else UTC.
 func (s *Scheduler) askerZone(ctx context.Context, u *store.User) *time.Location {
 	c, err := DefaultCalendarOf(ctx, s.st, u, ical.CompEvent)
-	if err != nil || c.TimeZone == "" {
+	if err != nil {
 		return time.UTC
 	}
-	if loc, err := time.LoadLocation(c.TimeZone); err == nil {
-		return loc
-	}
-	return time.UTC
+	return calendar.Zone(c)
 }
 
 // freeBusyOf computes one attendee's busy periods. An address that is no
