@@ -351,6 +351,9 @@ func Copy(req *Message, prev *icalendar.Object, me string) *ical.Component {
 	return cal
 }
 
+// keepOwn carries into n, the new copy of an instance, what the
+// attendee's previous copy old holds of their own: alarms, TRANSP, their
+// answer unless the organizer asks again, and how their reply went.
 func keepOwn(n *ical.Component, cur, old *icalendar.Component, me string) {
 	if old == nil {
 		return
@@ -359,6 +362,12 @@ func keepOwn(n *ical.Component, cur, old *icalendar.Component, me string) {
 		if ch.Name == ical.CompAlarm {
 			n.Children = append(n.Children, ch)
 		}
+	}
+	// RFC 6638 §3.2.2.1: TRANSP is each attendee's own, like their alarms
+	// (whether the meeting blocks their time).
+	if t := old.Props.Get(ical.PropTransparency); t != nil {
+		cp := icalendar.CloneProp(*t)
+		n.Props.Set(&cp)
 	}
 	// RFC 6638 §7.3: SCHEDULE-STATUS on ORGANIZER tells the attendee how
 	// their last reply went; an update from the organizer does not change

@@ -12,7 +12,8 @@ import (
 // instance whose SEQUENCE the organizer did not raise (RFC 5546 §2.1.5)
 // and takes the organizer's NEEDS-ACTION for a rescheduled one (RFC 6638
 // §3.2.8), and for every instance when they are invited again after a
-// cancellation. The status of their reply stays on ORGANIZER.
+// cancellation. The status of their reply stays on ORGANIZER, and their
+// TRANSP stays theirs.
 func TestCopyKeepsOwnAnswer(t *testing.T) {
 	const bob = "mailto:bob@almanac.test"
 	const week2 = "20260112T090000Z"
@@ -51,6 +52,10 @@ func TestCopyKeepsOwnAnswer(t *testing.T) {
 		}
 		if got := PartStat(Component(obj, week2).Component, bob); got != tc.instance {
 			t.Errorf("%s: instance %s, want %s", tc.name, got, tc.instance)
+		}
+		// RFC 6638 §3.2.2.1: bob's TRANSP stays, whatever the organizer's.
+		if got := obj.Master().Props.Get("TRANSP"); tc.copy == "copy-answered.ics" && (got == nil || got.Value != "TRANSPARENT") {
+			t.Errorf("%s: TRANSP %v, want bob's TRANSPARENT", tc.name, got)
 		}
 		// RFC 6638 §7.3: how bob's reply went stays on ORGANIZER.
 		if got := obj.Master().Props.Get("ORGANIZER").Params.Get("SCHEDULE-STATUS"); tc.copy == "copy-answered.ics" && got != "1.2" {
