@@ -63,6 +63,15 @@ func (o *Object) Overrides() []*Component {
 	return out
 }
 
+// Add appends c, an override made for the object, to its calendar and to
+// its components, and returns it as a component of the object.
+func (o *Object) Add(c *ical.Component) *Component {
+	o.Calendar.Children = append(o.Calendar.Children, c)
+	comp := &Component{Component: c}
+	o.Components = append(o.Components, comp)
+	return comp
+}
+
 // Object checks that the calendar is a calendar object resource (RFC 4791
 // §4.1) of a type the collection supports, and returns it. The calendar
 // should have passed Validate.

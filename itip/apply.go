@@ -317,8 +317,7 @@ func replyTarget(obj *icalendar.Object, rc *icalendar.Component, att string) (*i
 	if err != nil {
 		return nil, &Error{err.Error()}
 	}
-	obj.Calendar.Children = append(obj.Calendar.Children, o)
-	obj.Components = append(obj.Components, &icalendar.Component{Component: o})
+	obj.Add(o)
 	return o, nil
 }
 
@@ -413,9 +412,7 @@ func ApplyCancel(obj *icalendar.Object, cancel *Message) error {
 			if err != nil {
 				return &Error{err.Error()}
 			}
-			obj.Calendar.Children = append(obj.Calendar.Children, o)
-			c = &icalendar.Component{Component: o}
-			obj.Components = append(obj.Components, c)
+			c = obj.Add(o)
 		}
 		c.Props.SetText(ical.PropStatus, "CANCELLED")
 		raiseSequence(c, cancel.Sequence)

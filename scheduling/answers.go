@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/almanac/almanac/icalendar"
 	"github.com/almanac/almanac/itip"
 	"github.com/almanac/almanac/store"
 	"github.com/emersion/go-ical"
@@ -93,14 +94,7 @@ func (w *write) resetAnswers() {
 // EXDATE, or STATUS.
 func revised(old, cur *ical.Component) bool {
 	return !slices.Equal(propLines(old, ical.PropExceptionDates), propLines(cur, ical.PropExceptionDates)) ||
-		!strings.EqualFold(statusOf(old), statusOf(cur))
-}
-
-func statusOf(c *ical.Component) string {
-	if p := c.Props.Get(ical.PropStatus); p != nil {
-		return strings.TrimSpace(p.Value)
-	}
-	return ""
+		(&icalendar.Component{Component: old}).Status() != (&icalendar.Component{Component: cur}).Status()
 }
 
 // raiseSequence gives cur a SEQUENCE above old's unless the client
@@ -145,7 +139,7 @@ func (w *write) newAttendeesUnanswered(ctx context.Context) error {
 		for i := range c.Props[ical.PropAttendee] {
 			a := &c.Props[ical.PropAttendee][i]
 			addr := itip.Address(a.Value)
-			if before[addr] || itip.SameAddress(addr, w.me) || !serverScheduled(a) || local != nil && local[itip.Email(addr)] == nil {
+			if before[addr] || itip.SameAddress(addr, w.me) || !serverScheduled(a) || w.prevObj == nil && local[itip.Email(addr)] == nil {
 				continue
 			}
 			if strings.ToUpper(a.Params.Get(ical.ParamParticipationStatus)) != itip.NeedsAction {

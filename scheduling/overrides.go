@@ -37,8 +37,7 @@ func (w *write) restoreOverrides() {
 		if ps, now := itip.PartStat(o, w.me), itip.PartStat(master.Component, w.me); ps != "" && ps == oldAnswer && now != "" {
 			itip.SetPartStat(o, w.me, now)
 		}
-		w.obj.Calendar.Children = append(w.obj.Calendar.Children, o)
-		w.obj.Components = append(w.obj.Components, &icalendar.Component{Component: o})
+		w.obj.Add(o)
 		w.changed, w.pc.Reshaped = true, true
 	}
 }
@@ -83,8 +82,7 @@ func (w *write) restoreDroppedInstances() {
 				itip.SetPartStat(o, addr, ps)
 			}
 		}
-		w.obj.Calendar.Children = append(w.obj.Calendar.Children, o)
-		w.obj.Components = append(w.obj.Components, &icalendar.Component{Component: o})
+		w.obj.Add(o)
 		w.changed, w.pc.Reshaped = true, true
 	}
 }

@@ -266,9 +266,7 @@ func applyProposal(obj *icalendar.Object, msg *itip.Message) error {
 			if err != nil {
 				return &calendar.InvalidError{Field: "id", Message: err.Error()}
 			}
-			obj.Calendar.Children = append(obj.Calendar.Children, o)
-			target = &icalendar.Component{Component: o}
-			obj.Components = append(obj.Components, target)
+			target = obj.Add(o)
 		}
 		for _, name := range timeProps {
 			target.Props.Del(name)

@@ -161,7 +161,7 @@ func (s *Scheduler) Answer(ctx context.Context, r RSVP) error {
 	}
 	s.m.received.WithLabelValues("link").Inc()
 	m := localMessage(owner, r.Attendee, data, "", false)
-	m.IdempotencyKey = actionKey(LocalKind, owner, data, store.NewUUID()) // each answer by link is sent
+	m.IdempotencyKey = withAction(m.IdempotencyKey, store.NewUUID()) // each answer by link is sent
 	if err := s.st.Enqueue(ctx, m); err != nil {
 		return err
 	}

@@ -123,7 +123,7 @@ func (b *batch) local(sd send, u *store.User) {
 			return
 		}
 		m := localMessage(u.ID, b.from, data, ref, false)
-		m.IdempotencyKey = actionKey(LocalKind, u.ID, data, b.action)
+		m.IdempotencyKey = withAction(m.IdempotencyKey, b.action)
 		b.out = append(b.out, m)
 	}
 	b.statuses[sd.to] = statusDelivered
@@ -150,7 +150,7 @@ func (b *batch) mail(sd send, email string) error {
 		return err
 	}
 	m.Ref = b.objUUID + " " + sd.to
-	m.IdempotencyKey = actionKey("imip", email, data, b.action)
+	m.IdempotencyKey = withAction(m.IdempotencyKey, b.action)
 	b.out = append(b.out, m)
 	b.statuses[sd.to] = statusPending // statusSent once the relay has it (see MailHandler)
 	b.s.m.sent.WithLabelValues(sd.method, "email").Inc()
@@ -191,8 +191,11 @@ func key(kind string, to any, data []byte) string {
 // answering DECLINED, ACCEPTED, DECLINED within a second would leave the
 // organizer at ACCEPTED. action is unique to the action.
 func actionKey(kind string, to any, data []byte, action string) string {
-	return key(kind, to, data) + "@" + action
+	return withAction(key(kind, to, data), action)
 }
+
+// withAction makes a message's key its action's (see actionKey).
+func withAction(key, action string) string { return key + "@" + action }
 
 // queue adds messages to a write's side effects.
 func (s *Scheduler) queue(w *store.ObjectWrite, msgs []store.OutboxMessage) {
